@@ -1,0 +1,213 @@
+/**
+ * (doc comment: filled in after verification)
+ */
+import type { TFLiteModel, TFLiteOperator, TFLiteSubgraph, TFLiteTensor } from './tflite.js';
+
+export interface RvqCodebooks {
+  numQuantizers: number;
+  codebookSize: number;
+  dim: number;
+  /** [numQuantizers, codebookSize, dim], row-major. */
+  codebooks: Float32Array;
+}
+
+export class LyraQuantizerError extends Error {
+  override name = 'LyraQuantizerError';
+}
+
+export function extractRvqCodebooks(model: TFLiteModel): RvqCodebooks {
+  const decode = new Graph(model, 'decode');
+  const books = decodeCodebooks(decode);
+  const codebookSize = books[0].shape[0];
+  const dim = books[0].shape[1];
+  const codebooks = new Float32Array(books.length * codebookSize * dim);
+  books.forEach((t, s) => {
+    if (t.shape[0] !== codebookSize || t.shape[1] !== dim) {
+      throw new LyraQuantizerError(`decode: codebook ${describe(t)} of stage ${s} differs in shape from stage 0's [${codebookSize},${dim}]`);
+    }
+    codebooks.set(floats(t), s * codebookSize * dim);
+  });
+  checkEncode(new Graph(model, 'encode'), books);
+  return { numQuantizers: books.length, codebookSize, dim, codebooks };
+}
+
+/** Walks `decode`'s chain of ADDs back from its output: one codebook tensor per stage, in stage order. */
+function decodeCodebooks(g: Graph): TFLiteTensor[] {
+  const [indicesInput] = g.signatureTensors('inputs', 1);
+  const [output] = g.signatureTensors('outputs', 1);
+  const terms: number[] = [];
+  let sum = output;
+  for (let add = g.producer(sum); add?.op === 'ADD'; add = g.producer(sum)) {
+    g.expectNoActivation(add);
+    terms.push(add.inputs[1]);
+    sum = add.inputs[0];
+  }
+  terms.push(sum);
+  terms.reverse();
+
+  return terms.map((term, position) => {
+    // term = GATHER(codebook, index of stage s) * (stage s is present ? 1 : 0)
+    const mul = g.expectOp(term, 'MUL', `decode: term ${position} of the output sum`);
+    g.expectNoActivation(mul);
+    const gatherAt = mul.inputs.findIndex((t) => g.producer(t)?.op === 'GATHER');
+    if (gatherAt < 0) throw new LyraQuantizerError(`decode: operator ${mul.index} (MUL) multiplies no GATHER`);
+    const gather = g.producer(mul.inputs[gatherAt])!;
+    g.expectGatherAxis0(gather);
+    const stage = g.sliceStart(gather.inputs[1], `decode: index of GATHER operator ${gather.index}`);
+    const maskStage = g.sliceStart(mul.inputs[1 - gatherAt], `decode: mask of MUL operator ${mul.index}`);
+    if (stage !== position || maskStage !== position) {
+      throw new LyraQuantizerError(
+        `decode: term ${position} of the output sum gathers stage ${stage} with the mask of stage ${maskStage}; ` +
+          'expected stages summed in order 0, 1, 2, ...',
+      );
+    }
+    // The index reaches the GATHER through MAXIMUM(indices, 0); the mask is CAST(indices != -1).
+    const maximum = g.producer(g.producer(gather.inputs[1])!.inputs[0]);
+    if (maximum?.op !== 'MAXIMUM' || maximum.inputs[0] !== indicesInput || g.scalar(maximum.inputs[1]) !== 0) {
+      throw new LyraQuantizerError(`decode: index of GATHER operator ${gather.index} is not sliced from MAXIMUM(encoding_indices, 0)`);
+    }
+    const table = g.tensor(gather.inputs[0]);
+    g.expectFloatConst(table, 2, `decode: GATHER operator ${gather.index}`);
+    return table;
+  });
+}
+
+/**
+ * Follows `encode`'s residual chain from its input frame and checks, stage by stage, that it is the
+ * computation rvqEncode reproduces, over the same codebooks that `decode` uses.
+ */
+function checkEncode(g: Graph, books: TFLiteTensor[]): void {
+  const input = g.signatureTensor('inputs', 'input_frames');
+  let residual = input;
+  books.forEach((book, s) => {
+    const where = `encode stage ${s}`;
+    // distances = SUM(SQUARED_DIFFERENCE(residual, codebook[1,K,D]), -1); index = ARG_MIN(distances, -1)
+    const sqdiff = g.only(g.consumers(residual, 'SQUARED_DIFFERENCE'), `${where}: SQUARED_DIFFERENCE of the residual`);
+    const table = g.tensor(sqdiff.inputs[1]);
+    g.expectFloatConst(table, 3, `${where}: SQUARED_DIFFERENCE operator ${sqdiff.index}`);
+    g.expectSameValues(table, book, where);
+    const sum = g.only(g.consumers(sqdiff.outputs[0], 'SUM'), `${where}: SUM of the squared differences`);
+    if (g.scalar(sum.inputs[1]) !== -1) throw new LyraQuantizerError(`${where}: SUM operator ${sum.index} does not reduce the last axis`);
+    const argmin = g.only(g.consumers(sum.outputs[0], 'ARG_MIN'), `${where}: ARG_MIN of the distances`);
+    if (s === books.length - 1) return;
+
+    // next residual = residual - (residual + (codeword - residual))
+    const gather = g.only(g.consumers(argmin.outputs[0], 'GATHER'), `${where}: GATHER of the chosen codeword`);
+    g.expectGatherAxis0(gather);
+    g.expectSameValues(g.tensor(gather.inputs[0]), book, `${where}: GATHER operator ${gather.index}`);
+    const reshape = g.only(g.consumers(gather.outputs[0], 'RESHAPE'), `${where}: RESHAPE of the codeword`);
+    const codeword = reshape.outputs[0];
+    const diff = g.only(g.consumers(codeword, 'SUB'), `${where}: codeword - residual`);
+    const sum2 = g.only(g.consumers(diff.outputs[0], 'ADD'), `${where}: residual + (codeword - residual)`);
+    const next = g.only(g.consumers(sum2.outputs[0], 'SUB'), `${where}: residual - (residual + (codeword - residual))`);
+    const ok =
+      diff.inputs[0] === codeword && diff.inputs[1] === residual &&
+      sum2.inputs[0] === residual && sum2.inputs[1] === diff.outputs[0] &&
+      next.inputs[0] === residual && next.inputs[1] === sum2.outputs[0];
+    if (!ok) throw new LyraQuantizerError(`${where}: operators ${diff.index}, ${sum2.index}, ${next.index} do not compute r - (r + (c - r))`);
+    for (const op of [diff, sum2, next]) g.expectNoActivation(op);
+    residual = next.outputs[0];
+  });
+}
+
+class Graph {
+  readonly sg: TFLiteSubgraph;
+  private readonly producers = new Map<number, TFLiteOperator>();
+
+  constructor(
+    private readonly model: TFLiteModel,
+    private readonly key: string,
+  ) {
+    const sig = model.signatures.find((s) => s.key === key);
+    if (!sig) throw new LyraQuantizerError(`model has no "${key}" signature (has: ${model.signatures.map((s) => s.key).join(', ') || 'none'})`);
+    this.sg = model.subgraphs[sig.subgraphIndex];
+    if (!this.sg) throw new LyraQuantizerError(`signature "${key}" names subgraph ${sig.subgraphIndex}, which does not exist`);
+    for (const op of this.sg.operators) for (const t of op.outputs) this.producers.set(t, op);
+  }
+
+  tensor(index: number): TFLiteTensor {
+    return this.sg.tensors[index];
+  }
+  producer(tensor: number): TFLiteOperator | undefined {
+    return this.producers.get(tensor);
+  }
+  consumers(tensor: number, op: string): TFLiteOperator[] {
+    return this.sg.operators.filter((o) => o.op === op && o.inputs.includes(tensor));
+  }
+
+  signatureTensors(side: 'inputs' | 'outputs', count: number): number[] {
+    const sig = this.model.signatures.find((s) => s.key === this.key)!;
+    const tensors = Object.values(sig[side]);
+    if (tensors.length !== count) throw new LyraQuantizerError(`signature "${this.key}" has ${tensors.length} ${side}, expected ${count}`);
+    return tensors;
+  }
+  signatureTensor(side: 'inputs' | 'outputs', name: string): number {
+    const sig = this.model.signatures.find((s) => s.key === this.key)!;
+    const t = sig[side][name];
+    if (t === undefined) throw new LyraQuantizerError(`signature "${this.key}" has no ${side.slice(0, -1)} "${name}"`);
+    return t;
+  }
+
+  expectOp(tensor: number, op: string, what: string): TFLiteOperator {
+    const p = this.producer(tensor);
+    if (p?.op !== op) throw new LyraQuantizerError(`${what}: tensor ${describe(this.tensor(tensor))} comes from ${p ? `operator ${p.index} (${p.op})` : 'no operator'}, expected ${op}`);
+    return p;
+  }
+  only(ops: TFLiteOperator[], what: string): TFLiteOperator {
+    if (ops.length !== 1) throw new LyraQuantizerError(`${what}: expected one operator, found ${ops.length} (${ops.map((o) => o.index).join(', ')})`);
+    return ops[0];
+  }
+
+  /** Element 0 of a constant int32 scalar or vector. */
+  scalar(tensor: number): number | undefined {
+    const t = this.tensor(tensor);
+    if (t.type !== 'int32' || !t.data || t.data.byteLength < 4) return undefined;
+    return new DataView(t.data.buffer, t.data.byteOffset).getInt32(0, true);
+  }
+  /** The stage a STRIDED_SLICE picks: its begin along axis 0. */
+  sliceStart(tensor: number, what: string): number {
+    const slice = this.expectOp(tensor, 'STRIDED_SLICE', what);
+    const begin = this.scalar(slice.inputs[1]);
+    if (begin === undefined) throw new LyraQuantizerError(`${what}: STRIDED_SLICE operator ${slice.index} has no constant begin`);
+    return begin;
+  }
+
+  expectNoActivation(op: TFLiteOperator): void {
+    // Field 0 of AddOptions/SubOptions/MulOptions is the fused activation (0 = NONE).
+    if (op.options && op.options.i8(0) !== 0) throw new LyraQuantizerError(`${this.key}: operator ${op.index} (${op.op}) has a fused activation`);
+  }
+  expectGatherAxis0(op: TFLiteOperator): void {
+    if (op.options && (op.options.i32(0) !== 0 || op.options.i32(1) !== 0)) {
+      throw new LyraQuantizerError(`${this.key}: GATHER operator ${op.index} is not along axis 0`);
+    }
+  }
+  expectFloatConst(t: TFLiteTensor, rank: number, what: string): void {
+    if (!t.data) throw new LyraQuantizerError(`${what}: codebook ${describe(t)} is not a constant`);
+    if (t.type !== 'float32' || t.quantization) {
+      throw new LyraQuantizerError(`${what}: codebook ${describe(t)} is ${t.quantization ? 'quantized ' : ''}${t.type}; only float32 is supported`);
+    }
+    if (t.shape.length !== rank || (rank === 3 && t.shape[0] !== 1)) {
+      throw new LyraQuantizerError(`${what}: codebook ${describe(t)} has shape [${t.shape}], expected ${rank === 2 ? '[K, D]' : '[1, K, D]'}`);
+    }
+    if (t.data.byteLength !== 4 * t.shape.reduce((a, b) => a * b, 1)) throw new LyraQuantizerError(`${what}: codebook ${describe(t)} has ${t.data.byteLength} bytes for shape [${t.shape}]`);
+  }
+  expectSameValues(t: TFLiteTensor, book: TFLiteTensor, what: string): void {
+    const a = t.data;
+    const b = book.data!;
+    if (!a || a.byteLength !== b.byteLength || a.some((v, i) => v !== b[i])) {
+      throw new LyraQuantizerError(`${what}: tensor ${describe(t)} differs from decode's codebook ${describe(book)}`);
+    }
+  }
+}
+
+function describe(t: TFLiteTensor): string {
+  return `${t.index} "${t.name}"`;
+}
+
+function floats(t: TFLiteTensor): Float32Array {
+  const data = t.data!;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Float32Array(data.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+  return out;
+}

@@ -1,0 +1,22 @@
+// x: [T, C], cond: [T, D], w: [D, 2C], b: [2C] -> y: [T, C] (may alias x)
+// Feature-wise linear modulation: per frame, gamma and beta come from the conditioning vector
+// through one linear layer (gamma = w[:, :C], beta = w[:, C:]), then y = gamma * x + beta.
+export function film(
+  x: Float32Array, frames: number, channels: number,
+  cond: Float32Array, condDim: number, w: Float32Array, b: Float32Array,
+  y: Float32Array,
+): void {
+  const width = 2 * channels;
+  for (let t = 0; t < frames; t++) {
+    for (let c = 0; c < channels; c++) {
+      let gamma = b[c];
+      let beta = b[channels + c];
+      for (let d = 0; d < condDim; d++) {
+        const v = cond[t * condDim + d];
+        gamma += v * w[d * width + c];
+        beta += v * w[d * width + channels + c];
+      }
+      y[t * channels + c] = gamma * x[t * channels + c] + beta;
+    }
+  }
+}

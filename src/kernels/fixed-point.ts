@@ -1,0 +1,76 @@
+// TFLite's integer requantization arithmetic, reproduced exactly with float64 JS numbers.
+// Products of two int32 values need up to 62 bits, more than a double holds, so the
+// high-multiply splits one factor into 16-bit halves and carries the remainder by hand.
+
+const TWO_31 = 2147483648;
+const TWO_16 = 65536;
+const TWO_15 = 32768;
+
+/** A real multiplier as int32 mantissa in [2^30, 2^31) and power-of-two exponent (TFLite's QuantizeMultiplier). */
+export interface QuantizedMultiplier {
+  multiplier: number;
+  shift: number;
+}
+
+export function quantizeMultiplier(real: number): QuantizedMultiplier {
+  if (real === 0) return { multiplier: 0, shift: 0 };
+  let shift = Math.ceil(Math.log2(real));
+  let q = real / 2 ** shift;
+  // log2 can be off by one ulp near powers of two: bring q into [0.5, 1).
+  while (q >= 1) { q /= 2; shift++; }
+  while (q < 0.5) { q *= 2; shift--; }
+  let fixed = Math.round(q * TWO_31);
+  if (fixed === TWO_31) { fixed /= 2; shift++; }
+  if (shift < -31) return { multiplier: 0, shift: 0 };
+  return { multiplier: fixed, shift };
+}
+
+/** (a * b + nudge) / 2^31 truncated toward zero, saturating the single overflow case (gemmlowp). */
+export function saturatingRoundingDoublingHighMul(a: number, b: number): number {
+  if (a === -TWO_31 && b === -TWO_31) return TWO_31 - 1;
+  const bHigh = Math.floor(b / TWO_16);
+  const bLow = b - bHigh * TWO_16;
+  const high = a * bHigh; // exact: |.| < 2^47
+  const highQuot = Math.floor(high / TWO_15);
+  const highRem = high - highQuot * TWO_15;
+  const negative = a < 0 !== b < 0 && a !== 0 && b !== 0;
+  const nudge = negative ? 1 - (1 << 30) : 1 << 30;
+  // a*b + nudge = highQuot * 2^31 + rest, with rest exact in a double.
+  const rest = highRem * TWO_16 + a * bLow + nudge;
+  const restQuot = Math.floor(rest / TWO_31);
+  const floorQuot = highQuot + restQuot;
+  const remainder = rest - restQuot * TWO_31;
+  return floorQuot < 0 && remainder !== 0 ? floorQuot + 1 : floorQuot;
+}
+
+/** x / 2^exponent rounded to nearest, ties away from zero (gemmlowp's RoundingDivideByPOT). */
+export function roundingDivideByPOT(x: number, exponent: number): number {
+  if (exponent === 0) return x;
+  const divisor = 2 ** exponent;
+  const quot = Math.floor(x / divisor);
+  const remainder = x - quot * divisor;
+  const threshold = Math.floor((divisor - 1) / 2) + (x < 0 ? 1 : 0);
+  return quot + (remainder > threshold ? 1 : 0);
+}
+
+/** TFLite's MultiplyByQuantizedMultiplier: doubling high multiply, then a rounding shift (two roundings). */
+export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
+  const leftShift = shift > 0 ? shift : 0;
+  const rightShift = shift > 0 ? 0 : -shift;
+  return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x * 2 ** leftShift, multiplier), rightShift);
+}
+
+/** round(x * multiplier / 2^(31 - shift)) with ties toward +infinity, in one step (ruy's GEMM requantization). */
+export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplier: number, shift: number): number {
+  const totalShift = 31 - shift;
+  // x * multiplier can exceed 2^53: split multiplier as for the doubling high multiply.
+  const mHigh = Math.floor(multiplier / TWO_16);
+  const mLow = multiplier - mHigh * TWO_16;
+  const high = x * mHigh; // exact
+  const low = x * mLow + 2 ** (totalShift - 1); // exact
+  // floor((high * 2^16 + low) / 2^totalShift), totalShift >= 16 for every multiplier below 2^15
+  const div = 2 ** (totalShift - 16);
+  const highQuot = Math.floor(high / div);
+  const highRem = high - highQuot * div;
+  return highQuot + Math.floor((highRem * TWO_16 + low) / 2 ** totalShift);
+}

@@ -1,0 +1,74 @@
+import { conv1d } from '../kernels/conv1d.js';
+import { conv1dInt8 } from '../kernels/conv1d-int8.js';
+import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
+import { depthwiseConv1dInt8 } from '../kernels/depthwise-conv1d-int8.js';
+import type { Requantization } from '../kernels/requantize.js';
+import type { Conv1dNode, DepthwiseConv1dNode } from '../model/manifest.js';
+import type { Buffers } from './buffers.js';
+import type { Layer } from './layer.js';
+import { channelRequantization } from './requantization.js';
+import type { WeightStore } from './weights.js';
+
+/**
+ * A causal convolution (full, grouped or depthwise; float or int8) that keeps the last
+ * `history` input steps between calls, so that any chunking of the input gives the same output.
+ */
+export class CausalConv implements Layer {
+  private readonly history: Float32Array | Int8Array;
+  private work: Float32Array | Int8Array;
+  private readonly int8: boolean;
+  private readonly weight: Float32Array | Int8Array;
+  private readonly bias: Float32Array | Int32Array | null;
+  private readonly requant: Requantization | null;
+  private readonly inChannels: number;
+  private readonly outChannels: number;
+  private readonly historyFill: number;
+
+  constructor(private readonly node: Conv1dNode | DepthwiseConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number) {
+    this.int8 = node.int8 !== undefined;
+    this.inChannels = node.op === 'conv1d' ? node.inChannels : node.channels;
+    this.outChannels = node.op === 'conv1d' ? node.outChannels : node.channels;
+    this.weight = this.int8 ? weights.i8(node.weight) : weights.f32(node.weight);
+    this.bias = node.bias === null ? null : this.int8 ? weights.i32(node.bias) : weights.f32(node.bias);
+    this.requant = node.int8 ? channelRequantization(node.int8, weights.entry(node.weight).scales ?? [], this.outChannels) : null;
+    // An empty int8 history holds the code of 0.0, which is the zero point.
+    this.historyFill = node.int8 ? node.int8.input.zeroPoint : 0;
+    const size = node.history * this.inChannels;
+    this.history = this.int8 ? new Int8Array(size) : new Float32Array(size);
+    this.work = this.allocate(1);
+    this.reset();
+  }
+
+  reset(): void {
+    this.history.fill(this.historyFill);
+  }
+
+  private allocate(frames: number): Float32Array | Int8Array {
+    const size = (this.node.history + frames * this.stepsPerFrame) * this.inChannels;
+    return this.int8 ? new Int8Array(size) : new Float32Array(size);
+  }
+
+  run(buffers: Buffers, frames: number): void {
+    const n = this.node;
+    const tIn = frames * this.stepsPerFrame;
+    const steps = n.history + tIn;
+    if (this.work.length < steps * this.inChannels) this.work = this.allocate(frames);
+    const work = this.work;
+    const x = this.int8 ? buffers.i8(n.input) : buffers.f32(n.input);
+    work.set(this.history, 0);
+    work.set(x.subarray(0, tIn * this.inChannels), n.history * this.inChannels);
+    if (this.int8) {
+      const w = work as Int8Array;
+      const y = buffers.i8(n.output);
+      const zp = n.int8!.input.zeroPoint;
+      if (n.op === 'conv1d') conv1dInt8(w, steps, n.inChannels, zp, this.weight as Int8Array, this.bias as Int32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, this.requant!);
+      else depthwiseConv1dInt8(w, steps, n.channels, zp, this.weight as Int8Array, this.bias as Int32Array | null, n.kernel, n.dilation, y, this.requant!);
+    } else {
+      const w = work as Float32Array;
+      const y = buffers.f32(n.output);
+      if (n.op === 'conv1d') conv1d(w, steps, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, n.accumulate === 'split2');
+      else depthwiseConv1d(w, steps, n.channels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.dilation, y);
+    }
+    this.history.set(work.subarray(tIn * this.inChannels, steps * this.inChannels));
+  }
+}

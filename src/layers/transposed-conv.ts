@@ -1,0 +1,66 @@
+import { dequantize } from '../kernels/dequantize.js';
+import type { Requantization } from '../kernels/requantize.js';
+import { transposedConv1d } from '../kernels/transposed-conv1d.js';
+import { transposedConv1dInt8 } from '../kernels/transposed-conv1d-int8.js';
+import type { TransposedConv1dNode } from '../model/manifest.js';
+import type { Buffers } from './buffers.js';
+import type { Layer } from './layer.js';
+import { channelRequantization } from './requantization.js';
+import type { WeightStore } from './weights.js';
+
+/**
+ * A streaming transposed convolution: each call emits stride * input steps, and the
+ * kernel - stride steps that overlap the next call are carried over as a tail (with the
+ * bias taken out, since the next call's output adds it again). Calls are made one frame at a
+ * time even for many frames, because the carried tail is rounded to float32 between frames.
+ */
+export class StreamingTransposedConv implements Layer {
+  private readonly tail: Float32Array;
+  private readonly full: Float32Array;
+  private readonly fullInt8: Int8Array | null;
+  private readonly weight: Float32Array | Int8Array;
+  private readonly bias: Float32Array | Int32Array | null;
+  private readonly tailBias: Float32Array | null;
+  private readonly requant: Requantization | null;
+
+  constructor(private readonly node: TransposedConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number) {
+    const fullSteps = (stepsPerFrame - 1) * node.stride + node.kernel;
+    this.full = new Float32Array(fullSteps * node.outChannels);
+    this.fullInt8 = node.int8 ? new Int8Array(fullSteps * node.outChannels) : null;
+    this.tail = new Float32Array((node.kernel - node.stride) * node.outChannels);
+    this.weight = node.int8 ? weights.i8(node.weight) : weights.f32(node.weight);
+    this.bias = node.bias === null ? null : node.int8 ? weights.i32(node.bias) : weights.f32(node.bias);
+    this.tailBias = node.tailBias === null ? null : weights.f32(node.tailBias);
+    this.requant = node.int8 ? channelRequantization(node.int8, weights.entry(node.weight).scales ?? [], node.outChannels) : null;
+  }
+
+  reset(): void {
+    this.tail.fill(0);
+  }
+
+  run(buffers: Buffers, frames: number): void {
+    const n = this.node;
+    const cOut = n.outChannels;
+    const emitted = this.stepsPerFrame * n.stride * cOut;
+    const tailSize = this.tail.length;
+    const y = buffers.f32(n.output);
+    for (let f = 0; f < frames; f++) {
+      const inputOffset = f * this.stepsPerFrame * n.inChannels;
+      if (this.fullInt8) {
+        const x = buffers.i8(n.input).subarray(inputOffset);
+        transposedConv1dInt8(x, this.stepsPerFrame, n.inChannels, n.int8!.input.zeroPoint, this.weight as Int8Array, this.bias as Int32Array | null, n.kernel, n.stride, this.fullInt8, cOut, this.requant!);
+        dequantize(this.fullInt8, this.full.length, n.int8!.output.scale, n.int8!.output.zeroPoint, this.full);
+      } else {
+        const x = buffers.f32(n.input).subarray(inputOffset);
+        transposedConv1d(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
+      }
+      const full = this.full;
+      for (let i = 0; i < tailSize; i++) full[i] += this.tail[i];
+      y.set(full.subarray(0, emitted), f * emitted);
+      for (let i = 0; i < tailSize; i++) {
+        const v = full[emitted + i];
+        this.tail[i] = this.tailBias ? v - this.tailBias[i % cOut] : v;
+      }
+    }
+  }
+}

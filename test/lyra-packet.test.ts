@@ -1,0 +1,170 @@
+import { describe, it, expect } from 'vitest';
+import {
+  LYRA_BITRATES,
+  bitrateForQuantizers,
+  packIndices,
+  packetBytes,
+  quantizersForBitrate,
+  splitLyraStream,
+  unpackIndices,
+} from '../src/codec/lyra-packet.js';
+
+// Small deterministic PRNG (mulberry32) so failures are reproducible.
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Independent model of Lyra's packing, written the way the C++ does it: one
+// bit string with index 0 most significant, padded with zeros to whole bytes.
+function packViaBitString(indices: number[], bits: number): Uint8Array {
+  let s = indices.map((v) => v.toString(2).padStart(bits, '0')).join('');
+  while (s.length % 8 !== 0) s += '0';
+  const out = new Uint8Array(s.length / 8);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(i * 8, i * 8 + 8), 2);
+  return out;
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+
+describe('bitrates', () => {
+  it('maps the three Lyra bitrates to quantizer counts and back', () => {
+    expect(LYRA_BITRATES).toEqual({ 3200: 16, 6000: 30, 9200: 46 });
+    expect(quantizersForBitrate(3200)).toBe(16);
+    expect(quantizersForBitrate(6000)).toBe(30);
+    expect(quantizersForBitrate(9200)).toBe(46);
+    expect(bitrateForQuantizers(16)).toBe(3200);
+    expect(bitrateForQuantizers(30)).toBe(6000);
+    expect(bitrateForQuantizers(46)).toBe(9200);
+  });
+
+  it('rejects other bitrates, naming the allowed ones', () => {
+    expect(() => quantizersForBitrate(8000)).toThrow(RangeError);
+    expect(() => quantizersForBitrate(8000)).toThrow(/3200, 6000, 9200/);
+    expect(() => quantizersForBitrate(NaN)).toThrow(RangeError);
+    expect(() => bitrateForQuantizers(15)).toThrow(/16, 30, 46/);
+  });
+
+  it('packet sizes are ceil(N*bits/8)', () => {
+    expect(packetBytes(16)).toBe(8);
+    expect(packetBytes(30)).toBe(15);
+    expect(packetBytes(46)).toBe(23);
+    expect(packetBytes(0)).toBe(0);
+    expect(packetBytes(3)).toBe(2);
+    expect(packetBytes(3, 3)).toBe(2);
+    expect(packetBytes(5, 12)).toBe(8);
+    expect(() => packetBytes(-1)).toThrow(RangeError);
+    expect(() => packetBytes(4, 0)).toThrow(RangeError);
+    expect(() => packetBytes(4, 17)).toThrow(RangeError);
+  });
+});
+
+describe('packIndices / unpackIndices', () => {
+  it('packs a hand-worked example MSB-first', () => {
+    const indices = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0];
+    const packed = packIndices(indices);
+    expect(hex(packed)).toBe('12 34 56 78 9a bc de f0');
+    expect(Array.from(unpackIndices(packed, 16))).toEqual(indices);
+  });
+
+  it('puts padding in the low bits of the last byte for an odd count', () => {
+    expect(Array.from(packIndices([0xa, 0xb, 0xc]))).toEqual([0xab, 0xc0]);
+    // 3-bit indices: 101 110 111 -> 10111011 1(0000000)
+    expect(Array.from(packIndices([5, 6, 7], 3))).toEqual([0xbb, 0x80]);
+    // Padding bits are ignored on read, as in Lyra.
+    expect(Array.from(unpackIndices(new Uint8Array([0xab, 0xcf]), 3))).toEqual([0xa, 0xb, 0xc]);
+  });
+
+  it('30 indices fill exactly 15 bytes and 46 fill exactly 23', () => {
+    const r = rng(1);
+    for (const n of [30, 46]) {
+      const idx = Array.from({ length: n }, () => Math.floor(r() * 16));
+      const packed = packIndices(idx);
+      expect(packed.length).toBe(n === 30 ? 15 : 23);
+      expect(packed[packed.length - 1] & 0x0f).toBe(idx[n - 1]); // last index fills the low nibble
+    }
+  });
+
+  it('round-trips random indices at 16/30/46 quantizers and matches the bit-string model', () => {
+    const r = rng(42);
+    for (const n of [16, 30, 46]) {
+      for (let trial = 0; trial < 50; trial++) {
+        const idx = Array.from({ length: n }, () => Math.floor(r() * 16));
+        const packed = packIndices(idx);
+        expect(packed).toEqual(packViaBitString(idx, 4));
+        expect(Array.from(unpackIndices(packed, n))).toEqual(idx);
+      }
+    }
+  });
+
+  it('round-trips other widths and counts', () => {
+    const r = rng(7);
+    for (let bits = 1; bits <= 16; bits++) {
+      for (const n of [0, 1, 2, 3, 7, 13, 64]) {
+        const idx = Array.from({ length: n }, () => Math.floor(r() * 2 ** bits));
+        const packed = packIndices(idx, bits);
+        expect(packed).toEqual(packViaBitString(idx, bits));
+        expect(Array.from(unpackIndices(packed, n, bits))).toEqual(idx);
+      }
+    }
+  });
+
+  it('writes into a caller buffer, clearing stale padding', () => {
+    const buf = new Uint8Array(32).fill(0xff);
+    const view = packIndices([0xa, 0xb, 0xc], 4, buf);
+    expect(view.length).toBe(2);
+    expect(view.buffer).toBe(buf.buffer);
+    expect(Array.from(buf.subarray(0, 3))).toEqual([0xab, 0xc0, 0xff]);
+    expect(() => packIndices(new Array(16).fill(0), 4, new Uint8Array(7))).toThrow(RangeError);
+
+    const out = new Int32Array(20).fill(-1);
+    expect(unpackIndices(new Uint8Array([0x12, 0x34]), 4, 4, out)).toBe(out);
+    expect(Array.from(out.subarray(0, 5))).toEqual([1, 2, 3, 4, -1]);
+    expect(() => unpackIndices(new Uint8Array(8), 16, 4, new Int32Array(15))).toThrow(RangeError);
+  });
+
+  it('accepts typed arrays as input', () => {
+    expect(hex(packIndices(Int32Array.of(15, 0, 7, 8)))).toBe('f0 78');
+  });
+
+  it('rejects bad index values, naming the position', () => {
+    expect(() => packIndices([1, 2, 3, 16])).toThrow(/position 3/);
+    expect(() => packIndices([1, -1])).toThrow(RangeError);
+    expect(() => packIndices([1, -1])).toThrow(/position 1/);
+    expect(() => packIndices([0.5])).toThrow(/position 0/);
+    expect(() => packIndices([NaN])).toThrow(RangeError);
+    expect(() => packIndices([8], 3)).toThrow(/0\.\.7/);
+  });
+
+  it('rejects packets of the wrong length', () => {
+    expect(() => unpackIndices(new Uint8Array(7), 16)).toThrow(RangeError);
+    expect(() => unpackIndices(new Uint8Array(9), 16)).toThrow(/need 8/);
+  });
+});
+
+describe('splitLyraStream', () => {
+  it('splits a raw stream into fixed-size packets and reports trailing bytes', () => {
+    const frames = [0, 1, 2].map((f) => Array.from({ length: 16 }, (_, i) => (i + f) % 16));
+    const raw = new Uint8Array(3 * 8 + 5);
+    frames.forEach((f, i) => raw.set(packIndices(f), i * 8));
+    const { packets, trailingBytes } = splitLyraStream(raw, 3200);
+    expect(packets.length).toBe(3);
+    expect(trailingBytes).toBe(5);
+    packets.forEach((p, i) => expect(Array.from(unpackIndices(p, 16))).toEqual(frames[i]));
+  });
+
+  it('uses the packet size of each bitrate', () => {
+    expect(splitLyraStream(new Uint8Array(45), 6000)).toMatchObject({ trailingBytes: 0 });
+    expect(splitLyraStream(new Uint8Array(45), 6000).packets.length).toBe(3);
+    expect(splitLyraStream(new Uint8Array(50), 9200).packets.length).toBe(2);
+    expect(splitLyraStream(new Uint8Array(50), 9200).trailingBytes).toBe(4);
+    expect(splitLyraStream(new Uint8Array(0), 3200)).toEqual({ packets: [], trailingBytes: 0 });
+    expect(() => splitLyraStream(new Uint8Array(16), 4000)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,396 @@
+import { describe, it, expect } from 'vitest';
+import { crc32 } from '../src/codec/crc32.js';
+import { packIndices, packetBytes } from '../src/codec/lyra-packet.js';
+import {
+  SstFormatError,
+  SstStreamParser,
+  decodeSst,
+  encodeSst,
+  looksLikeSst,
+  writeSstHeader,
+  writeSstPacket,
+  type SstFrame,
+  type SstHeader,
+} from '../src/codec/sst.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+const HEADER: SstHeader = {
+  modelId: 'lyra-v2',
+  modelSha256Prefix: Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 0x01, 0x23, 0x45, 0x67),
+  sampleRate: 16000,
+  frameSize: 320,
+  bitsPerIndex: 4,
+  inputSampleRate: 48000,
+  frameCount: null,
+};
+const HEADER_LEN = 33 + 'lyra-v2'.length; // 40
+
+// Frames cycling through 16/30/46 quantizers, plus one encoder-marked lost frame.
+function makePackets(count: number, seed = 1) {
+  const r = rng(seed);
+  const sizes = [16, 30, 46];
+  return Array.from({ length: count }, (_, i) => {
+    const n = i === 3 ? 0 : sizes[i % 3];
+    const idx = Array.from({ length: n }, () => Math.floor(r() * 16));
+    return { numQuantizers: n, packet: packIndices(idx) };
+  });
+}
+
+/** Byte offset of each record in a file built by encodeSst. */
+function recordOffsets(packets: { numQuantizers: number }[]): number[] {
+  const offs: number[] = [];
+  let o = HEADER_LEN;
+  for (const p of packets) {
+    offs.push(o);
+    o += 1 + packetBytes(p.numQuantizers) + 4;
+  }
+  return offs;
+}
+
+function expectFormatError(fn: () => unknown, pattern: RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(SstFormatError);
+  expect((caught as Error).name).toBe('SstFormatError');
+  expect((caught as Error).message).toMatch(pattern);
+}
+
+function streamDecode(bytes: Uint8Array, chunkSizes: () => number) {
+  const p = new SstStreamParser();
+  const frames: SstFrame[] = [];
+  for (let o = 0; o < bytes.length; ) {
+    const n = Math.max(1, chunkSizes());
+    frames.push(...p.push(bytes.subarray(o, o + n)));
+    o += n;
+  }
+  const problems = p.end();
+  return { header: p.header, frames, problems };
+}
+
+describe('crc32', () => {
+  it('matches the standard check value', () => {
+    expect(crc32(ascii('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+    expect(crc32(ascii('The quick brown fox jumps over the lazy dog'))).toBe(0x414fa339);
+  });
+
+  it('can be computed incrementally', () => {
+    const data = ascii('123456789');
+    expect(crc32(data.subarray(4), crc32(data.subarray(0, 4)))).toBe(0xcbf43926);
+  });
+});
+
+describe('sst writing', () => {
+  it('lays out the header as documented (little-endian)', () => {
+    const h = writeSstHeader({ ...HEADER, frameCount: 0x01020304 });
+    expect(h.length).toBe(HEADER_LEN);
+    expect(Array.from(h.subarray(0, 6))).toEqual([0x53, 0x53, 0x54, 0x6d, 1, 7]);
+    expect(new TextDecoder().decode(h.subarray(6, 13))).toBe('lyra-v2');
+    expect(Array.from(h.subarray(13, 21))).toEqual(Array.from(HEADER.modelSha256Prefix));
+    expect(Array.from(h.subarray(21, 25))).toEqual([0x80, 0x3e, 0, 0]); // 16000
+    expect(Array.from(h.subarray(25, 27))).toEqual([0x40, 0x01]); // 320
+    expect(h[27]).toBe(4);
+    expect(Array.from(h.subarray(28, 32))).toEqual([0x80, 0xbb, 0, 0]); // 48000
+    expect(Array.from(h.subarray(32, 36))).toEqual([4, 3, 2, 1]);
+    const crc = new DataView(h.buffer).getUint32(36, true);
+    expect(crc).toBe(crc32(h.subarray(0, 36)));
+    expect(looksLikeSst(h)).toBe(true);
+  });
+
+  it('writes unknown frame count as 0xFFFFFFFF', () => {
+    const h = writeSstHeader(HEADER);
+    expect(Array.from(h.subarray(32, 36))).toEqual([0xff, 0xff, 0xff, 0xff]);
+  });
+
+  it('lays out a record as numQuantizers, packed bytes, CRC-32', () => {
+    const packet = packIndices([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0]);
+    const rec = writeSstPacket(16, packet);
+    expect(rec.length).toBe(1 + 8 + 4);
+    expect(rec[0]).toBe(16);
+    expect(Array.from(rec.subarray(1, 9))).toEqual(Array.from(packet));
+    expect(new DataView(rec.buffer).getUint32(9, true)).toBe(crc32(rec.subarray(0, 9)));
+    expect(writeSstPacket(0, new Uint8Array(0)).length).toBe(5);
+  });
+
+  it('validates its inputs', () => {
+    expect(() => writeSstPacket(16, new Uint8Array(7))).toThrow(RangeError);
+    expect(() => writeSstPacket(65, new Uint8Array(33))).toThrow(RangeError);
+    expect(() => writeSstHeader({ ...HEADER, modelSha256Prefix: new Uint8Array(7) })).toThrow(RangeError);
+    expect(() => writeSstHeader({ ...HEADER, modelId: 'x'.repeat(256) })).toThrow(RangeError);
+    expect(() => writeSstHeader({ ...HEADER, frameSize: 70000 })).toThrow(RangeError);
+    expect(() => writeSstHeader({ ...HEADER, frameCount: 0xffffffff })).toThrow(RangeError);
+    expect(() => encodeSst({ ...HEADER, frameCount: 3 }, makePackets(2))).toThrow(RangeError);
+  });
+
+  it('looksLikeSst checks the magic only', () => {
+    expect(looksLikeSst(ascii('SSTm'))).toBe(true);
+    expect(looksLikeSst(ascii('SST'))).toBe(false);
+    expect(looksLikeSst(ascii('RIFF....WAVE'))).toBe(false);
+  });
+});
+
+describe('sst golden file', () => {
+  // The worked example in docs/sst-format.md; CRCs cross-checked with zlib.crc32.
+  const GOLDEN =
+    '53 53 54 6d 01 07 6c 79 72 61 2d 76 32 de ad be ef 01 23 45 67 80 3e 00 00 40 01 04 ' +
+    '80 bb 00 00 02 00 00 00 5d 3b 5c ed 10 12 34 56 78 9a bc de f0 15 bd b1 87 00 8d ef 02 d2';
+  const packets = [
+    { numQuantizers: 16, packet: packIndices([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0]) },
+    { numQuantizers: 0, packet: new Uint8Array(0) },
+  ];
+
+  it('encodes to the documented bytes', () => {
+    const bytes = encodeSst(HEADER, packets);
+    expect(Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ')).toBe(GOLDEN);
+  });
+
+  it('decodes the documented bytes', () => {
+    const bytes = Uint8Array.from(GOLDEN.split(' '), (h) => parseInt(h, 16));
+    expect(decodeSst(bytes)).toEqual({
+      header: { ...HEADER, frameCount: 2 },
+      frames: [
+        { index: 0, ...packets[0] },
+        { index: 1, lost: true, reason: 'marked lost by encoder' },
+      ],
+      problems: [],
+    });
+  });
+});
+
+describe('sst round trip', () => {
+  it('preserves header and mixed-bitrate frames', () => {
+    const packets = makePackets(10);
+    const bytes = encodeSst({ ...HEADER, modelId: 'lyra-v2 ✓' }, packets);
+    const { header, frames, problems } = decodeSst(bytes);
+    expect(problems).toEqual([]);
+    expect(header).toEqual({ ...HEADER, modelId: 'lyra-v2 ✓', frameCount: 10 });
+    expect(frames.length).toBe(10);
+    frames.forEach((f, i) => {
+      if (i === 3) {
+        expect(f).toEqual({ index: 3, lost: true, reason: 'marked lost by encoder' });
+      } else {
+        expect(f).toEqual({ index: i, ...packets[i] });
+      }
+    });
+  });
+
+  it('reads a streamed file with unknown frame count', () => {
+    const packets = makePackets(4);
+    const bytes = new Uint8Array([
+      ...writeSstHeader(HEADER),
+      ...packets.flatMap((p) => Array.from(writeSstPacket(p.numQuantizers, p.packet))),
+    ]);
+    const { header, frames, problems } = decodeSst(bytes);
+    expect(header.frameCount).toBeNull();
+    expect(frames.length).toBe(4);
+    expect(problems).toEqual([]);
+  });
+
+  it('handles a file with no frames and other bit widths', () => {
+    const empty = decodeSst(encodeSst(HEADER, []));
+    expect(empty.frames).toEqual([]);
+    expect(empty.problems).toEqual([]);
+
+    const h = { ...HEADER, bitsPerIndex: 10 };
+    const packets = [{ numQuantizers: 3, packet: packIndices([1023, 0, 512], 10) }];
+    const { frames } = decodeSst(encodeSst(h, packets));
+    expect(frames).toEqual([{ index: 0, ...packets[0] }]);
+  });
+
+  it('returned packets do not alias the input', () => {
+    const bytes = encodeSst(HEADER, makePackets(3));
+    const { frames } = decodeSst(bytes);
+    const before = (frames[0] as { packet: Uint8Array }).packet.slice();
+    bytes.fill(0);
+    expect((frames[0] as { packet: Uint8Array }).packet).toEqual(before);
+  });
+});
+
+describe('sst corruption', () => {
+  const packets = makePackets(8);
+  const good = () => encodeSst(HEADER, packets);
+  const offs = recordOffsets(packets);
+
+  it('a flipped bit in a packet loses only that frame', () => {
+    const bytes = good();
+    bytes[offs[4] + 3] ^= 0x10;
+    const { frames, problems } = decodeSst(bytes);
+    expect(frames.length).toBe(8);
+    expect(frames[4]).toEqual({ index: 4, lost: true, reason: 'checksum mismatch' });
+    for (const i of [0, 1, 2, 5, 6, 7]) expect(frames[i]).toEqual({ index: i, ...packets[i] });
+    expect(problems).toEqual([`frame 4 at byte offset ${offs[4]}: checksum mismatch; frame marked lost`]);
+  });
+
+  it('a flipped bit in a record CRC loses only that frame', () => {
+    const bytes = good();
+    bytes[offs[1] - 1] ^= 0x80; // last CRC byte of frame 0
+    const { frames } = decodeSst(bytes);
+    expect(frames[0]).toMatchObject({ index: 0, lost: true });
+    expect(frames.slice(1).every((f) => !('lost' in f) || f.index === 3)).toBe(true);
+  });
+
+  it('a flipped bit in the header fields is a header CRC error', () => {
+    for (const offset of [6, 13, 21, 25, 27, 28, 32, 36]) {
+      const bytes = good();
+      bytes[offset] ^= 0x04;
+      expectFormatError(() => decodeSst(bytes), /header CRC32 mismatch/);
+    }
+  });
+
+  it('bad magic and unsupported version throw', () => {
+    const bad = good();
+    bad[0] = 0x52;
+    expectFormatError(() => decodeSst(bad), /bad magic/);
+    expectFormatError(() => decodeSst(ascii('RIFF')), /bad magic/);
+    const v2 = good();
+    v2[4] = 2;
+    expectFormatError(() => decodeSst(v2), /unsupported .sst version 2/);
+  });
+
+  it('a truncated header throws', () => {
+    expectFormatError(() => decodeSst(new Uint8Array(0)), /truncated header/);
+    expectFormatError(() => decodeSst(good().subarray(0, 3)), /truncated header/);
+    expectFormatError(() => decodeSst(good().subarray(0, HEADER_LEN - 1)), /truncated header.*need 40/);
+  });
+
+  it('a record truncated in the middle is reported; earlier frames are intact', () => {
+    const bytes = good().subarray(0, offs[5] + 6);
+    const { frames, problems } = decodeSst(bytes);
+    expect(frames.length).toBe(5);
+    for (const i of [0, 1, 2, 4]) expect(frames[i]).toEqual({ index: i, ...packets[i] });
+    expect(problems).toEqual([
+      `frame 5 at byte offset ${offs[5]}: truncated record (6 of ${1 + packetBytes(packets[5].numQuantizers) + 4} bytes); stopped reading`,
+      'header says 8 frames but 5 were read',
+    ]);
+  });
+
+  it('an impossible numQuantizers stops reading with a problem', () => {
+    const bytes = good();
+    bytes[offs[2]] = 200;
+    const { frames, problems } = decodeSst(bytes);
+    expect(frames.length).toBe(2);
+    expect(frames[1]).toEqual({ index: 1, ...packets[1] });
+    expect(problems[0]).toMatch(new RegExp(`^frame 2 at byte offset ${offs[2]}: impossible numQuantizers 200`));
+    expect(problems[1]).toBe('header says 8 frames but 2 were read');
+  });
+
+  it('accepts numQuantizers 64 and rejects 65', () => {
+    const max = { numQuantizers: 64, packet: packIndices(new Array(64).fill(9)) };
+    const bytes = encodeSst(HEADER, [max, max]);
+    expect(decodeSst(bytes).frames).toEqual([
+      { index: 0, ...max },
+      { index: 1, ...max },
+    ]);
+    bytes[HEADER_LEN + 37] = 65;
+    const { frames, problems } = decodeSst(bytes);
+    expect(frames.length).toBe(1);
+    expect(problems[0]).toMatch(/^frame 1 at byte offset 77: impossible numQuantizers 65/);
+  });
+
+  it('fewer frames than the header says is a problem', () => {
+    const bytes = new Uint8Array([
+      ...writeSstHeader({ ...HEADER, frameCount: 5 }),
+      ...packets.slice(0, 3).flatMap((p) => Array.from(writeSstPacket(p.numQuantizers, p.packet))),
+    ]);
+    const { frames, problems } = decodeSst(bytes);
+    expect(frames.length).toBe(3);
+    expect(problems).toEqual(['header says 5 frames but 3 were read']);
+  });
+
+  it('never throws on damaged records (random bit flips after the header)', () => {
+    const r = rng(99);
+    for (let trial = 0; trial < 200; trial++) {
+      const bytes = good();
+      const flips = 1 + Math.floor(r() * 4);
+      for (let k = 0; k < flips; k++) {
+        const at = HEADER_LEN + Math.floor(r() * (bytes.length - HEADER_LEN));
+        bytes[at] ^= 1 << Math.floor(r() * 8);
+      }
+      const cut = r() < 0.3 ? HEADER_LEN + Math.floor(r() * (bytes.length - HEADER_LEN)) : bytes.length;
+      const { frames } = decodeSst(bytes.subarray(0, cut));
+      // Every frame that survived its checksum is byte-identical to what was written.
+      for (const f of frames) {
+        if (!('lost' in f)) expect(f).toEqual({ index: f.index, ...packets[f.index] });
+      }
+    }
+  });
+});
+
+describe('SstStreamParser', () => {
+  const corruptFile = () => {
+    const packets = makePackets(12, 5);
+    const bytes = encodeSst(HEADER, packets);
+    const offs = recordOffsets(packets);
+    bytes[offs[2] + 2] ^= 1; // checksum mismatch
+    bytes[offs[9]] = 99; // impossible numQuantizers
+    return bytes;
+  };
+
+  it('gives the same result as decodeSst for any chunking', () => {
+    const r = rng(3);
+    const files = [
+      encodeSst(HEADER, makePackets(12)),
+      corruptFile(),
+      encodeSst(HEADER, makePackets(7)).subarray(0, 150), // truncated record
+    ];
+    for (const bytes of files) {
+      const expected = decodeSst(bytes);
+      expect(streamDecode(bytes, () => 1)).toEqual(expected);
+      expect(streamDecode(bytes, () => bytes.length)).toEqual(expected);
+      for (let trial = 0; trial < 30; trial++) {
+        const max = 1 + Math.floor(r() * 60);
+        expect(streamDecode(bytes, () => Math.floor(r() * max))).toEqual(expected);
+      }
+    }
+  });
+
+  it('emits frames as soon as their records are complete', () => {
+    const packets = makePackets(3);
+    const bytes = encodeSst(HEADER, packets);
+    const offs = recordOffsets(packets);
+    const p = new SstStreamParser();
+    expect(p.push(bytes.subarray(0, offs[1] - 1))).toEqual([]);
+    expect(p.header).toEqual({ ...HEADER, frameCount: 3 });
+    expect(p.push(bytes.subarray(offs[1] - 1, offs[1]))).toEqual([{ index: 0, ...packets[0] }]);
+    expect(p.push(bytes.subarray(offs[1])).length).toBe(2);
+    expect(p.end()).toEqual([]);
+  });
+
+  it('does not keep references to caller chunks', () => {
+    const bytes = encodeSst(HEADER, makePackets(2));
+    const p = new SstStreamParser();
+    const chunk = bytes.slice(0, HEADER_LEN + 4);
+    p.push(chunk);
+    chunk.fill(0); // caller reuses its buffer
+    const frames = p.push(bytes.subarray(HEADER_LEN + 4));
+    expect(frames[0]).toEqual(decodeSst(bytes).frames[0]);
+  });
+
+  it('throws header errors as soon as they are detectable, and again afterwards', () => {
+    const p = new SstStreamParser();
+    expect(p.push(ascii('SS'))).toEqual([]);
+    expectFormatError(() => p.push(ascii('X')), /bad magic/);
+    expectFormatError(() => p.push(ascii('m')), /bad magic/);
+    expectFormatError(() => p.end(), /bad magic/);
+
+    const q = new SstStreamParser();
+    q.push(writeSstHeader(HEADER).subarray(0, 10));
+    expectFormatError(() => q.end(), /truncated header/);
+  });
+});
