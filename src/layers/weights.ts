@@ -9,6 +9,7 @@ export type TensorData = Float32Array | Int8Array | Int32Array;
 /** Zero-copy typed-array views of the tensors in a weight blob, looked up by name. */
 export class WeightStore {
   private readonly entries = new Map<string, TensorEntry>();
+  private readonly derived = new Map<string, Float32Array>();
 
   constructor(manifest: Manifest, private readonly blob: Uint8Array) {
     for (const t of manifest.tensors) this.entries.set(t.name, t);
@@ -20,7 +21,12 @@ export class WeightStore {
     return e;
   }
 
-  f32(name: string): Float32Array { return this.view(name, 'f32') as Float32Array; }
+  /** Adds a float tensor computed at load time (e.g. dequantized weights for the all-float mode). */
+  addDerived(name: string, data: Float32Array): void {
+    this.derived.set(name, data);
+  }
+
+  f32(name: string): Float32Array { return this.derived.get(name) ?? (this.view(name, 'f32') as Float32Array); }
   i8(name: string): Int8Array { return this.view(name, 'i8') as Int8Array; }
   i32(name: string): Int32Array { return this.view(name, 'i32') as Int32Array; }
 

@@ -1,0 +1,33 @@
+import type { Graph } from '../layers/graph.js';
+import type { Model } from '../model/load.js';
+import { buildGraph, checkFrames, type ComputeMode } from './mode.js';
+
+/** Audio at the model's rate -> one embedding per frame. Stateful: frames must arrive in order. */
+export class Encoder {
+  private readonly graph: Graph;
+  readonly frameSize: number;
+  readonly embeddingDim: number;
+
+  constructor(model: Model, options: { mode?: ComputeMode } = {}) {
+    this.frameSize = model.manifest.frameSize;
+    this.embeddingDim = model.manifest.embeddingDim;
+    this.graph = buildGraph(model, 'encoder', this.frameSize, options.mode ?? 'int8');
+  }
+
+  /** One frame of `frameSize` samples -> `embeddingDim` values (written to `out` when given). */
+  encodeFrame(samples: Float32Array, out = new Float32Array(this.embeddingDim)): Float32Array {
+    checkFrames('encodeFrame', samples.length, this.frameSize);
+    out.set(this.graph.run(samples, 1));
+    return out;
+  }
+
+  /** Any whole number of frames at once; the same result as frame by frame. */
+  encode(samples: Float32Array): Float32Array {
+    const frames = checkFrames('encode', samples.length, this.frameSize);
+    return this.graph.run(samples, frames).slice();
+  }
+
+  reset(): void {
+    this.graph.reset();
+  }
+}

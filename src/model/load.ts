@@ -1,0 +1,91 @@
+import { WeightStore } from '../layers/weights.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type DType, type Manifest } from './manifest.js';
+import { sha256Hex } from './sha256.js';
+
+/** Missing, tampered or inconsistent weights; the message names the file, field or tensor. */
+export class ModelError extends Error {
+  override name = 'ModelError';
+}
+
+export interface Model {
+  manifest: Manifest;
+  weights: WeightStore;
+  /** The raw blob, e.g. to derive variants of the graph. */
+  blob: Uint8Array;
+}
+
+const DTYPE_BYTES: Record<DType, number> = { f32: 4, i8: 1, i32: 4 };
+
+/** Validates a manifest and its blob (checksum, tensor table) and returns a ready model. Works in any JS runtime. */
+export async function loadModelFromBytes(manifestText: string, blob: Uint8Array, label = 'model'): Promise<Model> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(manifestText);
+  } catch (err) {
+    throw new ModelError(`${label}: manifest.json is not valid JSON (${(err as Error).message})`);
+  }
+  const manifest = checkManifest(raw, label);
+  if (blob.byteLength !== manifest.blob.byteLength) {
+    throw new ModelError(`${label}: ${manifest.blob.file} has ${blob.byteLength} bytes, the manifest says ${manifest.blob.byteLength} (truncated or replaced)`);
+  }
+  const sum = await sha256Hex(blob);
+  if (sum !== manifest.blob.sha256) {
+    throw new ModelError(`${label}: ${manifest.blob.file} sha256 is ${sum}, the manifest says ${manifest.blob.sha256} (tampered or corrupt weights)`);
+  }
+  // Typed-array views need 4-byte alignment of the blob itself.
+  const aligned = blob.byteOffset % 4 === 0 ? blob : blob.slice();
+  return { manifest, weights: new WeightStore(manifest, aligned), blob: aligned };
+}
+
+/** Node / Bun / Deno: reads `dir`/manifest.json and its blob. */
+export async function loadModel(dir: string): Promise<Model> {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  let manifestText: string;
+  try {
+    manifestText = await readFile(join(dir, 'manifest.json'), 'utf8');
+  } catch {
+    throw new ModelError(
+      `no model at ${dir} (manifest.json missing). Set up Lyra v2 weights with ` +
+      '`npx soundstream import-tflite <folder with the three .tflite files>` or `npx soundstream fetch-weights lyra-v2`.',
+    );
+  }
+  const manifest = checkManifest(JSON.parse(manifestText), dir);
+  let blob: Uint8Array;
+  try {
+    blob = new Uint8Array(await readFile(join(dir, manifest.blob.file)));
+  } catch {
+    throw new ModelError(`${dir}: weight blob ${manifest.blob.file} is missing`);
+  }
+  return loadModelFromBytes(manifestText, blob, dir);
+}
+
+function checkManifest(raw: unknown, label: string): Manifest {
+  const m = raw as Manifest;
+  const fail = (field: string, why: string): never => {
+    throw new ModelError(`${label}: manifest field "${field}" ${why}`);
+  };
+  if (typeof m !== 'object' || m === null) fail('(root)', 'is not an object');
+  if (m.format !== MANIFEST_FORMAT) fail('format', `is ${JSON.stringify(m.format)}, expected "${MANIFEST_FORMAT}"`);
+  if (m.version !== MANIFEST_VERSION) fail('version', `is ${m.version}; this build reads version ${MANIFEST_VERSION}`);
+  for (const key of ['sampleRate', 'frameSize', 'embeddingDim'] as const) {
+    if (!Number.isInteger(m[key]) || m[key] <= 0) fail(key, `must be a positive integer, got ${JSON.stringify(m[key])}`);
+  }
+  if (typeof m.blob?.file !== 'string' || !/^[\w.-]+$/.test(m.blob.file)) fail('blob.file', 'must be a plain file name');
+  if (!Number.isInteger(m.blob.byteLength)) fail('blob.byteLength', 'must be an integer');
+  if (typeof m.blob.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.blob.sha256)) fail('blob.sha256', 'must be 64 hex digits');
+  if (!Array.isArray(m.tensors)) fail('tensors', 'must be an array');
+  m.tensors.forEach((t, i) => {
+    const where = `tensors[${i}] (${t?.name})`;
+    if (typeof t.name !== 'string') fail(where, 'has no name');
+    if (!(t.dtype in DTYPE_BYTES)) fail(`${where}.dtype`, `is ${JSON.stringify(t.dtype)}, expected f32, i8 or i32`);
+    if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isInteger(d) || d <= 0)) fail(`${where}.shape`, 'must be positive integers');
+    const expected = t.shape.reduce((a, d) => a * d, 1) * DTYPE_BYTES[t.dtype];
+    if (t.byteLength !== expected) fail(`${where}.byteLength`, `is ${t.byteLength}, but shape [${t.shape}] of ${t.dtype} needs ${expected}`);
+    if (!Number.isInteger(t.offset) || t.offset % 4 !== 0 || t.offset < 0 || t.offset + t.byteLength > m.blob.byteLength) {
+      fail(`${where}.offset`, `${t.offset} is not 4-byte aligned inside the ${m.blob.byteLength}-byte blob`);
+    }
+    if (t.dtype === 'i8' && (!Array.isArray(t.scales) || t.scales.length === 0)) fail(`${where}.scales`, 'is required for int8 tensors');
+  });
+  return m;
+}
