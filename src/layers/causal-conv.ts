@@ -1,5 +1,7 @@
 import { conv1d } from '../kernels/conv1d.js';
+import { CONV_BLOCK, conv1dBlocked, packConv1dWeights } from '../kernels/conv1d-blocked.js';
 import { conv1dInt8 } from '../kernels/conv1d-int8.js';
+import { conv1dInt8Blocked, packConv1dInt8Weights, type PackedInt8Weights } from '../kernels/conv1d-int8-blocked.js';
 import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
 import { depthwiseConv1dInt8 } from '../kernels/depthwise-conv1d-int8.js';
 import type { Requantization } from '../kernels/requantize.js';
@@ -23,6 +25,9 @@ export class CausalConv implements Layer {
   private readonly inChannels: number;
   private readonly outChannels: number;
   private readonly historyFill: number;
+  /** Float weights re-laid out for conv1dBlocked, when the shape allows it. */
+  private readonly packed: Float32Array | null = null;
+  private readonly packedInt8: PackedInt8Weights | null = null;
 
   constructor(private readonly node: Conv1dNode | DepthwiseConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number) {
     this.int8 = node.int8 !== undefined;
@@ -33,6 +38,14 @@ export class CausalConv implements Layer {
     this.requant = node.int8 ? channelRequantization(node.int8, weights.entry(node.weight).scales ?? [], this.outChannels) : null;
     // An empty int8 history holds the code of 0.0, which is the zero point.
     this.historyFill = node.int8 ? node.int8.input.zeroPoint : 0;
+    if (node.op === 'conv1d' && !node.int8) {
+      const cInG = node.inChannels / node.groups;
+      const blockable = (node.outChannels / node.groups) % CONV_BLOCK === 0 && (node.accumulate === 'sequential' || cInG % 2 === 0);
+      if (blockable) this.packed = packConv1dWeights(this.weight as Float32Array, node.outChannels, node.kernel, cInG);
+    }
+    if (node.op === 'conv1d' && node.int8) {
+      this.packedInt8 = packConv1dInt8Weights(this.weight as Int8Array, node.outChannels, node.kernel, node.inChannels / node.groups, node.groups);
+    }
     const size = node.history * this.inChannels;
     this.history = this.int8 ? new Int8Array(size) : new Float32Array(size);
     this.work = this.allocate(1);
@@ -61,12 +74,14 @@ export class CausalConv implements Layer {
       const w = work as Int8Array;
       const y = buffers.i8(n.output);
       const zp = n.int8!.input.zeroPoint;
-      if (n.op === 'conv1d') conv1dInt8(w, steps, n.inChannels, zp, this.weight as Int8Array, this.bias as Int32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, this.requant!);
+      if (n.op === 'conv1d' && this.packedInt8) conv1dInt8Blocked(w, steps, n.inChannels, zp, this.packedInt8, this.bias as Int32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, this.requant!);
+      else if (n.op === 'conv1d') conv1dInt8(w, steps, n.inChannels, zp, this.weight as Int8Array, this.bias as Int32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, this.requant!);
       else depthwiseConv1dInt8(w, steps, n.channels, zp, this.weight as Int8Array, this.bias as Int32Array | null, n.kernel, n.dilation, y, this.requant!);
     } else {
       const w = work as Float32Array;
       const y = buffers.f32(n.output);
-      if (n.op === 'conv1d') conv1d(w, steps, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, n.accumulate === 'split2');
+      if (n.op === 'conv1d' && this.packed) conv1dBlocked(w, steps, n.inChannels, this.packed, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, n.accumulate === 'split2');
+      else if (n.op === 'conv1d') conv1d(w, steps, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, n.accumulate === 'split2');
       else depthwiseConv1d(w, steps, n.channels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.dilation, y);
     }
     this.history.set(work.subarray(tIn * this.inChannels, steps * this.inChannels));

@@ -1,6 +1,8 @@
 import { dequantize } from '../kernels/dequantize.js';
 import type { Requantization } from '../kernels/requantize.js';
 import { transposedConv1d } from '../kernels/transposed-conv1d.js';
+import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
+import { transposedConv1dBlocked } from '../kernels/transposed-conv1d-blocked.js';
 import { transposedConv1dInt8 } from '../kernels/transposed-conv1d-int8.js';
 import type { TransposedConv1dNode } from '../model/manifest.js';
 import type { Buffers } from './buffers.js';
@@ -22,6 +24,8 @@ export class StreamingTransposedConv implements Layer {
   private readonly bias: Float32Array | Int32Array | null;
   private readonly tailBias: Float32Array | null;
   private readonly requant: Requantization | null;
+  /** Float weights re-laid out for transposedConv1dBlocked, when the shape allows it. */
+  private readonly packed: Float32Array | null = null;
 
   constructor(private readonly node: TransposedConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number) {
     const fullSteps = (stepsPerFrame - 1) * node.stride + node.kernel;
@@ -31,6 +35,9 @@ export class StreamingTransposedConv implements Layer {
     this.weight = node.int8 ? weights.i8(node.weight) : weights.f32(node.weight);
     this.bias = node.bias === null ? null : node.int8 ? weights.i32(node.bias) : weights.f32(node.bias);
     this.tailBias = node.tailBias === null ? null : weights.f32(node.tailBias);
+    if (!node.int8 && node.outChannels % 4 === 0 && node.inChannels % 2 === 0) {
+      this.packed = packConv1dWeights(this.weight as Float32Array, node.outChannels, node.kernel, node.inChannels);
+    }
     this.requant = node.int8 ? channelRequantization(node.int8, weights.entry(node.weight).scales ?? [], node.outChannels) : null;
   }
 
@@ -52,7 +59,8 @@ export class StreamingTransposedConv implements Layer {
         dequantize(this.fullInt8, this.full.length, n.int8!.output.scale, n.int8!.output.zeroPoint, this.full);
       } else {
         const x = buffers.f32(n.input).subarray(inputOffset);
-        transposedConv1d(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
+        if (this.packed) transposedConv1dBlocked(x, this.stepsPerFrame, n.inChannels, this.packed, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
+        else transposedConv1d(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
       }
       const full = this.full;
       for (let i = 0; i < tailSize; i++) full[i] += this.tail[i];
