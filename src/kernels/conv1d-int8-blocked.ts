@@ -8,7 +8,8 @@ import { requantize, type Requantization } from './requantize.js';
 // - The input zero point comes out once per output as zeroPoint * (sum of the channel's
 //   weights), not once per product.
 export const INT8_BLOCK = 4;
-const LANE = 2 ** 25;
+export const INT8_LANE = 2 ** 25;
+const LANE = INT8_LANE;
 const MAX_TERMS = 1023;
 
 export interface PackedInt8Weights {
@@ -18,9 +19,14 @@ export interface PackedInt8Weights {
   sums: Int32Array;
 }
 
-/** Packs [Cout, K, CinG] int8 weights, or returns null when the shape does not suit the fast kernel. */
-export function packConv1dInt8Weights(w: Int8Array, cOut: number, kernel: number, cInG: number, groups: number): PackedInt8Weights | null {
-  if ((cOut / groups) % INT8_BLOCK !== 0 || kernel * cInG > MAX_TERMS) return null;
+/**
+ * Packs [Cout, K, CinG] int8 weights, or returns null when the shape does not suit the fast kernel.
+ * `termsPerOutput`: products summed into one output (K * CinG for a convolution).
+ */
+export function packConv1dInt8Weights(
+  w: Int8Array, cOut: number, kernel: number, cInG: number, groups: number, termsPerOutput = kernel * cInG,
+): PackedInt8Weights | null {
+  if ((cOut / groups) % INT8_BLOCK !== 0 || termsPerOutput > MAX_TERMS) return null;
   const pairs = new Float64Array(w.length / 2);
   const sums = new Int32Array(cOut);
   const at = (co: number, k: number, c: number) => w[(co * kernel + k) * cInG + c];

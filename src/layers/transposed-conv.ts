@@ -4,6 +4,8 @@ import { transposedConv1d } from '../kernels/transposed-conv1d.js';
 import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
 import { transposedConv1dBlocked } from '../kernels/transposed-conv1d-blocked.js';
 import { transposedConv1dInt8 } from '../kernels/transposed-conv1d-int8.js';
+import { packConv1dInt8Weights, type PackedInt8Weights } from '../kernels/conv1d-int8-blocked.js';
+import { tapWeightSums, transposedConv1dInt8Blocked } from '../kernels/transposed-conv1d-int8-blocked.js';
 import type { TransposedConv1dNode } from '../model/manifest.js';
 import type { Buffers } from './buffers.js';
 import type { Layer } from './layer.js';
@@ -26,6 +28,8 @@ export class StreamingTransposedConv implements Layer {
   private readonly requant: Requantization | null;
   /** Float weights re-laid out for transposedConv1dBlocked, when the shape allows it. */
   private readonly packed: Float32Array | null = null;
+  private readonly packedInt8: PackedInt8Weights | null = null;
+  private readonly tapSums: Int32Array | null = null;
 
   constructor(private readonly node: TransposedConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number) {
     const fullSteps = (stepsPerFrame - 1) * node.stride + node.kernel;
@@ -37,6 +41,12 @@ export class StreamingTransposedConv implements Layer {
     this.tailBias = node.tailBias === null ? null : weights.f32(node.tailBias);
     if (!node.int8 && node.outChannels % 4 === 0 && node.inChannels % 2 === 0) {
       this.packed = packConv1dWeights(this.weight as Float32Array, node.outChannels, node.kernel, node.inChannels);
+    }
+    if (node.int8) {
+      // At most ceil(K / stride) input steps reach one output.
+      const terms = Math.ceil(node.kernel / node.stride) * node.inChannels;
+      this.packedInt8 = packConv1dInt8Weights(this.weight as Int8Array, node.outChannels, node.kernel, node.inChannels, 1, terms);
+      this.tapSums = tapWeightSums(this.weight as Int8Array, node.outChannels, node.kernel, node.inChannels);
     }
     this.requant = node.int8 ? channelRequantization(node.int8, weights.entry(node.weight).scales ?? [], node.outChannels) : null;
   }
@@ -55,7 +65,8 @@ export class StreamingTransposedConv implements Layer {
       const inputOffset = f * this.stepsPerFrame * n.inChannels;
       if (this.fullInt8) {
         const x = buffers.i8(n.input).subarray(inputOffset);
-        transposedConv1dInt8(x, this.stepsPerFrame, n.inChannels, n.int8!.input.zeroPoint, this.weight as Int8Array, this.bias as Int32Array | null, n.kernel, n.stride, this.fullInt8, cOut, this.requant!);
+        if (this.packedInt8) transposedConv1dInt8Blocked(x, this.stepsPerFrame, n.inChannels, n.int8!.input.zeroPoint, this.packedInt8, this.tapSums!, this.bias as Int32Array | null, n.kernel, n.stride, this.fullInt8, cOut, this.requant!);
+        else transposedConv1dInt8(x, this.stepsPerFrame, n.inChannels, n.int8!.input.zeroPoint, this.weight as Int8Array, this.bias as Int32Array | null, n.kernel, n.stride, this.fullInt8, cOut, this.requant!);
         dequantize(this.fullInt8, this.full.length, n.int8!.output.scale, n.int8!.output.zeroPoint, this.full);
       } else {
         const x = buffers.f32(n.input).subarray(inputOffset);

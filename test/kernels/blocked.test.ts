@@ -1,0 +1,124 @@
+// The fast kernels must give exactly the bits of their plain twins, on the model's shapes and on
+// awkward ones.
+import { describe, expect, it } from 'vitest';
+import { conv1d } from '../../src/kernels/conv1d.js';
+import { conv1dBlocked, packConv1dWeights } from '../../src/kernels/conv1d-blocked.js';
+import { conv1dInt8 } from '../../src/kernels/conv1d-int8.js';
+import { conv1dInt8Blocked, packConv1dInt8Weights } from '../../src/kernels/conv1d-int8-blocked.js';
+import { quantizeMultiplier } from '../../src/kernels/fixed-point.js';
+import type { Requantization } from '../../src/kernels/requantize.js';
+import { transposedConv1d } from '../../src/kernels/transposed-conv1d.js';
+import { transposedConv1dBlocked } from '../../src/kernels/transposed-conv1d-blocked.js';
+import { transposedConv1dInt8 } from '../../src/kernels/transposed-conv1d-int8.js';
+import { tapWeightSums, transposedConv1dInt8Blocked } from '../../src/kernels/transposed-conv1d-int8-blocked.js';
+
+function prng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}
+const floats = (n: number, rand: () => number) => Float32Array.from({ length: n }, () => (rand() - 0.5) * 4);
+const int8s = (n: number, rand: () => number) => Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128);
+
+function requant(channels: number, rand: () => number, rounding: 'single' | 'double'): Requantization {
+  const multipliers = new Int32Array(channels);
+  const shifts = new Int32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const m = quantizeMultiplier(1e-4 + rand() * 0.01);
+    multipliers[c] = m.multiplier;
+    shifts[c] = m.shift;
+  }
+  return { multipliers, shifts, outputZeroPoint: Math.floor(rand() * 41) - 20, rounding };
+}
+
+const convCases = [
+  // [cIn, cOut, kernel, stride, dilation, groups, tOut]
+  [64, 64, 1, 1, 1, 1, 20], [64, 128, 10, 5, 1, 1, 4], [128, 128, 1, 1, 1, 2, 4], [128, 256, 4, 2, 1, 2, 2],
+  [256, 512, 4, 1, 1, 4, 1], [512, 64, 3, 1, 1, 4, 1], [6, 8, 3, 7, 9, 1, 5], [8, 16, 5, 2, 3, 4, 3],
+] as const;
+
+describe('blocked convolutions equal the plain kernels bit for bit', () => {
+  it.each(convCases)('float conv1d cIn %i cOut %i K %i stride %i dilation %i groups %i', (cIn, cOut, k, s, d, g, tOut) => {
+    const rand = prng(cIn * 7 + cOut * 13 + k);
+    const tIn = (tOut - 1) * s + d * (k - 1) + 1 + (s > 1 ? s - 1 : 0);
+    const x = floats(tIn * cIn, rand);
+    const w = floats(cOut * k * (cIn / g), rand);
+    const bias = floats(cOut, rand);
+    for (const split of [true, false]) {
+      const plain = new Float32Array(tOut * cOut);
+      const fast = new Float32Array(tOut * cOut);
+      conv1d(x, tIn, cIn, w, bias, k, s, d, g, plain, cOut, split);
+      conv1dBlocked(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn / g), bias, k, s, d, g, fast, cOut, split);
+      expect(Array.from(fast)).toEqual(Array.from(plain));
+    }
+  });
+
+  it.each(convCases)('int8 conv1d cIn %i cOut %i K %i stride %i dilation %i groups %i', (cIn, cOut, k, s, d, g, tOut) => {
+    const rand = prng(cIn * 3 + cOut * 5 + k);
+    const tIn = (tOut - 1) * s + d * (k - 1) + 1;
+    const x = int8s(tIn * cIn, rand);
+    const w = int8s(cOut * k * (cIn / g), rand);
+    const bias = Int32Array.from({ length: cOut }, () => Math.floor(rand() * 20000) - 10000);
+    for (const rounding of ['single', 'double'] as const) {
+      const r = requant(cOut, rand, rounding);
+      const plain = new Int8Array(tOut * cOut);
+      const fast = new Int8Array(tOut * cOut);
+      conv1dInt8(x, tIn, cIn, -7, w, bias, k, s, d, g, plain, cOut, r);
+      const packed = packConv1dInt8Weights(w, cOut, k, cIn / g, g);
+      expect(packed).not.toBeNull();
+      conv1dInt8Blocked(x, tIn, cIn, -7, packed!, bias, k, s, d, g, fast, cOut, r);
+      expect(Array.from(fast)).toEqual(Array.from(plain));
+    }
+  });
+
+  it('int8 packing refuses shapes whose sums could collide (more than 1023 products per output)', () => {
+    expect(packConv1dInt8Weights(new Int8Array(4 * 1024), 4, 1, 1024, 1)).toBeNull();
+    expect(packConv1dInt8Weights(new Int8Array(6 * 8), 6, 1, 8, 1)).toBeNull();
+  });
+
+  it('holds at the extremes of int8 (every product -128 * -128)', () => {
+    const cIn = 1023;
+    const x = new Int8Array(cIn).fill(-128);
+    const w = new Int8Array(4 * cIn).fill(-128);
+    const r = requant(4, prng(1), 'double');
+    const plain = new Int8Array(4);
+    const fast = new Int8Array(4);
+    conv1dInt8(x, 1, cIn, 0, w, null, 1, 1, 1, 1, plain, 4, r);
+    conv1dInt8Blocked(x, 1, cIn, 0, packConv1dInt8Weights(w, 4, 1, cIn, 1)!, null, 1, 1, 1, 1, fast, 4, r);
+    expect(Array.from(fast)).toEqual(Array.from(plain));
+  });
+
+  const tconvCases = [
+    // [cIn, cOut, kernel, stride, tIn]
+    [128, 64, 10, 5, 4], [128, 64, 4, 2, 1], [128, 64, 6, 2, 2], [64, 4, 64, 16, 20], [2, 8, 3, 5, 3],
+  ] as const;
+
+  it.each(tconvCases)('float transposed conv cIn %i cOut %i K %i stride %i', (cIn, cOut, k, s, tIn) => {
+    const rand = prng(cIn + cOut + k + s);
+    const x = floats(tIn * cIn, rand);
+    const w = floats(cOut * k * cIn, rand);
+    const bias = floats(cOut, rand);
+    const size = ((tIn - 1) * s + k) * cOut;
+    const plain = new Float32Array(size);
+    const fast = new Float32Array(size);
+    transposedConv1d(x, tIn, cIn, w, bias, k, s, plain, cOut);
+    transposedConv1dBlocked(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn), bias, k, s, fast, cOut);
+    expect(Array.from(fast)).toEqual(Array.from(plain));
+  });
+
+  it.each(tconvCases)('int8 transposed conv cIn %i cOut %i K %i stride %i', (cIn, cOut, k, s, tIn) => {
+    const rand = prng(cIn * 11 + cOut + k);
+    const x = int8s(tIn * cIn, rand);
+    const w = int8s(cOut * k * cIn, rand);
+    const bias = Int32Array.from({ length: cOut }, () => Math.floor(rand() * 2000) - 1000);
+    const r = requant(cOut, rand, 'double');
+    const size = ((tIn - 1) * s + k) * cOut;
+    const plain = new Int8Array(size);
+    const fast = new Int8Array(size);
+    transposedConv1dInt8(x, tIn, cIn, 12, w, bias, k, s, plain, cOut, r);
+    transposedConv1dInt8Blocked(x, tIn, cIn, 12, packConv1dInt8Weights(w, cOut, k, cIn, 1, Math.ceil(k / s) * cIn)!, tapWeightSums(w, cOut, k, cIn), bias, k, s, fast, cOut, r);
+    expect(Array.from(fast)).toEqual(Array.from(plain));
+  });
+});
