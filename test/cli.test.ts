@@ -1,0 +1,397 @@
+// End-to-end tests of the `soundstream` CLI: the built bundle is run as a child process,
+// with a model imported from ../shared/lyra-v2 into a temporary folder.
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSst, writeSstHeader } from '../src/codec/sst.js';
+import { decodeWav, describeWav, encodeWav } from '../src/codec/wav.js';
+import { loadModel } from '../src/model/load.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const lyraDir = join(root, '../shared/lyra-v2');
+const sample48 = join(root, '../shared/audio/sample1_48kHz.wav');
+const bin = join(root, 'bin/soundstream.mjs');
+const LYRA_FILES = ['soundstream_encoder.tflite', 'quantizer.tflite', 'lyragan.tflite'];
+const PACKET_BYTES: Record<number, number> = { 3200: 8, 6000: 15, 9200: 23 };
+
+let tmp: string;
+let model: string;
+let short: string; // first 2 s of sample1 at 48 kHz
+
+type Result = { status: number | null; stdout: string; stderr: string };
+
+function cli(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+}
+
+/** Asynchronous run, for tests whose own process must keep serving (the HTTP server). */
+function cliAsync(...args: string[]): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
+  });
+}
+
+const out = (name: string) => join(tmp, name);
+const tmpLeftovers = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+
+/** Frames the encoder makes from a WAV: its length at 16 kHz in whole 320-sample frames. */
+function expectedFrames(wavPath: string): number {
+  const d = describeWav(new Uint8Array(readFileSync(wavPath)));
+  return Math.ceil(Math.round((d.frames * 16000) / d.sampleRate) / 320);
+}
+
+/** Serves `files` (name -> bytes) on 127.0.0.1 at a free port. */
+async function serve(files: Record<string, Uint8Array>): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const name = decodeURIComponent((req.url ?? '/').replace(/^\/+/, ''));
+    const body = files[name];
+    if (!body) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/` };
+}
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
+  tmp = mkdtempSync(join(tmpdir(), 'soundstream-cli-'));
+  model = join(tmp, 'model');
+  const imported = cli('import-tflite', lyraDir, '--out', model);
+  if (imported.status !== 0) throw new Error(`import-tflite failed: ${imported.stderr}`);
+  const wav = decodeWav(new Uint8Array(readFileSync(sample48)));
+  short = out('short.wav');
+  writeFileSync(short, encodeWav(wav.samples.subarray(0, 2 * wav.sampleRate), wav.sampleRate));
+}, 120_000);
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('usage', () => {
+  it('--help and no arguments print usage listing every command and option, exit 0', () => {
+    for (const args of [['--help'], [], ['encode', '--help']]) {
+      const r = cli(...args);
+      expect(r.status).toBe(0);
+      for (const word of ['import-tflite', 'fetch-weights', 'encode', 'decode', 'roundtrip', 'info',
+        '--out', '--from', '--bitrate', '--format', '--rate', '--model', '--json']) {
+        expect(r.stdout).toContain(word);
+      }
+    }
+  });
+
+  it('unknown command, unknown option, missing argument: usage error, exit 2', () => {
+    const a = cli('frobnicate');
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/unknown command/);
+    const b = cli('encode', short, out('x.sst'), '--model', model, '--speed', 'fast');
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/unknown option --speed/);
+    const c = cli('encode', short);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/missing/);
+    const d = cli('encode', short, out('x.sst'), '--format', 'mp3', '--model', model);
+    expect(d.status).toBe(2);
+    expect(existsSync(out('x.sst'))).toBe(false);
+  });
+});
+
+describe('encode / decode', () => {
+  const inputSeconds = () => describeWav(new Uint8Array(readFileSync(sample48))).durationSeconds;
+
+  for (const bitrate of [3200, 6000, 9200]) {
+    for (const format of ['sst', 'lyra'] as const) {
+      it(`${format} at ${bitrate} bps round-trips sample1 at 48 kHz`, { timeout: 30_000 }, () => {
+        const enc = out(`s-${bitrate}.${format}`);
+        const wav = out(`s-${bitrate}-${format}.wav`);
+        const e = cli('encode', sample48, enc, '--bitrate', String(bitrate), '--format', format, '--model', model);
+        expect(e.status, e.stderr).toBe(0);
+        expect(e.stderr).toBe(''); // no progress bar or warnings when not on a terminal
+        const frames = expectedFrames(sample48);
+        const size = readFileSync(enc).length;
+        if (format === 'lyra') expect(size).toBe(frames * PACKET_BYTES[bitrate]);
+        else expect(decodeSst(new Uint8Array(readFileSync(enc))).frames).toHaveLength(frames);
+
+        const args = format === 'lyra' ? ['--format', 'lyra', '--bitrate', String(bitrate), '--rate', '48000'] : [];
+        const d = cli('decode', enc, wav, ...args, '--model', model);
+        expect(d.status, d.stderr).toBe(0);
+        expect(d.stderr).toBe('');
+        const desc = describeWav(new Uint8Array(readFileSync(wav)));
+        expect(desc.sampleRate).toBe(48000);
+        expect(desc.bitsPerSample).toBe(16);
+        expect(Math.abs(desc.durationSeconds - inputSeconds())).toBeLessThanOrEqual(0.02);
+        const samples = decodeWav(new Uint8Array(readFileSync(wav))).samples;
+        expect(samples.some((x) => x !== 0)).toBe(true);
+      });
+    }
+  }
+
+  it('detects a raw Lyra stream, defaults to 9200 bps and 16 kHz', { timeout: 20_000 }, () => {
+    const lyra = out('auto.lyra');
+    expect(cli('encode', short, lyra, '--format', 'lyra', '--model', model).status).toBe(0);
+    expect(readFileSync(lyra).length).toBe(expectedFrames(short) * 23);
+    const d = cli('decode', lyra, out('auto.wav'), '--model', model);
+    expect(d.status, d.stderr).toBe(0);
+    expect(describeWav(new Uint8Array(readFileSync(out('auto.wav')))).sampleRate).toBe(16000);
+  });
+
+  it('--rate overrides the output rate; a raw stream with trailing bytes warns', { timeout: 20_000 }, () => {
+    const lyra = out('trail.lyra');
+    expect(cli('encode', short, lyra, '--format', 'lyra', '--bitrate', '3200', '--model', model).status).toBe(0);
+    writeFileSync(lyra, Buffer.concat([readFileSync(lyra), Buffer.from([1, 2, 3])]));
+    const d = cli('decode', lyra, out('trail.wav'), '--bitrate', '3200', '--rate', '8000', '--model', model);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stderr).toMatch(/3 trailing bytes/);
+    const desc = describeWav(new Uint8Array(readFileSync(out('trail.wav'))));
+    expect(desc.sampleRate).toBe(8000);
+    expect(Math.abs(desc.durationSeconds - 2)).toBeLessThanOrEqual(0.02);
+  });
+
+  it('--json prints one JSON object with the figures', { timeout: 20_000 }, () => {
+    const e = cli('encode', short, out('j.sst'), '--bitrate', '6000', '--model', model, '--json');
+    expect(e.status, e.stderr).toBe(0);
+    const ej = JSON.parse(e.stdout);
+    expect(ej).toMatchObject({ format: 'sst', bitrate: 6000, numQuantizers: 30, packetBytes: 15, frames: expectedFrames(short), inputSampleRate: 48000 });
+    const d = cli('decode', out('j.sst'), out('j.wav'), '--model', model, '--json');
+    expect(d.status, d.stderr).toBe(0);
+    const dj = JSON.parse(d.stdout);
+    expect(dj).toMatchObject({ format: 'sst', frames: ej.frames, decodedFrames: ej.frames, concealedFrames: 0, outputSampleRate: 48000, bitrates: { 6000: ej.frames } });
+  });
+
+  it('warns when the .sst was made with other weights', { timeout: 20_000 }, () => {
+    const sst = out('other.sst');
+    expect(cli('encode', short, sst, '--model', model).status).toBe(0);
+    const bytes = new Uint8Array(readFileSync(sst));
+    const { header } = decodeSst(bytes);
+    const head = writeSstHeader({ ...header, modelSha256Prefix: new Uint8Array(8).fill(0xab) });
+    writeFileSync(sst, Buffer.concat([head, bytes.subarray(head.length)]));
+    const d = cli('decode', sst, out('other.wav'), '--model', model);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stderr).toMatch(/warning: .*abababababababab.*loaded model/);
+  });
+});
+
+describe('roundtrip and info', () => {
+  it('roundtrip reports sizes, times, real-time factors and SNR', { timeout: 20_000 }, () => {
+    const r = cli('roundtrip', short, out('rt.wav'), '--bitrate', '3200', '--model', model);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/real-time factor/);
+    expect(r.stdout).toMatch(/8-byte packets/);
+    expect(r.stdout).toMatch(/SNR/);
+    const desc = describeWav(new Uint8Array(readFileSync(out('rt.wav'))));
+    expect(desc).toMatchObject({ sampleRate: 48000, frames: 96000 });
+    const j = cli('roundtrip', short, out('rt2.wav'), '--model', model, '--json');
+    expect(j.status, j.stderr).toBe(0);
+    const fig = JSON.parse(j.stdout);
+    expect(fig).toMatchObject({ bitrate: 9200, packetBytes: 23, inputDurationSeconds: 2 });
+    for (const k of ['encodeMs', 'decodeMs', 'encodeRtf', 'decodeRtf', 'snrDb']) expect(typeof fig[k]).toBe('number');
+    expect(fig.encodeRtf).toBeGreaterThan(0);
+  });
+
+  it('info describes .sst and WAV files, as text and JSON', { timeout: 20_000 }, () => {
+    const sst = out('info.sst');
+    expect(cli('encode', short, sst, '--bitrate', '6000', '--model', model).status).toBe(0);
+    const t = cli('info', sst);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/lyra-v2/);
+    expect(t.stdout).toMatch(/6000 bps/);
+    expect(t.stdout).toMatch(/48000 Hz/);
+    const j = JSON.parse(cli('info', sst, '--json').stdout);
+    expect(j).toMatchObject({ type: 'sst', modelId: 'lyra-v2', sampleRate: 16000, frameSize: 320, bitsPerIndex: 4, inputSampleRate: 48000, frames: expectedFrames(short), lostFrames: 0, problems: [] });
+    expect(j.bitrates).toEqual([{ numQuantizers: 30, bitrate: 6000, lyra: true, frames: expectedFrames(short) }]);
+    const w = cli('info', short);
+    expect(w.status).toBe(0);
+    expect(w.stdout).toMatch(/48000 Hz/);
+    expect(JSON.parse(cli('info', short, '--json').stdout)).toMatchObject({ type: 'wav', sampleRate: 48000, channels: 1, bitsPerSample: 16, durationSeconds: 2 });
+  });
+});
+
+describe('errors', () => {
+  it('missing input file: exit 1, one line naming the file', () => {
+    const r = cli('encode', out('nope.wav'), out('nope.sst'), '--model', model);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/nope\.wav.*no such file/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('non-WAV input: exit 1, the message mentions WAV', () => {
+    writeFileSync(out('text.wav'), 'hello, this is not audio at all\n');
+    const r = cli('encode', out('text.wav'), out('text.sst'), '--model', model);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/WAV/);
+    expect(existsSync(out('text.sst'))).toBe(false);
+    const i = cli('info', out('text.wav'));
+    expect(i.status).toBe(1);
+    expect(i.stderr).toMatch(/WAV/);
+  });
+
+  it('truncated .sst: decodes the intact frames with a warning (exit 0); a bad header is exit 1', { timeout: 20_000 }, () => {
+    const sst = out('trunc.sst');
+    expect(cli('encode', short, sst, '--model', model).status).toBe(0);
+    const full = readFileSync(sst);
+    const frames = expectedFrames(short);
+    const cut = full.subarray(0, full.length - 10); // the last record loses its tail
+    writeFileSync(sst, cut);
+    const d = cli('decode', sst, out('trunc.wav'), '--model', model);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stderr).toMatch(/truncated record/);
+    expect(describeWav(new Uint8Array(readFileSync(out('trunc.wav')))).frames).toBe((frames - 1) * 320 * 3);
+
+    writeFileSync(sst, full.subarray(0, 20));
+    const h = cli('decode', sst, out('trunc2.wav'), '--model', model);
+    expect(h.status).toBe(1);
+    expect(h.stderr).toMatch(/truncated header/);
+    expect(existsSync(out('trunc2.wav'))).toBe(false);
+  });
+
+  it('a damaged frame is concealed and reported by number (exit 0)', { timeout: 20_000 }, () => {
+    const sst = out('damaged.sst');
+    expect(cli('encode', short, sst, '--model', model).status).toBe(0);
+    const bytes = readFileSync(sst);
+    const headerBytes = 33 + 'lyra-v2'.length;
+    const record = 1 + 23 + 4;
+    bytes[headerBytes + 12 * record + 5] ^= 0xff; // inside frame 12's packet
+    writeFileSync(sst, bytes);
+    const d = cli('decode', sst, out('damaged.wav'), '--model', model);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stderr.trim()).toBe('frame 12: checksum mismatch; concealed');
+    expect(describeWav(new Uint8Array(readFileSync(out('damaged.wav')))).frames).toBe(expectedFrames(short) * 960);
+  });
+
+  it('refuses to write over the input file, leaving it unchanged', () => {
+    const copy = out('same.wav');
+    copyFileSync(short, copy);
+    const before = readFileSync(copy);
+    for (const cmd of ['encode', 'roundtrip']) {
+      const r = cli(cmd, copy, copy, '--model', model);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/refusing to overwrite the input file/);
+    }
+    const sst = out('same.sst');
+    expect(cli('decode', copy, join(tmp, '.', 'same.wav'), '--model', model).stderr).toMatch(/refusing to overwrite the input file/);
+    expect(readFileSync(copy).equals(before)).toBe(true);
+    expect(existsSync(sst)).toBe(false);
+    expect(tmpLeftovers(tmp)).toEqual([]);
+  });
+
+  it('missing model folder: the message says how to import one', () => {
+    const r = cli('encode', short, out('nomodel.sst'), '--model', out('no-such-model'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/import-tflite/);
+    expect(r.stderr).toMatch(/fetch-weights/);
+    expect(existsSync(out('nomodel.sst'))).toBe(false);
+  });
+
+  it('an unsupported bitrate is an error naming the allowed ones', () => {
+    const r = cli('encode', short, out('br.sst'), '--bitrate', '1234', '--model', model);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/1234.*3200, 6000, 9200/);
+  });
+});
+
+describe('atomic outputs', () => {
+  it('decoding into a folder that does not exist fails and leaves nothing behind', { timeout: 20_000 }, () => {
+    const sst = out('atomic.sst');
+    expect(cli('encode', short, sst, '--model', model).status).toBe(0);
+    const r = cli('decode', sst, join(tmp, 'missing-dir', 'x.wav'), '--model', model);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/does not exist/);
+    expect(existsSync(join(tmp, 'missing-dir'))).toBe(false);
+    expect(tmpLeftovers(tmp)).toEqual([]);
+  });
+
+  it('import-tflite from a folder with a truncated .tflite fails and creates nothing', () => {
+    const bad = out('bad-tflite');
+    mkdirSync(bad);
+    for (const f of LYRA_FILES) copyFileSync(join(lyraDir, f), join(bad, f));
+    const enc = readFileSync(join(bad, LYRA_FILES[0]));
+    writeFileSync(join(bad, LYRA_FILES[0]), enc.subarray(0, enc.length >> 1));
+    const dest = join(tmp, 'new-parent', 'model');
+    const r = cli('import-tflite', bad, '--out', dest);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/soundstream_encoder\.tflite/);
+    expect(existsSync(join(tmp, 'new-parent'))).toBe(false);
+    expect(tmpLeftovers(tmp)).toEqual([]);
+  });
+
+  it('import-tflite replaces an existing model folder but not a folder of other files', { timeout: 20_000 }, () => {
+    const dest = out('replace-model');
+    expect(cli('import-tflite', lyraDir, '--out', dest).status).toBe(0);
+    const r = cli('import-tflite', lyraDir, '--out', dest, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ tensors: expect.any(Number), bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(readdirSync(dest).sort()).toEqual(['manifest.json', 'model.bin']);
+    const other = out('precious');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'keep me');
+    const refused = cli('import-tflite', lyraDir, '--out', other);
+    expect(refused.status).toBe(1);
+    expect(readdirSync(other)).toEqual(['notes.txt']);
+    expect(tmpLeftovers(tmp)).toEqual([]);
+  });
+});
+
+describe('fetch-weights', () => {
+  const originals = () => Object.fromEntries(LYRA_FILES.map((f) => [f, new Uint8Array(readFileSync(join(lyraDir, f)))]));
+
+  it('downloads over http, verifies and imports a loadable model', { timeout: 30_000 }, async () => {
+    const { server, url } = await serve(originals());
+    try {
+      const dest = out('fetched');
+      const r = await cliAsync('fetch-weights', 'lyra-v2', '--from', url, '--out', dest);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/sha256/);
+      const loaded = await loadModel(dest);
+      expect(loaded.manifest.model).toBe('lyra-v2');
+      const imported = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+      expect(loaded.manifest.blob.sha256).toBe(imported.blob.sha256);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a tampered file is a sha256 mismatch naming the file, and nothing is written', { timeout: 30_000 }, async () => {
+    const files = originals();
+    const tampered = files['lyragan.tflite'].slice();
+    tampered[tampered.length >> 1] ^= 0x01;
+    files['lyragan.tflite'] = tampered;
+    const { server, url } = await serve(files);
+    try {
+      const dest = out('tampered');
+      const r = await cliAsync('fetch-weights', 'lyra-v2', '--from', url, '--out', dest);
+      expect(r.status).toBe(1);
+      const actual = createHash('sha256').update(tampered).digest('hex');
+      expect(r.stderr).toMatch(/lyragan\.tflite: sha256 mismatch/);
+      expect(r.stderr).toContain('50e7839cda4f30599a3a34cfaddcd9c98449b049eee884e1a74295780448ad06');
+      expect(r.stderr).toContain(actual);
+      expect(existsSync(dest)).toBe(false);
+      expect(tmpLeftovers(tmp)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('reads from a folder with --from; an unknown model name is a usage error', { timeout: 30_000 }, () => {
+    const dest = out('from-folder');
+    const r = cli('fetch-weights', 'lyra-v2', '--from', lyraDir, '--out', dest);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(dest).sort()).toEqual(['manifest.json', 'model.bin']);
+    expect(cli('fetch-weights', 'lyra-v9', '--out', out('v9')).status).toBe(2);
+  });
+});
