@@ -3,7 +3,8 @@
 // each input value is loaded once for four multiplies, with weights re-laid out at load time so
 // the inner loop reads them contiguously. With splitAccumulators the even and odd terms go to
 // separate accumulators, as in conv1d.ts; that needs an even Cin/groups, so that the parity of
-// a term's flattened (tap, channel) index is the parity of its channel.
+// a term's flattened (tap, channel) index is the parity of its channel, or Cin/groups = 1 (a
+// waveform input), where it is the parity of the tap.
 export const CONV_BLOCK = 4;
 
 /** Re-lays [Cout, K, CinG] weights as [Cout/4, K, CinG, 4]; Cout/groups must be a multiple of 4. */
@@ -36,7 +37,18 @@ export function conv1dBlocked(
       let w = (co / CONV_BLOCK) * blockSize;
       let e0 = 0, e1 = 0, e2 = 0, e3 = 0;
       let o0 = 0, o1 = 0, o2 = 0, o3 = 0;
-      for (let k = 0; k < kernel; k++) {
+      if (splitAccumulators && cInG === 1) {
+        for (let k = 0; k < kernel; k++, w += 4) {
+          const xv = x[inBase + k * dilation * cIn];
+          if ((k & 1) === 0) {
+            e0 = fr(e0 + fr(xv * packed[w])); e1 = fr(e1 + fr(xv * packed[w + 1]));
+            e2 = fr(e2 + fr(xv * packed[w + 2])); e3 = fr(e3 + fr(xv * packed[w + 3]));
+          } else {
+            o0 = fr(o0 + fr(xv * packed[w])); o1 = fr(o1 + fr(xv * packed[w + 1]));
+            o2 = fr(o2 + fr(xv * packed[w + 2])); o3 = fr(o3 + fr(xv * packed[w + 3]));
+          }
+        }
+      } else for (let k = 0; k < kernel; k++) {
         const xk = inBase + k * dilation * cIn;
         if (splitAccumulators) {
           for (let c = 0; c < cInG; c += 2, w += 8) {

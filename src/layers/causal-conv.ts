@@ -40,7 +40,7 @@ export class CausalConv implements Layer {
     this.historyFill = node.int8 ? node.int8.input.zeroPoint : 0;
     if (node.op === 'conv1d' && !node.int8) {
       const cInG = node.inChannels / node.groups;
-      const blockable = (node.outChannels / node.groups) % CONV_BLOCK === 0 && (node.accumulate === 'sequential' || cInG % 2 === 0);
+      const blockable = (node.outChannels / node.groups) % CONV_BLOCK === 0 && (node.accumulate === 'sequential' || cInG % 2 === 0 || cInG === 1);
       if (blockable) this.packed = packConv1dWeights(this.weight as Float32Array, node.outChannels, node.kernel, cInG);
     }
     if (node.op === 'conv1d' && node.int8) {

@@ -155,7 +155,6 @@ export type GraphNode =
 export interface GraphSpec {
   input: string;
   inputChannels: number;
-  /** Time steps of input per output step... of the whole graph: samples per frame for the encoder, 1/320 for the decoder. */
   output: string;
   outputChannels: number;
   /** Extra per-frame inputs (e.g. a FiLM condition), by name and width. */
@@ -189,4 +188,6 @@ export interface Manifest {
   decoder?: GraphSpec;
   /** A graph applied to embeddings (e.g. a denoiser placed between encoder and quantizer). */
   bottleneck?: GraphSpec;
+  /** For a bottleneck model: the codec whose embeddings it was trained on (sha256 of Lyra's encoder file). */
+  expects?: { model: string; encoderSha256: string };
 }

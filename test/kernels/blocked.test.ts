@@ -36,7 +36,7 @@ function requant(channels: number, rand: () => number, rounding: 'single' | 'dou
 const convCases = [
   // [cIn, cOut, kernel, stride, dilation, groups, tOut]
   [64, 64, 1, 1, 1, 1, 20], [64, 128, 10, 5, 1, 1, 4], [128, 128, 1, 1, 1, 2, 4], [128, 256, 4, 2, 1, 2, 2],
-  [256, 512, 4, 1, 1, 4, 1], [512, 64, 3, 1, 1, 4, 1], [6, 8, 3, 7, 9, 1, 5], [8, 16, 5, 2, 3, 4, 3],
+  [256, 512, 4, 1, 1, 4, 1], [512, 64, 3, 1, 1, 4, 1], [6, 8, 3, 7, 9, 1, 5], [8, 16, 5, 2, 3, 4, 3], [1, 64, 64, 16, 1, 1, 20], [1, 8, 5, 2, 3, 1, 4],
 ] as const;
 
 describe('blocked convolutions equal the plain kernels bit for bit', () => {
