@@ -13,16 +13,21 @@ export interface QuantizedMultiplier {
 }
 
 export function quantizeMultiplier(real: number): QuantizedMultiplier {
+  if (!Number.isFinite(real)) throw new RangeError(`quantizeMultiplier: ${real} is not a finite multiplier`);
   if (real === 0) return { multiplier: 0, shift: 0 };
-  let shift = Math.ceil(Math.log2(real));
-  let q = real / 2 ** shift;
+  // frexp: |real| = q * 2^shift with q in [0.5, 1); the sign stays on the multiplier.
+  const magnitude = Math.abs(real);
+  // Below 2^-33 the exponent ends under -31 (rounding can raise it by one at most): zero.
+  if (magnitude < 2 ** -33) return { multiplier: 0, shift: 0 };
+  let shift = Math.ceil(Math.log2(magnitude));
+  let q = magnitude / 2 ** (shift - 1) / 2; // two steps: 2^1024 would overflow
   // log2 can be off by one ulp near powers of two: bring q into [0.5, 1).
   while (q >= 1) { q /= 2; shift++; }
   while (q < 0.5) { q *= 2; shift--; }
   let fixed = Math.round(q * TWO_31);
   if (fixed === TWO_31) { fixed /= 2; shift++; }
   if (shift < -31) return { multiplier: 0, shift: 0 };
-  return { multiplier: fixed, shift };
+  return { multiplier: real < 0 ? -fixed : fixed, shift: shift + 0 /* no -0 */ };
 }
 
 /** (a * b + nudge) / 2^31 truncated toward zero, saturating the single overflow case (gemmlowp). */
@@ -63,12 +68,18 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
 /** round(x * multiplier / 2^(31 - shift)) with ties toward +infinity, in one step (ruy's GEMM requantization). */
 export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplier: number, shift: number): number {
   const totalShift = 31 - shift;
-  // x * multiplier can exceed 2^53: split multiplier as for the doubling high multiply.
+  if (totalShift < 16 || totalShift > 52) {
+    // Outside what the split below keeps exact in a double (multipliers above 2^15 or below
+    // about 2^-21): never met in practice, so plain 64-bit integers are fast enough.
+    const rounded = BigInt(x) * BigInt(multiplier) + (1n << BigInt(totalShift - 1));
+    return Number(rounded >> BigInt(totalShift));
+  }
+  // x * multiplier can exceed 2^53: split the multiplier into 16-bit halves.
   const mHigh = Math.floor(multiplier / TWO_16);
   const mLow = multiplier - mHigh * TWO_16;
-  const high = x * mHigh; // exact
-  const low = x * mLow + 2 ** (totalShift - 1); // exact
-  // floor((high * 2^16 + low) / 2^totalShift), totalShift >= 16 for every multiplier below 2^15
+  const high = x * mHigh; // exact: |.| < 2^47
+  const low = x * mLow + 2 ** (totalShift - 1); // exact: |.| < 2^52
+  // floor((high * 2^16 + low) / 2^totalShift), carrying high's remainder down exactly
   const div = 2 ** (totalShift - 16);
   const highQuot = Math.floor(high / div);
   const highRem = high - highQuot * div;

@@ -91,7 +91,10 @@ export class Graph {
         }
         case 'film': {
           const x = need(node.input, node);
-          need(node.condition, node);
+          const condition = need(node.condition, node);
+          if (condition.stepsPerFrame !== x.stepsPerFrame || condition.channels !== node.conditionDim) {
+            throw new WeightError(`film "${node.output}": condition "${node.condition}" must give ${node.conditionDim} values per step of "${node.input}"`);
+          }
           produce(node.output, { ...x });
           this.layers.push(new FilmLayer(node, weights, x.stepsPerFrame));
           break;

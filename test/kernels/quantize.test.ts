@@ -1,0 +1,96 @@
+// quantize: q = clamp(round(x / scale) + zeroPoint, -128, 127), with x / scale a float32 division
+// and round() std::round (ties away from zero), as TFLite's AffineQuantize.
+import { describe, expect, it } from 'vitest';
+import { quantize } from '../../src/kernels/quantize.js';
+import { Rng, firstIntMismatch } from './random.js';
+
+const fr = Math.fround;
+
+/** std::round written out: nearest integer, halves away from zero. */
+function roundHalfAway(v: number): number {
+  const a = Math.abs(v);
+  const f = Math.floor(a);
+  const r = a - f >= 0.5 ? f + 1 : f;
+  return v < 0 ? -r : r;
+}
+
+function reference(x: ArrayLike<number>, scale: number, zeroPoint: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const q = roundHalfAway(fr(x[i] / scale)) + zeroPoint;
+    out.push(q < -128 ? -128 : q > 127 ? 127 : q);
+  }
+  return out;
+}
+
+const PARAMS: Array<[number, number]> = [
+  [fr(0.0173), 0], [fr(1 / 3), -128], [0.25, 127], [2 ** -7, 5], [fr(3.7), -17], [fr(0.1), 0], [fr(1e-4), 64],
+];
+
+function inputs(rng: Rng, scale: number, n: number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    switch (i % 4) {
+      case 0: x[i] = fr(rng.float(-300, 300) * scale); break; // spans beyond the int8 range
+      case 1: x[i] = fr((rng.int(-200, 200) + 0.5) * scale); break; // at or next to ties
+      case 2: x[i] = fr(rng.float(-1, 1) * scale * 3); break; // near zero
+      default: x[i] = rng.wideFloat(-40, 40);
+    }
+  }
+  return x;
+}
+
+describe.each(PARAMS)('quantize, scale %s, zero point %i', (scale, zeroPoint) => {
+  it('within half a step of the exact real quotient (float64), clamped', () => {
+    const x = inputs(new Rng(Math.round(scale * 1e6) + zeroPoint), scale, 4000);
+    const q = new Int8Array(x.length + 3).fill(33);
+    quantize(x, x.length, scale, zeroPoint, q);
+    for (let i = 0; i < x.length; i++) {
+      const exact = x[i] / scale + zeroPoint;
+      const clamped = Math.min(127, Math.max(-128, exact));
+      expect(Math.abs(q[i] - clamped), `x ${x[i]}`).toBeLessThanOrEqual(0.5 + Math.abs(x[i] / scale) * 2 ** -23);
+    }
+    expect(Array.from(q.subarray(x.length))).toEqual([33, 33, 33]);
+  });
+
+  it('matches the naive TFLite formula exactly', () => {
+    const x = inputs(new Rng(Math.round(scale * 1e6) + zeroPoint + 1), scale, 4000);
+    const q = new Int8Array(x.length);
+    quantize(x, x.length, scale, zeroPoint, q);
+    expect(firstIntMismatch(q, reference(x, scale, zeroPoint))).toBeNull();
+  });
+});
+
+describe('quantize: hand-computed', () => {
+  it('rounds exact halves away from zero', () => {
+    const x = Float32Array.from([0.625, -0.625, 0.125, -0.125, 0.375, -0.375, 0.875, -0.875]); // /0.25: +-2.5, +-0.5, +-1.5, +-3.5
+    const q = new Int8Array(8);
+    quantize(x, 8, 0.25, 0, q);
+    expect(Array.from(q)).toEqual([3, -3, 1, -1, 2, -2, 4, -4]);
+    quantize(x, 8, 0.25, 10, q);
+    expect(Array.from(q)).toEqual([13, 7, 11, 9, 12, 8, 14, 6]);
+  });
+
+  it('every tie n + 0.5 for n in [-130, 129] goes away from zero', () => {
+    const n = Array.from({ length: 260 }, (_, i) => i - 130);
+    const x = Float32Array.from(n, (k) => (k + 0.5) * 0.25);
+    const q = new Int8Array(x.length);
+    quantize(x, x.length, 0.25, 0, q);
+    const expected = n.map((k) => Math.min(127, Math.max(-128, k >= 0 ? k + 1 : k)));
+    expect(firstIntMismatch(q, expected)).toBeNull();
+  });
+
+  it('divides in float32: 0.25 / fr(0.1) is 2.4999999627 in float64 but exactly 2.5 in float32 -> 3', () => {
+    const q = new Int8Array(2);
+    quantize(Float32Array.from([0.25, -0.25]), 2, fr(0.1), 0, q);
+    expect(Array.from(q)).toEqual([3, -3]);
+  });
+
+  it('clamps after adding the zero point, and handles infinities and signed zeros', () => {
+    const q = new Int8Array(8);
+    quantize(Float32Array.from([50, -50, 1e30, -1e30, Infinity, -Infinity, -0, 0]), 8, 0.5, 100, q);
+    expect(Array.from(q)).toEqual([127, 0, 127, -128, 127, -128, 100, 100]);
+    quantize(Float32Array.from([-50, 50]), 2, 0.5, -100, q);
+    expect(Array.from(q.subarray(0, 2))).toEqual([-128, 0]);
+  });
+});
