@@ -1,0 +1,158 @@
+// Shared by the benchmarks (bench.ts, kernels.ts, browser.ts): where the Lyra v2 files and the
+// speech sample are, the model imported from them in memory, and small statistics helpers.
+// Dev-only: nothing in src/ imports this.
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeWav } from '../src/codec/wav.js';
+import { importLyraV2, type LyraV2Files } from '../src/import/lyra-v2.js';
+import type { Manifest } from '../src/model/manifest.js';
+import { loadModelFromBytes, type Model } from '../src/model/load.js';
+
+/** The repository root: the nearest folder above this file (bench/ or dist/bench/) with our package.json. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'soundstream-ts') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the soundstream-ts package root above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+/** ../shared beside the repository (SOUNDSTREAM_SHARED overrides). */
+export function sharedDir(): string {
+  return process.env.SOUNDSTREAM_SHARED ?? resolve(repoRoot(), '..', 'shared');
+}
+
+export const LYRA_FILE_NAMES = { encoder: 'soundstream_encoder.tflite', quantizer: 'quantizer.tflite', decoder: 'lyragan.tflite' } as const;
+export const SAMPLE_PATH = () => join(sharedDir(), 'audio', 'sample1_16kHz.wav');
+
+export function haveShared(): boolean {
+  return Object.values(LYRA_FILE_NAMES).every((f) => existsSync(join(sharedDir(), 'lyra-v2', f))) && existsSync(SAMPLE_PATH());
+}
+
+export function readLyraFiles(): LyraV2Files {
+  const read = (f: string) => new Uint8Array(readFileSync(join(sharedDir(), 'lyra-v2', f)));
+  return { encoder: read(LYRA_FILE_NAMES.encoder), quantizer: read(LYRA_FILE_NAMES.quantizer), decoder: read(LYRA_FILE_NAMES.decoder) };
+}
+
+/** Our weight format built in memory from the .tflite files (nothing is written to disk). */
+export async function importInMemory(files: LyraV2Files): Promise<{ manifestText: string; blob: Uint8Array; model: Model }> {
+  const { manifest, blob } = await importLyraV2(files);
+  const manifestText = JSON.stringify(manifest);
+  return { manifestText, blob, model: await loadModelFromBytes(manifestText, blob, 'lyra-v2 (in memory)') };
+}
+
+/** sample1 at 16 kHz, mono, the tail zero-padded to whole frames. */
+export function speechFrames(frameSize: number): { samples: Float32Array; frames: number } {
+  const wav = decodeWav(new Uint8Array(readFileSync(SAMPLE_PATH())));
+  if (wav.sampleRate !== 16000) throw new Error(`${SAMPLE_PATH()}: expected 16 kHz, got ${wav.sampleRate} Hz`);
+  const frames = Math.ceil(wav.samples.length / frameSize);
+  const samples = new Float32Array(frames * frameSize);
+  samples.set(wav.samples);
+  return { samples, frames };
+}
+
+export function machineInfo(): { cpu: string; logicalCpus: number; node: string; v8: string; platform: string; date: string } {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    logicalCpus: list.length,
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+  };
+}
+
+export type ManifestGraphs = Pick<Manifest, 'encoder' | 'decoder'>;
+
+// ---- statistics --------------------------------------------------------------------------------
+
+export function sorted(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+/** Linear-interpolated quantile of sorted values, q in [0, 1]. */
+export function quantile(sortedValues: Float64Array, q: number): number {
+  if (sortedValues.length === 0) return NaN;
+  const at = q * (sortedValues.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.min(lo + 1, sortedValues.length - 1);
+  return sortedValues[lo] + (sortedValues[hi] - sortedValues[lo]) * (at - lo);
+}
+
+export interface Summary {
+  min: number;
+  median: number;
+  p90: number;
+  max: number;
+  mean: number;
+}
+
+export function summarize(values: ArrayLike<number>): Summary {
+  const s = sorted(values);
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) sum += s[i];
+  return { min: s[0], median: quantile(s, 0.5), p90: quantile(s, 0.9), max: s[s.length - 1], mean: sum / s.length };
+}
+
+/** Least-squares slope of y against x. */
+export function slope(x: number[], y: number[]): number {
+  const n = x.length;
+  if (n < 2) return NaN;
+  const mx = x.reduce((a, v) => a + v, 0) / n;
+  const my = y.reduce((a, v) => a + v, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (x[i] - mx) * (y[i] - my);
+    den += (x[i] - mx) ** 2;
+  }
+  return num / den;
+}
+
+// ---- formatting --------------------------------------------------------------------------------
+
+/** A number with `digits` significant digits, never in exponent form for the sizes we print. */
+export function fmt(value: number | undefined, digits = 3): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  if (value === 0) return '0';
+  const magnitude = Math.floor(Math.log10(Math.abs(value)));
+  const decimals = Math.max(0, digits - 1 - magnitude);
+  return value.toFixed(Math.min(decimals, 6));
+}
+
+/** A GitHub-flavoured markdown table (also readable as plain text). */
+export function markdownTable(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const cell = (text: string, i: number) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? text.padEnd(widths[i]) : text.padStart(widths[i]));
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+// ---- command line ------------------------------------------------------------------------------
+
+export function flag(args: string[], name: string): boolean {
+  return args.includes(name);
+}
+
+export function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+export function intOption(args: string[], name: string, fallback: number): number {
+  const v = option(args, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
+  return n;
+}
