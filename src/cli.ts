@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Concealer, silenceEmbedding } from './codec/conceal.js';
 import { Decoder } from './codec/decoder.js';
+import { Denoiser } from './codec/denoiser.js';
 import { Encoder } from './codec/encoder.js';
 import { LYRA_BITRATES, packetBytes, packIndices, unpackIndices } from './codec/lyra-packet.js';
 import { Quantizer } from './codec/quantizer.js';
@@ -25,6 +27,7 @@ import { evaluate } from './metrics/evaluate.js'; // eval command
 // ------------------------------------------------------------------------------ constants
 
 const DEFAULT_MODEL_DIR = 'weights/lyra-v2';
+const DEFAULT_DENOISER_DIR = 'weights/lyra-v2-denoise';
 const DEFAULT_BITRATE = 9200;
 const LYRA_V2_COMMIT = '47698dadf0010abff6a848e02642f55f806d4842';
 const LYRA_V2_URL_PREFIX = `https://raw.githubusercontent.com/google/lyra/${LYRA_V2_COMMIT}/lyra/model_coeffs/`;
@@ -81,6 +84,11 @@ Commands:
       deg.wav is resampled to ref.wav's rate if they differ; the shorter length is compared.
       --align    first shift deg.wav by the lag, within +-0.1 s, that maximises its
                  cross-correlation with ref.wav over the first 10 s (e.g. a codec's delay)
+
+Denoising (encode, roundtrip; decode applies it on the receiving side):
+  --denoise on|off       run the FiLM denoising bottleneck on the embeddings (default off);
+                         the stream stays plain Lyra v2, playable by any Lyra decoder
+  --denoise-model <dir>  its weights (default ${DEFAULT_DENOISER_DIR})
 
 Options for every command:
   --model <dir>  model folder (default ${DEFAULT_MODEL_DIR}, relative to the current directory)
@@ -254,6 +262,8 @@ interface Codec {
   bitsPerIndex: number;
   /** First 8 bytes of the weights' sha256. */
   shaPrefix: Uint8Array;
+  /** The denoising bottleneck when --denoise on, else null. */
+  denoiser: Denoiser | null;
 }
 
 async function openCodec(opts: OptionValues): Promise<Codec> {
@@ -277,7 +287,19 @@ async function openCodec(opts: OptionValues): Promise<Codec> {
     embeddingDim: model.manifest.embeddingDim,
     bitsPerIndex: quantizer.bitsPerIndex,
     shaPrefix: hexToBytes(model.manifest.blob.sha256.slice(0, 16)),
+    denoiser: await openDenoiser(opts, model),
   };
+}
+
+/** --denoise on|off (default off): loads --denoise-model (default weights/lyra-v2-denoise) when on. */
+async function openDenoiser(opts: OptionValues, codec: Model): Promise<Denoiser | null> {
+  const flag = str(opts, 'denoise') ?? 'off';
+  if (flag !== 'on' && flag !== 'off') throw new UsageError(`option --denoise must be on or off, got ${JSON.stringify(flag)}`);
+  if (flag === 'off') return null;
+  const dir = str(opts, 'denoise-model') ?? DEFAULT_DENOISER_DIR;
+  const model = await loadModel(dir);
+  Denoiser.checkCompatible(model, codec);
+  return new Denoiser(model);
 }
 
 function bitrateTable(codec: Codec): Record<string, number> {
@@ -358,6 +380,7 @@ function encodeAudio(codec: Codec, audio: Float32Array, numQuantizers: number, p
   const start = performance.now();
   for (let f = 0; f < frames; f++) {
     codec.encoder.encodeFrame(padded.subarray(f * frameSize, (f + 1) * frameSize), embedding);
+    codec.denoiser?.process(embedding, true, embedding);
     codec.quantizer.quantize(embedding, numQuantizers, indices);
     packets.push(packIndices(indices, codec.bitsPerIndex));
     progress.tick(f + 1);
@@ -376,36 +399,12 @@ interface DecodeResult {
   concealed: number;
 }
 
-// ============================================================================================
-// PACKET-LOSS CONCEALMENT: the single place where a lost frame's audio is made.
-// PLACEHOLDER until the packet-loss concealment work lands: it decodes an all-zero embedding
-// (keeping the decoder's streaming state moving). Replace the body; the callers only rely on
-// it returning `frameSize` samples for the frame and leaving the decoder ready for the next.
-// ============================================================================================
-interface ConcealContext {
-  decoder: Decoder;
-  /** Index of the lost frame in the stream. */
-  frameIndex: number;
-  /** How many frames in a row have been lost, this one included (1 for an isolated loss). */
-  consecutiveLost: number;
-  /** Embedding of the most recent frame that arrived intact, or null if none has yet. */
-  lastGoodEmbedding: Float32Array | null;
-  embeddingDim: number;
-  frameSize: number;
-}
-
-function concealFrame(ctx: ConcealContext): Float32Array {
-  return ctx.decoder.decodeFrame(new Float32Array(ctx.embeddingDim));
-}
-// ============================================================================================
-
 /** Packets (or lost-frame markers) -> 16 kHz audio, one frame each; problems go to `report`. */
 function decodeFrames(codec: Codec, frames: InFrame[], progress: Progress, report: (line: string) => void): DecodeResult {
   const { frameSize, embeddingDim } = codec;
   const audio = new Float32Array(frames.length * frameSize);
   const embedding = new Float32Array(embeddingDim);
-  let lastGood: Float32Array | null = null;
-  let lostRun = 0;
+  const concealer = new Concealer(embeddingDim, silenceEmbedding(codec.model));
   let decoded = 0;
   let concealed = 0;
   const start = performance.now();
@@ -420,17 +419,12 @@ function decodeFrames(codec: Codec, frames: InFrame[], progress: Progress, repor
     if (reason === null && !('lost' in frame)) {
       const indices = unpackIndices(frame.packet, frame.numQuantizers, codec.bitsPerIndex);
       codec.quantizer.dequantize(indices, frame.numQuantizers, embedding);
+      codec.denoiser?.process(embedding, true, embedding);
       samples = codec.decoder.decodeFrame(embedding);
-      lastGood = embedding.slice();
-      lostRun = 0;
+      concealer.observe(embedding, samples);
       decoded++;
     } else {
-      lostRun++;
-      samples = concealFrame({
-        decoder: codec.decoder, frameIndex: frame.index, consecutiveLost: lostRun,
-        lastGoodEmbedding: lastGood, embeddingDim, frameSize,
-      });
-      if (samples.length !== frameSize) throw new Error(`concealFrame returned ${samples.length} samples, expected ${frameSize}`);
+      samples = codec.decoder.decodeFrame(concealer.conceal(embedding));
       report(`frame ${frame.index}: ${reason}; concealed`);
       concealed++;
     }
@@ -867,9 +861,9 @@ const JSON_FLAG = ['json'];
 const COMMANDS: Record<string, CommandSpec> = {
   'import-tflite': { positionals: ['dir'], valued: ['out'], flags: JSON_FLAG, run: cmdImportTflite },
   'fetch-weights': { positionals: ['model'], valued: ['from', 'out'], flags: JSON_FLAG, run: cmdFetchWeights },
-  encode: { positionals: ['in.wav', 'out'], valued: ['bitrate', 'format', 'model'], flags: JSON_FLAG, run: cmdEncode },
-  decode: { positionals: ['in', 'out.wav'], valued: ['format', 'bitrate', 'rate', 'model'], flags: JSON_FLAG, run: cmdDecode },
-  roundtrip: { positionals: ['in.wav', 'out.wav'], valued: ['bitrate', 'model'], flags: JSON_FLAG, run: cmdRoundtrip },
+  encode: { positionals: ['in.wav', 'out'], valued: ['bitrate', 'format', 'model', 'denoise', 'denoise-model'], flags: JSON_FLAG, run: cmdEncode },
+  decode: { positionals: ['in', 'out.wav'], valued: ['format', 'bitrate', 'rate', 'model', 'denoise', 'denoise-model'], flags: JSON_FLAG, run: cmdDecode },
+  roundtrip: { positionals: ['in.wav', 'out.wav'], valued: ['bitrate', 'model', 'denoise', 'denoise-model'], flags: JSON_FLAG, run: cmdRoundtrip },
   info: { positionals: ['file'], valued: [], flags: JSON_FLAG, run: cmdInfo },
   eval: { positionals: ['ref.wav', 'deg.wav'], valued: [], flags: [...JSON_FLAG, 'align'], run: cmdEval },
 };

@@ -12,3 +12,4 @@ export { TFLiteFormatError } from './import/tflite.js';
 export { createEncoder, createDecoder, type StreamEncoder, type StreamDecoder, type StreamEncoderOptions, type StreamDecoderOptions } from './codec/stream.js';
 export { createEncoderStream, createDecoderStream, type EncoderTransformStream, type DecoderTransformStream } from './codec/transform-streams.js';
 export { Concealer, silenceEmbedding, type ConcealerOptions } from './codec/conceal.js';
+export { Denoiser } from './codec/denoiser.js';

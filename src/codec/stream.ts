@@ -4,6 +4,7 @@
 import type { Model } from '../model/load.js';
 import { Concealer, silenceEmbedding, type ConcealerOptions } from './conceal.js';
 import { Decoder } from './decoder.js';
+import { Denoiser } from './denoiser.js';
 import { Encoder } from './encoder.js';
 import { LYRA_BITRATES, packIndices, packetBytes, unpackIndices } from './lyra-packet.js';
 import type { ComputeMode } from './mode.js';
@@ -18,6 +19,10 @@ export interface StreamEncoderOptions {
   sampleRate?: number;
   mode?: ComputeMode;
   resamplerQuality?: ResamplerQuality;
+  /** A denoising bottleneck model (weights/lyra-v2-denoise) run between encoder and quantizer. */
+  denoiser?: Model;
+  /** Whether the denoiser is on at the start (default false); setDenoise() switches it per frame. */
+  denoise?: boolean;
 }
 
 export interface StreamEncoder {
@@ -28,6 +33,9 @@ export interface StreamEncoder {
   /** Changes the bitrate from the next frame that completes on. */
   setBitrate(bps: number): void;
   readonly bitrate: number;
+  /** Switches denoising on or off from the next frame that completes on (needs `denoiser`). */
+  setDenoise(on: boolean): void;
+  readonly denoise: boolean;
   readonly sampleRate: number;
   /** Samples per frame at the model's rate (320 for Lyra v2: 20 ms at 16 kHz). */
   readonly frameSize: number;
@@ -46,6 +54,10 @@ export interface StreamDecoderOptions {
    * then skips them, its state left as it was).
    */
   conceal?: ConcealerOptions | false;
+  /** A denoising bottleneck applied on the receiving side, to the dequantized embeddings. */
+  denoiser?: Model;
+  /** Whether the receiving-side denoiser is on (default true when a denoiser is given). */
+  denoise?: boolean;
 }
 
 export interface StreamDecoder {
@@ -120,6 +132,9 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
   const encoder = new Encoder(model, { mode: options.mode });
   const quantizer = new Quantizer(model);
   const table = bitrateTable(model, quantizer);
+  const denoiser = makeDenoiser(options.denoiser, model);
+  let denoise = options.denoise ?? false;
+  if (denoise && !denoiser) throw new RangeError('denoise: true needs a denoiser model');
   let bitrate = options.bitrate ?? 6000;
   let stages = quantizersFor(table, bitrate);
 
@@ -136,6 +151,8 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
 
   function emit(packets: Uint8Array[]): void {
     encoder.encodeFrame(frame, embedding);
+    // The denoiser runs on every frame, on or off, so that its history stays continuous.
+    denoiser?.process(embedding, denoise, embedding);
     const indices = indexViews[stages];
     quantizer.quantize(embedding, stages, indices);
     packets.push(packIndices(indices, table.bitsPerIndex));
@@ -157,6 +174,7 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
 
   function reset(): void {
     encoder.reset();
+    denoiser?.reset();
     resampler?.reset();
     skip = resampler?.delaySamples ?? 0;
     fill = 0;
@@ -186,10 +204,23 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
     get bitrate() {
       return bitrate;
     },
+    setDenoise(on: boolean): void {
+      if (on && !denoiser) throw new RangeError('setDenoise(true) needs a denoiser model (createEncoder({ denoiser }))');
+      denoise = on;
+    },
+    get denoise() {
+      return denoise;
+    },
     sampleRate,
     frameSize,
     reset,
   };
+}
+
+function makeDenoiser(denoiserModel: Model | undefined, codec: Model): Denoiser | null {
+  if (!denoiserModel) return null;
+  Denoiser.checkCompatible(denoiserModel, codec);
+  return new Denoiser(denoiserModel);
 }
 
 /**
@@ -206,6 +237,8 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   const decoder = new Decoder(model, { mode });
   const quantizer = new Quantizer(model);
   const table = bitrateTable(model, quantizer);
+  const denoiser = makeDenoiser(options.denoiser, model);
+  const denoise = options.denoise ?? true;
   const allowed = [...table.byBytes.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([bytes, n]) => `${bytes} (${[...table.byBitrate].find(([, m]) => m === n)?.[0]} bps)`)
@@ -233,6 +266,7 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
 
   function resetState(): void {
     decoder.reset();
+    denoiser?.reset();
     concealer?.reset();
     resampler?.reset();
     skip = resampler?.delaySamples ?? 0;
@@ -258,6 +292,7 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
       const indices = indexViews[stages];
       unpackIndices(packet, stages, table.bitsPerIndex, indices);
       quantizer.dequantize(indices, stages, embedding);
+      denoiser?.process(embedding, denoise, embedding);
       decoder.decodeFrame(embedding, frame);
       concealer?.observe(embedding, frame);
       return output(frame);
