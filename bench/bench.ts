@@ -22,7 +22,7 @@ import {
 } from './common.js';
 import { graphSpec, inputSteps, LayerByLayer, type Mode } from './layers.js';
 import { createReferenceRunner, type FrameRunner } from './reference.js';
-import type { TfliteWebBuild } from './tflite-web.js';
+import type { TfliteWebBuild } from '../test/reference/tflite-web.js';
 
 const FRAME_MS = 20;
 const STAGES = [16, 30, 46] as const;

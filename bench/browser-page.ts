@@ -5,7 +5,7 @@
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
 import { loadModelFromBytes } from '../src/model/load.js';
-import { TFLITE_WEB_BUILDS, type TfliteWebBuild, type TfliteWebFactory, TfliteWebRunner } from './tflite-web.js';
+import { TFLITE_WEB_BUILDS, type TfliteWebBuild, type TfliteWebFactory, TfliteWebRunner } from '../test/reference/tflite-web.js';
 
 export interface EngineTiming {
   passes: number;

@@ -20,8 +20,8 @@ import type { EngineTiming, PageInfo } from './browser-page.js';
 import {
   flag, fmt, haveShared, importInMemory, LYRA_FILE_NAMES, machineInfo, markdownTable, option, readLyraFiles, repoRoot, speechFrames,
 } from './common.js';
-import { tfliteWasmDir } from './reference.js';
-import { TFLITE_WEB_BUILDS } from './tflite-web.js';
+import { tfliteWasmDir } from '../test/reference/runtime.js';
+import { TFLITE_WEB_BUILDS } from '../test/reference/tflite-web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [

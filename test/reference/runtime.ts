@@ -1,103 +1,37 @@
 // Google's reference runtime (TFLite + XNNPACK compiled to WASM, from the npm package
-// @tensorflow/tfjs-tflite) driven from Node, for parity tests and benchmarks.
-// Dev-only: the engine never imports this.
+// @tensorflow/tfjs-tflite) loaded in Node, for parity tests and benchmarks. Dev-only: the engine
+// never imports this. The calls into the module are in tflite-web.ts, shared with the browser
+// benchmark page.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { TFLITE_WEB_BUILDS, type TfliteWebBuild, type TfliteWebFactory, type TfliteWebModule, TfliteWebRunner } from './tflite-web.js';
 
 const require = createRequire(import.meta.url);
+const modules = new Map<TfliteWebBuild, Promise<TfliteWebModule>>();
 
-interface TensorInfo {
-  id: number;
-  name: string;
-  dataType: string;
-  shape: string;
-  data(): Float32Array | Int32Array | Int8Array | Uint8Array;
-}
-interface CppVector<T> {
-  size(): number;
-  get(i: number): T;
-  delete(): void;
-}
-interface WebRunner {
-  GetInputs(): CppVector<TensorInfo>;
-  GetOutputs(): CppVector<TensorInfo>;
-  Infer(): boolean;
-  delete(): void;
+export function tfliteWasmDir(): string {
+  return join(dirname(require.resolve('@tensorflow/tfjs-tflite/package.json')), 'wasm');
 }
 
-function toArray<T>(vector: CppVector<T>): T[] {
-  try {
-    return Array.from({ length: vector.size() }, (_, i) => vector.get(i));
-  } finally {
-    vector.delete();
+/** One build of the module, loaded once per process. */
+export function loadTfliteWeb(build: TfliteWebBuild): Promise<TfliteWebModule> {
+  let loaded = modules.get(build);
+  if (!loaded) {
+    const files = TFLITE_WEB_BUILDS[build];
+    const factory = require(join(tfliteWasmDir(), files.js)) as TfliteWebFactory;
+    loaded = factory({ wasmBinary: readFileSync(join(tfliteWasmDir(), files.wasm)), print: () => {}, printErr: () => {} });
+    modules.set(build, loaded);
   }
-}
-interface StatusOr<T> {
-  ok(): boolean;
-  value(): T;
-  errorMessage(): string;
-}
-interface TfWeb {
-  HEAPU8: Uint8Array;
-  _malloc(size: number): number;
-  TFLiteWebModelRunner: {
-    CreateFromBufferAndOptions(
-      pointer: number,
-      length: number,
-      options: { numThreads: number; enableProfiling: boolean; maxProfilingBufferEntries: number },
-    ): StatusOr<WebRunner>;
-  };
+  return loaded;
 }
 
-let modulePromise: Promise<TfWeb> | null = null;
-
-/** Loads the single-threaded, non-SIMD build, as a page without threads would. */
-export function loadReferenceModule(): Promise<TfWeb> {
-  if (!modulePromise) {
-    const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-tflite/package.json')), 'wasm');
-    const factory = require(join(wasmDir, 'tflite_web_api_cc.js')) as (m: object) => Promise<TfWeb>;
-    const wasmBinary = readFileSync(join(wasmDir, 'tflite_web_api_cc.wasm'));
-    modulePromise = factory({ wasmBinary, print: () => {}, printErr: () => {} });
-  }
-  return modulePromise;
-}
-
-export type RefArray = Float32Array | Int32Array | Int8Array | Uint8Array;
-
-/** One stateful interpreter over one model's first subgraph. */
-export class ReferenceRunner {
-  private constructor(private readonly runner: WebRunner) {}
-
-  static async create(modelBytes: Uint8Array): Promise<ReferenceRunner> {
-    const wasm = await loadReferenceModule();
-    // The interpreter keeps pointing into this copy for its whole life: it is never freed.
-    const pointer = wasm._malloc(modelBytes.byteLength);
-    wasm.HEAPU8.set(modelBytes, pointer);
-    const created = wasm.TFLiteWebModelRunner.CreateFromBufferAndOptions(pointer, modelBytes.byteLength, {
-      numThreads: 1,
-      enableProfiling: false,
-      maxProfilingBufferEntries: 1024,
-    });
-    if (!created.ok()) throw new Error(`reference runtime: ${created.errorMessage()}`);
-    return new ReferenceRunner(created.value());
-  }
-
-  inputs(): { name: string; dataType: string; shape: string }[] {
-    return toArray(this.runner.GetInputs()).map(({ name, dataType, shape }) => ({ name, dataType, shape }));
-  }
-
-  /** Copies the inputs in, runs once, and returns copies of every output. */
-  run(...inputs: ArrayLike<number>[]): RefArray[] {
-    // WASM memory may grow during infer(), detaching earlier views: re-read them each call.
-    const ins = toArray(this.runner.GetInputs());
-    if (ins.length !== inputs.length) throw new Error(`model takes ${ins.length} inputs, got ${inputs.length}`);
-    ins.forEach((info, i) => info.data().set(inputs[i]));
-    if (!this.runner.Infer()) throw new Error('reference runtime: infer() failed');
-    return toArray(this.runner.GetOutputs()).map((o) => o.data().slice());
-  }
-
-  dispose(): void {
-    this.runner.delete();
-  }
-}
+/**
+ * A stateful interpreter over a model's first subgraph, single-threaded. The yardstick is the
+ * non-SIMD build ('plain'), as a page without SIMD or threads would run it.
+ */
+export const ReferenceRunner = {
+  async create(modelBytes: Uint8Array, build: TfliteWebBuild = 'plain'): Promise<TfliteWebRunner> {
+    return TfliteWebRunner.create(await loadTfliteWeb(build), modelBytes);
+  },
+};

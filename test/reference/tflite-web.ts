@@ -1,5 +1,5 @@
 // Google's TFLite Web API (the WASM inside @tensorflow/tfjs-tflite) driven directly, for the
-// benchmarks: the same calls as test/reference/runtime.ts's ReferenceRunner, but for any build
+// parity tests and the benchmarks, for any build
 // of the module (non-SIMD or SIMD) and in any JS runtime (Node or a browser page).
 // No Node imports here: the browser benchmark page bundles this file.
 
