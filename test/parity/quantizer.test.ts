@@ -9,6 +9,7 @@ import { rvqEncode } from '../../src/kernels/rvq-encode.js';
 import { readPcm16Wav } from '../reference/audio.js';
 import { swapSubgraphs } from '../reference/reorder-subgraphs.js';
 import { ReferenceRunner } from '../reference/runtime.js';
+import type { TfliteWebRunner } from '../reference/tflite-web.js';
 
 const quantizerPath = new URL('../../../shared/lyra-v2/quantizer.tflite', import.meta.url);
 const encoderPath = new URL('../../../shared/lyra-v2/soundstream_encoder.tflite', import.meta.url);
@@ -52,8 +53,8 @@ async function referenceEmbeddings(audio: Float32Array): Promise<{ frames: numbe
 
 describe.skipIf(!available)('RVQ parity with quantizer.tflite', () => {
   let rvq: RvqCodebooks;
-  let decoder: ReferenceRunner;
-  let encoder: ReferenceRunner; // the model with `encode` moved to subgraph 0
+  let decoder: TfliteWebRunner;
+  let encoder: TfliteWebRunner; // the model with `encode` moved to subgraph 0
   const signals = new Map<string, { frames: number; x: Float32Array }>();
 
   beforeAll(async () => {
