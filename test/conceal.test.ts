@@ -1,30 +1,18 @@
 // Packet-loss concealment (src/codec/conceal.ts) measured on real speech: sample1 encoded at
 // 6 kbps, decoded with seeded random losses and with bursts, compared with the loss-free decode.
 // The measured numbers are printed (console.log) for the README.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Concealer } from '../src/codec/conceal.js';
 import { createDecoder, createEncoder, type StreamDecoderOptions } from '../src/codec/stream.js';
 import { decodeWav } from '../src/codec/wav.js';
-import { importLyraV2 } from '../src/import/lyra-v2.js';
-import { loadModelFromBytes, type Model } from '../src/model/load.js';
+import type { Model } from '../src/model/load.js';
+import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
 
 const sharedDir = new URL('../../shared/', import.meta.url);
-const lyraDir = new URL('lyra-v2/', sharedDir);
-const available = ['soundstream_encoder.tflite', 'quantizer.tflite', 'lyragan.tflite'].every((f) => existsSync(new URL(f, lyraDir)))
-  && existsSync(new URL('audio/sample1_16kHz.wav', sharedDir));
+const available = HAVE_SHARED;
 
-const FRAME = 320;
-
-async function importModel(): Promise<Model> {
-  const read = (f: string) => new Uint8Array(readFileSync(new URL(f, lyraDir)));
-  const { manifest, blob } = await importLyraV2({
-    encoder: read('soundstream_encoder.tflite'),
-    quantizer: read('quantizer.tflite'),
-    decoder: read('lyragan.tflite'),
-  });
-  return loadModelFromBytes(JSON.stringify(manifest), blob);
-}
+const importModel = (): Promise<Model> => importedModel(lyraFiles());
 
 /** xorshift32 in [0, 1). */
 function rng(seed: number): () => number {

@@ -1,7 +1,7 @@
 // The streaming codec API (src/codec/stream.ts, transform-streams.ts) against the frame-level
 // classes it is built on: chunking, bitrate switches, resampled input/output, and the
 // WHATWG TransformStream pipeline.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
@@ -11,25 +11,13 @@ import { resample } from '../src/codec/resample.js';
 import { createDecoder, createEncoder } from '../src/codec/stream.js';
 import { createDecoderStream, createEncoderStream } from '../src/codec/transform-streams.js';
 import { decodeWav } from '../src/codec/wav.js';
-import { importLyraV2 } from '../src/import/lyra-v2.js';
-import { loadModelFromBytes, type Model } from '../src/model/load.js';
+import type { Model } from '../src/model/load.js';
+import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
 
 const sharedDir = new URL('../../shared/', import.meta.url);
-const lyraDir = new URL('lyra-v2/', sharedDir);
-const available = ['soundstream_encoder.tflite', 'quantizer.tflite', 'lyragan.tflite'].every((f) => existsSync(new URL(f, lyraDir)))
-  && existsSync(new URL('audio/sample1_16kHz.wav', sharedDir));
+const available = HAVE_SHARED;
 
-const FRAME = 320;
-
-async function importModel(): Promise<Model> {
-  const read = (f: string) => new Uint8Array(readFileSync(new URL(f, lyraDir)));
-  const { manifest, blob } = await importLyraV2({
-    encoder: read('soundstream_encoder.tflite'),
-    quantizer: read('quantizer.tflite'),
-    decoder: read('lyragan.tflite'),
-  });
-  return loadModelFromBytes(JSON.stringify(manifest), blob);
-}
+const importModel = (): Promise<Model> => importedModel(lyraFiles());
 
 function readAudio(name: string): { samples: Float32Array; sampleRate: number } {
   const wav = decodeWav(new Uint8Array(readFileSync(new URL(`audio/${name}`, sharedDir))));
