@@ -1,11 +1,13 @@
 import { add } from '../kernels/add.js';
-import { addInt8, type AddInt8Params } from '../kernels/add-int8.js';
+import type { AddInt8Params } from '../kernels/add-int8.js';
+import { addInt8InputTables, addInt8Lut, type AddInt8Tables } from '../kernels/add-int8-lut.js';
 import { dequantize } from '../kernels/dequantize.js';
 import { elu } from '../kernels/elu.js';
 import { quantizeMultiplier, type QuantizedMultiplier } from '../kernels/fixed-point.js';
 import { film } from '../kernels/film.js';
 import { leakyRelu } from '../kernels/leaky-relu.js';
 import { leakyReluInt8 } from '../kernels/leaky-relu-int8.js';
+import { lookupInt8, tabulateInt8 } from '../kernels/lookup-int8.js';
 import { quantize } from '../kernels/quantize.js';
 import type {
   AddNode, ConcatChannelsNode, DequantizeNode, EluNode, FilmNode, LeakyReluNode, QuantizeNode, SplitChannelsNode,
@@ -21,8 +23,8 @@ abstract class Stateless implements Layer {
 }
 
 export class LeakyReluLayer extends Stateless {
-  private readonly identity: QuantizedMultiplier | null = null;
-  private readonly negative: QuantizedMultiplier | null = null;
+  /** int8: the activation of every input code, computed once with leakyReluInt8. */
+  private readonly table: Int8Array | null = null;
 
   constructor(private readonly node: LeakyReluNode, private readonly size: number) {
     super();
@@ -30,14 +32,15 @@ export class LeakyReluLayer extends Stateless {
     if (q) {
       // TFLite derives both multipliers in float32 arithmetic.
       const fr = Math.fround;
-      this.identity = quantizeMultiplier(fr(q.input.scale / q.output.scale));
-      this.negative = quantizeMultiplier(fr(fr(q.input.scale * fr(node.alpha)) / q.output.scale));
+      const identity: QuantizedMultiplier = quantizeMultiplier(fr(q.input.scale / q.output.scale));
+      const negative: QuantizedMultiplier = quantizeMultiplier(fr(fr(q.input.scale * fr(node.alpha)) / q.output.scale));
+      this.table = tabulateInt8((codes, out) => leakyReluInt8(codes, 256, q.input.zeroPoint, q.output.zeroPoint, identity, negative, out));
     }
   }
 
   run(b: Buffers, frames: number): void {
     const n = this.node;
-    if (n.int8) leakyReluInt8(b.i8(n.input), frames * this.size, n.int8.input.zeroPoint, n.int8.output.zeroPoint, this.identity!, this.negative!, b.i8(n.output));
+    if (this.table) lookupInt8(b.i8(n.input), frames * this.size, this.table, b.i8(n.output));
     else leakyRelu(b.f32(n.input), frames * this.size, n.alpha, b.f32(n.output));
   }
 }
@@ -50,7 +53,7 @@ export class EluLayer extends Stateless {
 }
 
 export class AddLayer extends Stateless {
-  private readonly params: AddInt8Params | null = null;
+  private readonly tables: AddInt8Tables | null = null;
 
   constructor(private readonly node: AddNode, private readonly size: number) {
     super();
@@ -62,17 +65,18 @@ export class AddLayer extends Stateless {
       const ma = quantizeMultiplier(q.a.scale / twiceMax);
       const mb = quantizeMultiplier(q.b.scale / twiceMax);
       const mo = quantizeMultiplier(twiceMax / Math.fround(2 ** leftShift * q.output.scale));
-      this.params = {
+      const params: AddInt8Params = {
         zeroPointA: q.a.zeroPoint, zeroPointB: q.b.zeroPoint, outputZeroPoint: q.output.zeroPoint, leftShift,
         multiplierA: ma.multiplier, shiftA: ma.shift, multiplierB: mb.multiplier, shiftB: mb.shift,
         outputMultiplier: mo.multiplier, outputShift: mo.shift,
       };
+      this.tables = addInt8InputTables(params);
     }
   }
 
   run(b: Buffers, frames: number): void {
     const [x, y] = this.node.inputs;
-    if (this.params) addInt8(b.i8(x), b.i8(y), frames * this.size, this.params, b.i8(this.node.output));
+    if (this.tables) addInt8Lut(b.i8(x), b.i8(y), frames * this.size, this.tables, b.i8(this.node.output));
     else add(b.f32(x), b.f32(y), frames * this.size, b.f32(this.node.output));
   }
 }
