@@ -5,6 +5,8 @@
 const TWO_31 = 2147483648;
 const TWO_16 = 65536;
 const TWO_15 = 32768;
+const TWO_30 = 1073741824;
+const TWO_52 = 2 ** 52;
 
 /** A real multiplier as int32 mantissa in [2^30, 2^31) and power-of-two exponent (TFLite's QuantizeMultiplier). */
 export interface QuantizedMultiplier {
@@ -32,6 +34,11 @@ export function quantizeMultiplier(real: number): QuantizedMultiplier {
 
 /** (a * b + nudge) / 2^31 truncated toward zero, saturating the single overflow case (gemmlowp). */
 export function saturatingRoundingDoublingHighMul(a: number, b: number): number {
+  const product = a * b;
+  // Usual case: the product is small enough to be exact in a double (a rounded product could
+  // not pass this test either, since rounding never crosses a power of two); `| 0` truncates
+  // toward zero like C's integer division, and the quotient is far inside int32.
+  if (product < TWO_52 && product > -TWO_52) return ((product + (product >= 0 ? TWO_30 : 1 - TWO_30)) / TWO_31) | 0;
   if (a === -TWO_31 && b === -TWO_31) return TWO_31 - 1;
   const bHigh = Math.floor(b / TWO_16);
   const bLow = b - bHigh * TWO_16;
@@ -68,6 +75,9 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
 /** round(x * multiplier / 2^(31 - shift)) with ties toward +infinity, in one step (ruy's GEMM requantization). */
 export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplier: number, shift: number): number {
   const totalShift = 31 - shift;
+  const product = x * multiplier;
+  // Usual case: product and rounding term both exact in a double, so one floor does it.
+  if (product < TWO_52 && product > -TWO_52 && totalShift <= 51) return Math.floor((product + 2 ** (totalShift - 1)) / 2 ** totalShift);
   if (totalShift < 16 || totalShift > 52) {
     // Outside what the split below keeps exact in a double (multipliers above 2^15 or below
     // about 2^-21): never met in practice, so plain 64-bit integers are fast enough.
