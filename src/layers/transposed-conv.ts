@@ -3,6 +3,7 @@ import type { Requantization } from '../kernels/requantize.js';
 import { transposedConv1d } from '../kernels/transposed-conv1d.js';
 import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
 import { transposedConv1dBlocked } from '../kernels/transposed-conv1d-blocked.js';
+import { transposedConv1dMono } from '../kernels/transposed-conv1d-mono.js';
 import { transposedConv1dInt8 } from '../kernels/transposed-conv1d-int8.js';
 import { packConv1dInt8Weights, type PackedInt8Weights } from '../kernels/conv1d-int8-blocked.js';
 import { tapWeightSums, transposedConv1dInt8Blocked } from '../kernels/transposed-conv1d-int8-blocked.js';
@@ -70,7 +71,8 @@ export class StreamingTransposedConv implements Layer {
         dequantize(this.fullInt8, this.full.length, n.int8!.output.scale, n.int8!.output.zeroPoint, this.full);
       } else {
         const x = buffers.f32(n.input).subarray(inputOffset);
-        if (this.packed) transposedConv1dBlocked(x, this.stepsPerFrame, n.inChannels, this.packed, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
+        if (n.outChannels === 1 && n.inChannels % 2 === 0) transposedConv1dMono(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, this.full);
+        else if (this.packed) transposedConv1dBlocked(x, this.stepsPerFrame, n.inChannels, this.packed, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
         else transposedConv1d(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
       }
       const full = this.full;

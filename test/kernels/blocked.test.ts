@@ -9,6 +9,7 @@ import { quantizeMultiplier } from '../../src/kernels/fixed-point.js';
 import type { Requantization } from '../../src/kernels/requantize.js';
 import { transposedConv1d } from '../../src/kernels/transposed-conv1d.js';
 import { transposedConv1dBlocked } from '../../src/kernels/transposed-conv1d-blocked.js';
+import { transposedConv1dMono } from '../../src/kernels/transposed-conv1d-mono.js';
 import { transposedConv1dInt8 } from '../../src/kernels/transposed-conv1d-int8.js';
 import { tapWeightSums, transposedConv1dInt8Blocked } from '../../src/kernels/transposed-conv1d-int8-blocked.js';
 
@@ -107,6 +108,23 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     transposedConv1dBlocked(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn), bias, k, s, fast, cOut);
     expect(Array.from(fast)).toEqual(Array.from(plain));
   });
+
+  it.each([[64, 64, 16, 20], [64, 64, 16, 1], [8, 10, 3, 7], [2, 3, 5, 4], [6, 7, 7, 2]] as const)(
+    'float transposed conv to one channel: cIn %i K %i stride %i tIn %i',
+    (cIn, k, s, tIn) => {
+      const rand = prng(cIn * 5 + k + s + tIn);
+      const x = floats(tIn * cIn, rand);
+      const w = floats(k * cIn, rand);
+      const size = (tIn - 1) * s + k;
+      for (const bias of [floats(1, rand), null]) {
+        const plain = new Float32Array(size);
+        const fast = new Float32Array(size);
+        transposedConv1d(x, tIn, cIn, w, bias, k, s, plain, 1);
+        transposedConv1dMono(x, tIn, cIn, w, bias, k, s, fast);
+        expect(Array.from(fast)).toEqual(Array.from(plain));
+      }
+    },
+  );
 
   it.each(tconvCases)('int8 transposed conv cIn %i cOut %i K %i stride %i', (cIn, cOut, k, s, tIn) => {
     const rand = prng(cIn * 11 + cOut + k);
