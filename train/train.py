@@ -21,8 +21,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 DIM = 64
-DILATIONS = (1, 2, 4, 8)
+DILATIONS = (1, 2, 4, 8, 16)
 KERNEL = 3
+CLEAN_INPUT_FRACTION = 0.25
 LYRA_ENCODER_SHA256 = '237da0b16226fb0a68d49551c81bebf614e42142af72764448359f68581e88f1'
 
 
@@ -82,6 +83,10 @@ class Denoiser(nn.Module):
         return convs + films
 
 
+def load_sets(names):
+    return [pair for name in names if os.path.exists(f'train/data/{name}.json') for pair in load_set(name)]
+
+
 def load_set(name):
     table = json.load(open(f'train/data/{name}.json'))
     shards = sorted(glob.glob(f'train/data/{name}.emb*.f32'))
@@ -108,7 +113,8 @@ def batch(pairs, size, frames, rng):
             cut = rng.integers(1, frames)
             f[cut:] = 1 - f[0]
         clean.append(c[s:s + frames])
-        noisy.append(n[s:s + frames])
+        # Clean input too: with the flag on, clean speech must come out as it went in.
+        noisy.append(c[s:s + frames] if rng.random() < CLEAN_INPUT_FRACTION else n[s:s + frames])
         flag.append(f)
     c, n, f = (torch.from_numpy(np.stack(a)) for a in (clean, noisy, flag))
     target = torch.where(f.unsqueeze(-1) > 0.5, c, n)
@@ -118,17 +124,19 @@ def batch(pairs, size, frames, rng):
 def evaluate(model, pairs):
     model.eval()
     with torch.no_grad():
-        err_on = err_off = err_noisy = count = 0.0
+        err_on = err_off = err_noisy = err_clean = count = 0.0
         for c, n in pairs:
             x = torch.from_numpy(n)[None]
             on = model(x, torch.ones(1, len(n)))[0].numpy()
             off = model(x, torch.zeros(1, len(n)))[0].numpy()
+            clean_on = model(torch.from_numpy(c)[None], torch.ones(1, len(c)))[0].numpy()
             err_on += np.sum((on - c) ** 2)
             err_noisy += np.sum((n - c) ** 2)
             err_off += np.sum((off - n) ** 2)
+            err_clean += np.sum((clean_on - c) ** 2)
             count += c.size
     model.train()
-    return err_on / count, err_noisy / count, err_off / count
+    return err_on / count, err_noisy / count, err_off / count, err_clean / count
 
 
 def export(model, out_dir, golden_path, history):
@@ -209,14 +217,14 @@ def main():
     args = ap.parse_args()
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
-    train, valid = load_set('train'), load_set('valid')
+    train, valid = load_sets(['train', 'train2']), load_set('valid')
     if args.smoke:
         train, valid, args.steps = train[:8], valid[:2], 40
     print(f'train {len(train)} utterances, valid {len(valid)}')
     model = Denoiser()
     print(f'{sum(p.numel() for p in model.parameters())} parameters, {model.macs_per_frame()} MACs per frame '
           f'({model.macs_per_frame() * 50 / 1e6:.2f} M MAC/s)')
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=args.steps, pct_start=0.1)
     history, losses, start = [], [], time.time()
     for step in range(1, args.steps + 1):
@@ -228,11 +236,12 @@ def main():
         sched.step()
         losses.append(loss.item())
         if step % (10 if args.smoke else 250) == 0 or step == args.steps:
-            on, noisy, off = evaluate(model, valid)
+            on, noisy, off, clean_on = evaluate(model, valid)
             history.append({'step': step, 'train_mse': float(np.mean(losses[-250:])), 'valid_mse_denoised': float(on),
-                            'valid_mse_noisy': float(noisy), 'valid_mse_flag_off_vs_input': float(off)})
+                            'valid_mse_noisy': float(noisy), 'valid_mse_flag_off_vs_input': float(off),
+                            'valid_mse_clean_in_flag_on': float(clean_on)})
             print(f'step {step}: train {history[-1]["train_mse"]:.4f}  valid denoised {on:.4f} (noisy input {noisy:.4f})'
-                  f'  flag off vs identity {off:.5f}  {time.time() - start:.0f}s', flush=True)
+                  f'  flag off vs identity {off:.5f}  clean in, flag on {clean_on:.4f}  {time.time() - start:.0f}s', flush=True)
     if args.smoke:
         return
     import matplotlib
@@ -244,6 +253,7 @@ def main():
     ax.plot(steps, [h['valid_mse_denoised'] for h in history], label='held-out: denoised vs clean')
     ax.plot(steps, [h['valid_mse_noisy'] for h in history], '--', label='held-out: noisy input vs clean')
     ax.plot(steps, [h['valid_mse_flag_off_vs_input'] for h in history], label='held-out: flag off vs input')
+    ax.plot(steps, [h['valid_mse_clean_in_flag_on'] for h in history], label='held-out clean input, flag on vs input')
     ax.set_xlabel('step')
     ax.set_ylabel('MSE (embedding units)')
     ax.set_yscale('log')
@@ -253,6 +263,7 @@ def main():
     fig.savefig('train/loss.png', dpi=110)
     with open('train/history.json', 'w') as f:
         json.dump(history, f, indent=1)
+    torch.save(model.state_dict(), 'train/denoiser.pt')  # for finetune.py and reruns; not committed
     export(model, args.out, 'test/fixtures/denoise-golden.json', history)
     print('wrote', args.out)
 
