@@ -7,6 +7,8 @@ const TWO_16 = 65536;
 const TWO_15 = 32768;
 const TWO_30 = 1073741824;
 const TWO_52 = 2 ** 52;
+/** 2^i for i in 0..63: a table, because `2 ** i` with a variable i is a slow library call in V8. */
+const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
 
 /** A real multiplier as int32 mantissa in [2^30, 2^31) and power-of-two exponent (TFLite's QuantizeMultiplier). */
 export interface QuantizedMultiplier {
@@ -58,7 +60,13 @@ export function saturatingRoundingDoublingHighMul(a: number, b: number): number 
 /** x / 2^exponent rounded to nearest, ties away from zero (gemmlowp's RoundingDivideByPOT). */
 export function roundingDivideByPOT(x: number, exponent: number): number {
   if (exponent === 0) return x;
-  const divisor = 2 ** exponent;
+  if (exponent <= 30 && (x | 0) === x) {
+    // int32 x: gemmlowp's own bit operations.
+    const mask = (1 << exponent) - 1;
+    const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + ((x & mask) > threshold ? 1 : 0);
+  }
+  const divisor = POW2[exponent];
   const quot = Math.floor(x / divisor);
   const remainder = x - quot * divisor;
   const threshold = Math.floor((divisor - 1) / 2) + (x < 0 ? 1 : 0);
@@ -69,7 +77,7 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
 export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
   const leftShift = shift > 0 ? shift : 0;
   const rightShift = shift > 0 ? 0 : -shift;
-  return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x * 2 ** leftShift, multiplier), rightShift);
+  return roundingDivideByPOT(saturatingRoundingDoublingHighMul(leftShift === 0 ? x : x * POW2[leftShift], multiplier), rightShift);
 }
 
 /** round(x * multiplier / 2^(31 - shift)) with ties toward +infinity, in one step (ruy's GEMM requantization). */
@@ -77,7 +85,7 @@ export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplie
   const totalShift = 31 - shift;
   const product = x * multiplier;
   // Usual case: product and rounding term both exact in a double, so one floor does it.
-  if (product < TWO_52 && product > -TWO_52 && totalShift <= 51) return Math.floor((product + 2 ** (totalShift - 1)) / 2 ** totalShift);
+  if (product < TWO_52 && product > -TWO_52 && totalShift <= 51) return Math.floor((product + POW2[totalShift - 1]) / POW2[totalShift]);
   if (totalShift < 16 || totalShift > 52) {
     // Outside what the split below keeps exact in a double (multipliers above 2^15 or below
     // about 2^-21): never met in practice, so plain 64-bit integers are fast enough.
