@@ -13,3 +13,8 @@ export { createEncoder, createDecoder, type StreamEncoder, type StreamDecoder, t
 export { createEncoderStream, createDecoderStream, type EncoderTransformStream, type DecoderTransformStream } from './codec/transform-streams.js';
 export { Concealer, silenceEmbedding, type ConcealerOptions } from './codec/conceal.js';
 export { Denoiser } from './codec/denoiser.js';
+export { decodeWav, describeWav, encodeWav, WavFormatError } from './codec/wav.js';
+export { Resampler, resample } from './codec/resample.js';
+export { decodeSst, encodeSst, SstFormatError, SstStreamParser } from './codec/sst.js';
+export { LYRA_BITRATES, packIndices, unpackIndices, quantizersForBitrate } from './codec/lyra-packet.js';
+export { stoi, logMelDistance } from './metrics/index.js';
