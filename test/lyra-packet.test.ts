@@ -8,18 +8,9 @@ import {
   splitLyraStream,
   unpackIndices,
 } from '../src/codec/lyra-packet.js';
+import { mulberry32 } from './helpers/prng.js';
 
-// Small deterministic PRNG (mulberry32) so failures are reproducible.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 // Independent model of Lyra's packing, written the way the C++ does it: one
 // bit string with index 0 most significant, padded with zeros to whole bytes.

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Resampler, resample, type ResamplerQuality } from '../src/codec/resample.js';
 import { decodeWav } from '../src/codec/wav.js';
+import { mulberry32 } from './helpers/prng.js';
 
 // ---------- signal helpers ----------
 
@@ -52,16 +53,7 @@ function concat(parts: Float32Array[]): Float32Array {
 }
 
 /** Small seeded PRNG (mulberry32) so chunk sizes are random but reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** Least-squares amplitude of a sinusoid at a known frequency, plus the RMS of what is left. */
 function fitTone(x: Float32Array, freq: number, rate: number, from: number, to: number) {

@@ -2,20 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { rvqDecode } from '../../src/kernels/rvq-decode.js';
 import { rvqEncode } from '../../src/kernels/rvq-encode.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const f = Math.fround;
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 interface Problem {
   frames: number;
