@@ -188,6 +188,26 @@ describe('encode / decode', () => {
 });
 
 describe('roundtrip and info', () => {
+  it('--denoise on runs the denoising bottleneck: a different stream, still plain Lyra packets', { timeout: 30_000 }, () => {
+    const denoiser = join(root, 'weights/lyra-v2-denoise');
+    const plain = cli('encode', short, out('plain.lyra'), '--format', 'lyra', '--bitrate', '6000', '--model', model);
+    expect(plain.status, plain.stderr).toBe(0);
+    const on = cli('encode', short, out('denoised.lyra'), '--format', 'lyra', '--bitrate', '6000', '--model', model, '--denoise', 'on', '--denoise-model', denoiser);
+    expect(on.status, on.stderr).toBe(0);
+    const a = readFileSync(out('plain.lyra'));
+    const b = readFileSync(out('denoised.lyra'));
+    expect(b.length).toBe(a.length);
+    expect(b.equals(a)).toBe(false);
+    const off = cli('encode', short, out('off.lyra'), '--format', 'lyra', '--bitrate', '6000', '--model', model, '--denoise', 'off');
+    expect(readFileSync(out('off.lyra')).equals(a)).toBe(true);
+    expect(off.status).toBe(0);
+    const bad = cli('encode', short, out('x.lyra'), '--model', model, '--denoise', 'maybe');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--denoise must be on or off/);
+    const rx = cli('decode', out('plain.lyra'), out('rx.wav'), '--format', 'lyra', '--bitrate', '6000', '--model', model, '--denoise', 'on', '--denoise-model', denoiser);
+    expect(rx.status, rx.stderr).toBe(0);
+  });
+
   it('roundtrip reports sizes, times, real-time factors and SNR', { timeout: 20_000 }, () => {
     const r = cli('roundtrip', short, out('rt.wav'), '--bitrate', '3200', '--model', model);
     expect(r.status, r.stderr).toBe(0);

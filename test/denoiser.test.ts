@@ -4,8 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Denoiser } from '../src/codec/denoiser.js';
+import { createEncoder } from '../src/codec/stream.js';
 import { loadModel, type Model, ModelError } from '../src/model/load.js';
-import { agreement, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
+import { agreement, FRAME, HAVE_SHARED, importedModel, lyraFiles, paritySignals } from './reference/lyra.js';
 
 const weights = fileURLToPath(new URL('../weights/lyra-v2-denoise', import.meta.url));
 const golden = JSON.parse(readFileSync(new URL('./fixtures/denoise-golden.json', import.meta.url), 'utf8')) as {
@@ -75,5 +76,23 @@ describe('denoising bottleneck', () => {
   it.skipIf(!HAVE_SHARED || !existsSync(weights))('is compatible with the Lyra v2 weights imported from ../shared', async () => {
     const lyra = await importedModel(lyraFiles());
     expect(() => Denoiser.checkCompatible(model, lyra)).not.toThrow();
+  });
+
+  it.skipIf(!HAVE_SHARED)('streaming encoder: setDenoise switches between frames, and needs a denoiser', async () => {
+    const lyra = await importedModel(lyraFiles());
+    const speech = paritySignals()[0].samples.subarray(0, 40 * FRAME);
+    const packetsWith = (switchAt: number | null) => {
+      const encoder = createEncoder({ model: lyra, denoiser: model, bitrate: 9200 });
+      const packets = [...encoder.encode(speech.subarray(0, 20 * FRAME))];
+      if (switchAt !== null) encoder.setDenoise(true);
+      expect(encoder.denoise).toBe(switchAt !== null);
+      packets.push(...encoder.encode(speech.subarray(20 * FRAME)));
+      return packets.map((p) => Array.from(p).join(','));
+    };
+    const off = packetsWith(null);
+    const switched = packetsWith(20);
+    expect(switched.slice(0, 20)).toEqual(off.slice(0, 20));
+    expect(switched.slice(20)).not.toEqual(off.slice(20));
+    expect(() => createEncoder({ model: lyra }).setDenoise(true)).toThrow(/needs a denoiser/);
   });
 });
