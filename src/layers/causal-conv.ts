@@ -65,11 +65,15 @@ export class CausalConv implements Layer {
     const n = this.node;
     const tIn = frames * this.stepsPerFrame;
     const steps = n.history + tIn;
-    if (this.work.length < steps * this.inChannels) this.work = this.allocate(frames);
-    const work = this.work;
     const x = this.int8 ? buffers.i8(n.input) : buffers.f32(n.input);
-    work.set(this.history, 0);
-    work.set(x.subarray(0, tIn * this.inChannels), n.history * this.inChannels);
+    // Without history (pointwise layers) the input is convolved where it lies.
+    let work = x;
+    if (n.history > 0) {
+      if (this.work.length < steps * this.inChannels) this.work = this.allocate(frames);
+      work = this.work;
+      work.set(this.history, 0);
+      work.set(x.subarray(0, tIn * this.inChannels), n.history * this.inChannels);
+    }
     if (this.int8) {
       const w = work as Int8Array;
       const y = buffers.i8(n.output);
@@ -84,6 +88,6 @@ export class CausalConv implements Layer {
       else if (n.op === 'conv1d') conv1d(w, steps, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, n.accumulate === 'split2');
       else depthwiseConv1d(w, steps, n.channels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.dilation, y);
     }
-    this.history.set(work.subarray(tIn * this.inChannels, steps * this.inChannels));
+    if (n.history > 0) this.history.set(work.subarray(tIn * this.inChannels, steps * this.inChannels));
   }
 }
