@@ -12,7 +12,7 @@
 import Benchmark from 'benchmark';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { addInt8, type AddInt8Params } from '../src/kernels/add-int8.js';
+import { addInt8, addInt8Params } from '../src/kernels/add-int8.js';
 import { conv1d } from '../src/kernels/conv1d.js';
 import { conv1dInt8 } from '../src/kernels/conv1d-int8.js';
 import { depthwiseConv1d } from '../src/kernels/depthwise-conv1d.js';
@@ -191,17 +191,7 @@ function collectCases(model: Model): void {
             const q = n.int8;
             const size = p.output.channels * p.output.steps;
             addCase('add-int8', `n=${size}`, where, () => {
-              // The parameters as AddLayer derives them (TFLite's int8 ADD, 20 bits of headroom).
-              const leftShift = 20;
-              const twiceMax = 2 * Math.max(q.a.scale, q.b.scale);
-              const ma = quantizeMultiplier(q.a.scale / twiceMax);
-              const mb = quantizeMultiplier(q.b.scale / twiceMax);
-              const mo = quantizeMultiplier(twiceMax / Math.fround(2 ** leftShift * q.output.scale));
-              const params: AddInt8Params = {
-                zeroPointA: q.a.zeroPoint, zeroPointB: q.b.zeroPoint, outputZeroPoint: q.output.zeroPoint, leftShift,
-                multiplierA: ma.multiplier, shiftA: ma.shift, multiplierB: mb.multiplier, shiftB: mb.shift,
-                outputMultiplier: mo.multiplier, outputShift: mo.shift,
-              };
+              const params = addInt8Params(q.a, q.b, q.output);
               const a = int8s(size);
               const b = int8s(size);
               const y = new Int8Array(size);

@@ -8,24 +8,14 @@ import { createDecoder, createEncoder, type StreamDecoderOptions } from '../src/
 import { decodeWav } from '../src/codec/wav.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
+import { xorshift32 } from './helpers/prng.js';
 
 const sharedDir = new URL('../../shared/', import.meta.url);
 const available = HAVE_SHARED;
 
 const importModel = (): Promise<Model> => importedModel(lyraFiles());
 
-/** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 
 function randomLoss(frames: number, rate: number, seed: number): boolean[] {
   const r = rng(seed);

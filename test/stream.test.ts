@@ -13,6 +13,7 @@ import { createDecoderStream, createEncoderStream } from '../src/codec/transform
 import { decodeWav } from '../src/codec/wav.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
+import { xorshift32 } from './helpers/prng.js';
 
 const sharedDir = new URL('../../shared/', import.meta.url);
 const available = HAVE_SHARED;
@@ -24,18 +25,7 @@ function readAudio(name: string): { samples: Float32Array; sampleRate: number } 
   return { samples: wav.samples, sampleRate: wav.sampleRate };
 }
 
-/** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 
 /** Splits `x` into chunks whose sizes are drawn from `sizes`. */
 function chunk(x: Float32Array, sizes: number[], seed: number): Float32Array[] {

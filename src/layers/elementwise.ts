@@ -1,5 +1,5 @@
 import { add } from '../kernels/add.js';
-import type { AddInt8Params } from '../kernels/add-int8.js';
+import { addInt8Params } from '../kernels/add-int8.js';
 import { addInt8InputTables, addInt8Lut, type AddInt8Tables } from '../kernels/add-int8-lut.js';
 import { dequantize } from '../kernels/dequantize.js';
 import { elu } from '../kernels/elu.js';
@@ -59,18 +59,7 @@ export class AddLayer extends Stateless {
     super();
     const q = node.int8;
     if (q) {
-      // TFLite's int8 ADD: inputs rescaled to twice the larger input scale, with 20 bits of headroom.
-      const leftShift = 20;
-      const twiceMax = 2 * Math.max(q.a.scale, q.b.scale);
-      const ma = quantizeMultiplier(q.a.scale / twiceMax);
-      const mb = quantizeMultiplier(q.b.scale / twiceMax);
-      const mo = quantizeMultiplier(twiceMax / Math.fround(2 ** leftShift * q.output.scale));
-      const params: AddInt8Params = {
-        zeroPointA: q.a.zeroPoint, zeroPointB: q.b.zeroPoint, outputZeroPoint: q.output.zeroPoint, leftShift,
-        multiplierA: ma.multiplier, shiftA: ma.shift, multiplierB: mb.multiplier, shiftB: mb.shift,
-        outputMultiplier: mo.multiplier, outputShift: mo.shift,
-      };
-      this.tables = addInt8InputTables(params);
+      this.tables = addInt8InputTables(addInt8Params(q.a, q.b, q.output));
     }
   }
 
