@@ -3,8 +3,8 @@
 // Our engine against Google's reference runtime (TFLite compiled to WASM, single thread), in one
 // Node process, on one thread, on the same frames of ../shared/audio/sample1_16kHz.wav:
 //   - streaming (one call per 20 ms frame) and batch (the whole file in one call) timings of the
-//     encoder (int8 and float), the quantizer at 16/30/46 stages and the dequantizer, the decoder
-//     (int8 and float), and the reference's encoder, quantizer and decoder (streaming only: its
+//     encoder (int8 and float, each with exact and fast float arithmetic), the quantizer at 16/30/46 stages and the dequantizer, the decoder
+//     (likewise), and the reference's encoder, quantizer and decoder (streaming only: its
 //     models take exactly one frame per call);
 //   - steady-state heap growth over many encode+decode frames with preallocated outputs;
 //   - time and GMAC/s per layer type, measured layer by layer inside the real pipeline.
@@ -20,7 +20,8 @@ import {
   flag, fmt, haveShared, importInMemory, intOption, machineInfo, markdownTable, option, readLyraFiles, repoRoot,
   slope, speechFrames, summarize, type Summary,
 } from './common.js';
-import { graphSpec, inputSteps, LayerByLayer, type Mode } from './layers.js';
+import { measureCeiling } from './ceiling.js';
+import { computeOptions, graphSpec, inputSteps, LayerByLayer, MODES, type Mode } from './layers.js';
 import { createReferenceRunner, type FrameRunner } from './reference.js';
 import type { TfliteWebBuild } from '../test/reference/tflite-web.js';
 
@@ -100,8 +101,8 @@ function ourCases(m: Model): Case[] {
   const cases: Case[] = [];
   const embOut = new Float32Array(DIM);
   const audioOut = new Float32Array(FRAME);
-  for (const mode of ['int8', 'float'] as Mode[]) {
-    const enc = new Encoder(m, { mode });
+  for (const mode of MODES) {
+    const enc = new Encoder(m, computeOptions(mode));
     cases.push({
       name: `encoder ${mode}`,
       reset: () => enc.reset(),
@@ -127,8 +128,8 @@ function ourCases(m: Model): Case[] {
       batch: () => quantizer.dequantize(idx, q, embAllOut),
     });
   }
-  for (const mode of ['int8', 'float'] as Mode[]) {
-    const dec = new Decoder(m, { mode });
+  for (const mode of MODES) {
+    const dec = new Decoder(m, computeOptions(mode));
     cases.push({
       name: `decoder ${mode}`,
       reset: () => dec.reset(),
@@ -257,7 +258,9 @@ for (const build of BUILDS) {
   ratios[`encoder int8 / reference ${build}`] = med(ours['encoder int8']) / med(ref.encoder);
   ratios[`decoder int8 / reference ${build}`] = med(ours['decoder int8']) / med(ref.decoder);
   ratios[`encoder+decoder int8 / reference ${build}`] = (med(ours['encoder int8']) + med(ours['decoder int8'])) / (med(ref.encoder) + med(ref.decoder));
-  ratios[`encoder+decoder float / reference ${build}`] = (med(ours['encoder float']) + med(ours['decoder float'])) / (med(ref.encoder) + med(ref.decoder));
+  for (const mode of MODES.slice(1)) {
+    ratios[`encoder+decoder ${mode} / reference ${build}`] = (med(ours[`encoder ${mode}`]) + med(ours[`decoder ${mode}`])) / (med(ref.encoder) + med(ref.decoder));
+  }
   for (const q of STAGES) ratios[`quantize ${q} / reference ${build}`] = med(ours[`quantize ${q}`]) / med(ref[`quantize ${q}`]);
   // The same by the fastest frame of each: the least disturbed by the rest of the machine.
   ratios[`encoder+decoder int8 / reference ${build} (min ms/frame)`] = (min(ours['encoder int8']) + min(ours['decoder int8'])) / (min(ref.encoder) + min(ref.decoder));
@@ -288,8 +291,8 @@ interface LayerReport {
 const tLayers = performance.now();
 const layers: Record<string, LayerReport> = {};
 for (const which of ['encoder', 'decoder'] as const) {
-  for (const mode of ['int8', 'float'] as Mode[]) {
-    const graph = new LayerByLayer(graphSpec(model, which, mode), model.weights, inputSteps(model, which));
+  for (const mode of MODES) {
+    const graph = new LayerByLayer(graphSpec(model, which, mode), model.weights, inputSteps(model, which), computeOptions(mode).precision);
     const L = graph.nodes.length;
     const times = new Float64Array(L);
     const inSize = which === 'encoder' ? FRAME : DIM;
@@ -381,6 +384,13 @@ const heap = {
 };
 log(`heap check: ${heapFrames} encode+decode frames in ${(heapMs / 1000).toFixed(1)} s, slope ${heapSlope.toFixed(3)} bytes/frame${gc ? '' : ' (no forced GC: noisy)'}`);
 
+// ---- the machine's ceiling for scalar JavaScript ------------------------------------------------
+
+const ceiling = measureCeiling(quick);
+const modelMacsPerFrame = layers['encoder int8'].macsPerFrame + layers['decoder int8'].macsPerFrame;
+/** The RTF of encoder + decoder if every MAC ran at `gmacPerS` and nothing else took any time. */
+const rtfFloor = (gmacPerS: number) => (modelMacsPerFrame * (1000 / FRAME_MS)) / (gmacPerS * 1e9);
+
 // ---- report ------------------------------------------------------------------------------------
 
 const results = {
@@ -405,6 +415,7 @@ const results = {
   ratios,
   layers,
   heap,
+  ceiling: { ...ceiling, modelMacsPerFrame, rtfFloorAtRegisterRate: rtfFloor(ceiling.registerGmacPerS), rtfFloorAtKernelRate: rtfFloor(ceiling.kernelGmacPerS) },
 };
 
 const row = (label: string, ourName: string, refName: string | null): string[] => {
@@ -434,12 +445,18 @@ const mainTable = markdownTable(
   [
     row('encoder (int8)', 'encoder int8', 'encoder'),
     row('encoder (float)', 'encoder float', 'encoder'),
+    row('encoder (int8, fast float)', 'encoder int8 fast', 'encoder'),
+    row('encoder (float, fast)', 'encoder float fast', 'encoder'),
     ...STAGES.map((q) => row(`quantizer ${q} (${q === 16 ? '3.2' : q === 30 ? '6' : '9.2'} kbps)`, `quantize ${q}`, `quantize ${q}`)),
     ...STAGES.map((q) => row(`dequantizer ${q}`, `dequantize ${q}`, `dequantize ${q}`)),
     row('decoder (int8)', 'decoder int8', 'decoder'),
     row('decoder (float)', 'decoder float', 'decoder'),
+    row('decoder (int8, fast float)', 'decoder int8 fast', 'decoder'),
+    row('decoder (float, fast)', 'decoder float fast', 'decoder'),
     sumRow('**encoder + decoder (int8)**', 'int8'),
     sumRow('encoder + decoder (float)', 'float'),
+    sumRow('encoder + decoder (int8, fast float)', 'int8 fast'),
+    sumRow('encoder + decoder (float, fast)', 'float fast'),
   ],
 );
 const layerTables = Object.entries(layers).map(([key, rep]) => {
@@ -470,6 +487,12 @@ const md = [
   '',
   `Steady-state heap over ${heapFrames} encode+decode frames (int8, preallocated outputs${gc ? ', forced GC before each sample' : ', no forced GC'}): ` +
     `slope ${fmt(heapSlope)} bytes/frame; heapUsed ${heapSamples.map((s) => (s.heapUsedBytes / 1048576).toFixed(2)).join(', ')} MiB every ${heapEvery} frames.`,
+  '',
+  `Ceiling of scalar JavaScript on this machine (bench/ceiling.ts): float64 multiply-adds on operands held in registers ` +
+    `run at ${fmt(ceiling.registerGmacPerS)} GMAC/s; our fastest convolution kernel (conv1dFast, cache-resident 128 -> 128 1x1) at ` +
+    `${fmt(ceiling.kernelGmacPerS)} GMAC/s. Encoder + decoder cost ${fmt(modelMacsPerFrame / 1e6)} MMAC per 20 ms frame, so even with every ` +
+    `MAC at the kernel's rate and nothing else taking time, their RTF could not go below ${fmt(rtfFloor(ceiling.kernelGmacPerS))} ` +
+    `(${fmt(rtfFloor(ceiling.registerGmacPerS))} at the register-only rate).`,
   '',
   'Per layer type: each layer timed on its own inside the pipeline (the same layer classes, real weights, real activations), ' +
     'per layer the median over the frames of a pass and the lowest of those over 3 passes; MACs per 20 ms frame; GMAC/s = MACs / time:',

@@ -11,14 +11,20 @@ import { CausalConv } from '../src/layers/causal-conv.js';
 import {
   AddLayer, ChannelCopyLayer, DequantizeLayer, EluLayer, FilmLayer, LeakyReluLayer, QuantizeLayer,
 } from '../src/layers/elementwise.js';
-import type { Layer } from '../src/layers/layer.js';
+import type { FloatPrecision, Layer } from '../src/layers/layer.js';
 import { StreamingTransposedConv } from '../src/layers/transposed-conv.js';
 import type { WeightStore } from '../src/layers/weights.js';
 import { floatGraph } from '../src/model/float-mode.js';
 import type { GraphNode, GraphSpec } from '../src/model/manifest.js';
 import type { Model } from '../src/model/load.js';
 
-export type Mode = 'int8' | 'float';
+/** A compute mode and, after it, the float precision when not 'exact' (see ComputeOptions). */
+export type Mode = 'int8' | 'float' | 'int8 fast' | 'float fast';
+export const MODES: Mode[] = ['int8', 'float', 'int8 fast', 'float fast'];
+
+export function computeOptions(mode: Mode): { mode: 'int8' | 'float'; precision: FloatPrecision } {
+  return { mode: mode.startsWith('float') ? 'float' : 'int8', precision: mode.endsWith('fast') ? 'fast' : 'exact' };
+}
 
 export interface Shape {
   channels: number;
@@ -44,7 +50,7 @@ export interface PlannedNode {
 export function graphSpec(model: Model, which: 'encoder' | 'decoder', mode: Mode): GraphSpec {
   const spec = model.manifest[which];
   if (!spec) throw new Error(`model has no ${which} graph`);
-  return mode === 'float' ? floatGraph(spec, model.weights) : spec;
+  return computeOptions(mode).mode === 'float' ? floatGraph(spec, model.weights) : spec;
 }
 
 /** Input steps per frame: 320 samples for an encoder, 1 embedding for a decoder (as src/codec does). */
@@ -52,12 +58,13 @@ export function inputSteps(model: Model, which: 'encoder' | 'decoder'): number {
   return which === 'encoder' ? model.manifest.frameSize : 1;
 }
 
-export function layerType(node: GraphNode): string {
+export function layerType(node: GraphNode, precision: FloatPrecision = 'exact'): string {
   switch (node.op) {
     case 'conv1d':
-      return node.int8 ? `conv1d int8 ${node.int8.rounding ?? 'double'}-rounding` : `conv1d f32 ${node.accumulate}`;
-    case 'depthwise_conv1d':
+      return node.int8 ? `conv1d int8 ${node.int8.rounding ?? 'double'}-rounding` : `conv1d f32 ${precision === 'fast' ? 'float64 sums' : node.accumulate}`;
     case 'transposed_conv1d':
+      return `${node.op} ${node.int8 ? 'int8' : precision === 'fast' ? 'f32 float64 sums' : 'f32'}`;
+    case 'depthwise_conv1d':
     case 'leaky_relu':
     case 'add':
       return `${node.op} ${node.int8 ? 'int8' : 'f32'}`;
@@ -70,7 +77,7 @@ export function layerType(node: GraphNode): string {
 }
 
 /** Shapes and MACs of every node, in graph order. */
-export function planGraph(spec: GraphSpec, inputStepsPerFrame: number): { nodes: PlannedNode[]; info: Map<string, BufferInfo> } {
+export function planGraph(spec: GraphSpec, inputStepsPerFrame: number, precision: FloatPrecision = 'exact'): { nodes: PlannedNode[]; info: Map<string, BufferInfo> } {
   const info = new Map<string, BufferInfo>();
   info.set(spec.input, { channels: spec.inputChannels, stepsPerFrame: inputStepsPerFrame, dtype: 'f32' });
   for (const [name, width] of Object.entries(spec.conditions ?? {})) info.set(name, { channels: width, stepsPerFrame: 1, dtype: 'f32' });
@@ -147,7 +154,7 @@ export function planGraph(spec: GraphSpec, inputStepsPerFrame: number): { nodes:
     }
     const outputs = node.op === 'split_channels' ? node.outputs.length : 1;
     nodes.push({
-      index, node, type: layerType(node), input: shape(x), output: shape(y),
+      index, node, type: layerType(node, precision), input: shape(x), output: shape(y),
       macsPerFrame: macs, elementsPerFrame: y.channels * y.stepsPerFrame * outputs,
     });
   });
@@ -155,15 +162,15 @@ export function planGraph(spec: GraphSpec, inputStepsPerFrame: number): { nodes:
   return { nodes, info };
 }
 
-function makeLayer(node: GraphNode, weights: WeightStore, info: Map<string, BufferInfo>): Layer {
+function makeLayer(node: GraphNode, weights: WeightStore, info: Map<string, BufferInfo>, precision: FloatPrecision): Layer {
   const steps = (name: string) => info.get(name)!.stepsPerFrame;
   const size = (name: string) => info.get(name)!.channels * info.get(name)!.stepsPerFrame;
   switch (node.op) {
     case 'conv1d':
     case 'depthwise_conv1d':
-      return new CausalConv(node, weights, steps(node.input));
+      return new CausalConv(node, weights, steps(node.input), precision);
     case 'transposed_conv1d':
-      return new StreamingTransposedConv(node, weights, steps(node.input));
+      return new StreamingTransposedConv(node, weights, steps(node.input), precision);
     case 'leaky_relu':
       return new LeakyReluLayer(node, size(node.input));
     case 'elu':
@@ -191,10 +198,10 @@ export class LayerByLayer {
   private readonly layers: Layer[];
   private readonly buffers: Buffers;
 
-  constructor(private readonly spec: GraphSpec, weights: WeightStore, inputStepsPerFrame: number) {
-    const { nodes, info } = planGraph(spec, inputStepsPerFrame);
+  constructor(private readonly spec: GraphSpec, weights: WeightStore, inputStepsPerFrame: number, precision: FloatPrecision = 'exact') {
+    const { nodes, info } = planGraph(spec, inputStepsPerFrame, precision);
     this.nodes = nodes;
-    this.layers = spec.nodes.map((n) => makeLayer(n, weights, info));
+    this.layers = spec.nodes.map((n) => makeLayer(n, weights, info, precision));
     this.buffers = new Buffers(info);
     this.buffers.ensureFrames(1);
   }

@@ -2,7 +2,8 @@
 export { Encoder } from './codec/encoder.js';
 export { Decoder } from './codec/decoder.js';
 export { Quantizer } from './codec/quantizer.js';
-export type { ComputeMode } from './codec/mode.js';
+export type { ComputeMode, ComputeOptions } from './codec/mode.js';
+export type { FloatPrecision } from './layers/layer.js';
 export { loadModel, loadModelFromBytes, ModelError, type Model } from './model/load.js';
 export type { Manifest, GraphSpec, GraphNode } from './model/manifest.js';
 export { WeightError } from './layers/weights.js';

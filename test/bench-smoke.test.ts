@@ -53,12 +53,15 @@ describe.skipIf(!HAVE_SHARED)('npm run bench -- --quick', () => {
     const notPositive = all.filter((n) => !SIGNED.has(n.key) && !(n.value > 0));
     expect(notPositive.map((n) => `${n.path} = ${n.value}`)).toEqual([]);
     // The sections the report is made of are all there.
-    for (const stage of ['encoder int8', 'encoder float', 'quantize 16', 'quantize 30', 'quantize 46', 'decoder int8', 'decoder float']) {
+    const variants = ['int8', 'float', 'int8 fast', 'float fast'];
+    for (const stage of [...variants.map((v) => `encoder ${v}`), 'quantize 16', 'quantize 30', 'quantize 46', ...variants.map((v) => `decoder ${v}`)]) {
       expect(results.ours[stage]?.streaming?.median, stage).toBeGreaterThan(0);
     }
     expect(results.reference.plain.encoder.streaming.median).toBeGreaterThan(0);
     expect(results.reference.plain.decoder.streaming.median).toBeGreaterThan(0);
     expect(results.heap.samples.length).toBeGreaterThan(1);
-    expect(Object.keys(results.layers)).toEqual(['encoder int8', 'encoder float', 'decoder int8', 'decoder float']);
+    expect(Object.keys(results.layers)).toEqual([...variants.map((v) => `encoder ${v}`), ...variants.map((v) => `decoder ${v}`)]);
+    expect(results.ceiling.kernelGmacPerS).toBeGreaterThan(0);
+    expect(results.ceiling.rtfFloorAtKernelRate).toBeGreaterThan(0);
   }, 300_000);
 });

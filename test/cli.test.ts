@@ -208,6 +208,27 @@ describe('roundtrip and info', () => {
     expect(rx.status, rx.stderr).toBe(0);
   });
 
+  it('--precision fast decodes to audio near, but not equal to, the exact decode', { timeout: 30_000 }, () => {
+    expect(cli('encode', short, out('p.lyra'), '--format', 'lyra', '--model', model).status).toBe(0);
+    const exact = cli('decode', out('p.lyra'), out('exact.wav'), '--format', 'lyra', '--model', model);
+    const fast = cli('decode', out('p.lyra'), out('fast.wav'), '--format', 'lyra', '--model', model, '--precision', 'fast');
+    expect(exact.status, exact.stderr).toBe(0);
+    expect(fast.status, fast.stderr).toBe(0);
+    const a = decodeWav(new Uint8Array(readFileSync(out('exact.wav')))).samples;
+    const b = decodeWav(new Uint8Array(readFileSync(out('fast.wav')))).samples;
+    let signal = 0;
+    let noise = 0;
+    for (let i = 0; i < a.length; i++) {
+      signal += a[i] ** 2;
+      noise += (a[i] - b[i]) ** 2;
+    }
+    expect(noise).toBeGreaterThan(0);
+    expect(10 * Math.log10(signal / noise)).toBeGreaterThan(25);
+    const bad = cli('decode', out('p.lyra'), out('x.wav'), '--format', 'lyra', '--model', model, '--precision', 'sloppy');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--precision must be exact or fast/);
+  });
+
   it('roundtrip reports sizes, times, real-time factors and SNR', { timeout: 20_000 }, () => {
     const r = cli('roundtrip', short, out('rt.wav'), '--bitrate', '3200', '--model', model);
     expect(r.status, r.stderr).toBe(0);

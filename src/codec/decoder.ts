@@ -1,6 +1,6 @@
 import type { Graph } from '../layers/graph.js';
 import type { Model } from '../model/load.js';
-import { buildGraph, checkFrames, type ComputeMode } from './mode.js';
+import { buildGraph, checkFrames, type ComputeOptions } from './mode.js';
 
 /** One embedding per frame -> `frameSize` samples per frame. Stateful: frames must arrive in order. */
 export class Decoder {
@@ -8,10 +8,10 @@ export class Decoder {
   readonly frameSize: number;
   readonly embeddingDim: number;
 
-  constructor(model: Model, options: { mode?: ComputeMode } = {}) {
+  constructor(model: Model, options: ComputeOptions = {}) {
     this.frameSize = model.manifest.frameSize;
     this.embeddingDim = model.manifest.embeddingDim;
-    this.graph = buildGraph(model, 'decoder', 1, options.mode ?? 'int8');
+    this.graph = buildGraph(model, 'decoder', 1, options);
   }
 
   decodeFrame(embedding: Float32Array, out = new Float32Array(this.frameSize)): Float32Array {

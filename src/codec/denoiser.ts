@@ -20,7 +20,7 @@ export class Denoiser {
     const width = spec.conditions?.denoise;
     if (width !== 1) throw new ModelError(`model ${model.manifest.model}: bottleneck needs a one-value "denoise" condition`);
     this.dim = spec.inputChannels;
-    this.graph = buildGraph(model, 'bottleneck', 1, 'int8'); // 'int8' = as stored: the denoiser is float throughout
+    this.graph = buildGraph(model, 'bottleneck', 1); // as stored: the denoiser is float throughout
   }
 
   /** Throws unless `codec` is the model this denoiser was trained against. */

@@ -1,6 +1,6 @@
 import type { Graph } from '../layers/graph.js';
 import type { Model } from '../model/load.js';
-import { buildGraph, checkFrames, type ComputeMode } from './mode.js';
+import { buildGraph, checkFrames, type ComputeOptions } from './mode.js';
 
 /** Audio at the model's rate -> one embedding per frame. Stateful: frames must arrive in order. */
 export class Encoder {
@@ -8,10 +8,10 @@ export class Encoder {
   readonly frameSize: number;
   readonly embeddingDim: number;
 
-  constructor(model: Model, options: { mode?: ComputeMode } = {}) {
+  constructor(model: Model, options: ComputeOptions = {}) {
     this.frameSize = model.manifest.frameSize;
     this.embeddingDim = model.manifest.embeddingDim;
-    this.graph = buildGraph(model, 'encoder', this.frameSize, options.mode ?? 'int8');
+    this.graph = buildGraph(model, 'encoder', this.frameSize, options);
   }
 
   /** One frame of `frameSize` samples -> `embeddingDim` values (written to `out` when given). */

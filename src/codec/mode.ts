@@ -1,4 +1,5 @@
 import { Graph } from '../layers/graph.js';
+import type { FloatPrecision } from '../layers/layer.js';
 import type { GraphSpec } from '../model/manifest.js';
 import { floatGraph } from '../model/float-mode.js';
 import { type Model, ModelError } from '../model/load.js';
@@ -9,10 +10,17 @@ import { type Model, ModelError } from '../model/load.js';
  */
 export type ComputeMode = 'int8' | 'float';
 
-export function buildGraph(model: Model, which: 'encoder' | 'decoder' | 'bottleneck', inputStepsPerFrame: number, mode: ComputeMode): Graph {
+/** What a codec stage computes in: `mode` (default 'int8') and `precision` of float layers (default 'exact'). */
+export interface ComputeOptions {
+  mode?: ComputeMode;
+  precision?: FloatPrecision;
+}
+
+export function buildGraph(model: Model, which: 'encoder' | 'decoder' | 'bottleneck', inputStepsPerFrame: number, options: ComputeOptions = {}): Graph {
   const spec: GraphSpec | undefined = model.manifest[which];
   if (!spec) throw new ModelError(`model ${model.manifest.model} has no ${which} graph`);
-  return new Graph(mode === 'float' ? floatGraph(spec, model.weights) : spec, model.weights, inputStepsPerFrame);
+  const graphSpec = options.mode === 'float' ? floatGraph(spec, model.weights) : spec;
+  return new Graph(graphSpec, model.weights, inputStepsPerFrame, options.precision ?? 'exact');
 }
 
 export function checkFrames(what: string, length: number, perFrame: number): number {

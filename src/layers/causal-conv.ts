@@ -1,5 +1,6 @@
 import { conv1d } from '../kernels/conv1d.js';
 import { CONV_BLOCK, conv1dBlocked, packConv1dWeights } from '../kernels/conv1d-blocked.js';
+import { conv1dFast } from '../kernels/conv1d-fast.js';
 import { conv1dInt8 } from '../kernels/conv1d-int8.js';
 import { conv1dInt8Blocked, packConv1dInt8Weights, type PackedInt8Weights } from '../kernels/conv1d-int8-blocked.js';
 import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
@@ -7,7 +8,7 @@ import { depthwiseConv1dInt8 } from '../kernels/depthwise-conv1d-int8.js';
 import type { Requantization } from '../kernels/requantize.js';
 import type { Conv1dNode, DepthwiseConv1dNode } from '../model/manifest.js';
 import type { Buffers } from './buffers.js';
-import type { Layer } from './layer.js';
+import type { FloatPrecision, Layer } from './layer.js';
 import { channelRequantization } from './requantization.js';
 import type { WeightStore } from './weights.js';
 
@@ -25,11 +26,12 @@ export class CausalConv implements Layer {
   private readonly inChannels: number;
   private readonly outChannels: number;
   private readonly historyFill: number;
-  /** Float weights re-laid out for conv1dBlocked, when the shape allows it. */
+  /** Float weights re-laid out for conv1dBlocked or conv1dFast, when the shape allows it. */
   private readonly packed: Float32Array | null = null;
+  private readonly fast: boolean = false;
   private readonly packedInt8: PackedInt8Weights | null = null;
 
-  constructor(private readonly node: Conv1dNode | DepthwiseConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number) {
+  constructor(private readonly node: Conv1dNode | DepthwiseConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number, precision: FloatPrecision = 'exact') {
     this.int8 = node.int8 !== undefined;
     this.inChannels = node.op === 'conv1d' ? node.inChannels : node.channels;
     this.outChannels = node.op === 'conv1d' ? node.outChannels : node.channels;
@@ -40,7 +42,9 @@ export class CausalConv implements Layer {
     this.historyFill = node.int8 ? node.int8.input.zeroPoint : 0;
     if (node.op === 'conv1d' && !node.int8) {
       const cInG = node.inChannels / node.groups;
-      const blockable = (node.outChannels / node.groups) % CONV_BLOCK === 0 && (node.accumulate === 'sequential' || cInG % 2 === 0 || cInG === 1);
+      const blocks = (node.outChannels / node.groups) % CONV_BLOCK === 0;
+      this.fast = precision === 'fast' && blocks;
+      const blockable = blocks && (this.fast || node.accumulate === 'sequential' || cInG % 2 === 0 || cInG === 1);
       if (blockable) this.packed = packConv1dWeights(this.weight as Float32Array, node.outChannels, node.kernel, cInG);
     }
     if (node.op === 'conv1d' && node.int8) {
@@ -84,7 +88,8 @@ export class CausalConv implements Layer {
     } else {
       const w = work as Float32Array;
       const y = buffers.f32(n.output);
-      if (n.op === 'conv1d' && this.packed) conv1dBlocked(w, steps, n.inChannels, this.packed, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, n.accumulate === 'split2');
+      if (n.op === 'conv1d' && this.fast) conv1dFast(w, steps, n.inChannels, this.packed!, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels);
+      else if (n.op === 'conv1d' && this.packed) conv1dBlocked(w, steps, n.inChannels, this.packed, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, n.accumulate === 'split2');
       else if (n.op === 'conv1d') conv1d(w, steps, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, n.accumulate === 'split2');
       else depthwiseConv1d(w, steps, n.channels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.dilation, y);
     }

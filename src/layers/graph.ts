@@ -4,7 +4,7 @@ import { CausalConv } from './causal-conv.js';
 import {
   AddLayer, ChannelCopyLayer, DequantizeLayer, EluLayer, FilmLayer, LeakyReluLayer, QuantizeLayer,
 } from './elementwise.js';
-import type { Layer } from './layer.js';
+import type { FloatPrecision, Layer } from './layer.js';
 import { StreamingTransposedConv } from './transposed-conv.js';
 import { WeightError, type WeightStore } from './weights.js';
 
@@ -17,7 +17,7 @@ export class Graph {
   private readonly buffers: Buffers;
   readonly outputStepsPerFrame: number;
 
-  constructor(readonly spec: GraphSpec, weights: WeightStore, readonly inputStepsPerFrame: number) {
+  constructor(readonly spec: GraphSpec, weights: WeightStore, readonly inputStepsPerFrame: number, precision: FloatPrecision = 'exact') {
     const info = new Map<string, BufferInfo>();
     info.set(spec.input, { channels: spec.inputChannels, stepsPerFrame: inputStepsPerFrame, dtype: 'f32' });
     for (const [name, width] of Object.entries(spec.conditions ?? {})) info.set(name, { channels: width, stepsPerFrame: 1, dtype: 'f32' });
@@ -44,13 +44,13 @@ export class Graph {
             throw new WeightError(`${node.op} "${node.output}": history ${node.history} does not fit kernel ${node.kernel}, dilation ${node.dilation}, stride ${stride}`);
           }
           produce(node.output, { channels: node.op === 'conv1d' ? node.outChannels : node.channels, stepsPerFrame: x.stepsPerFrame / stride, dtype: node.int8 ? 'i8' : 'f32' });
-          this.layers.push(new CausalConv(node, weights, x.stepsPerFrame));
+          this.layers.push(new CausalConv(node, weights, x.stepsPerFrame, precision));
           break;
         }
         case 'transposed_conv1d': {
           const x = need(node.input, node);
           produce(node.output, { channels: node.outChannels, stepsPerFrame: x.stepsPerFrame * node.stride, dtype: 'f32' });
-          this.layers.push(new StreamingTransposedConv(node, weights, x.stepsPerFrame));
+          this.layers.push(new StreamingTransposedConv(node, weights, x.stepsPerFrame, precision));
           break;
         }
         case 'leaky_relu':

@@ -6,3 +6,10 @@ export interface Layer {
   /** Forget all streaming state, as if no audio had been seen. */
   reset(): void;
 }
+
+/**
+ * How float layers add up: 'exact' rounds to float32 after every operation in the reference
+ * runtime's order (bit-identical to it); 'fast' sums each output in float64 and rounds once
+ * (closer to the exact real result, about twice as fast, not the reference's bits).
+ */
+export type FloatPrecision = 'exact' | 'fast';

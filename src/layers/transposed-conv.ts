@@ -3,13 +3,14 @@ import type { Requantization } from '../kernels/requantize.js';
 import { transposedConv1d } from '../kernels/transposed-conv1d.js';
 import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
 import { transposedConv1dBlocked } from '../kernels/transposed-conv1d-blocked.js';
+import { transposedConv1dFast } from '../kernels/transposed-conv1d-fast.js';
 import { transposedConv1dMono } from '../kernels/transposed-conv1d-mono.js';
 import { transposedConv1dInt8 } from '../kernels/transposed-conv1d-int8.js';
 import { packConv1dInt8Weights, type PackedInt8Weights } from '../kernels/conv1d-int8-blocked.js';
 import { tapWeightSums, transposedConv1dInt8Blocked } from '../kernels/transposed-conv1d-int8-blocked.js';
 import type { TransposedConv1dNode } from '../model/manifest.js';
 import type { Buffers } from './buffers.js';
-import type { Layer } from './layer.js';
+import type { FloatPrecision, Layer } from './layer.js';
 import { channelRequantization } from './requantization.js';
 import type { WeightStore } from './weights.js';
 
@@ -31,8 +32,9 @@ export class StreamingTransposedConv implements Layer {
   private readonly packed: Float32Array | null = null;
   private readonly packedInt8: PackedInt8Weights | null = null;
   private readonly tapSums: Int32Array | null = null;
+  private readonly fast: boolean;
 
-  constructor(private readonly node: TransposedConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number) {
+  constructor(private readonly node: TransposedConv1dNode, weights: WeightStore, private readonly stepsPerFrame: number, precision: FloatPrecision = 'exact') {
     const fullSteps = (stepsPerFrame - 1) * node.stride + node.kernel;
     this.full = new Float32Array(fullSteps * node.outChannels);
     this.fullInt8 = node.int8 ? new Int8Array(fullSteps * node.outChannels) : null;
@@ -40,7 +42,8 @@ export class StreamingTransposedConv implements Layer {
     this.weight = node.int8 ? weights.i8(node.weight) : weights.f32(node.weight);
     this.bias = node.bias === null ? null : node.int8 ? weights.i32(node.bias) : weights.f32(node.bias);
     this.tailBias = node.tailBias === null ? null : weights.f32(node.tailBias);
-    if (!node.int8 && node.outChannels % 4 === 0 && node.inChannels % 2 === 0) {
+    this.fast = precision === 'fast' && !node.int8;
+    if (!node.int8 && node.outChannels % 4 === 0 && (this.fast || node.inChannels % 2 === 0)) {
       this.packed = packConv1dWeights(this.weight as Float32Array, node.outChannels, node.kernel, node.inChannels);
     }
     if (node.int8) {
@@ -71,7 +74,8 @@ export class StreamingTransposedConv implements Layer {
         dequantize(this.fullInt8, this.full.length, n.int8!.output.scale, n.int8!.output.zeroPoint, this.full);
       } else {
         const x = buffers.f32(n.input).subarray(inputOffset);
-        if (n.outChannels === 1 && n.inChannels % 2 === 0) transposedConv1dMono(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, this.full);
+        if (this.fast) transposedConv1dFast(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.packed, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
+        else if (n.outChannels === 1 && n.inChannels % 2 === 0) transposedConv1dMono(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, this.full);
         else if (this.packed) transposedConv1dBlocked(x, this.stepsPerFrame, n.inChannels, this.packed, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
         else transposedConv1d(x, this.stepsPerFrame, n.inChannels, this.weight as Float32Array, this.bias as Float32Array | null, n.kernel, n.stride, this.full, cOut);
       }
