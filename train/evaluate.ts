@@ -2,7 +2,8 @@
 // 6 dB SNR, from prepare.py's valid set) and on clean speech, STOI and log-mel distance against
 // the clean reference for plain Lyra v2 and Lyra v2 + denoise, at each bitrate; and the largest
 // sample jump where the flag switches every 5 s. Usage (after npm run build):
-//   node dist/train/evaluate.js [--utterances 33]
+//   node dist/train/evaluate.js [--skip 12] [--utterances 21] [--denoise-model weights/lyra-v2-denoise] [--bitrates 3200,6000,9200] [--no-switching]
+// --skip: leave out the first utterances (perceptual.py picks its checkpoint on the first 12).
 import { readFileSync } from 'node:fs';
 import { Decoder } from '../src/codec/decoder.js';
 import { Denoiser } from '../src/codec/denoiser.js';
@@ -13,9 +14,11 @@ import { logMelDistance } from '../src/metrics/log-mel.js';
 import { stoi } from '../src/metrics/stoi.js';
 
 const args = process.argv.slice(2);
-const limit = Number(args[args.indexOf('--utterances') + 1] || 33);
+const numberOption = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const skip = numberOption('--skip', 0);
+const limit = numberOption('--utterances', 33);
 const lyra = await loadModel('weights/lyra-v2');
-const denoiseModel = await loadModel('weights/lyra-v2-denoise');
+const denoiseModel = await loadModel(args.includes('--denoise-model') ? args[args.indexOf('--denoise-model') + 1] : 'weights/lyra-v2-denoise');
 Denoiser.checkCompatible(denoiseModel, lyra);
 const table = JSON.parse(readFileSync('train/data/valid.json', 'utf8')) as { utterances: { frames: number; snr_db: number }[] };
 const raw = readFileSync('train/data/valid.f32');
@@ -35,12 +38,13 @@ function codec(model: Model, input: Float32Array, n: number, flags: Float32Array
 
 const pairs: { clean: Float32Array; noisy: Float32Array }[] = [];
 let offset = 0;
-for (const u of table.utterances.slice(0, limit)) {
+const used = table.utterances.slice(skip, skip + limit);
+for (const [i, u] of table.utterances.entries()) {
   const n = u.frames * FRAME;
-  pairs.push({ clean: audio.subarray(offset, offset + n), noisy: audio.subarray(offset + n, offset + 2 * n) });
+  if (i >= skip && i < skip + limit) pairs.push({ clean: audio.subarray(offset, offset + n), noisy: audio.subarray(offset + n, offset + 2 * n) });
   offset += 2 * n;
 }
-const meanSnr = table.utterances.slice(0, limit).reduce((s, u) => s + u.snr_db, 0) / pairs.length;
+const meanSnr = used.reduce((s, u) => s + u.snr_db, 0) / pairs.length;
 
 const rows: string[] = [];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -48,7 +52,10 @@ const score = (clean: Float32Array, out: Float32Array) => ({ stoi: stoi(clean, o
 const unprocessed = pairs.map((p) => score(p.clean, p.noisy));
 rows.push(`| input | bitrate | denoise | STOI | log-mel distance (dB) |`, '|---|---|---|---|---|');
 rows.push(`| noisy (${meanSnr.toFixed(1)} dB SNR), uncoded | - | - | ${mean(unprocessed.map((s) => s.stoi)).toFixed(3)} | ${mean(unprocessed.map((s) => s.mel)).toFixed(2)} |`);
-for (const [bitrate, n] of [[3200, 16], [6000, 30], [9200, 46]] as const) {
+const bitrates = args.includes('--bitrates') ? args[args.indexOf('--bitrates') + 1].split(',').map(Number) : [3200, 6000, 9200];
+const stagesFor: Record<number, number> = { 3200: 16, 6000: 30, 9200: 46 };
+for (const bitrate of bitrates) {
+  const n = stagesFor[bitrate];
   for (const input of ['noisy', 'clean'] as const) {
     for (const on of [false, true]) {
       const scores = pairs.map((p) => {
@@ -61,21 +68,25 @@ for (const [bitrate, n] of [[3200, 16], [6000, 30], [9200, 46]] as const) {
   }
 }
 
-// Switching: 5 s on, 5 s off, ... over held-out noisy speech strung together.
-const long = new Float32Array(pairs.reduce((s, p) => s + p.noisy.length, 0));
-let at = 0;
-for (const p of pairs) { long.set(p.noisy, at); at += p.noisy.length; }
-const frames = long.length / FRAME;
-const flags = Float32Array.from({ length: frames }, (_, f) => (Math.floor(f / 250) % 2 === 0 ? 1 : 0));
-const switched = codec(lyra, long, 46, flags);
-const steady = codec(lyra, long, 46, new Float32Array(frames).fill(1));
-let maxJumpAtSwitch = 0;
-let maxJumpAnywhere = 0;
-for (let i = 1; i < switched.length; i++) {
-  const jump = Math.abs(switched[i] - switched[i - 1]);
-  maxJumpAnywhere = Math.max(maxJumpAnywhere, Math.abs(steady[i] - steady[i - 1]));
-  const frame = Math.floor(i / FRAME);
-  if (frame % 250 < 2 && frame >= 250) maxJumpAtSwitch = Math.max(maxJumpAtSwitch, jump);
-}
 console.log(rows.join('\n'));
-console.log(`\n${pairs.length} held-out utterances (${(long.length / RATE / 60).toFixed(1)} min). Switching every 5 s: largest sample step within 40 ms of a switch ${maxJumpAtSwitch.toFixed(4)}, largest anywhere with denoise always on ${maxJumpAnywhere.toFixed(4)}.`);
+if (!args.includes('--no-switching')) switchingCheck();
+
+/** Switching: 5 s on, 5 s off, ... over held-out noisy speech strung together. */
+function switchingCheck(): void {
+  const long = new Float32Array(pairs.reduce((s, p) => s + p.noisy.length, 0));
+  let at = 0;
+  for (const p of pairs) { long.set(p.noisy, at); at += p.noisy.length; }
+  const frames = long.length / FRAME;
+  const flags = Float32Array.from({ length: frames }, (_, f) => (Math.floor(f / 250) % 2 === 0 ? 1 : 0));
+  const switched = codec(lyra, long, 46, flags);
+  const steady = codec(lyra, long, 46, new Float32Array(frames).fill(1));
+  let maxJumpAtSwitch = 0;
+  let maxJumpAnywhere = 0;
+  for (let i = 1; i < switched.length; i++) {
+    const jump = Math.abs(switched[i] - switched[i - 1]);
+    maxJumpAnywhere = Math.max(maxJumpAnywhere, Math.abs(steady[i] - steady[i - 1]));
+    const frame = Math.floor(i / FRAME);
+    if (frame % 250 < 2 && frame >= 250) maxJumpAtSwitch = Math.max(maxJumpAtSwitch, jump);
+  }
+  console.log(`\n${pairs.length} held-out utterances (${(long.length / RATE / 60).toFixed(1)} min). Switching every 5 s: largest sample step within 40 ms of a switch ${maxJumpAtSwitch.toFixed(4)}, largest anywhere with denoise always on ${maxJumpAnywhere.toFixed(4)}.`);
+}

@@ -139,7 +139,7 @@ def evaluate(model, pairs):
     return err_on / count, err_noisy / count, err_off / count, err_clean / count
 
 
-def export(model, out_dir, golden_path, history):
+def export(model, out_dir, golden_path, history, trained_by='train/train.py'):
     """Writes our weight format: the graph as data, tensors into one 4-byte aligned blob."""
     tensors, nodes = [], []
 
@@ -182,7 +182,7 @@ def export(model, out_dir, golden_path, history):
         'embeddingDim': DIM,
         'blob': {'file': 'model.bin', 'byteLength': len(blob), 'sha256': hashlib.sha256(blob).hexdigest()},
         'expects': {'model': 'lyra-v2', 'encoderSha256': LYRA_ENCODER_SHA256},
-        'provenance': {'trainedBy': 'soundstream-ts train/train.py', 'data': 'shared/train speech + noise + RIRs (see train/README.md)',
+        'provenance': {'trainedBy': f'soundstream-ts {trained_by}', 'data': 'shared/train speech + noise + RIRs (see train/README.md)',
                        'macsPerFrame': model.macs_per_frame(), 'validation': history[-1] if history else None},
         'tensors': entries,
         'bottleneck': {'input': 'input', 'inputChannels': DIM, 'output': 'output', 'outputChannels': DIM,
