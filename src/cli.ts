@@ -94,7 +94,7 @@ Denoising (encode, roundtrip; decode applies it on the receiving side):
 Arithmetic (encode, decode, roundtrip):
   --precision exact|fast  exact (default): float layers round as Google's runtime does, so
                          packets and audio are bit-identical to it; fast: they sum in float64,
-                         about 1.5x faster, audio within ~40 dB SNR of exact
+                         about 1.3x faster, decoded audio ~40 dB SNR from exact
 
 Options for every command:
   --model <dir>  model folder (default ${DEFAULT_MODEL_DIR}, relative to the current directory)

@@ -19,7 +19,7 @@ export interface StreamEncoderOptions {
   /** Rate of the audio passed to encode(); resampled to the model's rate when different. */
   sampleRate?: number;
   mode?: ComputeMode;
-  /** 'fast' sums float layers in float64: about 1.5x faster, no longer the reference runtime's bits. */
+  /** 'fast' sums float layers in float64: about 1.3x faster, no longer the reference runtime's bits. */
   precision?: FloatPrecision;
   resamplerQuality?: ResamplerQuality;
   /** A denoising bottleneck model (weights/lyra-v2-denoise) run between encoder and quantizer. */
@@ -51,7 +51,7 @@ export interface StreamDecoderOptions {
   /** Rate of the audio decode() returns; resampled from the model's rate when different. */
   sampleRate?: number;
   mode?: ComputeMode;
-  /** 'fast' sums float layers in float64: about 1.5x faster, no longer the reference runtime's bits. */
+  /** 'fast' sums float layers in float64: about 1.3x faster, no longer the reference runtime's bits. */
   precision?: FloatPrecision;
   resamplerQuality?: ResamplerQuality;
   /**

@@ -28,6 +28,7 @@ export class CausalConv implements Layer {
   private readonly historyFill: number;
   /** Float weights re-laid out for conv1dBlocked or conv1dFast, when the shape allows it. */
   private readonly packed: Float32Array | null = null;
+  /** precision 'fast' and a shape conv1dFast takes (Cout/groups a multiple of 4; else exact). */
   private readonly fast: boolean = false;
   private readonly packedInt8: PackedInt8Weights | null = null;
 
