@@ -50,20 +50,24 @@ const rows: string[] = [];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const score = (clean: Float32Array, out: Float32Array) => ({ stoi: stoi(clean, out, RATE), mel: logMelDistance(clean, out, RATE) });
 const unprocessed = pairs.map((p) => score(p.clean, p.noisy));
-rows.push(`| input | bitrate | denoise | STOI | log-mel distance (dB) |`, '|---|---|---|---|---|');
-rows.push(`| noisy (${meanSnr.toFixed(1)} dB SNR), uncoded | - | - | ${mean(unprocessed.map((s) => s.stoi)).toFixed(3)} | ${mean(unprocessed.map((s) => s.mel)).toFixed(2)} |`);
+rows.push(`| input | bitrate | denoise | STOI | log-mel distance (dB) | utterances better with denoise on (STOI / log-mel) |`, '|---|---|---|---|---|---|');
+rows.push(`| noisy (${meanSnr.toFixed(1)} dB SNR), uncoded | - | - | ${mean(unprocessed.map((s) => s.stoi)).toFixed(3)} | ${mean(unprocessed.map((s) => s.mel)).toFixed(2)} | |`);
 const bitrates = args.includes('--bitrates') ? args[args.indexOf('--bitrates') + 1].split(',').map(Number) : [3200, 6000, 9200];
 const stagesFor: Record<number, number> = { 3200: 16, 6000: 30, 9200: 46 };
 for (const bitrate of bitrates) {
   const n = stagesFor[bitrate];
   for (const input of ['noisy', 'clean'] as const) {
-    for (const on of [false, true]) {
-      const scores = pairs.map((p) => {
-        const x = input === 'noisy' ? p.noisy : p.clean;
-        const flags = on ? new Float32Array(x.length / FRAME).fill(1) : null;
-        return score(p.clean, codec(lyra, x, n, flags));
-      });
-      rows.push(`| ${input} | ${bitrate} | ${on ? 'on' : 'off'} | ${mean(scores.map((s) => s.stoi)).toFixed(3)} | ${mean(scores.map((s) => s.mel)).toFixed(2)} |`);
+    const [off, on] = [false, true].map((denoise) => pairs.map((p) => {
+      const x = input === 'noisy' ? p.noisy : p.clean;
+      const flags = denoise ? new Float32Array(x.length / FRAME).fill(1) : null;
+      return score(p.clean, codec(lyra, x, n, flags));
+    }));
+    // A paired count: on how many utterances denoise on beats off, metric by metric.
+    const betterStoi = on.filter((s, i) => s.stoi > off[i].stoi).length;
+    const betterMel = on.filter((s, i) => s.mel < off[i].mel).length;
+    for (const [label, scores] of [['off', off], ['on', on]] as const) {
+      const paired = label === 'on' ? `${betterStoi} / ${betterMel} of ${pairs.length}` : '';
+      rows.push(`| ${input} | ${bitrate} | ${label} | ${mean(scores.map((s) => s.stoi)).toFixed(3)} | ${mean(scores.map((s) => s.mel)).toFixed(2)} | ${paired} |`);
     }
   }
 }
