@@ -2,7 +2,7 @@
 // The convolution of conv1d.ts in float64 instead of float32: each output is one float64 sum
 // over (tap, channel) in order, bias last, rounded to float32 once when stored. Not the
 // reference runtime's bits (that needs a float32 rounding after every operation, see
-// conv1d-blocked.ts), but closer to the exact result and about twice as fast, because the
+// conv1d-blocked.ts), but closer to the exact result and about 1.6x as fast, because the
 // rounding instructions were most of the work. Blocked as four output channels by three output
 // steps: twelve accumulators, and every loaded input and weight used three or four times, which
 // is as many as the CPU's sixteen float registers hold without spilling.

@@ -1,7 +1,7 @@
 // x: [Tin, Cin] -> y: [(Tin-1)*stride + K, Cout], w: [Cout, K, Cin]
 // The transposed convolution of transposed-conv1d.ts in float64: each output is one float64 sum
 // over the inputs that reach it (earliest first) and their channels, bias last, rounded to
-// float32 once when stored; not the reference runtime's bits, but about twice as fast. Output
+// float32 once when stored; not the reference runtime's bits, but about 1.3x as fast. Output
 // channels go four at a time when Cout allows, so each input value is loaded once for four
 // multiplies; weights are read as stored, tap by tap, which for four channels at once means
 // four rows (`packed`, [Cout/4, K, Cin, 4] from packConv1dWeights, when Cout % 4 === 0). With
