@@ -282,11 +282,12 @@ async function openCodec(opts: OptionValues): Promise<Codec> {
     throw new ModelError(`${dir}: cannot load model: ${(err as Error).message}`);
   }
   const quantizer = new Quantizer(model);
+  const precision = precisionOption(opts);
   return {
     model,
     dir,
-    encoder: new Encoder(model, { precision: precisionOption(opts) }),
-    decoder: new Decoder(model, { precision: precisionOption(opts) }),
+    encoder: new Encoder(model, { precision }),
+    decoder: new Decoder(model, { precision }),
     quantizer,
     sampleRate: model.manifest.sampleRate,
     frameSize: model.manifest.frameSize,
