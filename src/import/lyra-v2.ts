@@ -1,7 +1,8 @@
 // Lyra v2 (Google's released SoundStream) -> our weight format.
 import type { Manifest } from '../model/manifest.js';
+import { checkManifest, ModelError } from '../model/load.js';
 import { sha256Hex } from '../model/sha256.js';
-import { ImportError } from './errors.js';
+import { ImportError, TFLiteFormatError } from './errors.js';
 import { extractRvqCodebooks } from './lyra-quantizer.js';
 import { mapStreamingGraph, type MappedTensor } from './map-graph.js';
 import { readTFLite } from './tflite.js';
@@ -16,9 +17,9 @@ export interface LyraV2Files {
 }
 
 export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Manifest; blob: Uint8Array }> {
-  const encoder = mapStreamingGraph(parse(files.encoder, 'soundstream_encoder.tflite'), 'encoder');
-  const decoder = mapStreamingGraph(parse(files.decoder, 'lyragan.tflite'), 'decoder');
-  const rvq = extractRvqCodebooks(parse(files.quantizer, 'quantizer.tflite'));
+  const encoder = inFile('soundstream_encoder.tflite', () => mapStreamingGraph(readTFLite(files.encoder), 'encoder'));
+  const decoder = inFile('lyragan.tflite', () => mapStreamingGraph(readTFLite(files.decoder), 'decoder'));
+  const rvq = inFile('quantizer.tflite', () => extractRvqCodebooks(readTFLite(files.quantizer)));
   const frameSize = encoder.graph.inputChannels === 1 ? 320 : 0;
   if (encoder.graph.outputChannels !== rvq.dim || decoder.graph.inputChannels !== rvq.dim) {
     throw new ImportError(`embedding sizes disagree: encoder ${encoder.graph.outputChannels}, quantizer ${rvq.dim}, decoder ${decoder.graph.inputChannels}`);
@@ -30,7 +31,7 @@ export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Mani
   const sums = Object.fromEntries(await Promise.all(
     (['encoder', 'quantizer', 'decoder'] as const).map(async (k) => [k, await sha256Hex(files[k])]),
   ));
-  return packWeights([...encoder.tensors, codebooks, ...decoder.tensors], {
+  const packed = await packWeights([...encoder.tensors, codebooks, ...decoder.tensors], {
     model: 'lyra-v2',
     sampleRate: 16000,
     frameSize,
@@ -47,12 +48,23 @@ export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Mani
     },
     decoder: decoder.graph,
   });
+  // What the mapper made of an unusual file must still be a model the loader accepts.
+  try {
+    checkManifest(JSON.parse(JSON.stringify(packed.manifest)), 'imported model');
+  } catch (err) {
+    if (err instanceof ModelError) throw new ImportError(`the graph mapped from the .tflite files is not a valid model: ${err.message}`);
+    throw err;
+  }
+  return packed;
 }
 
-function parse(bytes: Uint8Array, file: string) {
+/** Runs one file's step, naming the file in its ImportError or TFLiteFormatError. */
+function inFile<T>(file: string, step: () => T): T {
   try {
-    return readTFLite(bytes);
+    return step();
   } catch (err) {
-    throw new ImportError(`${file}: ${(err as Error).message}`);
+    if (err instanceof TFLiteFormatError) throw new TFLiteFormatError(`${file}: ${err.message}`);
+    if (err instanceof ImportError) throw new ImportError(`${file}: ${err.message}`);
+    throw err;
   }
 }

@@ -62,7 +62,8 @@ export async function loadModel(dir: string): Promise<Model> {
   return loadModelFromBytes(manifestText, blob, dir);
 }
 
-function checkManifest(raw: unknown, label: string): Manifest {
+/** Checks every field of a parsed manifest (without its blob); ModelError names the first bad one. */
+export function checkManifest(raw: unknown, label: string): Manifest {
   const m = raw as Manifest;
   const fail = (field: string, why: string): never => {
     throw new ModelError(`${label}: manifest field "${field}" ${why}`);

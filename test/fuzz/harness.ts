@@ -45,7 +45,7 @@ export async function fuzz<T>(target: FuzzTarget<T>): Promise<FuzzReport> {
   let slowestMs = 0;
   const runs = fuzzRuns(target);
   const started = performance.now();
-  await fc.assert(
+  const result = await fc.check(
     fc.asyncProperty(target.input, async (input) => {
       const t0 = performance.now();
       let outcome: string;
@@ -62,6 +62,11 @@ export async function fuzz<T>(target: FuzzTarget<T>): Promise<FuzzReport> {
     }),
     { numRuns: runs, seed: target.seed, endOnFailure: true },
   );
+  if (result.failed) {
+    // Inputs can be megabytes: report the error, the seed and path that replay it, and the input's start.
+    const shown = JSON.stringify(result.counterexample, (_, v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v))?.slice(0, 1500);
+    throw new Error(`${target.name}: case ${result.numRuns} failed (seed ${result.seed}, path "${result.counterexample ? result.counterexamplePath : ''}"): ${String(result.errorInstance)}\n${(result.errorInstance as Error)?.stack ?? ''}\ninput: ${shown}`);
+  }
   const report = { name: target.name, seed: target.seed, runs, outcomes, slowestMs, seconds: (performance.now() - started) / 1000 };
   if (process.env.FUZZ_RUNS) console.log(`fuzz ${JSON.stringify(report)}`);
   return report;
