@@ -52,7 +52,7 @@ export async function tinyModel(): Promise<{ manifest: Manifest; blob: Uint8Arra
     { op: 'film', input: 'u', condition: 'denoise', output: 'v', channels: 4, conditionDim: 1, weight: f32('b.fw', [1, 8]), bias: f32('b.fb', [8]) },
     { op: 'add', inputs: ['v', 'y'], output: 'w' },
   ];
-  f32('codebooks', [3, 4, 4]);
+  f32('codebooks', [3, 16, 4]);
   return packWeights(tensors, {
     model: 'tiny',
     sampleRate: 1000,
@@ -60,7 +60,7 @@ export async function tinyModel(): Promise<{ manifest: Manifest; blob: Uint8Arra
     embeddingDim: 4,
     provenance: { sha256: {} },
     encoder: { input: 'x', inputChannels: 1, output: 'emb', outputChannels: 4, nodes: encoder },
-    quantizer: { numQuantizers: 3, codebookSize: 4, dim: 4, codebooks: 'codebooks', bitsPerIndex: 2, bitrates: { 200: 2, 300: 3 } },
+    quantizer: { numQuantizers: 3, codebookSize: 16, dim: 4, codebooks: 'codebooks', bitsPerIndex: 4, bitrates: { 400: 2, 800: 3 } },
     decoder: { input: 'z', inputChannels: 4, output: 'out', outputChannels: 1, nodes: decoder },
     bottleneck: { input: 'y', inputChannels: 4, output: 'w', outputChannels: 4, conditions: { denoise: 1 }, nodes: bottleneck },
   });
