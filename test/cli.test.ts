@@ -306,7 +306,7 @@ describe('errors', () => {
     expect(cli('encode', short, sst, '--model', model).status).toBe(0);
     const bytes = readFileSync(sst);
     const headerBytes = 33 + 'lyra-v2'.length;
-    const record = 1 + 23 + 4;
+    const record = 1 + 4 + 23 + 4; // Q, sequence number, packet, CRC (version 2)
     bytes[headerBytes + 12 * record + 5] ^= 0xff; // inside frame 12's packet
     writeFileSync(sst, bytes);
     const d = cli('decode', sst, out('damaged.wav'), '--model', model);
