@@ -227,7 +227,7 @@ describe('sst corruption', () => {
     expect(frames.length).toBe(8);
     expect(frames[4]).toEqual({ index: 4, lost: true, reason: 'checksum mismatch' });
     for (const i of [0, 1, 2, 5, 6, 7]) expect(frames[i]).toEqual({ index: i, ...packets[i] });
-    expect(problems).toEqual([`frame 4 at byte offset ${offs[4]}: checksum mismatch; 1 frame marked lost, 20 bytes skipped, in step again at byte offset ${offs[5]}`]);
+    expect(problems).toEqual([`frame 4 at byte offset ${offs[4]}: checksum mismatch; frame marked lost`]);
   });
 
   it('a flipped bit in a record CRC loses only that frame', () => {

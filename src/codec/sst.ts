@@ -187,6 +187,8 @@ const INVALID: Attempt = { kind: 'invalid' };
 interface Damage {
   offset: number;
   frame: number;
+  /** The length the first bad record's Q byte claims, when it is a possible one. */
+  claimedSize: number | null;
   /** Set when the record there was whole but for the end of the input: a truncated file, not damage. */
   truncated: { have: number; need: number } | null;
 }
@@ -360,7 +362,11 @@ export class SstStreamParser {
       }
       // No record starts here: from the first such byte on, look for the next one byte by byte.
       if (!this.damage) {
-        this.damage = { offset, frame: this.nextIndex, truncated: a.kind === 'short' ? { have: data.length - pos, need: a.need } : null };
+        const q = data[pos];
+        this.damage = {
+          offset, frame: this.nextIndex, claimedSize: q <= SST_MAX_QUANTIZERS ? this.recordBytes(q) : null,
+          truncated: a.kind === 'short' ? { have: data.length - pos, need: a.need } : null,
+        };
       }
       pos++;
     }
@@ -404,6 +410,11 @@ export class SstStreamParser {
       this.nextSequence = next.sequence;
     }
     const lost = this.nextIndex - before;
+    if (lost === 1 && d.claimedSize === skipped) {
+      // The common case, one record with damaged contents and an intact length.
+      this.problems.push(`frame ${d.frame} at byte offset ${d.offset}: checksum mismatch; frame marked lost`);
+      return;
+    }
     this.problems.push(
       `frame ${d.frame} at byte offset ${d.offset}: checksum mismatch; ${lost} frame${lost === 1 ? '' : 's'} marked lost, ` +
         `${skipped} bytes skipped, in step again at byte offset ${offset}`,
