@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
-const entryPoints = ['src/index.ts', 'src/cli.ts', 'scripts/parity-report.ts', 'bench/bench.ts'].filter((f) => existsSync(f));
+const entryPoints = ['src/index.ts', 'src/cli.ts', 'scripts/parity-report.ts', 'scripts/parity-sweep.ts', 'bench/bench.ts'].filter((f) => existsSync(f));
 await build({
   entryPoints,
   outdir: 'dist',
