@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { WavFormatError, decodeWav, describeWav, encodeWav } from '../src/codec/wav.js';
+import { WavFormatError, decodeWav, describeWav, encodeWav } from '../src/audio/wav.js';
 
 // ---------- a small independent WAV writer for building test files ----------
 
