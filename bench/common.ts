@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeWav } from '../src/codec/wav.js';
+import { decodeWav } from '../src/audio/wav.js';
 import { importLyraV2, type LyraV2Files } from '../src/import/lyra-v2.js';
 import type { Manifest } from '../src/model/manifest.js';
 import { loadModelFromBytes, type Model } from '../src/model/load.js';

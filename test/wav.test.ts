@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { WavFormatError, decodeWav, describeWav, encodeWav, lyraInt16 } from '../src/codec/wav.js';
+import { WavFormatError, decodeWav, describeWav, encodeWav, lyraInt16 } from '../src/audio/wav.js';
 import { mulberry32 } from './helpers/prng.js';
 
 // ---------- a small independent WAV writer for building test files ----------

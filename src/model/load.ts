@@ -37,30 +37,7 @@ export async function loadModelFromBytes(manifestText: string, blob: Uint8Array,
   return { manifest, weights: new WeightStore(manifest, aligned), blob: aligned };
 }
 
-/** Node / Bun / Deno: reads `dir`/manifest.json and its blob. */
-export async function loadModel(dir: string): Promise<Model> {
-  const { readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  let manifestText: string;
-  try {
-    manifestText = await readFile(join(dir, 'manifest.json'), 'utf8');
-  } catch {
-    throw new ModelError(
-      `no model at ${dir} (manifest.json missing). Set up Lyra v2 weights with ` +
-      '`npx soundstream import-tflite <folder with the three .tflite files>` or `npx soundstream fetch-weights lyra-v2`.',
-    );
-  }
-  const manifest = checkManifest(JSON.parse(manifestText), dir);
-  let blob: Uint8Array;
-  try {
-    blob = new Uint8Array(await readFile(join(dir, manifest.blob.file)));
-  } catch {
-    throw new ModelError(`${dir}: weight blob ${manifest.blob.file} is missing`);
-  }
-  return loadModelFromBytes(manifestText, blob, dir);
-}
-
-function checkManifest(raw: unknown, label: string): Manifest {
+export function checkManifest(raw: unknown, label: string): Manifest {
   const m = raw as Manifest;
   const fail = (field: string, why: string): never => {
     throw new ModelError(`${label}: manifest field "${field}" ${why}`);
