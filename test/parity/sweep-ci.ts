@@ -42,6 +42,6 @@ export function sweepHalf(half: 0 | 1): void {
         if (!allIdentical(report)) differing.push(`${input.name}: ${describeFirst(report)}`);
       }
       expect(differing).toEqual([]);
-    }, 600_000);
+    }, 1_800_000);
   });
 }
