@@ -1,12 +1,16 @@
 // Builds dist/: the package's entries (ES2022 modules sharing chunks, and their .d.ts in
 // dist/types), then the scripts and benchmarks run from a checkout.
+//   --library-to <dir>  only the package's entries, into <dir> instead of dist (tests use it to
+//                       get the package's exact bundle without racing other builds of dist/)
+//   --no-types          skip the .d.ts
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
+const libraryTo = process.argv.includes('--library-to') ? process.argv[process.argv.indexOf('--library-to') + 1] : undefined;
 const common = {
-  outdir: 'dist',
+  outdir: libraryTo ?? 'dist',
   outbase: '.',
   bundle: true,
   platform: 'node',
@@ -14,7 +18,7 @@ const common = {
   packages: 'external',
   logLevel: 'warning',
 };
-rmSync('dist/chunks', { recursive: true, force: true });
+rmSync(`${common.outdir}/chunks`, { recursive: true, force: true });
 // Shared chunks, so that a class is one class whichever entry it came from.
 await build({
   ...common,
@@ -23,6 +27,7 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
 });
+if (libraryTo) process.exit(0);
 await build({ ...common, target: 'node20', sourcemap: true, entryPoints: ['scripts/parity-report.ts', 'bench/bench.ts'].filter((f) => existsSync(f)) });
 if (!process.argv.includes('--no-types')) {
   rmSync('dist/types', { recursive: true, force: true });
