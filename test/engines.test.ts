@@ -13,7 +13,7 @@ import * as lib from '../src/index.js';
 import { importLyraV2 } from '../src/import/lyra-v2.js';
 import { denoiserModelDir } from '../src/node/package-files.js';
 import {
-  BROWSER_CONTEXTS, ENGINE_BINARIES, have, runBunOrDeno, runChromium, runFirefox, runHermes, runWebKit, type BrowserContextKind, type Outcome,
+  BROWSER_CONTEXTS, ENGINE_BINARIES, have, runBunOrDeno, runChromium, runFirefox, runHermes, runWebKit, type BrowserRunner, type Outcome,
 } from './engines/drivers.js';
 import { GOLDEN_FRAMES, loadGoldenModels, runGolden, type GoldenModelBytes } from './engines/golden.js';
 import { buildPackageBundle, hermesScript, root, serveMatrix } from './engines/harness.js';
@@ -84,7 +84,7 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
 
     it.skipIf(!have(ENGINE_BINARIES.hermes))('hermes (bundle lowered to ES5; no TextDecoder, WebCrypto or fetch)', { timeout: 600_000 }, async () => {
       const script = join(tmp, 'golden-hermes.js');
-      writeFileSync(script, await hermesScript(packageDir, models, GOLDEN_FRAMES));
+      writeFileSync(script, await hermesScript(packageDir, models, { kind: 'golden', frames: GOLDEN_FRAMES }));
       expectSameBytes('hermes', runHermes(script));
     });
   });
@@ -97,7 +97,7 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
     }, 60_000);
     afterAll(() => server?.close());
 
-    const browsers: [string, boolean, (url: string) => Promise<Record<BrowserContextKind, Outcome>>][] = [
+    const browsers: [string, boolean, BrowserRunner][] = [
       ['chromium (playwright-core)', have(ENGINE_BINARIES.chromium), runChromium],
       ['firefox (puppeteer-core, WebDriver BiDi)', have(ENGINE_BINARIES.firefox), runFirefox],
       ['webkit (WebKitWebDriver, selenium-webdriver, xvfb)', have(ENGINE_BINARIES.webkit) && have(ENGINE_BINARIES.xvfb) && have(ENGINE_BINARIES.minibrowser), runWebKit],
@@ -105,7 +105,7 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
     for (const [name, installed, run] of browsers) {
       it.skipIf(!installed)(name, { timeout: 240_000 }, async () => {
         const outcomes = await run(url);
-        for (const kind of BROWSER_CONTEXTS) expectSameBytes(`${name} ${kind}`, outcomes[kind]);
+        for (const kind of BROWSER_CONTEXTS) expectSameBytes(`${name} ${kind}`, outcomes[kind] ?? { error: 'no outcome' });
       });
     }
   });

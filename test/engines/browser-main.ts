@@ -1,8 +1,8 @@
 // The test page: window.golden.{main, worker, worklet}() run the golden computation on the main
 // thread, in a module Worker and in an AudioWorklet of an OfflineAudioContext, and resolve to
-// { result } or { error }. The library is the package's own bundle, served under /pkg/.
+// { result } or { error }; window.golden.time() is for bench/engines.ts. The library is the package's own bundle, served under /pkg/.
 import * as lib from '../../src/index.js';
-import { GOLDEN_FRAMES, runGolden } from './golden.js';
+import { GOLDEN_FRAMES, runGolden, timeCodec } from './golden.js';
 
 type Outcome = { result: Record<string, string> } | { error: string };
 
@@ -19,6 +19,16 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
     try {
       const models = { lyra: await lib.loadModelFromUrl('/models/lyra-v2/'), denoiser: await lib.loadModelFromUrl('/models/lyra-v2-denoise/') };
       return { result: await runGolden(lib, models, GOLDEN_FRAMES) };
+    } catch (err) {
+      return fail(err);
+    }
+  },
+  /** bench/engines.ts: timeCodec on the main thread, frames and warm-up from the page's query. */
+  async time() {
+    try {
+      const query = new URLSearchParams(location.search);
+      const models = { lyra: await lib.loadModelFromUrl('/models/lyra-v2/'), denoiser: await lib.loadModelFromUrl('/models/lyra-v2-denoise/') };
+      return { result: await timeCodec(lib, models, Number(query.get('frames')), Number(query.get('warmup'))) };
     } catch (err) {
       return fail(err);
     }

@@ -7,8 +7,10 @@ import type { WebDriver } from 'selenium-webdriver';
 import { root } from './harness.js';
 
 export type Outcome = { result: Record<string, string>; has?: Record<string, boolean> } | { error: string };
-export type BrowserContextKind = 'main' | 'worker' | 'worklet';
+export type BrowserContextKind = 'main' | 'worker' | 'worklet' | 'time';
 export const BROWSER_CONTEXTS: BrowserContextKind[] = ['main', 'worker', 'worklet'];
+/** Runs `kinds` of window.golden in a browser at `url`. */
+export type BrowserRunner = (url: string, kinds?: BrowserContextKind[]) => Promise<Partial<Record<BrowserContextKind, Outcome>>>;
 
 const bin = (path: string) => join(root, 'node_modules', path);
 export const ENGINE_BINARIES = {
@@ -33,19 +35,20 @@ function parseOutcome(what: string, stdout: string, stderr: string): Outcome {
 }
 
 /** Bun or Deno on the package bundle in `packageDir`, models read from `modelDir` (lyra-v2/, lyra-v2-denoise/). */
-export function runBunOrDeno(engine: 'bun' | 'deno', scriptDir: string, packageDir: string, goldenModule: string, modelDir: string): Outcome {
+/** `call`: the golden module's function to run, as source, e.g. 'runGolden(lib, models, GOLDEN_FRAMES)'. */
+export function runBunOrDeno(engine: 'bun' | 'deno', scriptDir: string, packageDir: string, goldenModule: string, modelDir: string, call = 'runGolden(lib, models, GOLDEN_FRAMES)'): Outcome {
   const script = join(scriptDir, `golden-${engine}.mjs`);
   writeFileSync(
     script,
     [
       `import * as lib from ${JSON.stringify(join(packageDir, 'src/index.js'))};`,
-      `import { loadGoldenModels, runGolden, GOLDEN_FRAMES } from ${JSON.stringify(goldenModule)};`,
+      `import { loadGoldenModels, runGolden, timeCodec, GOLDEN_FRAMES } from ${JSON.stringify(goldenModule)};`,
       `import { readFile } from 'node:fs/promises';`,
       `const read = async (p) => new Uint8Array(await readFile(${JSON.stringify(modelDir)} + '/' + p));`,
       `try {`,
       `  const models = await loadGoldenModels(lib, { lyraManifest: await read('lyra-v2/manifest.json'), lyraBlob: await read('lyra-v2/model.bin'),`,
       `    denoiserManifest: await read('lyra-v2-denoise/manifest.json'), denoiserBlob: await read('lyra-v2-denoise/model.bin') });`,
-      `  console.log(JSON.stringify({ result: await runGolden(lib, models, GOLDEN_FRAMES) }));`,
+      `  console.log(JSON.stringify({ result: await ${call} }));`,
       `} catch (err) { console.log(JSON.stringify({ error: String(err && err.stack || err) })); }`,
     ].join('\n'),
   );
@@ -61,35 +64,35 @@ export function runHermes(scriptPath: string): Outcome {
 
 type Golden = { golden: Record<BrowserContextKind, () => Promise<Outcome>> };
 
-export async function runChromium(url: string): Promise<Record<BrowserContextKind, Outcome>> {
+export const runChromium: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: ENGINE_BINARIES.chromium, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => 'golden' in globalThis);
-    const out = {} as Record<BrowserContextKind, Outcome>;
-    for (const kind of BROWSER_CONTEXTS) out[kind] = await page.evaluate((k) => (globalThis as unknown as Golden).golden[k](), kind);
+    const out: Partial<Record<BrowserContextKind, Outcome>> = {};
+    for (const kind of kinds) out[kind] = await page.evaluate((k) => (globalThis as unknown as Golden).golden[k](), kind);
     return out;
   } finally {
     await browser.close();
   }
-}
+};
 
-export async function runFirefox(url: string): Promise<Record<BrowserContextKind, Outcome>> {
+export const runFirefox: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
   const puppeteer = (await import('puppeteer-core')).default;
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: ENGINE_BINARIES.firefox, headless: true, protocol: 'webDriverBiDi' });
   try {
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => 'golden' in globalThis);
-    const out = {} as Record<BrowserContextKind, Outcome>;
-    for (const kind of BROWSER_CONTEXTS) out[kind] = await page.evaluate((k) => (globalThis as unknown as Golden).golden[k](), kind);
+    const out: Partial<Record<BrowserContextKind, Outcome>> = {};
+    for (const kind of kinds) out[kind] = await page.evaluate((k) => (globalThis as unknown as Golden).golden[k](), kind);
     return out;
   } finally {
     await browser.close();
   }
-}
+};
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -103,7 +106,7 @@ async function freePort(): Promise<number> {
 }
 
 /** WebKitGTK's MiniBrowser through WebKitWebDriver, on a virtual X display (xvfb-run). */
-export async function runWebKit(url: string): Promise<Record<BrowserContextKind, Outcome>> {
+export const runWebKit: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
   const { Builder, Capabilities } = await import('selenium-webdriver');
   const port = await freePort();
   const driverProcess = spawn(ENGINE_BINARIES.xvfb, ['-a', ENGINE_BINARIES.webkit, `--port=${port}`, '--host=127.0.0.1'], { detached: true, stdio: 'ignore' });
@@ -125,8 +128,8 @@ export async function runWebKit(url: string): Promise<Record<BrowserContextKind,
       await driver.manage().setTimeouts({ script: 120_000, pageLoad: 60_000 });
       await driver.get(url);
       await driver.wait(async () => driver!.executeScript("return 'golden' in globalThis"), 30_000);
-      const out = {} as Record<BrowserContextKind, Outcome>;
-      for (const kind of BROWSER_CONTEXTS) {
+      const out: Partial<Record<BrowserContextKind, Outcome>> = {};
+      for (const kind of kinds) {
         out[kind] = await driver.executeAsyncScript<Outcome>(
           'const done = arguments[arguments.length - 1]; globalThis.golden[arguments[0]]().then(done, (e) => done({ error: String(e) }));',
           kind,
@@ -145,4 +148,4 @@ export async function runWebKit(url: string): Promise<Record<BrowserContextKind,
       }
     }
   }
-}
+};

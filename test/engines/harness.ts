@@ -6,13 +6,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import ts from 'typescript';
+import { packageRoot } from '../../src/node/package-files.js';
 import type { GoldenModelBytes } from './golden.js';
 
-export const root = fileURLToPath(new URL('../..', import.meta.url));
-const here = fileURLToPath(new URL('.', import.meta.url));
+// Found by package.json rather than relative to this file, so that bench/engines.ts can bundle it.
+export const root = packageRoot();
+const here = join(root, 'test/engines');
 
 /** The package's entries and chunks, built into `dir` exactly as for the tarball. */
 export function buildPackageBundle(dir: string): void {
@@ -45,7 +46,9 @@ export async function bundleBrowserEntry(name: 'browser-main' | 'browser-worker'
 }
 
 /** The Hermes script: package bundle + golden computation, lowered to ES5, model files inlined. */
-export async function hermesScript(packageDir: string, models: GoldenModelBytes, frames: number): Promise<string> {
+export type HermesTask = { kind: 'golden'; frames: number } | { kind: 'time'; frames: number; warmup: number };
+
+export async function hermesScript(packageDir: string, models: GoldenModelBytes, task: HermesTask): Promise<string> {
   const result = await build({
     entryPoints: [join(here, 'hermes-entry.ts')],
     bundle: true,
@@ -66,7 +69,7 @@ export async function hermesScript(packageDir: string, models: GoldenModelBytes,
     denoiserManifest: b64(models.denoiserManifest),
     denoiserBlob: b64(models.denoiserBlob),
   };
-  return `var GOLDEN_MODELS = ${JSON.stringify(inline)};\nvar GOLDEN_FRAMES_OVERRIDE = ${frames};\n${es5}`;
+  return `var GOLDEN_MODELS = ${JSON.stringify(inline)};\nvar GOLDEN_TASK = ${JSON.stringify(task)};\n${es5}`;
 }
 
 /** Serves the test page, its scripts, the package bundle under /pkg/ and the models under /models/. */
