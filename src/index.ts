@@ -7,6 +7,7 @@ export { Quantizer } from './codec/quantizer.js';
 export type { ComputeMode, ComputeOptions } from './codec/mode.js';
 export type { FloatPrecision } from './layers/layer.js';
 export { loadModelFromBytes, ModelError, type Model } from './model/load.js';
+export { loadModelFromUrl, type LoadModelFromUrlOptions, type LoadProgress } from './model/load-url.js';
 export type { Manifest, GraphSpec, GraphNode } from './model/manifest.js';
 export { WeightError } from './layers/weights.js';
 export { importLyraV2, LYRA_V2_FILES } from './import/lyra-v2.js';

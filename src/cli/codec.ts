@@ -13,9 +13,10 @@ import type { SstFrame } from '../codec/sst.js';
 import type { FloatPrecision } from '../layers/layer.js';
 import { ModelError, type Model } from '../model/load.js';
 import { loadModel } from '../node/load-model.js';
+import { denoiserModelDir } from '../node/package-files.js';
 import { UsageError, str, type OptionValues } from './args.js';
 import type { Progress } from './progress.js';
-import { DEFAULT_DENOISER_DIR, DEFAULT_MODEL_DIR } from './usage.js';
+import { DEFAULT_MODEL_DIR } from './usage.js';
 
 export interface Codec {
   model: Model;
@@ -39,6 +40,12 @@ export async function openCodec(opts: OptionValues): Promise<Codec> {
   try {
     model = await loadModel(dir);
   } catch (err) {
+    if (err instanceof ModelError && err.message.startsWith('no model at')) {
+      throw new ModelError(
+        `${err.message}. Set up Lyra v2 weights with \`npx soundstream import-tflite <folder with the three .tflite files>\`` +
+          ' or `npx soundstream fetch-weights lyra-v2`.',
+      );
+    }
     if (err instanceof ModelError) throw err;
     throw new ModelError(`${dir}: cannot load model: ${(err as Error).message}`);
   }
@@ -73,7 +80,7 @@ export async function openDenoiser(opts: OptionValues, codec: Model): Promise<De
   const flag = str(opts, 'denoise') ?? 'off';
   if (flag !== 'on' && flag !== 'off') throw new UsageError(`option --denoise must be on or off, got ${JSON.stringify(flag)}`);
   if (flag === 'off') return null;
-  const dir = str(opts, 'denoise-model') ?? DEFAULT_DENOISER_DIR;
+  const dir = str(opts, 'denoise-model') ?? denoiserModelDir();
   const model = await loadModel(dir);
   Denoiser.checkCompatible(model, codec);
   return new Denoiser(model);

@@ -1,7 +1,6 @@
 // Defaults and the help text of the `soundstream` command.
 
 export const DEFAULT_MODEL_DIR = 'weights/lyra-v2';
-export const DEFAULT_DENOISER_DIR = 'weights/lyra-v2-denoise';
 export const DEFAULT_BITRATE = 9200;
 export const LYRA_V2_COMMIT = '47698dadf0010abff6a848e02642f55f806d4842';
 export const LYRA_V2_URL_PREFIX = `https://raw.githubusercontent.com/google/lyra/${LYRA_V2_COMMIT}/lyra/model_coeffs/`;
@@ -54,7 +53,7 @@ Commands:
 Denoising (encode, roundtrip; decode applies it on the receiving side):
   --denoise on|off       run the FiLM denoising bottleneck on the embeddings (default off);
                          the stream stays plain Lyra v2, playable by any Lyra decoder
-  --denoise-model <dir>  its weights (default ${DEFAULT_DENOISER_DIR})
+  --denoise-model <dir>  its weights (default: the lyra-v2-denoise model shipped in the package)
 
 Arithmetic (encode, decode, roundtrip):
   --precision exact|fast  exact (default): float layers round as Google's runtime does, so

@@ -1,6 +1,7 @@
 import { WeightStore } from '../layers/weights.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type DType, type Manifest } from './manifest.js';
 import { sha256Hex } from './sha256.js';
+import { decodeUtf8 } from './utf8.js';
 
 /** Missing, tampered or inconsistent weights; the message names the file, field or tensor. */
 export class ModelError extends Error {
@@ -16,11 +17,14 @@ export interface Model {
 
 const DTYPE_BYTES: Record<DType, number> = { f32: 4, i8: 1, i32: 4 };
 
-/** Validates a manifest and its blob (checksum, tensor table) and returns a ready model. Works in any JS runtime. */
-export async function loadModelFromBytes(manifestText: string, blob: Uint8Array, label = 'model'): Promise<Model> {
+/**
+ * Validates a manifest (its text, or its UTF-8 bytes) and its blob (checksum, tensor table) and
+ * returns a ready model. Works in any JS runtime: needs neither fetch, TextDecoder nor WebCrypto.
+ */
+export async function loadModelFromBytes(manifestSource: string | Uint8Array, blob: Uint8Array, label = 'model'): Promise<Model> {
   let raw: unknown;
   try {
-    raw = JSON.parse(manifestText);
+    raw = JSON.parse(typeof manifestSource === 'string' ? manifestSource : decodeUtf8(manifestSource));
   } catch (err) {
     throw new ModelError(`${label}: manifest.json is not valid JSON (${(err as Error).message})`);
   }

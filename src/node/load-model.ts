@@ -4,23 +4,36 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkManifest, loadModelFromBytes, ModelError, type Model } from '../model/load.js';
 
-/** Node / Bun / Deno: reads `dir`/manifest.json and its blob. */
+/**
+ * Reads `dir`/manifest.json and its blob. A missing folder or file is a ModelError; any other
+ * failure to read (permissions, Deno's NotCapable/PermissionDenied, I/O) is thrown as it is.
+ */
 export async function loadModel(dir: string): Promise<Model> {
   let manifestText: string;
   try {
     manifestText = await readFile(join(dir, 'manifest.json'), 'utf8');
-  } catch {
-    throw new ModelError(
-      `no model at ${dir} (manifest.json missing). Set up Lyra v2 weights with ` +
-      '`npx soundstream import-tflite <folder with the three .tflite files>` or `npx soundstream fetch-weights lyra-v2`.',
-    );
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    throw new ModelError(`no model at ${dir} (manifest.json missing)`);
   }
-  const manifest = checkManifest(JSON.parse(manifestText), dir);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(manifestText);
+  } catch (err) {
+    throw new ModelError(`${dir}: manifest.json is not valid JSON (${(err as Error).message})`);
+  }
+  const manifest = checkManifest(raw, dir);
   let blob: Uint8Array;
   try {
     blob = new Uint8Array(await readFile(join(dir, manifest.blob.file)));
-  } catch {
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
     throw new ModelError(`${dir}: weight blob ${manifest.blob.file} is missing`);
   }
   return loadModelFromBytes(manifestText, blob, dir);
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
