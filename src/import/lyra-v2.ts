@@ -10,6 +10,13 @@ import { packWeights } from './write-weights.js';
 
 export const LYRA_V2_FILES = ['soundstream_encoder.tflite', 'quantizer.tflite', 'lyragan.tflite'] as const;
 
+/** sha256 of the three files of Google's Lyra v2 release (google/lyra, lyra/model_coeffs, v1.3.x). */
+export const LYRA_V2_SHA256: Record<(typeof LYRA_V2_FILES)[number], string> = {
+  'soundstream_encoder.tflite': '237da0b16226fb0a68d49551c81bebf614e42142af72764448359f68581e88f1',
+  'quantizer.tflite': '841ee05989687d32d1f616a8ad1419fc7eda37599d3c05c7cf5a0d60ccf8ac5c',
+  'lyragan.tflite': '50e7839cda4f30599a3a34cfaddcd9c98449b049eee884e1a74295780448ad06',
+};
+
 /**
  * Bumped whenever the importer maps the same files differently. 2: the float summation order is
  * chosen per node from its steps per frame (revision 1 split the 2-step pointwise convs too).
