@@ -68,7 +68,8 @@ async function refuseUnusualOutput(path: string, force: boolean): Promise<void> 
     if (st.isDirectory()) throw new CliError(`cannot write ${path}: it is a directory`);
     if (st.isSymbolicLink()) kind = 'a symbolic link';
     else if (!st.isFile()) kind = 'not a regular file (a device, FIFO or socket)';
-    else if (await access(path, constants.W_OK).then(() => false, () => true)) kind = 'read-only';
+    // Mode bits, not access(): root may write anything, but a file marked read-only was marked so on purpose.
+    else if ((st.mode & 0o222) === 0 || (await access(path, constants.W_OK).then(() => false, () => true))) kind = 'read-only';
   } catch (err) {
     if (err instanceof CliError) throw err;
     return; // nothing there (or nothing we can see): an ordinary new output

@@ -103,10 +103,19 @@ export function describeValue(v: unknown): string {
   if (ArrayBuffer.isView(v)) return `${/^[AEIOU]/.test(v.constructor.name) ? 'an' : 'a'} ${v.constructor.name}`;
   if (typeof v === 'object') {
     const keys = Object.keys(v).slice(0, 3);
-    return `an object {${keys.map((k) => `${k}: ${String((v as Record<string, unknown>)[k]).slice(0, 20)}`).join(', ')}}`;
+    return `an object {${keys.map((k) => `${k}: ${shortText((v as Record<string, unknown>)[k])}`).join(', ')}}`;
   }
   if (typeof v === 'string') return `a string of ${v.length} characters`;
   return `${typeof v} ${String(v).slice(0, 40)}`;
+}
+
+/** String(v), cut short; objects that cannot become a string (no prototype, odd toString) are named by type. */
+function shortText(v: unknown): string {
+  try {
+    return String(v).slice(0, 20);
+  } catch {
+    return typeof v;
+  }
 }
 
 /** TypeError unless `packet` is a Uint8Array: strings, arrays and other views would be read wrongly or not at all. */

@@ -56,6 +56,8 @@ describe('packet decoding fuzz', () => {
     ['an Int8Array', new Int8Array(2), /got an Int8Array/],
     ['{length: 23}', { length: 23 }, /got an object \{length: 23\}/],
     ['a number', 5, /got number 5/],
+    // Fuzz seed 1205 case 13495: describing the value threw its own TypeError.
+    ['an object whose field cannot become a string', { length: Object.create(null) }, /got an object \{length: object\}/],
   ])('decode() of %s is a TypeError that says so', (_, value, message) => {
     const decoder = createDecoder({ model });
     expect(() => decoder.decode(value as Uint8Array)).toThrow(TypeError);
