@@ -3,24 +3,15 @@
 // Dev-only: nothing in src/ imports this.
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { decodeWav } from '../src/codec/wav.js';
+import { join, resolve } from 'node:path';
+import { decodeWav } from '../src/audio/wav.js';
 import { importLyraV2, type LyraV2Files } from '../src/import/lyra-v2.js';
 import type { Manifest } from '../src/model/manifest.js';
 import { loadModelFromBytes, type Model } from '../src/model/load.js';
+import { packageRoot } from '../src/node/package-files.js';
 
 /** The repository root: the nearest folder above this file (bench/ or dist/bench/) with our package.json. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'soundstream-ts') return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the soundstream-ts package root above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
+export const repoRoot = packageRoot;
 
 /** ../shared beside the repository (SOUNDSTREAM_SHARED overrides). */
 export function sharedDir(): string {

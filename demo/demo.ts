@@ -5,10 +5,11 @@
 
 import { packetBytes } from '../src/codec/lyra-packet.js';
 import { encodeSst } from '../src/codec/sst.js';
-import { encodeWav } from '../src/codec/wav.js';
-import { fetchModel } from '../src/web/fetch-model.js';
+import { encodeWav } from '../src/audio/wav.js';
+import type { Model } from '../src/model/load.js';
+import { loadModelFromUrl } from '../src/model/load-url.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
-import type { DecoderRecord, EncoderRecord, ModelBytes, ProcessorStats, TransportKind } from '../src/web/protocol.js';
+import type { DecoderRecord, EncoderRecord, ProcessorStats, TransportKind } from '../src/web/protocol.js';
 import { SimulatedNetwork } from './network.js';
 import { Spectrogram } from './spectrogram.js';
 
@@ -56,22 +57,22 @@ function missingWeights(): void {
   $('loading').hidden = true;
 }
 
-async function loadModels(): Promise<{ codec: ModelBytes; denoiser: ModelBytes | null }> {
+async function loadModels(): Promise<{ codec: Model; denoiser: Model | null }> {
   const progress = $<HTMLProgressElement>('progress');
   const text = $('load-text');
-  const show = (label: string) => (received: number, total: number) => {
-    progress.value = received / total;
-    text.textContent = `${label}: ${(received / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB`;
+  const show = (label: string) => ({ loaded, total }: { loaded: number; total: number }) => {
+    progress.value = loaded / total;
+    text.textContent = `${label}: ${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB`;
   };
   const manifest = await fetch('weights/lyra-v2/manifest.json', { method: 'HEAD' });
   if (!manifest.ok) {
     missingWeights();
     throw new Error('weights missing');
   }
-  const codec = await fetchModel('weights/lyra-v2/', { onProgress: show('Lyra v2 weights') });
-  let denoiser: ModelBytes | null = null;
+  const codec = await loadModelFromUrl('weights/lyra-v2/', { onProgress: show('Lyra v2 weights') });
+  let denoiser: Model | null = null;
   try {
-    denoiser = await fetchModel('weights/lyra-v2-denoise/', { onProgress: show('denoiser weights') });
+    denoiser = await loadModelFromUrl('weights/lyra-v2-denoise/', { onProgress: show('denoiser weights') });
   } catch {
     text.textContent = 'denoiser weights not found: denoising is off';
   }
@@ -229,16 +230,15 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   slider('jitter-buffer', (v) => `${v} ms`, (v) => decoder.setPlayoutBuffer({ jitterMs: v }));
 
   // Downloads.
-  const codecManifest = JSON.parse(codec.manifestText) as {
-    model: string; sampleRate: number; frameSize: number; blob: { sha256: string }; quantizer: { bitsPerIndex: number; bitrates: Record<string, number> };
-  };
-  const quantizersByBytes = new Map(Object.values(codecManifest.quantizer.bitrates).map((n) => [packetBytes(n, codecManifest.quantizer.bitsPerIndex), n]));
+  const codecManifest = codec.manifest;
+  const quantizer = codecManifest.quantizer!;
+  const quantizersByBytes = new Map(Object.values(quantizer.bitrates ?? {}).map((n: number) => [packetBytes(n, quantizer.bitsPerIndex), n]));
   $('dl-sst').onclick = () => {
     const sha = codecManifest.blob.sha256;
     const prefix = new Uint8Array(8).map((_, i) => parseInt(sha.slice(2 * i, 2 * i + 2), 16));
     const sst = encodeSst(
       { modelId: codecManifest.model, modelSha256Prefix: prefix, sampleRate: codecManifest.sampleRate, frameSize: codecManifest.frameSize,
-        bitsPerIndex: codecManifest.quantizer.bitsPerIndex, inputSampleRate: context.sampleRate, frameCount: null },
+        bitsPerIndex: quantizer.bitsPerIndex, inputSampleRate: context.sampleRate, frameCount: null },
       packets.map((packet) => ({ numQuantizers: quantizersByBytes.get(packet.length)!, packet })),
     );
     download(sst, 'soundstream-demo.sst', 'application/octet-stream');

@@ -1,10 +1,13 @@
-// soundstream-ts: SoundStream (Lyra v2) in pure TypeScript.
+// soundstream-ts: SoundStream (Lyra v2) in pure TypeScript. The browser-safe core: nothing in
+// this entry's import graph touches Node; file-system loading is in ./node/index.ts, the
+// objective metrics in ./metrics/index.ts.
 export { Encoder } from './codec/encoder.js';
 export { Decoder } from './codec/decoder.js';
 export { Quantizer } from './codec/quantizer.js';
 export type { ComputeMode, ComputeOptions } from './codec/mode.js';
 export type { FloatPrecision } from './layers/layer.js';
-export { loadModel, loadModelFromBytes, ModelError, type Model } from './model/load.js';
+export { loadModelFromBytes, ModelError, type Model } from './model/load.js';
+export { loadModelFromUrl, type LoadModelFromUrlOptions, type LoadProgress } from './model/load-url.js';
 export type { Manifest, GraphSpec, GraphNode } from './model/manifest.js';
 export { WeightError } from './layers/weights.js';
 export { importLyraV2, LYRA_V2_FILES } from './import/lyra-v2.js';
@@ -14,8 +17,7 @@ export { createEncoder, createDecoder, type StreamEncoder, type StreamDecoder, t
 export { createEncoderStream, createDecoderStream, type EncoderTransformStream, type DecoderTransformStream } from './codec/transform-streams.js';
 export { Concealer, silenceEmbedding, type ConcealerOptions } from './codec/conceal.js';
 export { Denoiser } from './codec/denoiser.js';
-export { decodeWav, describeWav, encodeWav, WavFormatError } from './codec/wav.js';
-export { Resampler, resample } from './codec/resample.js';
+export { decodeWav, describeWav, encodeWav, WavFormatError } from './audio/wav.js';
+export { Resampler, resample } from './audio/resample.js';
 export { decodeSst, encodeSst, SstFormatError, SstStreamParser } from './codec/sst.js';
 export { LYRA_BITRATES, packIndices, unpackIndices, quantizersForBitrate } from './codec/lyra-packet.js';
-export { stoi, logMelDistance } from './metrics/index.js';

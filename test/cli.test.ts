@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSst, writeSstHeader } from '../src/codec/sst.js';
-import { decodeWav, describeWav, encodeWav } from '../src/codec/wav.js';
-import { loadModel } from '../src/model/load.js';
+import { decodeWav, describeWav, encodeWav } from '../src/audio/wav.js';
+import { loadModel } from '../src/node/load-model.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lyraDir = join(root, '../shared/lyra-v2');

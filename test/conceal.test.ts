@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Concealer } from '../src/codec/conceal.js';
 import { createDecoder, createEncoder, type StreamDecoderOptions } from '../src/codec/stream.js';
-import { decodeWav } from '../src/codec/wav.js';
+import { decodeWav } from '../src/audio/wav.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
 import { xorshift32 } from './helpers/prng.js';

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Denoiser } from '../src/codec/denoiser.js';
 import { createEncoder } from '../src/codec/stream.js';
-import { loadModel, type Model, ModelError } from '../src/model/load.js';
+import { type Model, ModelError } from '../src/model/load.js';
+import { loadModel } from '../src/node/load-model.js';
 import { agreement, FRAME, HAVE_SHARED, importedModel, lyraFiles, paritySignals } from './reference/lyra.js';
 
 const weights = fileURLToPath(new URL('../weights/lyra-v2-denoise', import.meta.url));

@@ -1,5 +1,5 @@
 // Tests of the objective metrics (src/metrics): STOI, the log-mel distance, delay alignment,
-// and the `soundstream eval` command (run from a private bundle of src/cli.ts, so this file
+// and the `soundstream eval` command (run from a private bundle of src/cli/main.ts, so this file
 // does not race test/cli.test.ts, which rebuilds dist/).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resample } from '../src/codec/resample.js';
-import { decodeWav, encodeWav } from '../src/codec/wav.js';
+import { resample } from '../src/audio/resample.js';
+import { decodeWav, encodeWav } from '../src/audio/wav.js';
 import { applyLag, bestLag } from '../src/metrics/align.js';
 import { evaluate } from '../src/metrics/evaluate.js';
 import { logMelDistance, logMelSpectrogram } from '../src/metrics/log-mel.js';
@@ -306,7 +306,7 @@ describe('soundstream eval', () => {
     cliBundle = join(dir, `cli-${process.pid}.mjs`);
     const { build } = await import('esbuild');
     await build({
-      entryPoints: [join(root, 'src/cli.ts')],
+      entryPoints: [join(root, 'src/cli/main.ts')],
       outfile: cliBundle,
       bundle: true,
       platform: 'node',

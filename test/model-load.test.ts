@@ -1,11 +1,15 @@
 // Bad weights must fail loudly, naming the file, field or tensor; good ones load zero-copy.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Encoder } from '../src/codec/encoder.js';
 import { readTFLite, TFLiteFormatError } from '../src/import/tflite.js';
 import { ImportError } from '../src/import/errors.js';
 import { mapStreamingGraph } from '../src/import/map-graph.js';
 import { WeightError } from '../src/layers/weights.js';
-import { loadModel, loadModelFromBytes, ModelError } from '../src/model/load.js';
+import { loadModelFromBytes, ModelError } from '../src/model/load.js';
+import { loadModel } from '../src/node/load-model.js';
 import type { Manifest } from '../src/model/manifest.js';
 import { HAVE_SHARED, lyraFiles } from './reference/lyra.js';
 import { importLyraV2 } from '../src/import/lyra-v2.js';
@@ -64,8 +68,18 @@ describe.skipIf(!HAVE_SHARED)('model loading and import errors', () => {
     expect(() => new Encoder(dangling)).toThrow(/reads "nowhere" before anything writes it/);
   });
 
-  it('says how to get weights when the folder is empty', async () => {
-    await expect(loadModel('/nonexistent/weights')).rejects.toThrow(/import-tflite .* fetch-weights/);
+  it('names a missing model folder, and reports other read failures as themselves', async () => {
+    await expect(loadModel('/nonexistent/weights')).rejects.toThrow(/no model at \/nonexistent\/weights \(manifest.json missing\)/);
+    // A folder where manifest.json should be: the file system's own error, not "no model".
+    const dir = mkdtempSync(join(tmpdir(), 'soundstream-load-'));
+    try {
+      mkdirSync(join(dir, 'manifest.json'));
+      const err: unknown = await loadModel(dir).catch((e: unknown) => e);
+      expect(err).not.toBeInstanceOf(ModelError);
+      expect(err).toMatchObject({ code: 'EISDIR' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a truncated or foreign .tflite file, and names an op the importer does not know', () => {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
 import type { ComputeMode } from '../src/codec/mode.js';
-import { decodeWav } from '../src/codec/wav.js';
+import { decodeWav } from '../src/audio/wav.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
 

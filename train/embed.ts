@@ -5,7 +5,7 @@
 //   node dist/train/embed.js <set> [--shard i --shards n] [--model weights/lyra-v2]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Encoder } from '../src/codec/encoder.js';
-import { loadModel } from '../src/model/load.js';
+import { loadModel } from '../src/node/load-model.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {

@@ -9,7 +9,8 @@ import { Decoder } from '../src/codec/decoder.js';
 import { Denoiser } from '../src/codec/denoiser.js';
 import { Encoder } from '../src/codec/encoder.js';
 import { Quantizer } from '../src/codec/quantizer.js';
-import { loadModel, type Model } from '../src/model/load.js';
+import type { Model } from '../src/model/load.js';
+import { loadModel } from '../src/node/load-model.js';
 import { logMelDistance } from '../src/metrics/log-mel.js';
 import { stoi } from '../src/metrics/stoi.js';
 

@@ -4,7 +4,7 @@
 //   node dist/train/export-float-decoder.js
 import { writeFileSync } from 'node:fs';
 import { floatGraph } from '../src/model/float-mode.js';
-import { loadModel } from '../src/model/load.js';
+import { loadModel } from '../src/node/load-model.js';
 
 const model = await loadModel('weights/lyra-v2');
 const spec = floatGraph(model.manifest.decoder!, model.weights);

@@ -10,7 +10,7 @@ import { LYRA_BITRATES, packIndices, packetBytes, unpackIndices } from './lyra-p
 import type { ComputeMode } from './mode.js';
 import type { FloatPrecision } from '../layers/layer.js';
 import { Quantizer } from './quantizer.js';
-import { Resampler, type ResamplerQuality } from './resample.js';
+import { Resampler, type ResamplerQuality } from '../audio/resample.js';
 
 export interface StreamEncoderOptions {
   model: Model;

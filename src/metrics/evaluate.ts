@@ -1,7 +1,7 @@
 // Compares a degraded recording with its reference: optional resampling and delay alignment,
 // then STOI and the log-mel distance. Used by `soundstream eval`.
 
-import { resample } from '../codec/resample.js';
+import { resample } from '../audio/resample.js';
 import { applyLag, bestLag } from './align.js';
 import { logMelDistance } from './log-mel.js';
 import { stoi } from './stoi.js';

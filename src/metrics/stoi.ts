@@ -24,7 +24,7 @@
 // A tiny EPS (double-precision machine epsilon) guards the divisions, as in common
 // implementations, so identical inputs score 1 - O(1e-15 / envelope level) rather than exactly 1.
 
-import { resample } from '../codec/resample.js';
+import { resample } from '../audio/resample.js';
 import { hanningMatlab, PowerSpectrum } from './spectrum.js';
 
 /** Constants of classic STOI. */

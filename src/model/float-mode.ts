@@ -42,7 +42,7 @@ export function floatGraph(spec: GraphSpec, weights: WeightStore): GraphSpec {
 }
 
 function renameInputs(node: GraphNode, resolve: (name: string) => string): GraphNode {
-  const copy = structuredClone(node);
+  const copy = JSON.parse(JSON.stringify(node)) as GraphNode; // plain data; structuredClone is missing in Hermes
   if ('input' in copy) copy.input = resolve(copy.input);
   if (copy.op === 'add') copy.inputs = [resolve(copy.inputs[0]), resolve(copy.inputs[1])];
   if (copy.op === 'concat_channels') copy.inputs = copy.inputs.map(resolve);

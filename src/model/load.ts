@@ -1,6 +1,7 @@
 import { WeightStore } from '../layers/weights.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type DType, type Manifest } from './manifest.js';
 import { sha256Hex } from './sha256.js';
+import { decodeUtf8 } from './utf8.js';
 
 /** Missing, tampered or inconsistent weights; the message names the file, field or tensor. */
 export class ModelError extends Error {
@@ -16,11 +17,14 @@ export interface Model {
 
 const DTYPE_BYTES: Record<DType, number> = { f32: 4, i8: 1, i32: 4 };
 
-/** Validates a manifest and its blob (checksum, tensor table) and returns a ready model. Works in any JS runtime. */
-export async function loadModelFromBytes(manifestText: string, blob: Uint8Array, label = 'model'): Promise<Model> {
+/**
+ * Validates a manifest (its text, or its UTF-8 bytes) and its blob (checksum, tensor table) and
+ * returns a ready model. Works in any JS runtime: needs neither fetch, TextDecoder nor WebCrypto.
+ */
+export async function loadModelFromBytes(manifestSource: string | Uint8Array, blob: Uint8Array, label = 'model'): Promise<Model> {
   let raw: unknown;
   try {
-    raw = JSON.parse(manifestText);
+    raw = JSON.parse(typeof manifestSource === 'string' ? manifestSource : decodeUtf8(manifestSource));
   } catch (err) {
     throw new ModelError(`${label}: manifest.json is not valid JSON (${(err as Error).message})`);
   }
@@ -37,30 +41,7 @@ export async function loadModelFromBytes(manifestText: string, blob: Uint8Array,
   return { manifest, weights: new WeightStore(manifest, aligned), blob: aligned };
 }
 
-/** Node / Bun / Deno: reads `dir`/manifest.json and its blob. */
-export async function loadModel(dir: string): Promise<Model> {
-  const { readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  let manifestText: string;
-  try {
-    manifestText = await readFile(join(dir, 'manifest.json'), 'utf8');
-  } catch {
-    throw new ModelError(
-      `no model at ${dir} (manifest.json missing). Set up Lyra v2 weights with ` +
-      '`npx soundstream import-tflite <folder with the three .tflite files>` or `npx soundstream fetch-weights lyra-v2`.',
-    );
-  }
-  const manifest = checkManifest(JSON.parse(manifestText), dir);
-  let blob: Uint8Array;
-  try {
-    blob = new Uint8Array(await readFile(join(dir, manifest.blob.file)));
-  } catch {
-    throw new ModelError(`${dir}: weight blob ${manifest.blob.file} is missing`);
-  }
-  return loadModelFromBytes(manifestText, blob, dir);
-}
-
-function checkManifest(raw: unknown, label: string): Manifest {
+export function checkManifest(raw: unknown, label: string): Manifest {
   const m = raw as Manifest;
   const fail = (field: string, why: string): never => {
     throw new ModelError(`${label}: manifest field "${field}" ${why}`);

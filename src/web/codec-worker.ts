@@ -3,7 +3,7 @@
 // Audio arrives from / leaves for the AudioWorklet through a SampleRing (polled every few ms)
 // or through a MessagePort; packets go to and come from the main thread.
 
-import { Resampler } from '../codec/resample.js';
+import { Resampler } from '../audio/resample.js';
 import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { JitterBuffer } from './jitter-buffer.js';

@@ -11,6 +11,7 @@
 //   onReceive((packet) => decoder.push(packet));   // null for a packet known to be lost
 
 import { packetBytes } from '../codec/lyra-packet.js';
+import type { Model } from '../model/load.js';
 import type {
   DecoderRecord, DecoderStats, EncoderRecord, ModelBytes, PlayoutBuffer, ProcessorControl, ProcessorOptions, ProcessorStats,
   Transport, TransportKind, WorkerReply, WorkerRequest,
@@ -18,8 +19,8 @@ import type {
 import { SampleRing } from './ring.js';
 
 export interface CodecNodeOptions {
-  /** The codec's weights (fetchModel('/weights/lyra-v2/')); checked in the worker. */
-  model: ModelBytes;
+  /** The codec (e.g. loadModelFromUrl('/weights/lyra-v2/')); the worker gets a copy of its bytes. */
+  model: Model;
   /** 'auto' (default): 'sab' when the page is cross-origin isolated, else 'port'. */
   transport?: 'auto' | TransportKind;
   /** The bundled codec worker and worklet modules; by default next to this module. */
@@ -34,7 +35,7 @@ export interface CodecNodeOptions {
 export interface EncoderNodeOptions extends CodecNodeOptions {
   bitrate?: number;
   /** A denoiser model (weights/lyra-v2-denoise) run between encoder and quantizer. */
-  denoiser?: ModelBytes;
+  denoiser?: Model;
   denoise?: boolean;
   /** 'port' transport: render quanta per message to the worker (default 4: 10.7 ms at 48 kHz). */
   batchQuanta?: number;
@@ -95,17 +96,9 @@ function ringFor(rate: number): SharedArrayBuffer {
   return SampleRing.allocate(capacity);
 }
 
-interface Manifest {
-  sampleRate: number;
-  quantizer?: { bitsPerIndex?: number; bitrates?: Record<string, number> };
-}
-
-function readManifest(bytes: ModelBytes): Manifest {
-  try {
-    return JSON.parse(bytes.manifestText) as Manifest;
-  } catch (err) {
-    throw new Error(`model manifest is not valid JSON (${(err as Error).message})`);
-  }
+/** What a worker loads the model from (it checks it again: sha256, tensor table). */
+function bytesOf(model: Model): ModelBytes {
+  return { manifestText: JSON.stringify(model.manifest), blob: model.blob };
 }
 
 /** The shared part of both nodes: worker start-up and stats. */
@@ -216,8 +209,7 @@ export class SoundstreamEncoderNode extends CodecNode {
   private stream: ReadableStream<EncodedPacket> | null = null;
 
   static async create(context: BaseAudioContext, options: EncoderNodeOptions): Promise<SoundstreamEncoderNode> {
-    const manifest = readManifest(options.model);
-    const bitrates = Object.keys(manifest.quantizer?.bitrates ?? {}).map(Number);
+    const bitrates = Object.keys(options.model.manifest.quantizer?.bitrates ?? {}).map(Number);
     const bitrate = options.bitrate ?? 6000;
     const denoise = options.denoise ?? false;
     checkBitrate(bitrate, bitrates);
@@ -226,7 +218,7 @@ export class SoundstreamEncoderNode extends CodecNode {
       context, options, 'soundstream-capture',
       (kind) => sabOrPort(kind, context.sampleRate, options.batchQuanta ?? 4),
       (t) => ({
-        type: 'init-encoder', model: options.model, denoiser: options.denoiser, sampleRate: context.sampleRate, bitrate, denoise,
+        type: 'init-encoder', model: bytesOf(options.model), denoiser: options.denoiser && bytesOf(options.denoiser), sampleRate: context.sampleRate, bitrate, denoise,
         transport: t, record: options.record ?? false, warmupFrames: options.warmupFrames ?? 50,
       }),
     );
@@ -318,15 +310,14 @@ export class SoundstreamDecoderNode extends CodecNode {
   private latest: DecoderStats | null = null;
 
   static async create(context: BaseAudioContext, options: DecoderNodeOptions): Promise<SoundstreamDecoderNode> {
-    const manifest = readManifest(options.model);
-    const q = manifest.quantizer;
+    const q = options.model.manifest.quantizer;
     const lengths = new Set(Object.values(q?.bitrates ?? {}).map((n) => packetBytes(n, q?.bitsPerIndex ?? 4)));
     const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 20, jitterMs: options.jitterMs ?? 20 });
     const { worker, node, transport } = await CodecNode.start(
       context, options, 'soundstream-playback',
       (kind) => sabOrPort(kind, context.sampleRate),
       (t) => ({
-        type: 'init-decoder', model: options.model, sampleRate: context.sampleRate, transport: t, buffer,
+        type: 'init-decoder', model: bytesOf(options.model), sampleRate: context.sampleRate, transport: t, buffer,
         record: options.record ?? false, warmupFrames: options.warmupFrames ?? 50,
       }),
     );

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, serveDemo } from '../../demo/server.js';
 import { decodeSst } from '../../src/codec/sst.js';
 import { createDecoder, createEncoder } from '../../src/codec/stream.js';
-import { decodeWav } from '../../src/codec/wav.js';
+import { decodeWav } from '../../src/audio/wav.js';
 import type { Model } from '../../src/model/load.js';
 import { AVAILABLE, openDemo, ROOT, startHarness, type DemoPage, type Harness, type Records } from './demo-page.js';
 

@@ -1,0 +1,135 @@
+// Speed of the codec in every engine of the matrix, in one run on one machine: milliseconds per
+// 20 ms frame for encoder + quantizer (9.2 kbps) and for decoder, timed inside each engine on the
+// package's own bundle (test/engines/ builds and drives them), plus whether the engine's golden
+// outputs equal Node's. Needs ../shared (the Lyra v2 model) and the engines the tests use.
+// Writes bench/engine-results.{json,md}. Usage: npm run bench:engines
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { importLyraV2 } from '../src/import/lyra-v2.js';
+import type * as lib from '../src/index.js';
+import { denoiserModelDir } from '../src/node/package-files.js';
+import { ENGINE_BINARIES, have, runBunOrDeno, runChromium, runFirefox, runHermes, runWebKit, type BrowserRunner, type Outcome } from '../test/engines/drivers.js';
+import { GOLDEN_FRAMES, loadGoldenModels, runGolden, timeCodec, type GoldenModelBytes } from '../test/engines/golden.js';
+import { buildPackageBundle, hermesScript, root, serveMatrix } from '../test/engines/harness.js';
+import { haveShared, readLyraFiles } from './common.js';
+
+const FRAMES = 100;
+const WARMUP = 20;
+
+interface Row {
+  engine: string;
+  version: string;
+  sameBits: boolean | null;
+  encodeMs: number | null;
+  decodeMs: number | null;
+  error?: string;
+}
+
+if (!haveShared()) {
+  console.error('bench:engines needs ../shared/lyra-v2 (the Lyra v2 model); see the README set-up section');
+  process.exit(1);
+}
+
+const version = (command: string, args: string[]) => {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]!;
+  } catch {
+    return 'unknown';
+  }
+};
+const packageVersion = (name: string) => (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+const tmp = mkdtempSync(join(tmpdir(), 'soundstream-bench-engines-'));
+try {
+  const packageDir = join(tmp, 'package');
+  buildPackageBundle(packageDir);
+  const { manifest, blob } = await importLyraV2(readLyraFiles());
+  const denoiser = denoiserModelDir();
+  const models: GoldenModelBytes = {
+    lyraManifest: new TextEncoder().encode(JSON.stringify(manifest)),
+    lyraBlob: blob,
+    denoiserManifest: new Uint8Array(readFileSync(join(denoiser, 'manifest.json'))),
+    denoiserBlob: new Uint8Array(readFileSync(join(denoiser, 'model.bin'))),
+  };
+  const bundled = (await import(join(packageDir, 'src/index.js'))) as typeof lib;
+  const nodeModels = await loadGoldenModels(bundled, models);
+  const expected = JSON.stringify(await runGolden(bundled, nodeModels, GOLDEN_FRAMES));
+  const rows: Row[] = [];
+  const add = (engine: string, versionText: string, golden: Outcome | undefined, timing: Outcome | undefined) => {
+    const error = golden && 'error' in golden ? golden.error : timing && 'error' in timing ? timing.error : undefined;
+    const times = timing && 'result' in timing ? timing.result : undefined;
+    rows.push({
+      engine,
+      version: versionText,
+      sameBits: golden && 'result' in golden ? JSON.stringify(golden.result) === expected : null,
+      encodeMs: times ? Number(times.encodeMsPerFrame) : null,
+      decodeMs: times ? Number(times.decodeMsPerFrame) : null,
+      ...(error ? { error: error.slice(0, 300) } : {}),
+    });
+    console.log(JSON.stringify(rows.at(-1)));
+  };
+
+  add('Node (V8)', process.version, { result: JSON.parse(expected) as Record<string, string> }, { result: await timeCodec(bundled, nodeModels, FRAMES, WARMUP) });
+
+  const goldenModule = join(tmp, 'golden.mjs');
+  await build({ entryPoints: [join(root, 'test/engines/golden.ts')], bundle: true, format: 'esm', target: 'es2022', outfile: goldenModule, logLevel: 'warning' });
+  const modelDir = join(tmp, 'models');
+  for (const [name, m, b] of [['lyra-v2', models.lyraManifest, models.lyraBlob], ['lyra-v2-denoise', models.denoiserManifest, models.denoiserBlob]] as const) {
+    mkdirSync(join(modelDir, name), { recursive: true });
+    writeFileSync(join(modelDir, name, 'manifest.json'), m);
+    writeFileSync(join(modelDir, name, 'model.bin'), b);
+  }
+  for (const [engine, label] of [['bun', 'Bun (JavaScriptCore)'], ['deno', 'Deno (V8)']] as const) {
+    if (!have(ENGINE_BINARIES[engine])) continue;
+    add(
+      label,
+      version(ENGINE_BINARIES[engine], ['--version']),
+      runBunOrDeno(engine, tmp, packageDir, goldenModule, modelDir),
+      runBunOrDeno(engine, tmp, packageDir, goldenModule, modelDir, `timeCodec(lib, models, ${FRAMES}, ${WARMUP})`),
+    );
+  }
+  if (have(ENGINE_BINARIES.hermes)) {
+    const script = join(tmp, 'hermes.js');
+    writeFileSync(script, await hermesScript(packageDir, models, { kind: 'golden', frames: GOLDEN_FRAMES }));
+    const golden = runHermes(script);
+    writeFileSync(script, await hermesScript(packageDir, models, { kind: 'time', frames: FRAMES, warmup: WARMUP }));
+    add('Hermes (hermes-engine-cli, ES5 bundle)', packageVersion('hermes-engine-cli'), golden, runHermes(script));
+  }
+  const { server, url } = await serveMatrix(packageDir, models);
+  try {
+    const browsers: [string, string, boolean, BrowserRunner][] = [
+      ['Chromium (V8), main thread', version(ENGINE_BINARIES.chromium, ['--version']), have(ENGINE_BINARIES.chromium), runChromium],
+      ['Firefox ESR (SpiderMonkey), main thread', version(ENGINE_BINARIES.firefox, ['--version']), have(ENGINE_BINARIES.firefox), runFirefox],
+      ['WebKitGTK MiniBrowser (JavaScriptCore), main thread', `WebKitGTK ${version('dpkg-query', ['-W', '-f=${Version}', 'libwebkit2gtk-4.1-0'])}`, have(ENGINE_BINARIES.webkit), runWebKit],
+    ];
+    for (const [label, versionText, installed, run] of browsers) {
+      if (!installed) continue;
+      try {
+        const out = await run(`${url}?frames=${FRAMES}&warmup=${WARMUP}`, ['main', 'time']);
+        add(label, versionText, out.main, out.time);
+      } catch (err) {
+        add(label, versionText, { error: String(err) }, undefined);
+      }
+    }
+  } finally {
+    server.close();
+  }
+
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`;
+  writeFileSync(join(root, 'bench/engine-results.json'), JSON.stringify({ machine, frames: FRAMES, warmup: WARMUP, rows }, null, 2) + '\n');
+  const fmt = (x: number | null) => (x === null ? '-' : x.toFixed(x < 10 ? 2 : 1));
+  const lines = [
+    `Engines on ${machine}; ${FRAMES} frames after ${WARMUP} warm-up frames, one thread, int8 model (exact), 9.2 kbps.`,
+    '',
+    '| engine | version | same bits as Node | encode + quantize (ms / 20 ms frame) | decode (ms / 20 ms frame) |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.engine} | ${r.version} | ${r.sameBits === null ? 'not run' : r.sameBits ? 'yes' : 'NO'} | ${fmt(r.encodeMs)} | ${fmt(r.decodeMs)} |`),
+  ];
+  writeFileSync(join(root, 'bench/engine-results.md'), lines.join('\n') + '\n');
+  console.log('\n' + lines.join('\n'));
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

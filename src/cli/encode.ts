@@ -1,0 +1,61 @@
+// soundstream encode <in.wav> <out> [--bitrate N] [--format sst|lyra] [--model <dir>]
+
+import { resample } from '../audio/resample.js';
+import { packetBytes } from '../codec/lyra-packet.js';
+import { encodeSst, type SstHeader } from '../codec/sst.js';
+import { formatOpt, positiveInt, type Context, type OptionValues } from './args.js';
+import { encodeAudio, openCodec, quantizersFor } from './codec.js';
+import { fmtMs, fmtSeconds, round } from './format.js';
+import { readInput, readWav, refuseSameFile, writeOutput } from './files.js';
+import { Progress, progressWanted } from './progress.js';
+import { DEFAULT_BITRATE } from './usage.js';
+
+export async function cmdEncode([input, output]: string[], opts: OptionValues, ctx: Context): Promise<void> {
+  const format = formatOpt(opts) ?? 'sst';
+  const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
+  await refuseSameFile(input, output);
+  const wav = readWav(input, await readInput(input));
+  const codec = await openCodec(opts);
+  const numQuantizers = quantizersFor(codec, bitrate);
+  const audio = resample(wav.samples, wav.sampleRate, codec.sampleRate);
+  const seconds = wav.frames / wav.sampleRate;
+  const progress = new Progress('encoding', Math.ceil(audio.length / codec.frameSize), progressWanted(ctx, seconds));
+  const { packets, ms } = encodeAudio(codec, audio, numQuantizers, progress);
+  let bytes: Uint8Array;
+  if (format === 'sst') {
+    const header: SstHeader = {
+      modelId: codec.model.manifest.model,
+      modelSha256Prefix: codec.shaPrefix,
+      sampleRate: codec.sampleRate,
+      frameSize: codec.frameSize,
+      bitsPerIndex: codec.bitsPerIndex,
+      inputSampleRate: wav.sampleRate,
+      frameCount: packets.length,
+    };
+    bytes = encodeSst(header, packets.map((packet) => ({ numQuantizers, packet })));
+  } else {
+    bytes = concatBytes(packets);
+  }
+  await writeOutput(output, bytes);
+  const packetSize = packetBytes(numQuantizers, codec.bitsPerIndex);
+  const figures = {
+    command: 'encode', input, output, format, bitrate, numQuantizers, packetBytes: packetSize,
+    frames: packets.length, inputSampleRate: wav.sampleRate, inputChannels: wav.channels,
+    inputDurationSeconds: round(seconds, 4), outputBytes: bytes.length, encodeMs: round(ms, 1),
+    realTimeFactor: round(seconds > 0 ? ms / 1000 / seconds : 0, 4),
+  };
+  if (ctx.json) return ctx.out(JSON.stringify(figures));
+  ctx.out(`encoded ${input} (${fmtSeconds(seconds)}, ${wav.sampleRate} Hz, ${wav.channels} ch) -> ${output}`);
+  ctx.out(`  ${format}, ${bitrate} bps: ${packets.length} frames of ${numQuantizers} quantizers (${packetSize}-byte packets), ${bytes.length} bytes`);
+  ctx.out(`  encode ${fmtMs(ms)}, real-time factor ${figures.realTimeFactor}`);
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+// soundstream info <file>: describe an .sst or WAV file.
+
+import { describeWav, WavFormatError } from '../audio/wav.js';
+import { LYRA_BITRATES } from '../codec/lyra-packet.js';
+import { decodeSst, looksLikeSst } from '../codec/sst.js';
+import type { Context, OptionValues } from './args.js';
+import { bitrateOf, bytesToHex } from './codec.js';
+import { fmtSeconds, round } from './format.js';
+import { readInput } from './files.js';
+
+export async function cmdInfo([file]: string[], _opts: OptionValues, ctx: Context): Promise<void> {
+  const bytes = await readInput(file);
+  if (looksLikeSst(bytes)) return infoSst(file, bytes, ctx);
+  let d: ReturnType<typeof describeWav>;
+  try {
+    d = describeWav(bytes);
+  } catch (err) {
+    if (err instanceof WavFormatError && err.message.startsWith('not a WAV file')) {
+      throw new WavFormatError(`${file}: neither a WAV nor an .sst file (${err.message}); raw Lyra streams carry no header to describe`);
+    }
+    if (err instanceof WavFormatError) throw new WavFormatError(`${file}: ${err.message}`);
+    throw err;
+  }
+  if (ctx.json) {
+    return ctx.out(JSON.stringify({ type: 'wav', file, bytes: bytes.length, ...d, durationSeconds: round(d.durationSeconds, 4) }));
+  }
+  ctx.out(`${file}: WAV, ${bytes.length} bytes`);
+  ctx.out(`  format:    ${d.format === 'pcm' ? 'PCM' : 'IEEE float'} ${d.bitsPerSample}-bit`);
+  ctx.out(`  rate:      ${d.sampleRate} Hz`);
+  ctx.out(`  channels:  ${d.channels}`);
+  ctx.out(`  frames:    ${d.frames}`);
+  ctx.out(`  duration:  ${fmtSeconds(d.durationSeconds)}`);
+}
+
+export function infoSst(file: string, bytes: Uint8Array, ctx: Context): void {
+  let parsed: ReturnType<typeof decodeSst>;
+  try {
+    parsed = decodeSst(bytes);
+  } catch (err) {
+    throw Object.assign(err as Error, { message: `${file}: ${(err as Error).message}` });
+  }
+  const { header: h, frames, problems } = parsed;
+  const lost = frames.filter((f) => 'lost' in f).length;
+  const usage = new Map<number, number>();
+  for (const f of frames) if (!('lost' in f)) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);
+  const lyraRates = Object.entries(LYRA_BITRATES) as [string, number][];
+  const bitrates = [...usage].sort((a, b) => a[0] - b[0]).map(([nq, count]) => ({
+    numQuantizers: nq,
+    bitrate: h.frameSize > 0 ? bitrateOf(nq, h.bitsPerIndex, h.frameSize, h.sampleRate) : null,
+    lyra: lyraRates.some(([, q]) => q === nq),
+    frames: count,
+  }));
+  const duration = h.sampleRate > 0 ? (frames.length * h.frameSize) / h.sampleRate : 0;
+  const sha = bytesToHex(h.modelSha256Prefix);
+  if (ctx.json) {
+    return ctx.out(JSON.stringify({
+      type: 'sst', file, bytes: bytes.length, version: 1, modelId: h.modelId, modelSha256Prefix: sha,
+      sampleRate: h.sampleRate, frameSize: h.frameSize, bitsPerIndex: h.bitsPerIndex, inputSampleRate: h.inputSampleRate,
+      headerFrameCount: h.frameCount, frames: frames.length, lostFrames: lost, bitrates,
+      durationSeconds: round(duration, 4), problems,
+    }));
+  }
+  ctx.out(`${file}: .sst, ${bytes.length} bytes`);
+  ctx.out(`  model:       ${h.modelId} (weights sha256 ${sha}...)`);
+  ctx.out(`  codec:       ${h.sampleRate} Hz, ${h.frameSize}-sample frames, ${h.bitsPerIndex} bits per index`);
+  ctx.out(`  input rate:  ${h.inputSampleRate} Hz`);
+  ctx.out(`  frames:      ${frames.length} read (header: ${h.frameCount ?? 'unknown'}), ${lost} lost`);
+  const rates = bitrates.map((b) => `${b.bitrate} bps (${b.numQuantizers} quantizers) x ${b.frames}`).join(', ');
+  ctx.out(`  bitrates:    ${rates || 'none'}`);
+  ctx.out(`  duration:    ${fmtSeconds(duration)}`);
+  ctx.out(`  problems:    ${problems.length === 0 ? 'none' : problems.length}`);
+  for (const p of problems) ctx.out(`    ${p}`);
+}

@@ -1,0 +1,70 @@
+// The `soundstream` command line: import/fetch Lyra v2 weights, encode, decode, round-trip and
+// inspect files. Bundled by scripts/build.mjs to dist/src/cli/main.js and run through
+// bin/soundstream.mjs. Only node: built-ins; arguments are parsed by hand (args.ts); one file
+// per command.
+//
+// Exit codes: 0 success (decode may print warnings about concealed frames), 1 an error (one
+// line on stderr), 2 a usage error (unknown command or option, missing argument).
+
+import { parseArgs, UsageError, type CommandSpec, type Context } from './args.js';
+import { cmdDecode } from './decode.js';
+import { cmdEncode } from './encode.js';
+import { cmdEval } from './eval.js';
+import { cmdFetchWeights } from './fetch-weights.js';
+import { cmdImportTflite } from './import-tflite.js';
+import { cmdInfo } from './info.js';
+import { cmdRoundtrip } from './roundtrip.js';
+import { USAGE } from './usage.js';
+
+const JSON_FLAG = ['json'];
+const COMMANDS: Record<string, CommandSpec> = {
+  'import-tflite': { positionals: ['dir'], valued: ['out'], flags: JSON_FLAG, run: cmdImportTflite },
+  'fetch-weights': { positionals: ['model'], valued: ['from', 'out'], flags: JSON_FLAG, run: cmdFetchWeights },
+  encode: { positionals: ['in.wav', 'out'], valued: ['bitrate', 'format', 'model', 'denoise', 'denoise-model', 'precision'], flags: JSON_FLAG, run: cmdEncode },
+  decode: { positionals: ['in', 'out.wav'], valued: ['format', 'bitrate', 'rate', 'model', 'denoise', 'denoise-model', 'precision'], flags: JSON_FLAG, run: cmdDecode },
+  roundtrip: { positionals: ['in.wav', 'out.wav'], valued: ['bitrate', 'model', 'denoise', 'denoise-model', 'precision'], flags: JSON_FLAG, run: cmdRoundtrip },
+  info: { positionals: ['file'], valued: [], flags: JSON_FLAG, run: cmdInfo },
+  eval: { positionals: ['ref.wav', 'deg.wav'], valued: [], flags: [...JSON_FLAG, 'align'], run: cmdEval },
+};
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const ctx: Context = {
+    json: false,
+    out: (text) => void process.stdout.write(text + '\n'),
+    warn: (text) => void process.stderr.write(text + '\n'),
+  };
+  if (argv.length === 0 || argv.some((a) => a === '--help' || a === '-h') || argv[0] === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const [command, ...rest] = argv;
+  try {
+    const spec = COMMANDS[command];
+    if (!spec) throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    const { pos, opts } = parseArgs(rest, spec, command);
+    ctx.json = opts.get('json') === true;
+    await spec.run(pos, opts, ctx);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      ctx.warn(`soundstream: ${oneLine(err.message)}`);
+      ctx.warn("run 'soundstream --help' for usage");
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.warn(`soundstream: error: ${oneLine(message)}`);
+    if (process.env.SOUNDSTREAM_DEBUG && err instanceof Error && err.stack) ctx.warn(err.stack);
+    return 1;
+  }
+}
+
+// Entry point: bin/soundstream.mjs imports this bundle, which runs at once. The exit code is
+// set rather than forced so that stdout is flushed first when it is a pipe.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
