@@ -274,16 +274,15 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     };
   };
   /**
-   * Both processors run on the context's clock: frame k of the input starts k frames after the
-   * capture began, and (with no underrun or dropped sample since) is played k frames after the
-   * first decoded frame was. The difference is the whole path: framing, resampling, transports,
-   * compute and the playout queue.
+   * Both processors run on the context's clock: frame k of the input starts k frames (plus any
+   * samples dropped) after the capture began, and is played k frames (plus the silence of any
+   * underrun) after the first decoded frame was. The difference is the whole path now: framing,
+   * resampling, transports, compute and the playout queue (not the output device's own latency).
    */
   const latency = (capture: ProcessorStats | null, playback: ProcessorStats | null, firstSeq: number): number | null => {
     if (!capture || !playback || capture.startFrame < 0 || playback.startFrame < 0 || firstSeq < 0) return null;
-    if (capture.droppedSamples > 0 || playback.underruns > 0) return null;
-    const firstFrameCaptured = capture.startFrame + (firstSeq * context.sampleRate * FRAME_MS) / 1000;
-    return ((playback.startFrame - firstFrameCaptured) / context.sampleRate) * 1000;
+    const captured = capture.startFrame + (firstSeq * context.sampleRate * FRAME_MS) / 1000 + capture.droppedSamples;
+    return ((playback.startFrame + playback.underrunSamples - captured) / context.sampleRate) * 1000;
   };
   const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
   setInterval(() => {

@@ -113,8 +113,9 @@ export interface ProcessorStats {
   /** Longest process() call (ms) since the start or the last reset, timed with `clock`. */
   worstQuantumMs: number;
   clock: 'performance' | 'Date';
-  /** Playback: quanta that ran short of decoded audio after playout began. */
+  /** Playback: quanta that ran short of decoded audio after playout began, and the silent samples they played. */
   underruns: number;
+  underrunSamples: number;
   /** Capture: samples lost because the worker fell behind. */
   droppedSamples: number;
   /** The audio-clock frame of the first sample captured / played (-1: not yet). */

@@ -21,7 +21,7 @@ abstract class Mover extends AudioWorkletProcessor {
   protected readonly ring: SampleRing | null;
   protected worker: MessagePort | null = null;
   protected stats: ProcessorStats = {
-    type: 'stats', quanta: 0, worstQuantumMs: 0, clock: perf ? 'performance' : 'Date', underruns: 0, droppedSamples: 0, startFrame: -1,
+    type: 'stats', quanta: 0, worstQuantumMs: 0, clock: perf ? 'performance' : 'Date', underruns: 0, underrunSamples: 0, droppedSamples: 0, startFrame: -1,
   };
 
   constructor(options: { processorOptions: ProcessorOptions }) {
@@ -150,7 +150,10 @@ class PlaybackProcessor extends Mover {
     }
     if (got < n) {
       out.fill(0, got);
-      if (this.primed) this.stats.underruns++;
+      if (this.primed) {
+        this.stats.underruns++;
+        this.stats.underrunSamples += n - got;
+      }
     }
     if (got > 0 && !this.primed) {
       this.primed = true;
