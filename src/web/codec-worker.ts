@@ -14,6 +14,8 @@ import { SampleRing } from './ring.js';
 
 const POLL_MS = 4;
 const FRAME_MS = 20;
+/** Recording (record: true) stops after this many frames (10 minutes), so a long session cannot exhaust memory. */
+const RECORD_LIMIT_FRAMES = 30_000;
 
 interface WorkerScope {
   postMessage(message: WorkerReply, transfer?: Transferable[]): void;
@@ -134,7 +136,7 @@ class EncoderRole {
     const packets = this.encoder.encode(chunk);
     const ms = performance.now() - started;
     this.samplesFed += chunk.length;
-    if (this.record) {
+    if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
       this.record.input.push(chunk.slice());
       this.record.packets.push(...packets);
     }
@@ -233,7 +235,7 @@ class DecoderRole {
       const pcm = this.decoder.decode(frame.packet);
       const out = this.resample(pcm);
       this.computeMs.push(performance.now() - started);
-      if (this.record) {
+      if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
         this.record.packets.push(frame.packet);
         this.record.pcm.push(pcm.slice());
       }

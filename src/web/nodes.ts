@@ -28,7 +28,7 @@ export interface CodecNodeOptions {
   workletUrl?: string | URL;
   /** Frames of noise run through a throw-away codec so that the JIT has compiled it before the first real frame (default 50). */
   warmupFrames?: number;
-  /** Keep everything in and out, for record() (tests, downloads). Default false. */
+  /** Keep everything in and out (the first 10 minutes), for record(): tests, downloads. Default false. */
   record?: boolean;
 }
 
@@ -380,7 +380,9 @@ export class SoundstreamDecoderNode extends CodecNode {
 
 function checkBuffer(b: PlayoutBuffer): PlayoutBuffer {
   for (const [name, ms] of Object.entries(b)) {
-    if (!Number.isFinite(ms) || ms < 0 || ms > 2000) throw new RangeError(`${name} must be between 0 and 2000 ms, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`${name} must be a number of milliseconds >= 0, got ${ms}`);
   }
+  // The playout ring holds a second or more; the queue must fit in it.
+  if (b.safetyMs + b.jitterMs > 900) throw new RangeError(`safetyMs + jitterMs must be at most 900 ms, got ${b.safetyMs + b.jitterMs}`);
   return b;
 }

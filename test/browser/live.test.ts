@@ -81,12 +81,6 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
       it(`${LIVE_SECONDS} s live at 48 kHz, ${isolated ? '' : 'not '}cross-origin isolated, ${throttle}x CPU throttling: no underrun, no dropped frame`, async () => {
         const { demo, meters } = await liveRun({ isolated, throttle, record: isolated && throttle === 1 });
         expect(demo.errors).toEqual([]);
-        expect(meters.underruns).toBe(0);
-        expect(meters.droppedSamples).toBe(0);
-        expect(meters.concealed).toBe(0);
-        // Every 20 ms of the run became a packet and was played (minus start-up and the playout queue).
-        expect(meters.framesEncoded).toBeGreaterThan(LIVE_SECONDS * FRAMES_PER_SECOND * 0.9);
-        expect(meters.framesDecoded).toBeGreaterThan(meters.framesEncoded - 25);
         if (isolated && throttle === 1) {
           // The page's decoded samples (before resampling to 48 kHz) are an offline decode of the same packets, bit for bit.
           const rec = await demo.records();
@@ -97,6 +91,12 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
           expect(samePackets(played, rec.encoder.packets.slice(0, played.length))).toBe(true);
           expect(samePackets(rec.encoder.packets, encodeOffline(rec.encoder, h.codec, h.denoiser))).toBe(true);
         }
+        // Real time: every 20 ms of the run became a packet and was played (minus start-up and the playout queue), on time.
+        expect(meters.underruns).toBe(0);
+        expect(meters.droppedSamples).toBe(0);
+        expect(meters.concealed).toBe(0);
+        expect(meters.framesEncoded).toBeGreaterThan(LIVE_SECONDS * FRAMES_PER_SECOND * 0.9);
+        expect(meters.framesDecoded).toBeGreaterThan(meters.framesEncoded - 25);
         await demo.page.close();
       }, (LIVE_SECONDS + 90) * 1000);
     }
@@ -142,11 +142,11 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     const firstChanged = packets.findIndex((p, i) => !Buffer.from(p).equals(Buffer.from(withoutDenoise[i])));
     expect(firstChanged).toBe(denoiseFrom);
 
-    // Loss: frames were concealed, none ran short.
-    expect(meters.underruns).toBe(0);
+    // Loss: frames were concealed, the output is still the offline decode of what the decoder was given, and nothing ran short.
     expect(rec.decoder.packets.filter((p) => p === null).length).toBeGreaterThanOrEqual(20);
     expect(firstDifference(rec.decoder.pcm, decodeOffline(rec.decoder, h.codec))).toBe(-1);
     expect(demo.errors).toEqual([]);
+    expect(meters.underruns).toBe(0);
     await page.close();
   }, 300_000);
 
