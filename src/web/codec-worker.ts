@@ -280,7 +280,7 @@ class DecoderRole {
 
   private takeRecord(): DecoderRecord | undefined {
     if (!this.record) return undefined;
-    return { modelRate: this.modelRate, packets: this.record.packets, pcm: concat(this.record.pcm) };
+    return { modelRate: this.modelRate, firstSeq: this.jitter.firstSeq, packets: this.record.packets, pcm: concat(this.record.pcm) };
   }
 }
 

@@ -65,6 +65,8 @@ export interface EncoderRecord {
 
 export interface DecoderRecord {
   modelRate: number;
+  /** The sequence number of the first frame played. */
+  firstSeq: number;
   /** What the decoder was given, frame by frame (null: concealed). */
   packets: (Uint8Array | null)[];
   /** The decoder's output at the model's rate, before resampling to the context's rate. */

@@ -37,7 +37,7 @@ export interface PageInfo {
 
 export interface Records {
   encoder: { sampleRate: number; input: Float32Array; settings: { atSample: number; bitrate: number; denoise: boolean }[]; packets: Uint8Array[] };
-  decoder: { modelRate: number; packets: (Uint8Array | null)[]; pcm: Float32Array };
+  decoder: { modelRate: number; firstSeq: number; packets: (Uint8Array | null)[]; pcm: Float32Array };
 }
 
 export interface Harness {
@@ -122,14 +122,14 @@ export async function openDemo(h: Harness, o: { isolated: boolean; throttle?: nu
         const r = (await (globalThis as unknown as Api).soundstreamDemo.records()) as { encoder: Records['encoder']; decoder: Records['decoder'] };
         return {
           encoder: { sampleRate: r.encoder.sampleRate, input: b64(r.encoder.input), settings: r.encoder.settings, packets: r.encoder.packets.map(b64) },
-          decoder: { modelRate: r.decoder.modelRate, packets: r.decoder.packets.map((p) => (p ? b64(p) : null)), pcm: b64(r.decoder.pcm) },
+          decoder: { modelRate: r.decoder.modelRate, firstSeq: r.decoder.firstSeq, packets: r.decoder.packets.map((p) => (p ? b64(p) : null)), pcm: b64(r.decoder.pcm) },
         };
       });
       const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
       const floats = (s: string) => new Float32Array(bytes(s).buffer);
       return {
         encoder: { ...raw.encoder, input: floats(raw.encoder.input), packets: raw.encoder.packets.map(bytes) },
-        decoder: { modelRate: raw.decoder.modelRate, packets: raw.decoder.packets.map((p) => (p === null ? null : bytes(p))), pcm: floats(raw.decoder.pcm) },
+        decoder: { modelRate: raw.decoder.modelRate, firstSeq: raw.decoder.firstSeq, packets: raw.decoder.packets.map((p) => (p === null ? null : bytes(p))), pcm: floats(raw.decoder.pcm) },
       };
     },
   };
