@@ -28,7 +28,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
 });
 if (libraryTo) process.exit(0);
-await build({ ...common, target: 'node20', sourcemap: true, entryPoints: ['scripts/parity-report.ts', 'bench/bench.ts'].filter((f) => existsSync(f)) });
+await build({ ...common, target: 'node20', sourcemap: true, entryPoints: ['scripts/parity-report.ts', 'scripts/parity-sweep.ts', 'bench/bench.ts'].filter((f) => existsSync(f)) });
 if (!process.argv.includes('--no-types')) {
   rmSync('dist/types', { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

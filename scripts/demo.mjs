@@ -2,7 +2,7 @@
 // downloaded), then encode and decode real speech at the three bitrates through the CLI and
 // print a table of size, speed and quality (STOI, log-mel distance). Usage: npm run demo [-- <file.wav>]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 const cli = (args) => {
@@ -15,7 +15,10 @@ const cli = (args) => {
 };
 
 const model = 'weights/lyra-v2';
-if (!existsSync(join(model, 'manifest.json'))) {
+// Weights from an older importer are re-made (the importer's revision is in the manifest).
+const manifestPath = join(model, 'manifest.json');
+const stale = existsSync(manifestPath) && JSON.parse(readFileSync(manifestPath, 'utf8')).provenance?.importRevision !== 2;
+if (!existsSync(manifestPath) || stale) {
   if (existsSync('../shared/lyra-v2/lyragan.tflite')) {
     console.log('Importing Lyra v2 weights from ../shared/lyra-v2 ...');
     cli(['import-tflite', '../shared/lyra-v2', '--out', model]);

@@ -1,6 +1,6 @@
 // Measures our engine against Google's reference runtime on the same Lyra v2 files and prints
-// the README's parity table (also written to docs/parity.md). Run: npm run parity
-import { writeFileSync } from 'node:fs';
+// the README's parity table (also written into docs/parity.md). Run: npm run parity
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
 import type { ComputeMode } from '../src/codec/mode.js';
@@ -63,4 +63,8 @@ for (const [bitrate, n] of [[3200, 16], [6000, 30], [9200, 46]]) {
 
 const table = rows.join('\n');
 console.log(table);
-writeFileSync('docs/parity.md', `# Parity with the reference runtime\n\nProduced by \`npm run parity\` (scripts/parity-report.ts) on ${new Date().toISOString().slice(0, 10)}: our engine vs @tensorflow/tfjs-tflite running the same Lyra v2 files, frame by frame (20 ms).\n\n${table}\n`);
+// docs/parity.md is written by hand around this table: only the marked block is replaced.
+const doc = readFileSync('docs/parity.md', 'utf8');
+const block = /<!-- parity-report -->[\s\S]*<!-- \/parity-report -->/;
+if (!block.test(doc)) throw new Error('docs/parity.md has no <!-- parity-report --> block to replace');
+writeFileSync('docs/parity.md', doc.replace(block, `<!-- parity-report -->\nProduced by \`npm run parity\` (scripts/parity-report.ts) on ${new Date().toISOString().slice(0, 10)}.\n\n${table}\n<!-- /parity-report -->`));

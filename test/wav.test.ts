@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { WavFormatError, decodeWav, describeWav, encodeWav } from '../src/audio/wav.js';
+import { WavFormatError, decodeWav, describeWav, encodeWav, lyraInt16 } from '../src/audio/wav.js';
+import { mulberry32 } from './helpers/prng.js';
 
 // ---------- a small independent WAV writer for building test files ----------
 
@@ -328,19 +329,33 @@ describe('describeWav', () => {
 });
 
 describe('encodeWav', () => {
-  it('writes 16-bit PCM by default, rounding to nearest and clipping', () => {
-    const input = new Float32Array([0, 0.5, -0.5, 1, -1, 1.5, -1.5, 0.4 / 32768, 0.6 / 32768, -0.6 / 32768, Number.NaN]);
+  it("writes 16-bit PCM by default by Lyra's rule: x * 32768, clipped, truncated toward zero", () => {
+    const input = new Float32Array([0, 0.5, -0.5, 1, -1, 1.5, -1.5, 0.4 / 32768, 0.6 / 32768, -0.6 / 32768, -1.6 / 32768, 32767.9 / 32768, Number.NaN, Infinity, -Infinity]);
     const bytes = encodeWav(input, 16000);
     const w = decodeWav(bytes);
     expect(w).toMatchObject({ sampleRate: 16000, channels: 1, bitsPerSample: 16, format: 'pcm', frames: input.length });
-    expectFloatArray(w.samples, [0, 0.5, -0.5, 32767 / 32768, -1, 32767 / 32768, -1, 0, 1 / 32768, -1 / 32768, 0]);
+    const codes = [0, 16384, -16384, 32767, -32768, 32767, -32768, 0, 0, 0, -1, 32767, 0, 32767, -32768];
+    expect(Array.from(new Int16Array(bytes.slice(44).buffer))).toEqual(codes);
     expect(bytes.length).toBe(44 + 2 * input.length);
   });
 
-  it('16-bit round trip error is at most half a step', () => {
+  it('16-bit codes match a naive reference of the rule on random and boundary floats', () => {
+    const naive = (x: number) => {
+      if (Number.isNaN(x)) return 0;
+      const v = Math.min(32767, Math.max(-32768, x * 32768));
+      return v < 0 ? Math.ceil(v) : Math.floor(v);
+    };
+    const random = mulberry32(16);
+    const x = new Float32Array(20000).map((_, i) => (i % 3 === 0 ? (Math.round(random() * 65536 - 32768) + (i % 2 ? 0.5 : -0.5)) / 32768 : (random() * 2.4 - 1.2)));
+    const codes = new Int16Array(encodeWav(x, 16000).slice(44).buffer);
+    for (let i = 0; i < x.length; i++) if (codes[i] !== naive(x[i])) expect(codes[i], `x = ${x[i]}`).toBe(naive(x[i]));
+    for (let i = 0; i < x.length; i++) expect(lyraInt16(x[i])).toBe(codes[i]);
+  });
+
+  it('16-bit round trip error is under one step', () => {
     const x = new Float32Array(1000).map((_, i) => Math.sin(i * 0.37) * 0.99);
     const y = decodeWav(encodeWav(x, 8000)).samples;
-    for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThanOrEqual(0.5 / 32768 + 1e-9);
+    for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThan(1 / 32768);
   });
 
   it('writes 32-bit integer PCM', () => {

@@ -293,6 +293,17 @@ function checkEncodeArgs(sampleRate: number, bits: number, float: boolean, byteL
 }
 
 // Round to nearest, then clip to the integer range; NaN becomes silence rather than garbage.
+/**
+ * A float sample -> 16-bit code as Lyra's decoder makes it: x * 32768, clipped to
+ * [-32768, 32767], then truncated toward zero (C's float-to-integer conversion). Writing decoded
+ * audio this way makes our 16 kHz WAV the same samples as Google's decoder output. NaN -> 0.
+ */
+export function lyraInt16(x: number): number {
+  const scaled = x * 32768;
+  if (scaled !== scaled) return 0;
+  return Math.trunc(scaled < -32768 ? -32768 : scaled > 32767 ? 32767 : scaled);
+}
+
 function quantise(x: number, scale: number, min: number, max: number): number {
   const q = Math.round(x * scale);
   if (q !== q) return 0;
@@ -303,7 +314,7 @@ function writeSamples(dv: DataView, offset: number, samples: Float32Array, bits:
   if (float) {
     for (let i = 0; i < samples.length; i++) dv.setFloat32(offset + 4 * i, samples[i], true);
   } else if (bits === 16) {
-    for (let i = 0; i < samples.length; i++) dv.setInt16(offset + 2 * i, quantise(samples[i], 32768, -32768, 32767), true);
+    for (let i = 0; i < samples.length; i++) dv.setInt16(offset + 2 * i, lyraInt16(samples[i]), true);
   } else {
     for (let i = 0; i < samples.length; i++) {
       dv.setInt32(offset + 4 * i, quantise(samples[i], 2147483648, -2147483648, 2147483647), true);

@@ -6,6 +6,7 @@ import { Concealer, silenceEmbedding } from '../codec/conceal.js';
 import { Decoder } from '../codec/decoder.js';
 import { Denoiser } from '../codec/denoiser.js';
 import { Encoder } from '../codec/encoder.js';
+import { isStaleLyraImport } from '../import/lyra-v2.js';
 import { LYRA_BITRATES, packetBytes, packIndices, unpackIndices } from '../codec/lyra-packet.js';
 import { Quantizer } from '../codec/quantizer.js';
 import type { SstFrame } from '../codec/sst.js';
@@ -47,6 +48,9 @@ export async function openCodec(opts: OptionValues): Promise<Codec> {
     }
     if (err instanceof ModelError) throw err;
     throw new ModelError(`${dir}: cannot load model: ${(err as Error).message}`);
+  }
+  if (isStaleLyraImport(model.manifest)) {
+    process.stderr.write(`warning: ${dir} was imported by an older soundstream-ts and is not bit-exact with Lyra on every input; run \`soundstream import-tflite\` again\n`);
   }
   const quantizer = new Quantizer(model);
   const precision = precisionOption(opts);

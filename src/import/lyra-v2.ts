@@ -9,6 +9,17 @@ import { packWeights } from './write-weights.js';
 
 export const LYRA_V2_FILES = ['soundstream_encoder.tflite', 'quantizer.tflite', 'lyragan.tflite'] as const;
 
+/**
+ * Bumped whenever the importer maps the same files differently. 2: the float summation order is
+ * chosen per node from its steps per frame (revision 1 split the 2-step pointwise convs too).
+ */
+export const LYRA_V2_IMPORT_REVISION = 2;
+
+/** True for a Lyra v2 manifest made by an older importer: it still loads, but is no longer bit-exact everywhere. */
+export function isStaleLyraImport(manifest: Manifest): boolean {
+  return manifest.model === 'lyra-v2' && manifest.provenance?.importRevision !== LYRA_V2_IMPORT_REVISION;
+}
+
 export interface LyraV2Files {
   encoder: Uint8Array;
   quantizer: Uint8Array;
@@ -38,6 +49,7 @@ export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Mani
     provenance: {
       source: 'Lyra v2 SoundStream (github.com/google/lyra, lyra/model_coeffs), Apache-2.0',
       importedBy: 'soundstream-ts import-tflite',
+      importRevision: LYRA_V2_IMPORT_REVISION,
       sha256: { 'soundstream_encoder.tflite': sums.encoder, 'quantizer.tflite': sums.quantizer, 'lyragan.tflite': sums.decoder },
     },
     encoder: encoder.graph,

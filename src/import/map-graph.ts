@@ -191,12 +191,12 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
         } else {
           const groups = x.channels / w.shape[3];
           if (!Number.isInteger(groups)) throw new ImportError(`${where(op, out0)}: ${x.channels} input channels do not split into groups of ${w.shape[3]}`);
-          // TFLite runs ungrouped convolutions through its GEMM (two float accumulators, one integer
-          // rounding) and grouped ones through the reference kernel (plain order, two roundings).
+          // TFLite runs ungrouped convolutions through its GEMM (one integer rounding) and grouped
+          // ones through the reference kernel (plain order, two roundings).
           if (spec) spec.rounding = groups === 1 ? 'single' : 'double';
           nodes.push({
             op: 'conv1d', input: x.name, output: o.name, weight, bias, inChannels: x.channels, outChannels: w.shape[0],
-            kernel: w.shape[1], stride, dilation, groups, history, accumulate: groups === 1 ? 'split2' : 'sequential',
+            kernel: w.shape[1], stride, dilation, groups, history, accumulate: groups === 1 ? gemmOrder(op, tensorOf(out0)) : 'sequential',
             ...(spec ? { int8: spec } : {}), source: tensorOf(out0).name,
           });
         }
@@ -290,6 +290,24 @@ function isAllZero(bytes: Uint8Array): boolean {
 }
 
 /** Streaming state starts from the constants the model's init subgraph assigns: they must be zeros. */
+/**
+ * The float GEMM's order of summation for `steps` output steps per invocation, as measured
+ * against the reference runtime: whole blocks of 4 steps sum even and odd terms in two
+ * accumulators; fewer than 4 steps sum in plain order (Lyra's 2-step 256->256 pointwise convs).
+ * Blocks of 4 plus a remainder never occur in Lyra v2 and were never measured: null.
+ */
+export function floatGemmOrder(steps: number): 'split2' | 'sequential' | null {
+  if (steps % 4 === 0) return 'split2';
+  return steps < 4 ? 'sequential' : null;
+}
+
+function gemmOrder(op: TFLiteOperator, output: TFLiteTensor): 'split2' | 'sequential' {
+  const steps = output.shape.slice(1, -1).reduce((a, d) => a * d, 1); // [1, T, 1, C]
+  const order = floatGemmOrder(steps);
+  if (order === null) throw new ImportError(`${op.op} #${op.index} (tensor ${output.name}): ${steps} output steps per invocation; the float summation order for a remainder after blocks of 4 was never measured`);
+  return order;
+}
+
 function checkInitialStatesAreZero(model: TFLiteModel): void {
   for (const sg of model.subgraphs.slice(1)) checkSubgraph(sg);
 }

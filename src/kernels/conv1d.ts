@@ -3,8 +3,9 @@
 // Float32 arithmetic throughout (Math.fround after every operation), bias added last.
 // `splitAccumulators` sums the even and odd terms of the flattened (tap, channel) dot product
 // separately and adds the two halves at the end: the order TFLite's GEMM path uses for
-// ungrouped convolutions, so that results match it bit for bit. Grouped convolutions in
-// TFLite run the reference kernel, which sums in plain order (splitAccumulators = false).
+// ungrouped convolutions of whole blocks of 4 output steps per invocation, so that results match
+// it bit for bit. Fewer than 4 steps, and grouped convolutions (TFLite's reference kernel), sum
+// in plain order (splitAccumulators = false). The importer decides per node (floatGemmOrder).
 export function conv1d(
   x: Float32Array, tIn: number, cIn: number,
   w: Float32Array, bias: Float32Array | null, kernel: number, stride: number, dilation: number, groups: number,

@@ -6,6 +6,7 @@
 // bias last.
 import { describe, expect, it } from 'vitest';
 import { conv1d } from '../../src/kernels/conv1d.js';
+import { conv1dBlocked, packConv1dWeights } from '../../src/kernels/conv1d-blocked.js';
 import { Rng, SENTINEL, firstBitMismatch, firstToleranceMismatch, sumTolerance } from './random.js';
 
 const fr = Math.fround;
@@ -222,5 +223,22 @@ describe('conv1d: shapes and orders', () => {
     }
     expect(differing).toBeGreaterThan(5);
     expect(kernelSplitDiffersFromPlain).toBe(differing);
+  });
+
+  it('minimal reproducer of the two orders: 1 + 3 x 2^-24 is 1 in plain order, 1 + 2^-23 split', () => {
+    // A 1x1 conv over 4 channels with all weights 1, two output steps per call as in Lyra's
+    // 2-step pointwise conv. Plain: each 2^-24 added to 1 is a tie and rounds back to 1. Split:
+    // the odd accumulator holds 2^-24 + 2^-24 = 2^-23, which survives being added to 1.
+    const x = Float32Array.from([1, 2 ** -24, 2 ** -24, 2 ** -24, 1, 2 ** -24, 2 ** -24, 2 ** -24]);
+    const w = new Float32Array(16).fill(1); // 4 output channels (the blocked kernel's block)
+    const packed = packConv1dWeights(w, 4, 1, 4);
+    for (const [split, expected] of [[false, 1], [true, 1 + 2 ** -23]] as const) {
+      const plainTwin = new Float32Array(8);
+      conv1d(x, 2, 4, w, null, 1, 1, 1, 1, plainTwin, 4, split);
+      expect(Array.from(plainTwin)).toEqual(new Array(8).fill(expected));
+      const blocked = new Float32Array(8);
+      conv1dBlocked(x, 2, 4, packed, null, 1, 1, 1, 1, blocked, 4, split);
+      expect(Array.from(blocked)).toEqual(new Array(8).fill(expected));
+    }
   });
 });

@@ -1,5 +1,6 @@
-// quantize: q = clamp(round(x / scale) + zeroPoint, -128, 127), with x / scale a float32 division
-// and round() std::round (ties away from zero), as TFLite's AffineQuantize.
+// quantize: q = clamp(round(x / scale) + zeroPoint, -128, 127), with x / scale the float64 quotient
+// and round() std::round (ties away from zero): the rule the reference runtime follows on every
+// value of the parity sweep (docs/parity.md).
 import { describe, expect, it } from 'vitest';
 import { quantize } from '../../src/kernels/quantize.js';
 import { Rng, firstIntMismatch } from './random.js';
@@ -17,10 +18,26 @@ function roundHalfAway(v: number): number {
 function reference(x: ArrayLike<number>, scale: number, zeroPoint: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    const q = roundHalfAway(fr(x[i] / scale)) + zeroPoint;
+    const q = roundHalfAway(x[i] / scale) + zeroPoint;
     out.push(q < -128 ? -128 : q > 127 ? 127 : q);
   }
   return out;
+}
+
+/** The float32 value just below `x` (positive, normal). */
+function nextDown(x: number): number {
+  const bits = new Uint32Array(Float32Array.of(x).buffer);
+  bits[0] -= 1;
+  return new Float32Array(bits.buffer)[0];
+}
+
+function underTie(scale: number): { x: number; n: number } | null {
+  for (let n = 0; n < 127; n++) {
+    let x = fr((n + 0.5) * scale);
+    while (x / scale >= n + 0.5) x = nextDown(x);
+    if (fr(x / scale) === n + 0.5) return { x, n };
+  }
+  return null;
 }
 
 const PARAMS: Array<[number, number]> = [
@@ -80,10 +97,26 @@ describe('quantize: hand-computed', () => {
     expect(firstIntMismatch(q, expected)).toBeNull();
   });
 
-  it('divides in float32: 0.25 / fr(0.1) is 2.4999999627 in float64 but exactly 2.5 in float32 -> 3', () => {
+  it('divides in float64: 0.25 / fr(0.1) is 2.4999999627, not the float32 tie 2.5 -> 2', () => {
+    expect(fr(0.25 / fr(0.1))).toBe(2.5); // what a float32 division would round
     const q = new Int8Array(2);
     quantize(Float32Array.from([0.25, -0.25]), 2, fr(0.1), 0, q);
-    expect(Array.from(q)).toEqual([3, -3]);
+    expect(Array.from(q)).toEqual([2, -2]);
+  });
+
+  it('a quotient just under a half that a float32 division would round up to the tie', () => {
+    // With one of Lyra's encoder QUANTIZE scales: the first n + 0.5 (n >= 0) whose float32
+    // neighbour from below divides to n + 0.4999... in float64 but to the tie n + 0.5 in float32.
+    const scale = fr(3.698859930038452);
+    const hit = underTie(scale);
+    expect(hit, 'no such value below 127.5 steps').not.toBeNull();
+    const { x, n } = hit!;
+    expect(x / scale).toBeLessThan(n + 0.5);
+    expect(fr(x / scale)).toBe(n + 0.5);
+    const q = new Int8Array(2);
+    quantize(Float32Array.from([x, -x]), 2, scale, 0, q);
+    expect(Array.from(q)).toEqual([n, -n]);
+    expect(Array.from(q)).toEqual(reference([x, -x], scale, 0));
   });
 
   it('clamps after adding the zero point, and handles infinities and signed zeros', () => {

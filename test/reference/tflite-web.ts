@@ -27,6 +27,7 @@ interface StatusOr<T> {
 export interface TfliteWebModule {
   HEAPU8: Uint8Array;
   _malloc(size: number): number;
+  _free(pointer: number): void;
   TFLiteWebModelRunner: {
     CreateFromBufferAndOptions(
       pointer: number,
@@ -55,10 +56,10 @@ function toArray<T>(vector: CppVector<T>): T[] {
 
 /** One single-threaded interpreter over a model's first subgraph. */
 export class TfliteWebRunner {
-  private constructor(private readonly runner: WebRunner) {}
+  private constructor(private readonly wasm: TfliteWebModule, private readonly runner: WebRunner, private readonly modelPointer: number) {}
 
   static create(wasm: TfliteWebModule, modelBytes: Uint8Array): TfliteWebRunner {
-    // The interpreter points into this copy for its whole life: never freed.
+    // The interpreter points into this copy for its whole life: freed by dispose().
     const pointer = wasm._malloc(modelBytes.byteLength);
     wasm.HEAPU8.set(modelBytes, pointer);
     const created = wasm.TFLiteWebModelRunner.CreateFromBufferAndOptions(pointer, modelBytes.byteLength, {
@@ -66,8 +67,11 @@ export class TfliteWebRunner {
       enableProfiling: false,
       maxProfilingBufferEntries: 1024,
     });
-    if (!created.ok()) throw new Error(`TFLite web runtime: ${created.errorMessage()}`);
-    return new TfliteWebRunner(created.value());
+    if (!created.ok()) {
+      wasm._free(pointer);
+      throw new Error(`TFLite web runtime: ${created.errorMessage()}`);
+    }
+    return new TfliteWebRunner(wasm, created.value(), pointer);
   }
 
   /** Copies the inputs in, runs once, returns a copy of every output (as ReferenceRunner.run does). */
@@ -82,5 +86,6 @@ export class TfliteWebRunner {
 
   dispose(): void {
     this.runner.delete();
+    this.wasm._free(this.modelPointer);
   }
 }

@@ -1,0 +1,3 @@
+import { sweepHalf } from './sweep-ci.js';
+
+sweepHalf(1);
