@@ -4,16 +4,13 @@
 // outputs equal Node's. Needs ../shared (the Lyra v2 model) and the engines the tests use.
 // Writes bench/engine-results.{json,md}. Usage: npm run bench:engines
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { importLyraV2 } from '../src/import/lyra-v2.js';
 import type * as lib from '../src/index.js';
-import { denoiserModelDir } from '../src/node/package-files.js';
 import { ENGINE_BINARIES, have, runBunOrDeno, runChromium, runFirefox, runHermes, runWebKit, type BrowserRunner, type Outcome } from '../test/engines/drivers.js';
-import { GOLDEN_FRAMES, loadGoldenModels, runGolden, timeCodec, type GoldenModelBytes } from '../test/engines/golden.js';
-import { buildPackageBundle, hermesScript, root, serveMatrix } from '../test/engines/harness.js';
+import { GOLDEN_FRAMES, loadGoldenModels, runGolden, timeCodec } from '../test/engines/golden.js';
+import { bundleGoldenModule, buildPackageBundle, goldenModelBytes, hermesScript, root, serveMatrix, writeModelFolders } from '../test/engines/harness.js';
 import { haveShared, readLyraFiles } from './common.js';
 
 const FRAMES = 100;
@@ -40,23 +37,19 @@ const version = (command: string, args: string[]) => {
     return 'unknown';
   }
 };
+/** Every stage's bytes equal (WebDriver may return the keys in another order). */
+const sameOutputs = (got: Record<string, string>, want: Record<string, string>) =>
+  Object.keys(got).length === Object.keys(want).length && Object.entries(want).every(([stage, bytes]) => got[stage] === bytes);
 const packageVersion = (name: string) => (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 const tmp = mkdtempSync(join(tmpdir(), 'soundstream-bench-engines-'));
 try {
   const packageDir = join(tmp, 'package');
   buildPackageBundle(packageDir);
-  const { manifest, blob } = await importLyraV2(readLyraFiles());
-  const denoiser = denoiserModelDir();
-  const models: GoldenModelBytes = {
-    lyraManifest: new TextEncoder().encode(JSON.stringify(manifest)),
-    lyraBlob: blob,
-    denoiserManifest: new Uint8Array(readFileSync(join(denoiser, 'manifest.json'))),
-    denoiserBlob: new Uint8Array(readFileSync(join(denoiser, 'model.bin'))),
-  };
+  const models = await goldenModelBytes(readLyraFiles());
   const bundled = (await import(join(packageDir, 'src/index.js'))) as typeof lib;
   const nodeModels = await loadGoldenModels(bundled, models);
-  const expected = JSON.stringify(await runGolden(bundled, nodeModels, GOLDEN_FRAMES));
+  const expected = await runGolden(bundled, nodeModels, GOLDEN_FRAMES);
   const rows: Row[] = [];
   const add = (engine: string, versionText: string, golden: Outcome | undefined, timing: Outcome | undefined) => {
     const error = golden && 'error' in golden ? golden.error : timing && 'error' in timing ? timing.error : undefined;
@@ -64,7 +57,7 @@ try {
     rows.push({
       engine,
       version: versionText,
-      sameBits: golden && 'result' in golden ? JSON.stringify(golden.result) === expected : null,
+      sameBits: golden && 'result' in golden ? sameOutputs(golden.result, expected) : null,
       encodeMs: times ? Number(times.encodeMsPerFrame) : null,
       decodeMs: times ? Number(times.decodeMsPerFrame) : null,
       ...(error ? { error: error.slice(0, 300) } : {}),
@@ -72,16 +65,12 @@ try {
     console.log(JSON.stringify(rows.at(-1)));
   };
 
-  add('Node (V8)', process.version, { result: JSON.parse(expected) as Record<string, string> }, { result: await timeCodec(bundled, nodeModels, FRAMES, WARMUP) });
+  add('Node (V8)', process.version, { result: expected }, { result: await timeCodec(bundled, nodeModels, FRAMES, WARMUP) });
 
   const goldenModule = join(tmp, 'golden.mjs');
-  await build({ entryPoints: [join(root, 'test/engines/golden.ts')], bundle: true, format: 'esm', target: 'es2022', outfile: goldenModule, logLevel: 'warning' });
+  await bundleGoldenModule(goldenModule);
   const modelDir = join(tmp, 'models');
-  for (const [name, m, b] of [['lyra-v2', models.lyraManifest, models.lyraBlob], ['lyra-v2-denoise', models.denoiserManifest, models.denoiserBlob]] as const) {
-    mkdirSync(join(modelDir, name), { recursive: true });
-    writeFileSync(join(modelDir, name, 'manifest.json'), m);
-    writeFileSync(join(modelDir, name, 'model.bin'), b);
-  }
+  writeModelFolders(modelDir, models);
   for (const [engine, label] of [['bun', 'Bun (JavaScriptCore)'], ['deno', 'Deno (V8)']] as const) {
     if (!have(ENGINE_BINARIES[engine])) continue;
     add(

@@ -3,20 +3,18 @@
 // and must give exactly Node's bytes. Node's output is computed here, from the Lyra v2 model
 // imported in memory from ../shared. An engine whose binary is not installed is skipped with its
 // name in the test title; .ci/run installs all of them.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
-import { importLyraV2 } from '../src/import/lyra-v2.js';
-import { denoiserModelDir } from '../src/node/package-files.js';
 import {
   BROWSER_CONTEXTS, ENGINE_BINARIES, have, runBunOrDeno, runChromium, runFirefox, runHermes, runWebKit, type BrowserRunner, type Outcome,
 } from './engines/drivers.js';
 import { GOLDEN_FRAMES, loadGoldenModels, runGolden, type GoldenModelBytes } from './engines/golden.js';
-import { buildPackageBundle, hermesScript, root, serveMatrix } from './engines/harness.js';
+import { bundleGoldenModule, buildPackageBundle, goldenModelBytes, hermesScript, serveMatrix, writeModelFolders } from './engines/harness.js';
 import { HAVE_SHARED, lyraFiles } from './reference/lyra.js';
 
 let tmp: string;
@@ -42,14 +40,7 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
     tmp = mkdtempSync(join(tmpdir(), 'soundstream-engines-'));
     packageDir = join(tmp, 'package');
     buildPackageBundle(packageDir);
-    const { manifest, blob } = await importLyraV2(lyraFiles());
-    const denoiser = denoiserModelDir();
-    models = {
-      lyraManifest: new TextEncoder().encode(JSON.stringify(manifest)),
-      lyraBlob: blob,
-      denoiserManifest: new Uint8Array(readFileSync(join(denoiser, 'manifest.json'))),
-      denoiserBlob: new Uint8Array(readFileSync(join(denoiser, 'model.bin'))),
-    };
+    models = await goldenModelBytes(lyraFiles());
     expected = await runGolden(lib, await loadGoldenModels(lib, models), GOLDEN_FRAMES);
   }, 120_000);
 
@@ -67,13 +58,9 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
     let modelDir: string;
     beforeAll(async () => {
       goldenModule = join(tmp, 'golden.mjs');
-      await build({ entryPoints: [join(root, 'test/engines/golden.ts')], bundle: true, format: 'esm', target: 'es2022', outfile: goldenModule, logLevel: 'warning' });
+      await bundleGoldenModule(goldenModule);
       modelDir = join(tmp, 'models');
-      for (const [name, manifest, blob] of [['lyra-v2', models.lyraManifest, models.lyraBlob], ['lyra-v2-denoise', models.denoiserManifest, models.denoiserBlob]] as const) {
-        mkdirSync(join(modelDir, name), { recursive: true });
-        writeFileSync(join(modelDir, name, 'manifest.json'), manifest);
-        writeFileSync(join(modelDir, name, 'model.bin'), blob);
-      }
+      writeModelFolders(modelDir, models);
     }, 60_000);
 
     for (const engine of ['bun', 'deno'] as const) {
@@ -81,6 +68,22 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
         expectSameBytes(engine, runBunOrDeno(engine, tmp, packageDir, goldenModule, modelDir));
       });
     }
+
+    it.skipIf(!have(ENGINE_BINARIES.deno))('deno without --allow-read: loadModel reports the permission error, not "no model"', () => {
+      const script = join(tmp, 'deno-permission.mjs');
+      writeFileSync(
+        script,
+        `import { loadModel } from ${JSON.stringify(join(packageDir, 'src/node/index.js'))};
+try { await loadModel(${JSON.stringify(join(modelDir, 'lyra-v2-denoise'))}); console.log(JSON.stringify({ loaded: true })); }
+catch (err) { console.log(JSON.stringify({ name: err.name, message: err.message })); }`,
+      );
+      const run = spawnSync(ENGINE_BINARIES.deno, ['run', '--quiet', '--no-config', '--no-lock', '--no-prompt', script], {
+        encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+      });
+      const outcome = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { name?: string; message?: string };
+      expect(outcome.name).not.toBe('ModelError');
+      expect(outcome.message).toMatch(/read access/i);
+    });
 
     it.skipIf(!have(ENGINE_BINARIES.hermes))('hermes (bundle lowered to ES5; no TextDecoder, WebCrypto or fetch)', { timeout: 600_000 }, async () => {
       const script = join(tmp, 'golden-hermes.js');

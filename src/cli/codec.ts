@@ -75,7 +75,7 @@ export function precisionOption(opts: OptionValues): FloatPrecision {
   return value;
 }
 
-/** --denoise on|off (default off): loads --denoise-model (default weights/lyra-v2-denoise) when on. */
+/** --denoise on|off (default off): loads --denoise-model (default: the denoiser shipped in the package) when on. */
 export async function openDenoiser(opts: OptionValues, codec: Model): Promise<Denoiser | null> {
   const flag = str(opts, 'denoise') ?? 'off';
   if (flag !== 'on' && flag !== 'off') throw new UsageError(`option --denoise must be on or off, got ${JSON.stringify(flag)}`);

@@ -89,7 +89,7 @@ export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplie
   if (totalShift < 16 || totalShift > 52) {
     // Outside what the split below keeps exact in a double (multipliers above 2^15 or below
     // about 2^-21): never met in practice, so plain 64-bit integers are fast enough.
-    const rounded = BigInt(x) * BigInt(multiplier) + (BigInt(1) << BigInt(totalShift - 1));
+    const rounded = BigInt(x) * BigInt(multiplier) + (BigInt(1) << BigInt(totalShift - 1)); // no 1n: Hermes cannot parse BigInt literals
     return Number(rounded >> BigInt(totalShift));
   }
   // x * multiplier can exceed 2^53: split the multiplier into 16-bit halves.

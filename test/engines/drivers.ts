@@ -64,16 +64,26 @@ export function runHermes(scriptPath: string): Outcome {
 
 type Golden = { golden: Record<BrowserContextKind, () => Promise<Outcome>> };
 
+/** What Playwright's and Puppeteer's pages both offer, as far as the matrix needs it. */
+interface ScriptablePage {
+  goto(url: string): Promise<unknown>;
+  waitForFunction(condition: () => boolean): Promise<unknown>;
+  evaluate(run: (kind: BrowserContextKind) => Promise<Outcome>, kind: BrowserContextKind): Promise<Outcome>;
+}
+
+async function runOnPage(page: ScriptablePage, url: string, kinds: BrowserContextKind[]): Promise<Partial<Record<BrowserContextKind, Outcome>>> {
+  await page.goto(url);
+  await page.waitForFunction(() => 'golden' in globalThis);
+  const out: Partial<Record<BrowserContextKind, Outcome>> = {};
+  for (const kind of kinds) out[kind] = await page.evaluate((k) => (globalThis as unknown as Golden).golden[k](), kind);
+  return out;
+}
+
 export const runChromium: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: ENGINE_BINARIES.chromium, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
-    const page = await browser.newPage();
-    await page.goto(url);
-    await page.waitForFunction(() => 'golden' in globalThis);
-    const out: Partial<Record<BrowserContextKind, Outcome>> = {};
-    for (const kind of kinds) out[kind] = await page.evaluate((k) => (globalThis as unknown as Golden).golden[k](), kind);
-    return out;
+    return await runOnPage(await browser.newPage(), url, kinds);
   } finally {
     await browser.close();
   }
@@ -83,12 +93,7 @@ export const runFirefox: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) =
   const puppeteer = (await import('puppeteer-core')).default;
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: ENGINE_BINARIES.firefox, headless: true, protocol: 'webDriverBiDi' });
   try {
-    const page = await browser.newPage();
-    await page.goto(url);
-    await page.waitForFunction(() => 'golden' in globalThis);
-    const out: Partial<Record<BrowserContextKind, Outcome>> = {};
-    for (const kind of kinds) out[kind] = await page.evaluate((k) => (globalThis as unknown as Golden).golden[k](), kind);
-    return out;
+    return await runOnPage(await browser.newPage(), url, kinds);
   } finally {
     await browser.close();
   }

@@ -2,13 +2,14 @@
 // scripts/build.mjs --library-to), the golden entries bundled around it, a Hermes script lowered
 // to ES5 with the model files inlined, and an HTTP server for the browsers.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import ts from 'typescript';
-import { packageRoot } from '../../src/node/package-files.js';
+import { importLyraV2, type LyraV2Files } from '../../src/import/lyra-v2.js';
+import { denoiserModelDir, packageRoot } from '../../src/node/package-files.js';
 import type { GoldenModelBytes } from './golden.js';
 
 // Found by package.json rather than relative to this file, so that bench/engines.ts can bundle it.
@@ -19,6 +20,33 @@ const here = join(root, 'test/engines');
 export function buildPackageBundle(dir: string): void {
   const run = spawnSync(process.execPath, ['scripts/build.mjs', '--library-to', dir], { cwd: root, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`build failed: ${run.stderr}`);
+}
+
+/** The model files the matrix runs: Lyra v2 imported in memory from its .tflite files, and our denoiser. */
+export async function goldenModelBytes(lyra: LyraV2Files): Promise<GoldenModelBytes> {
+  const { manifest, blob } = await importLyraV2(lyra);
+  const denoiser = denoiserModelDir();
+  return {
+    lyraManifest: new TextEncoder().encode(JSON.stringify(manifest)),
+    lyraBlob: blob,
+    denoiserManifest: new Uint8Array(readFileSync(join(denoiser, 'manifest.json'))),
+    denoiserBlob: new Uint8Array(readFileSync(join(denoiser, 'model.bin'))),
+  };
+}
+
+/** Writes `dir`/lyra-v2/ and `dir`/lyra-v2-denoise/ (manifest.json + model.bin) for engines that read files. */
+export function writeModelFolders(dir: string, models: GoldenModelBytes): void {
+  const folders = [['lyra-v2', models.lyraManifest, models.lyraBlob], ['lyra-v2-denoise', models.denoiserManifest, models.denoiserBlob]] as const;
+  for (const [name, manifest, blob] of folders) {
+    mkdirSync(join(dir, name), { recursive: true });
+    writeFileSync(join(dir, name, 'manifest.json'), manifest);
+    writeFileSync(join(dir, name, 'model.bin'), blob);
+  }
+}
+
+/** golden.ts as one ES module with no imports, for Bun and Deno. */
+export async function bundleGoldenModule(outfile: string): Promise<void> {
+  await build({ entryPoints: [join(here, 'golden.ts')], bundle: true, format: 'esm', target: 'es2022', outfile, logLevel: 'warning' });
 }
 
 /** The golden entries import '../../src/index.js'; point that at the package bundle instead. */
