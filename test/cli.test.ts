@@ -2,13 +2,14 @@
 // with a model imported from ../shared/lyra-v2 into a temporary folder.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32 } from '../src/codec/crc32.js';
 import { decodeSst, writeSstHeader } from '../src/codec/sst.js';
 import { decodeWav, describeWav, encodeWav } from '../src/audio/wav.js';
 import { loadModel } from '../src/node/load-model.js';
@@ -306,7 +307,7 @@ describe('errors', () => {
     expect(cli('encode', short, sst, '--model', model).status).toBe(0);
     const bytes = readFileSync(sst);
     const headerBytes = 33 + 'lyra-v2'.length;
-    const record = 1 + 23 + 4;
+    const record = 1 + 4 + 23 + 4; // Q, sequence number, packet, CRC (version 2)
     bytes[headerBytes + 12 * record + 5] ^= 0xff; // inside frame 12's packet
     writeFileSync(sst, bytes);
     const d = cli('decode', sst, out('damaged.wav'), '--model', model);
@@ -434,5 +435,110 @@ describe('fetch-weights', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(readdirSync(dest).sort()).toEqual(['manifest.json', 'model.bin']);
     expect(cli('fetch-weights', 'lyra-v9', '--out', out('v9')).status).toBe(2);
+  });
+});
+
+describe('untrusted inputs and outputs (issue 12)', () => {
+  it('decode of an empty or non-stream input is exit 1 with nothing written', () => {
+    const empty = out('empty.sst');
+    writeFileSync(empty, new Uint8Array(0));
+    const e = cli('decode', empty, out('empty.wav'), '--model', model);
+    expect(e.status).toBe(1);
+    expect(e.stderr).toMatch(/is empty: not an encoded stream/);
+    const dn = cli('decode', '/dev/null', out('null.wav'), '--model', model);
+    expect(dn.status).toBe(1);
+    const text = out('notes.txt');
+    writeFileSync(text, 'these are not Lyra packets, just a line of text.\n');
+    const t = cli('decode', text, out('text.wav'), '--model', model);
+    expect(t.status).toBe(1);
+    expect(t.stderr).toMatch(/not an \.sst file, and its 49 bytes are not a whole number of 23-byte Lyra packets/);
+    for (const f of ['empty.wav', 'null.wav', 'text.wav']) expect(existsSync(out(f))).toBe(false);
+    expect(tmpLeftovers(tmp)).toEqual([]);
+  });
+
+  it('a CRC-valid .sst header claiming a 16 MHz input rate is refused, not turned into a huge WAV', { timeout: 20_000 }, () => {
+    const sst = out('16mhz.sst');
+    expect(cli('encode', short, sst, '--model', model).status).toBe(0);
+    const bytes = new Uint8Array(readFileSync(sst));
+    const header = decodeSst(bytes).header;
+    const forged = writeSstHeader({ ...header, inputSampleRate: 384_000 });
+    // The writer itself refuses 16 MHz; forge the field and its CRC by hand.
+    new DataView(forged.buffer).setUint32(21 + 7, 16_000_000, true);
+    new DataView(forged.buffer).setUint32(29 + 7, crc32(forged.subarray(0, 29 + 7)), true);
+    writeFileSync(sst, Buffer.concat([forged, bytes.subarray(forged.length)]));
+    const d = cli('decode', sst, out('16mhz.wav'), '--model', model);
+    expect(d.status).toBe(1);
+    expect(d.stderr).toMatch(/implausible header: inputSampleRate 16000000/);
+    expect(existsSync(out('16mhz.wav'))).toBe(false);
+  });
+
+  it('a closed stdout pipe (info | head -c1) ends quietly', { timeout: 20_000 }, () => {
+    const sst = out('pipe.sst');
+    expect(cli('encode', short, sst, '--model', model).status).toBe(0);
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" info "${sst}" | head -c1`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBe(1);
+    expect(r.stderr).toBe('');
+  });
+
+  it('an existing read-only output or a symbolic link is refused unless --force', { timeout: 30_000 }, () => {
+    const target = out('locked.sst');
+    writeFileSync(target, 'keep me');
+    chmodSync(target, 0o444);
+    const refused = cli('encode', short, target, '--model', model);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/refusing to replace .*locked\.sst: it is read-only; pass --force/);
+    expect(readFileSync(target, 'utf8')).toBe('keep me');
+    const link = out('link.sst');
+    symlinkSync(target, link);
+    expect(cli('encode', short, link, '--model', model).stderr).toMatch(/it is a symbolic link/);
+    const forced = cli('encode', short, target, '--model', model, '--force');
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(decodeSst(new Uint8Array(readFileSync(target))).frames.length).toBe(expectedFrames(short));
+    expect(tmpLeftovers(tmp)).toEqual([]);
+  });
+
+  it('temporaries left by a killed run are removed by the next write to the same output', { timeout: 20_000 }, () => {
+    // A pid that is surely gone: above every pid in use now.
+    const deadPid = 4_194_304 + 1;
+    const stale = out(`.stale.sst.${deadPid}.0123456789ab.tmp`);
+    const alive = out(`.stale.sst.${process.pid}.0123456789ab.tmp`);
+    writeFileSync(stale, '');
+    writeFileSync(alive, '');
+    expect(cli('encode', short, out('stale.sst'), '--model', model).status).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(alive)).toBe(true); // its process (this test) still runs
+    rmSync(alive);
+  });
+
+  it('SIGTERM during encode leaves neither an output nor a temporary', { timeout: 30_000 }, async () => {
+    const long = out('long.wav');
+    const wav = decodeWav(new Uint8Array(readFileSync(short)));
+    writeFileSync(long, encodeWav(new Float32Array(wav.samples.length * 15).map((_, i) => wav.samples[i % wav.samples.length]), wav.sampleRate));
+    const child = spawn(process.execPath, [bin, 'encode', long, out('killed.sst'), '--model', model], { cwd: root });
+    await new Promise((ok) => setTimeout(ok, 1500));
+    child.kill('SIGTERM');
+    const status = await new Promise((ok) => child.on('close', (code, signal) => ok(code ?? signal)));
+    // Killed while computing (no temporary yet: SIGTERM's default), while writing (143, the
+    // handler removes the temporary), or finished first on a fast machine (0).
+    expect(['SIGTERM', 143, 0]).toContain(status);
+    if (status !== 0) expect(existsSync(out('killed.sst'))).toBe(false);
+    expect(tmpLeftovers(tmp)).toEqual([]);
+  });
+
+  it('import-tflite says whether the files are the Lyra v2 release, and warns when not', { timeout: 60_000 }, () => {
+    const known = cli('import-tflite', lyraDir, '--out', out('known-model'));
+    expect(known.status, known.stderr).toBe(0);
+    expect(known.stdout).toMatch(/the Lyra v2 release \(sha256 of all three verified\)/);
+    expect(known.stderr).toBe('');
+    const copy = out('other-lyra');
+    mkdirSync(copy);
+    for (const f of LYRA_FILES) copyFileSync(join(lyraDir, f), join(copy, f));
+    // One byte appended: a FlatBuffer is read from its start, so it still imports.
+    writeFileSync(join(copy, 'quantizer.tflite'), Buffer.concat([readFileSync(join(copy, 'quantizer.tflite')), Buffer.from([0])]));
+    const other = cli('import-tflite', copy, '--out', out('other-model'), '--json');
+    expect(other.status, other.stderr).toBe(0);
+    expect(other.stderr).toMatch(/warning: .*quantizer\.tflite is not the Lyra v2 release file/);
+    expect(JSON.parse(other.stdout)).toMatchObject({ knownRelease: false });
   });
 });

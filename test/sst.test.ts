@@ -19,6 +19,7 @@ const rng = mulberry32;
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 const HEADER: SstHeader = {
+  version: 1,
   modelId: 'lyra-v2',
   modelSha256Prefix: Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 0x01, 0x23, 0x45, 0x67),
   sampleRate: 16000,
@@ -71,8 +72,8 @@ function streamDecode(bytes: Uint8Array, chunkSizes: () => number) {
     frames.push(...p.push(bytes.subarray(o, o + n)));
     o += n;
   }
-  const problems = p.end();
-  return { header: p.header, frames, problems };
+  const rest = p.end();
+  return { header: p.header, frames: [...frames, ...rest.frames], problems: rest.problems };
 }
 
 describe('crc32', () => {
@@ -250,9 +251,9 @@ describe('sst corruption', () => {
     bad[0] = 0x52;
     expectFormatError(() => decodeSst(bad), /bad magic/);
     expectFormatError(() => decodeSst(ascii('RIFF')), /bad magic/);
-    const v2 = good();
-    v2[4] = 2;
-    expectFormatError(() => decodeSst(v2), /unsupported .sst version 2/);
+    const v3 = good();
+    v3[4] = 3;
+    expectFormatError(() => decodeSst(v3), /unsupported .sst version 3 \(this reader supports 1 and 2\)/);
   });
 
   it('a truncated header throws', () => {
@@ -272,14 +273,24 @@ describe('sst corruption', () => {
     ]);
   });
 
-  it('an impossible numQuantizers stops reading with a problem', () => {
+  it('after an impossible numQuantizers the reader finds the next good record', () => {
     const bytes = good();
     bytes[offs[2]] = 200;
     const { frames, problems } = decodeSst(bytes);
-    expect(frames.length).toBe(2);
-    expect(frames[1]).toEqual({ index: 1, ...packets[1] });
-    expect(problems[0]).toMatch(new RegExp(`^frame 2 at byte offset ${offs[2]}: impossible numQuantizers 200`));
-    expect(problems[1]).toBe('header says 8 frames but 2 were read');
+    expect(frames.length).toBe(8);
+    expect(frames[2]).toEqual({ index: 2, lost: true, reason: 'checksum mismatch' });
+    for (const i of [0, 1, 4, 5, 6, 7]) expect(frames[i]).toEqual({ index: i, ...packets[i] });
+    expect(problems).toEqual([`frame 2 at byte offset ${offs[2]}: checksum mismatch; 1 frame marked lost, 28 bytes skipped, in step again at byte offset ${offs[3]}`]);
+  });
+
+  it('a length byte flipped into another valid length loses only that frame (resynchronised by CRC)', () => {
+    const bytes = good();
+    bytes[offs[5]] = 16; // 46 quantizers claimed as 16: the reader would otherwise misframe the rest
+    const { frames, problems } = decodeSst(bytes);
+    expect(frames.length).toBe(8);
+    expect(frames[5]).toMatchObject({ index: 5, lost: true });
+    for (const i of [0, 1, 2, 4, 6, 7]) expect(frames[i]).toEqual({ index: i, ...packets[i] });
+    expect(problems).toHaveLength(1);
   });
 
   it('accepts numQuantizers 64 and rejects 65', () => {
@@ -291,8 +302,8 @@ describe('sst corruption', () => {
     ]);
     bytes[HEADER_LEN + 37] = 65;
     const { frames, problems } = decodeSst(bytes);
-    expect(frames.length).toBe(1);
-    expect(problems[0]).toMatch(/^frame 1 at byte offset 77: impossible numQuantizers 65/);
+    expect(frames).toEqual([{ index: 0, ...max }, { index: 1, lost: true, reason: 'checksum mismatch' }]);
+    expect(problems[0]).toMatch(/^frame 1 at byte offset 77: no good record in the last 37 bytes; 1 frame marked lost/);
   });
 
   it('fewer frames than the header says is a problem', () => {
@@ -316,9 +327,14 @@ describe('sst corruption', () => {
       }
       const cut = r() < 0.3 ? HEADER_LEN + Math.floor(r() * (bytes.length - HEADER_LEN)) : bytes.length;
       const { frames } = decodeSst(bytes.subarray(0, cut));
-      // Every frame that survived its checksum is byte-identical to what was written.
+      // Every frame that survived its checksum is one that was written, in the order written
+      // (version 1 has no sequence numbers: after damage the frame index is an estimate).
+      let next = 0;
       for (const f of frames) {
-        if (!('lost' in f)) expect(f).toEqual({ index: f.index, ...packets[f.index] });
+        if ('lost' in f) continue;
+        while (next < packets.length && !(packets[next].numQuantizers === f.numQuantizers && packets[next].packet.every((b, i) => b === f.packet[i]))) next++;
+        expect(next).toBeLessThan(packets.length);
+        next++;
       }
     }
   });
@@ -361,7 +377,7 @@ describe('SstStreamParser', () => {
     expect(p.header).toEqual({ ...HEADER, frameCount: 3 });
     expect(p.push(bytes.subarray(offs[1] - 1, offs[1]))).toEqual([{ index: 0, ...packets[0] }]);
     expect(p.push(bytes.subarray(offs[1])).length).toBe(2);
-    expect(p.end()).toEqual([]);
+    expect(p.end()).toEqual({ frames: [], problems: [] });
   });
 
   it('does not keep references to caller chunks', () => {
@@ -384,5 +400,110 @@ describe('SstStreamParser', () => {
     const q = new SstStreamParser();
     q.push(writeSstHeader(HEADER).subarray(0, 10));
     expectFormatError(() => q.end(), /truncated header/);
+  });
+});
+
+describe('sst version 2 (sequence numbers)', () => {
+  const V2: SstHeader = { ...HEADER, version: 2 };
+  const packets = makePackets(8);
+  const records = packets.map((p, i) => writeSstPacket(p.numQuantizers, p.packet, 4, i));
+  const file = (order: number[]) => new Uint8Array([...writeSstHeader(V2), ...order.flatMap((i) => Array.from(records[i]))]);
+  /** Frame i as read from an undamaged record (frame 3 is one the encoder marked lost). */
+  const expectedFrame = (i: number): SstFrame => (packets[i].numQuantizers === 0 ? { index: i, lost: true, reason: 'marked lost by encoder' } : { index: i, ...packets[i] });
+  const intact = (frames: SstFrame[], except: number[]) => {
+    for (let i = 0; i < packets.length; i++) if (!except.includes(i)) expect(frames[i]).toEqual(expectedFrame(i));
+  };
+  const offsetOf = (order: number[], position: number) => HEADER_LEN + order.slice(0, position).reduce((n, i) => n + records[i].length, 0);
+
+  it('is what encodeSst writes by default, with the sequence number after the Q byte', () => {
+    const bytes = encodeSst({ ...HEADER, version: undefined }, packets);
+    expect(bytes[4]).toBe(2);
+    expect(bytes.subarray(HEADER_LEN)).toEqual(file([0, 1, 2, 3, 4, 5, 6, 7]).subarray(HEADER_LEN));
+    expect(Array.from(records[5].subarray(1, 5))).toEqual([5, 0, 0, 0]);
+    expect(records[5].length).toBe(1 + 4 + packetBytes(packets[5].numQuantizers) + 4);
+    const { header, frames, problems } = decodeSst(bytes);
+    expect(header.version).toBe(2);
+    intact(frames, []);
+    expect(problems).toEqual([]);
+  });
+
+  it('a deleted record is a lost frame in its place, reported', () => {
+    const order = [0, 1, 2, 3, 5, 6, 7];
+    const { frames, problems } = decodeSst(file(order));
+    expect(frames[4]).toEqual({ index: 4, lost: true, reason: 'missing from the stream' });
+    intact(frames, [4]);
+    expect(problems).toEqual([`frames 4..4 missing before byte offset ${offsetOf(order, 4)} (deleted or reordered records); marked lost`]);
+  });
+
+  it('a duplicated record is dropped and reported', () => {
+    const { frames, problems } = decodeSst(file([0, 1, 2, 2, 3, 4, 5, 6, 7]));
+    expect(frames).toHaveLength(8);
+    intact(frames, []);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/carries frame 2, but frame 3 was due \(duplicated or out of order\); dropped/);
+  });
+
+  it('swapped records: the early one keeps its place, the late one is reported and dropped', () => {
+    const { frames, problems } = decodeSst(file([0, 1, 2, 3, 5, 4, 6, 7]));
+    expect(frames).toHaveLength(8);
+    expect(frames[4]).toEqual({ index: 4, lost: true, reason: 'missing from the stream' });
+    intact(frames, [4]);
+    expect(problems).toHaveLength(2);
+    expect(problems[1]).toMatch(/carries frame 4, but frame 6 was due/);
+  });
+
+  it('damage of any kind leaves every surviving frame at its own index', () => {
+    const r = rng(7);
+    const good = encodeSst(V2, packets);
+    for (let trial = 0; trial < 300; trial++) {
+      const bytes = good.slice();
+      for (let k = 1 + Math.floor(r() * 3); k > 0; k--) bytes[HEADER_LEN + Math.floor(r() * (bytes.length - HEADER_LEN))] ^= 1 << Math.floor(r() * 8);
+      const { frames } = decodeSst(bytes);
+      for (const f of frames) if (!('lost' in f)) expect(f).toEqual(expectedFrame(f.index));
+      expect(frames.length).toBeLessThanOrEqual(packets.length);
+    }
+  });
+
+  it('a record whose length byte is flipped costs exactly that frame', () => {
+    const bytes = encodeSst(V2, packets);
+    bytes[HEADER_LEN + records.slice(0, 5).reduce((n, rec) => n + rec.length, 0)] = 16;
+    const { frames } = decodeSst(bytes);
+    expect(frames).toHaveLength(8);
+    expect(frames[5]).toEqual({ index: 5, lost: true, reason: 'checksum mismatch' });
+    intact(frames, [5]);
+  });
+
+  it('a sequence number that jumps too far is reported, not filled: output stays bounded by the input', () => {
+    const jump = writeSstPacket(16, packets[0].packet, 4, 1_000_000);
+    const { frames, problems } = decodeSst(new Uint8Array([...file([0]), ...jump]));
+    expect(frames).toHaveLength(2);
+    expect(problems[0]).toMatch(/jumps from frame 1 to 1000000, too far to fill/);
+    // Records that each skip the largest fillable gap: filled frames never outnumber records + 250.
+    const hostile = Array.from({ length: 40 }, (_, i) => writeSstPacket(0, new Uint8Array(0), 4, (i + 1) * 250));
+    const bytes = new Uint8Array([...writeSstHeader(V2), ...hostile.flatMap((h) => Array.from(h))]);
+    const decoded = decodeSst(bytes).frames.length;
+    expect(decoded).toBeLessThanOrEqual(2 * 40 + 250);
+    expect(decoded).toBeLessThanOrEqual(bytes.length / 4 + 250);
+  });
+
+  it('streams the same frames and problems however the input is cut', () => {
+    const r = rng(11);
+    const bytes = file([0, 1, 3, 2, 2, 4, 5, 7]);
+    bytes[HEADER_LEN + 30] ^= 4;
+    const expected = decodeSst(bytes);
+    for (let trial = 0; trial < 20; trial++) expect(streamDecode(bytes, () => 1 + Math.floor(r() * 40))).toEqual(expected);
+  });
+
+  it('refuses a CRC-valid header with implausible rates or frame size', () => {
+    for (const [field, value] of [['inputSampleRate', 16_000_000], ['sampleRate', 0], ['frameSize', 0], ['inputSampleRate', 0xffffffff]] as const) {
+      expect(() => writeSstHeader({ ...V2, [field]: value })).toThrow(RangeError);
+      const bytes = writeSstHeader(V2);
+      const dv = new DataView(bytes.buffer);
+      const at = { sampleRate: 14, frameSize: 18, inputSampleRate: 21 }[field] + 7;
+      if (field === 'frameSize') dv.setUint16(at, value, true);
+      else dv.setUint32(at, value, true);
+      dv.setUint32(29 + 7, crc32(bytes.subarray(0, 29 + 7)), true);
+      expectFormatError(() => decodeSst(bytes), new RegExp(`implausible header: ${field} ${value}`));
+    }
   });
 });

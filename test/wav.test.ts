@@ -317,6 +317,11 @@ describe('decodeWav: errors', () => {
   it('rejects zero channels, zero sample rate and a block align mismatch', () => {
     expectWavError(buildWav({ channels: 0, bits: 16, data }), 'invalid WAV: fmt chunk declares 0 channels');
     expectWavError(buildWav({ sampleRate: 0, bits: 16, data }), 'invalid WAV: fmt chunk declares a sample rate of 0');
+    // Fuzz seed 1207 case 1953: a tiny file declaring 1 Hz became 100 s of audio at 16 kHz.
+    expectWavError(buildWav({ sampleRate: 1, bits: 16, data }), 'unsupported WAV: sample rate 1 Hz (must be 1000..384000)');
+    expectWavError(buildWav({ sampleRate: 999, bits: 16, data }), 'unsupported WAV: sample rate 999 Hz (must be 1000..384000)');
+    expectWavError(buildWav({ sampleRate: 16_000_000, bits: 16, data }), 'unsupported WAV: sample rate 16000000 Hz (must be 1000..384000)');
+    expect(decodeWav(buildWav({ sampleRate: 1000, bits: 16, data })).sampleRate).toBe(1000);
     expectWavError(buildWav({ channels: 2, bits: 16, blockAlign: 2, data }), /block align is 2 but 2 channel\(s\) x 16 bits needs 4/);
   });
 });

@@ -37,6 +37,13 @@ export interface EncodeWavOptions {
   float?: boolean;
 }
 
+/**
+ * Sample rates the reader accepts. Resampled to the codec's 16 kHz, a file's audio is then at most
+ * 16 times as many samples as it holds (and at most 384 times at the highest output rate).
+ */
+export const WAV_MIN_RATE = 1000;
+export const WAV_MAX_RATE = 384_000;
+
 const WAVE_FORMAT_PCM = 0x0001;
 const WAVE_FORMAT_IEEE_FLOAT = 0x0003;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
@@ -167,6 +174,10 @@ function parseFmt(bytes: Uint8Array, chunk: Chunk): FmtInfo {
   checkBitDepth(format, bitsPerSample);
   if (channels === 0) throw new WavFormatError('invalid WAV: fmt chunk declares 0 channels');
   if (sampleRate === 0) throw new WavFormatError('invalid WAV: fmt chunk declares a sample rate of 0');
+  if (sampleRate < WAV_MIN_RATE || sampleRate > WAV_MAX_RATE) {
+    // A rate no recording has lets a few bytes claim minutes of audio (1 Hz: 100 samples = 100 s).
+    throw new WavFormatError(`unsupported WAV: sample rate ${sampleRate} Hz (must be ${WAV_MIN_RATE}..${WAV_MAX_RATE})`);
+  }
   const expectedAlign = channels * (bitsPerSample / 8);
   if (blockAlign !== expectedAlign) {
     throw new WavFormatError(

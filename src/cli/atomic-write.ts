@@ -1,7 +1,9 @@
 // Atomic file and directory output for the CLI: everything is first written to a temporary
 // sibling (same directory, so the final rename never crosses a file system) and renamed into
-// place only once complete. A failure, or Ctrl-C, never leaves a half-written output or a
-// stray temporary behind. Temporary names start with "." and end in ".tmp".
+// place only once complete. A failure, Ctrl-C, SIGTERM or an early exit never leaves a
+// half-written output or a stray temporary behind. Temporary names are
+// ".<output>.<pid>.<random>.tmp"; only SIGKILL (or a crash of the machine) can leave one, and
+// the next write to the same output removes those whose process no longer exists.
 
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -12,23 +14,59 @@ import { basename, dirname, join, resolve } from 'node:path';
 const active = new Set<string>();
 let handlersInstalled = false;
 
+function removeActive(): void {
+  for (const path of active) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // best effort: the process is going away
+    }
+  }
+  active.clear();
+}
+
 function installSignalHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   const onSignal = (signal: NodeJS.Signals, code: number) => {
-    for (const path of active) {
-      try {
-        rmSync(path, { recursive: true, force: true });
-      } catch {
-        // best effort: the process is going away
-      }
-    }
-    active.clear();
+    removeActive();
     process.stderr.write(`\ninterrupted (${signal}); no output written\n`);
     process.exit(code);
   };
   process.once('SIGINT', () => onSignal('SIGINT', 130));
   process.once('SIGTERM', () => onSignal('SIGTERM', 143));
+  // process.exit() from anywhere else (e.g. a closed stdout pipe) skips the finally blocks.
+  process.once('exit', removeActive);
+}
+
+/** Whether process `pid` still exists (EPERM: it does, but belongs to someone else). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0); // signal 0 sends nothing: it only asks whether the process exists
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporaries of `target` left by a process that no longer exists (SIGKILL, a crash). */
+export async function removeStaleTemporaries(target: string): Promise<string[]> {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const match = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{12}(?:\.old)?\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!match || isAlive(Number(match[1]))) continue;
+    await rm(join(dir, name), { recursive: true, force: true }).then(() => removed.push(name), () => undefined);
+  }
+  return removed;
 }
 
 /** A fresh temporary name beside `target`: ".<name>.<pid>.<random>.tmp". */
@@ -55,6 +93,7 @@ async function writeAndSync(path: string, data: Uint8Array): Promise<void> {
  */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   const target = resolve(path);
+  await removeStaleTemporaries(target);
   const tmp = tempSibling(target);
   installSignalHandlers();
   active.add(tmp);
@@ -110,6 +149,7 @@ export async function writeDirAtomic(
     }
   }
   installSignalHandlers();
+  await removeStaleTemporaries(target);
   // mkdir returns the first directory it had to create, so exactly those can be undone.
   const createdParent = await mkdir(dirname(target), { recursive: true });
   const tmp = tempSibling(target);

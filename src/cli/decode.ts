@@ -16,8 +16,9 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
   const forced = formatOpt(opts);
   const bitrateOpt = positiveInt(opts, 'bitrate');
   const rateOpt = positiveInt(opts, 'rate');
-  await refuseSameFile(input, output);
+  await refuseSameFile(input, output, opts.get('force') === true);
   const bytes = await readInput(input);
+  if (bytes.length === 0) throw new CliError(`${input} is empty: not an encoded stream; nothing written`);
   const format = forced ?? (looksLikeSst(bytes) ? 'sst' : 'lyra');
   if (forced === undefined && format === 'lyra' && bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF') {
     throw new CliError(`${input} is a WAV file, not an encoded stream (use encode or roundtrip)`);
@@ -63,6 +64,13 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
     const count = Math.floor(bytes.length / size);
     for (let i = 0; i < count; i++) frames.push({ index: i, numQuantizers, packet: bytes.subarray(i * size, (i + 1) * size) });
     const trailing = bytes.length - count * size;
+    if (trailing > 0 && forced === undefined && bitrateOpt === undefined) {
+      // Guessed raw Lyra at the default bitrate, and it does not even fit: most likely not a stream at all.
+      throw new CliError(
+        `${input} is not an .sst file, and its ${bytes.length} bytes are not a whole number of ${size}-byte Lyra packets ` +
+          `(${bitrate} bps); nothing written. To decode it as raw packets anyway, pass --format lyra and --bitrate`,
+      );
+    }
     if (trailing > 0) problems.push(`${trailing} trailing bytes do not make a whole ${size}-byte packet (${bitrate} bps); ignored`);
   }
 
@@ -83,7 +91,7 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
   }
   const out = resample(result.audio, codec.sampleRate, outRate);
   const wavBytes = encodeWav(out, outRate, { bitsPerSample: 16 });
-  await writeOutput(output, wavBytes);
+  await writeOutput(output, wavBytes, opts.get('force') === true);
 
   const usage = new Map<number, number>();
   for (const f of frames) if (!('lost' in f)) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);

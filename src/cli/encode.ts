@@ -13,7 +13,7 @@ import { DEFAULT_BITRATE } from './usage.js';
 export async function cmdEncode([input, output]: string[], opts: OptionValues, ctx: Context): Promise<void> {
   const format = formatOpt(opts) ?? 'sst';
   const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
-  await refuseSameFile(input, output);
+  await refuseSameFile(input, output, opts.get('force') === true);
   const wav = readWav(input, await readInput(input));
   const codec = await openCodec(opts);
   const numQuantizers = quantizersFor(codec, bitrate);
@@ -36,7 +36,7 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
   } else {
     bytes = concatBytes(packets);
   }
-  await writeOutput(output, bytes);
+  await writeOutput(output, bytes, opts.get('force') === true);
   const packetSize = packetBytes(numQuantizers, codec.bitsPerIndex);
   const figures = {
     command: 'encode', input, output, format, bitrate, numQuantizers, packetBytes: packetSize,

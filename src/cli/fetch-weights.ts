@@ -2,18 +2,11 @@
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { LYRA_V2_FILES } from '../import/lyra-v2.js';
+import { LYRA_V2_FILES, LYRA_V2_SHA256 } from '../import/lyra-v2.js';
 import { UsageError, str, type Context, type OptionValues } from './args.js';
 import { CliError, readInput, sameDir } from './files.js';
 import { DEFAULT_MODEL_DIR, LYRA_V2_URL_PREFIX } from './usage.js';
 import { buildModelFiles, reportImport, writeModelDir } from './write-model.js';
-
-/** sha256 of the Lyra v2 release files at LYRA_V2_COMMIT. */
-const LYRA_V2_SHA256: Record<(typeof LYRA_V2_FILES)[number], string> = {
-  'soundstream_encoder.tflite': '237da0b16226fb0a68d49551c81bebf614e42142af72764448359f68581e88f1',
-  'quantizer.tflite': '841ee05989687d32d1f616a8ad1419fc7eda37599d3c05c7cf5a0d60ccf8ac5c',
-  'lyragan.tflite': '50e7839cda4f30599a3a34cfaddcd9c98449b049eee884e1a74295780448ad06',
-};
 
 async function download(url: string): Promise<Uint8Array> {
   let res: Response;

@@ -1,6 +1,6 @@
 // Reading inputs and writing outputs for the CLI, with errors that name the file and the cause.
 
-import { stat, readFile } from 'node:fs/promises';
+import { access, constants, lstat, stat, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { decodeWav, WavFormatError } from '../audio/wav.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -39,8 +39,11 @@ export async function readInput(path: string, what = 'input file'): Promise<Uint
   }
 }
 
-/** Refuses an output that is the input: same path, or another name (link) for the same file. */
-export async function refuseSameFile(input: string, output: string): Promise<void> {
+/**
+ * Refuses, before any work is done, an output that is the input (same path, or another name for
+ * the same file), and one that writeOutput would refuse.
+ */
+export async function refuseSameFile(input: string, output: string, force = false): Promise<void> {
   let same = resolve(input) === resolve(output);
   if (!same) {
     try {
@@ -51,9 +54,31 @@ export async function refuseSameFile(input: string, output: string): Promise<voi
     }
   }
   if (same) throw new CliError(`refusing to overwrite the input file ${input}`);
+  await refuseUnusualOutput(output, force);
 }
 
-export async function writeOutput(path: string, data: Uint8Array): Promise<void> {
+/**
+ * Refuses to replace an existing output that is not a plain writable file (a directory, device,
+ * FIFO or symbolic link, or a read-only file) unless `force`: replacing it is rarely what was meant.
+ */
+async function refuseUnusualOutput(path: string, force: boolean): Promise<void> {
+  let kind: string | null = null;
+  try {
+    const st = await lstat(path);
+    if (st.isDirectory()) throw new CliError(`cannot write ${path}: it is a directory`);
+    if (st.isSymbolicLink()) kind = 'a symbolic link';
+    else if (!st.isFile()) kind = 'not a regular file (a device, FIFO or socket)';
+    // Mode bits, not access(): root may write anything, but a file marked read-only was marked so on purpose.
+    else if ((st.mode & 0o222) === 0 || (await access(path, constants.W_OK).then(() => false, () => true))) kind = 'read-only';
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    return; // nothing there (or nothing we can see): an ordinary new output
+  }
+  if (kind !== null && !force) throw new CliError(`refusing to replace ${path}: it is ${kind}; pass --force to replace it`);
+}
+
+export async function writeOutput(path: string, data: Uint8Array, force = false): Promise<void> {
+  await refuseUnusualOutput(path, force);
   try {
     await writeFileAtomic(path, data);
   } catch (err) {

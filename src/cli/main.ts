@@ -17,12 +17,13 @@ import { cmdRoundtrip } from './roundtrip.js';
 import { USAGE } from './usage.js';
 
 const JSON_FLAG = ['json'];
+const WRITE_FLAGS = ['json', 'force'];
 const COMMANDS: Record<string, CommandSpec> = {
   'import-tflite': { positionals: ['dir'], valued: ['out'], flags: JSON_FLAG, run: cmdImportTflite },
   'fetch-weights': { positionals: ['model'], valued: ['from', 'out'], flags: JSON_FLAG, run: cmdFetchWeights },
-  encode: { positionals: ['in.wav', 'out'], valued: ['bitrate', 'format', 'model', 'denoise', 'denoise-model', 'precision'], flags: JSON_FLAG, run: cmdEncode },
-  decode: { positionals: ['in', 'out.wav'], valued: ['format', 'bitrate', 'rate', 'model', 'denoise', 'denoise-model', 'precision'], flags: JSON_FLAG, run: cmdDecode },
-  roundtrip: { positionals: ['in.wav', 'out.wav'], valued: ['bitrate', 'model', 'denoise', 'denoise-model', 'precision'], flags: JSON_FLAG, run: cmdRoundtrip },
+  encode: { positionals: ['in.wav', 'out'], valued: ['bitrate', 'format', 'model', 'denoise', 'denoise-model', 'precision'], flags: WRITE_FLAGS, run: cmdEncode },
+  decode: { positionals: ['in', 'out.wav'], valued: ['format', 'bitrate', 'rate', 'model', 'denoise', 'denoise-model', 'precision'], flags: WRITE_FLAGS, run: cmdDecode },
+  roundtrip: { positionals: ['in.wav', 'out.wav'], valued: ['bitrate', 'model', 'denoise', 'denoise-model', 'precision'], flags: WRITE_FLAGS, run: cmdRoundtrip },
   info: { positionals: ['file'], valued: [], flags: JSON_FLAG, run: cmdInfo },
   eval: { positionals: ['ref.wav', 'deg.wav'], valued: [], flags: [...JSON_FLAG, 'align'], run: cmdEval },
 };
@@ -65,6 +66,11 @@ export async function main(argv: string[]): Promise<number> {
 
 // Entry point: bin/soundstream.mjs imports this bundle, which runs at once. The exit code is
 // set rather than forced so that stdout is flushed first when it is a pipe.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // `soundstream info x.sst | head -1`: the reader has gone, so there is no one left to tell.
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -42,7 +42,7 @@ function bestLag(ref: Float32Array, test: Float32Array, maxLag: number, sampleRa
 
 export async function cmdRoundtrip([input, output]: string[], opts: OptionValues, ctx: Context): Promise<void> {
   const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
-  await refuseSameFile(input, output);
+  await refuseSameFile(input, output, opts.get('force') === true);
   const wav = readWav(input, await readInput(input));
   const codec = await openCodec(opts);
   const numQuantizers = quantizersFor(codec, bitrate);
@@ -56,7 +56,7 @@ export async function cmdRoundtrip([input, output]: string[], opts: OptionValues
   const decoded16 = dec.audio.subarray(0, audio.length);
   const out = fitLength(resample(decoded16, codec.sampleRate, wav.sampleRate), wav.frames);
   const wavBytes = encodeWav(out, wav.sampleRate, { bitsPerSample: 16 });
-  await writeOutput(output, wavBytes);
+  await writeOutput(output, wavBytes, opts.get('force') === true);
 
   const snr = snrDb(audio, decoded16);
   const lag = bestLag(audio, decoded16, 4 * codec.frameSize, codec.sampleRate);

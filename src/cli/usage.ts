@@ -63,10 +63,13 @@ Arithmetic (encode, decode, roundtrip):
 Options for every command:
   --model <dir>  model folder (default ${DEFAULT_MODEL_DIR}, relative to the current directory)
   --json         print one JSON object with the figures on stdout instead of text
+  --force        (encode, decode, roundtrip) replace an existing output even if it is
+                 read-only, a symbolic link or not a regular file
   -h, --help     show this help
 
 Outputs are written to a temporary file beside the target and renamed into place, so a
-failure never leaves a partial file; an output that is the input file is refused.
+failure or Ctrl-C never leaves a partial file, and temporaries left by a killed run are
+removed by the next write to the same output; an output that is the input file is refused.
 
 Exit status: 0 success, 1 error (one line on stderr), 2 usage error.
 `;

@@ -45,6 +45,9 @@ export function reportImport(ctx: Context, source: string, out: string, manifest
     return;
   }
   ctx.out(`imported ${manifest.model} from ${source}`);
+  if (extra.knownRelease !== undefined) {
+    ctx.out(`  files:   ${extra.knownRelease ? 'the Lyra v2 release (sha256 of all three verified)' : 'NOT the Lyra v2 release (see the warning above)'}`);
+  }
   ctx.out(`  tensors: ${manifest.tensors.length}`);
   ctx.out(`  bytes:   ${manifest.blob.byteLength} (${manifest.blob.file})`);
   ctx.out(`  sha256:  ${manifest.blob.sha256}`);

@@ -6,7 +6,7 @@ import { Concealer, silenceEmbedding, type ConcealerOptions } from './conceal.js
 import { Decoder } from './decoder.js';
 import { Denoiser } from './denoiser.js';
 import { Encoder } from './encoder.js';
-import { LYRA_BITRATES, packIndices, packetBytes, unpackIndices } from './lyra-packet.js';
+import { checkPacket, describeValue, LYRA_BITRATES, packIndices, packetBytes, unpackIndices } from './lyra-packet.js';
 import type { ComputeMode } from './mode.js';
 import type { FloatPrecision } from '../layers/layer.js';
 import { Quantizer } from './quantizer.js';
@@ -188,6 +188,7 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
 
   return {
     encode(samples: Float32Array): Uint8Array[] {
+      if (!(samples instanceof Float32Array)) throw new TypeError(`encode(samples): expected a Float32Array, got ${describeValue(samples)}`);
       const packets: Uint8Array[] = [];
       push(resampler ? resampler.process(samples) : samples, packets);
       return packets;
@@ -290,6 +291,7 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
         decoder.decodeFrame(concealer.conceal(embedding), frame);
         return output(frame);
       }
+      checkPacket(packet, 'decode(packet) (null for a lost packet)');
       const stages = table.byBytes.get(packet.length);
       if (stages === undefined) {
         throw new RangeError(`packet has ${packet.length} bytes; allowed lengths: ${allowed}`);

@@ -1,10 +1,7 @@
 // A minimal reader for FlatBuffers binaries: just enough to walk a TFLite model.
 // Offsets are byte positions into the buffer; every access is bounds-checked so a
-// truncated or corrupt file fails with a FlatBufferError instead of reading garbage.
-
-export class FlatBufferError extends Error {
-  override name = 'FlatBufferError';
-}
+// truncated or corrupt file fails with a TFLiteFormatError instead of reading garbage.
+import { TFLiteFormatError } from './errors.js';
 
 export class FlatTable {
   constructor(
@@ -137,7 +134,7 @@ export class FlatBuffer {
 
   check(pos: number, size: number): void {
     if (pos < 0 || size < 0 || pos + size > this.bytes.byteLength) {
-      throw new FlatBufferError(`offset ${pos}+${size} is outside the ${this.bytes.byteLength}-byte buffer (truncated or corrupt file)`);
+      throw new TFLiteFormatError(`offset ${pos}+${size} is outside the ${this.bytes.byteLength}-byte buffer (truncated or corrupt file)`);
     }
   }
   checkTable(pos: number): number {

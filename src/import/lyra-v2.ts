@@ -1,13 +1,21 @@
 // Lyra v2 (Google's released SoundStream) -> our weight format.
 import type { Manifest } from '../model/manifest.js';
+import { checkManifest, ModelError } from '../model/load.js';
 import { sha256Hex } from '../model/sha256.js';
-import { ImportError } from './errors.js';
+import { ImportError, TFLiteFormatError } from './errors.js';
 import { extractRvqCodebooks } from './lyra-quantizer.js';
 import { mapStreamingGraph, type MappedTensor } from './map-graph.js';
 import { readTFLite } from './tflite.js';
 import { packWeights } from './write-weights.js';
 
 export const LYRA_V2_FILES = ['soundstream_encoder.tflite', 'quantizer.tflite', 'lyragan.tflite'] as const;
+
+/** sha256 of the three files of Google's Lyra v2 release (google/lyra, lyra/model_coeffs, v1.3.x). */
+export const LYRA_V2_SHA256: Record<(typeof LYRA_V2_FILES)[number], string> = {
+  'soundstream_encoder.tflite': '237da0b16226fb0a68d49551c81bebf614e42142af72764448359f68581e88f1',
+  'quantizer.tflite': '841ee05989687d32d1f616a8ad1419fc7eda37599d3c05c7cf5a0d60ccf8ac5c',
+  'lyragan.tflite': '50e7839cda4f30599a3a34cfaddcd9c98449b049eee884e1a74295780448ad06',
+};
 
 /**
  * Bumped whenever the importer maps the same files differently. 2: the float summation order is
@@ -27,9 +35,9 @@ export interface LyraV2Files {
 }
 
 export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Manifest; blob: Uint8Array }> {
-  const encoder = mapStreamingGraph(parse(files.encoder, 'soundstream_encoder.tflite'), 'encoder');
-  const decoder = mapStreamingGraph(parse(files.decoder, 'lyragan.tflite'), 'decoder');
-  const rvq = extractRvqCodebooks(parse(files.quantizer, 'quantizer.tflite'));
+  const encoder = inFile('soundstream_encoder.tflite', () => mapStreamingGraph(readTFLite(files.encoder), 'encoder'));
+  const decoder = inFile('lyragan.tflite', () => mapStreamingGraph(readTFLite(files.decoder), 'decoder'));
+  const rvq = inFile('quantizer.tflite', () => extractRvqCodebooks(readTFLite(files.quantizer)));
   const frameSize = encoder.graph.inputChannels === 1 ? 320 : 0;
   if (encoder.graph.outputChannels !== rvq.dim || decoder.graph.inputChannels !== rvq.dim) {
     throw new ImportError(`embedding sizes disagree: encoder ${encoder.graph.outputChannels}, quantizer ${rvq.dim}, decoder ${decoder.graph.inputChannels}`);
@@ -41,7 +49,7 @@ export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Mani
   const sums = Object.fromEntries(await Promise.all(
     (['encoder', 'quantizer', 'decoder'] as const).map(async (k) => [k, await sha256Hex(files[k])]),
   ));
-  return packWeights([...encoder.tensors, codebooks, ...decoder.tensors], {
+  const packed = await packWeights([...encoder.tensors, codebooks, ...decoder.tensors], {
     model: 'lyra-v2',
     sampleRate: 16000,
     frameSize,
@@ -59,12 +67,23 @@ export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Mani
     },
     decoder: decoder.graph,
   });
+  // What the mapper made of an unusual file must still be a model the loader accepts.
+  try {
+    checkManifest(JSON.parse(JSON.stringify(packed.manifest)), 'imported model');
+  } catch (err) {
+    if (err instanceof ModelError) throw new ImportError(`the graph mapped from the .tflite files is not a valid model: ${err.message}`);
+    throw err;
+  }
+  return packed;
 }
 
-function parse(bytes: Uint8Array, file: string) {
+/** Runs one file's step, naming the file in its ImportError or TFLiteFormatError. */
+function inFile<T>(file: string, step: () => T): T {
   try {
-    return readTFLite(bytes);
+    return step();
   } catch (err) {
-    throw new ImportError(`${file}: ${(err as Error).message}`);
+    if (err instanceof TFLiteFormatError) throw new TFLiteFormatError(`${file}: ${err.message}`);
+    if (err instanceof ImportError) throw new ImportError(`${file}: ${err.message}`);
+    throw err;
   }
 }

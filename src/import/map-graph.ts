@@ -36,8 +36,12 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
   const values = new Map<number, Value>();
   const nodes: GraphNode[] = [];
   const tensors: MappedTensor[] = [];
-  const tensorOf = (i: number) => sg.tensors[i];
-  const where = (op: TFLiteOperator, i?: number) => `${op.op} #${op.index}${i === undefined ? '' : ` (tensor ${tensorOf(i)?.name ?? i})`}`;
+  const tensorOf = (i: number) => {
+    const t = sg.tensors[i];
+    if (!t) throw new ImportError(`a tensor index ${i} is missing or outside the subgraph's ${sg.tensors.length} tensors`);
+    return t;
+  };
+  const where = (op: TFLiteOperator, i?: number) => `${op.op} #${op.index}${i === undefined ? '' : ` (tensor ${sg.tensors[i]?.name ?? i})`}`;
 
   const inputIndex = sg.inputs[0];
   const inputShape = tensorOf(inputIndex).shape;
@@ -316,6 +320,7 @@ function checkSubgraph(sg: TFLiteSubgraph): void {
   for (const op of sg.operators) {
     if (op.op !== 'ASSIGN_VARIABLE') continue;
     const t = sg.tensors[op.inputs[1]];
+    if (!t) throw new ImportError(`ASSIGN_VARIABLE #${op.index} assigns no tensor`);
     if (t.data && !isAllZero(t.data)) throw new ImportError(`initial state ${t.name} is not zero: not supported`);
   }
 }

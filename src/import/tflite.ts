@@ -1,11 +1,10 @@
 // Reads a TFLite model (FlatBuffer, file identifier "TFL3") into plain objects.
 // Written from the public schema (tensorflow/lite/schema/schema.fbs); field numbers
 // below are the schema's field order.
-import { FlatBuffer, FlatBufferError, type FlatTable } from './flatbuffer.js';
+import { TFLiteFormatError } from './errors.js';
+import { FlatBuffer, type FlatTable } from './flatbuffer.js';
 
-export class TFLiteFormatError extends Error {
-  override name = 'TFLiteFormatError';
-}
+export { TFLiteFormatError };
 
 const OP_NAMES: Record<number, string> = {
   0: 'ADD', 2: 'CONCATENATION', 3: 'CONV_2D', 4: 'DEPTHWISE_CONV_2D', 6: 'DEQUANTIZE',
@@ -72,15 +71,6 @@ export interface TFLiteModel {
 }
 
 export function readTFLite(bytes: Uint8Array): TFLiteModel {
-  try {
-    return parse(bytes);
-  } catch (err) {
-    if (err instanceof FlatBufferError) throw new TFLiteFormatError(`not a valid TFLite model: ${err.message}`);
-    throw err;
-  }
-}
-
-function parse(bytes: Uint8Array): TFLiteModel {
   if (bytes.byteLength < 8) throw new TFLiteFormatError(`not a TFLite model: only ${bytes.byteLength} bytes`);
   const fb = new FlatBuffer(bytes);
   const ident = fb.identifier();
@@ -133,11 +123,16 @@ function parse(bytes: Uint8Array): TFLiteModel {
       const inputs = op.i32Vector(1);
       const outputs = op.i32Vector(2);
       for (const t of [...inputs, ...outputs]) {
-        if (t >= tensors.length) throw new TFLiteFormatError(`operator ${index} (${name}) refers to tensor ${t} but the subgraph has ${tensors.length}`);
+        if (t < -1 || t >= tensors.length) throw new TFLiteFormatError(`operator ${index} (${name}) refers to tensor ${t} but the subgraph has ${tensors.length}`);
       }
       return { index, op: name, inputs, outputs, options: op.table(4) };
     });
-    return { name: sg.string(4) ?? '', tensors, inputs: sg.i32Vector(1), outputs: sg.i32Vector(2), operators };
+    const inputs = sg.i32Vector(1);
+    const outputs = sg.i32Vector(2);
+    for (const t of [...inputs, ...outputs]) {
+      if (t < 0 || t >= tensors.length) throw new TFLiteFormatError(`a subgraph input or output refers to tensor ${t} but the subgraph has ${tensors.length}`);
+    }
+    return { name: sg.string(4) ?? '', tensors, inputs, outputs, operators };
   });
 
   const tensorMap = (maps: FlatTable[]) => Object.fromEntries(maps.map((m) => [m.string(0) ?? '', m.u32(1)]));

@@ -1,4 +1,4 @@
-import type { GraphNode, GraphSpec } from '../model/manifest.js';
+import type { GraphSpec } from '../model/manifest.js';
 import { type BufferInfo, Buffers } from './buffers.js';
 import { CausalConv } from './causal-conv.js';
 import {
@@ -11,6 +11,8 @@ import { WeightError, type WeightStore } from './weights.js';
 /**
  * A layer graph from a manifest, run on whole frames: `inputStepsPerFrame` input steps in
  * (320 samples for an encoder, 1 embedding for a decoder), any number of frames per call.
+ * The spec has passed checkManifest (src/model/validate.ts): names resolve, shapes agree and
+ * sizes are bounded, so building it only allocates.
  */
 export class Graph {
   private readonly layers: Layer[] = [];
@@ -21,34 +23,20 @@ export class Graph {
     const info = new Map<string, BufferInfo>();
     info.set(spec.input, { channels: spec.inputChannels, stepsPerFrame: inputStepsPerFrame, dtype: 'f32' });
     for (const [name, width] of Object.entries(spec.conditions ?? {})) info.set(name, { channels: width, stepsPerFrame: 1, dtype: 'f32' });
-    const need = (name: string, node: GraphNode): BufferInfo => {
-      const i = info.get(name);
-      if (!i) throw new WeightError(`graph node ${node.op} (${node.source ?? ''}) reads "${name}" before anything writes it`);
-      return i;
-    };
+    const need = (name: string): BufferInfo => info.get(name)!;
+    const produce = (name: string, i: BufferInfo) => info.set(name, i);
     for (const node of spec.nodes) {
-      const produce = (name: string, i: BufferInfo) => {
-        if (info.has(name)) throw new WeightError(`graph writes "${name}" twice`);
-        info.set(name, i);
-      };
       switch (node.op) {
         case 'conv1d':
         case 'depthwise_conv1d': {
-          const x = need(node.input, node);
+          const x = need(node.input);
           const stride = node.op === 'conv1d' ? node.stride : 1;
-          const channelsIn = node.op === 'conv1d' ? node.inChannels : node.channels;
-          if (x.channels !== channelsIn) throw new WeightError(`${node.op} "${node.output}" expects ${channelsIn} input channels, "${node.input}" has ${x.channels}`);
-          if (x.stepsPerFrame % stride !== 0) throw new WeightError(`${node.op} "${node.output}": stride ${stride} does not divide ${x.stepsPerFrame} steps per frame`);
-          const reach = node.dilation * (node.kernel - 1) + 1;
-          if (node.history !== reach - stride) {
-            throw new WeightError(`${node.op} "${node.output}": history ${node.history} does not fit kernel ${node.kernel}, dilation ${node.dilation}, stride ${stride}`);
-          }
           produce(node.output, { channels: node.op === 'conv1d' ? node.outChannels : node.channels, stepsPerFrame: x.stepsPerFrame / stride, dtype: node.int8 ? 'i8' : 'f32' });
           this.layers.push(new CausalConv(node, weights, x.stepsPerFrame, precision));
           break;
         }
         case 'transposed_conv1d': {
-          const x = need(node.input, node);
+          const x = need(node.input);
           produce(node.output, { channels: node.outChannels, stepsPerFrame: x.stepsPerFrame * node.stride, dtype: 'f32' });
           this.layers.push(new StreamingTransposedConv(node, weights, x.stepsPerFrame, precision));
           break;
@@ -57,7 +45,7 @@ export class Graph {
         case 'elu':
         case 'quantize':
         case 'dequantize': {
-          const x = need(node.input, node);
+          const x = need(node.input);
           const dtype = node.op === 'quantize' ? 'i8' : node.op === 'dequantize' ? 'f32' : x.dtype;
           produce(node.output, { ...x, dtype });
           const size = x.channels * x.stepsPerFrame;
@@ -69,32 +57,26 @@ export class Graph {
           break;
         }
         case 'add': {
-          const a = need(node.inputs[0], node);
-          const b = need(node.inputs[1], node);
-          if (a.channels !== b.channels || a.stepsPerFrame !== b.stepsPerFrame) throw new WeightError(`add "${node.output}": inputs have different shapes`);
+          const a = need(node.inputs[0]);
           produce(node.output, { ...a });
           this.layers.push(new AddLayer(node, a.channels * a.stepsPerFrame));
           break;
         }
         case 'split_channels': {
-          const x = need(node.input, node);
+          const x = need(node.input);
           const width = x.channels / node.outputs.length;
           for (const o of node.outputs) produce(o, { ...x, channels: width });
           this.layers.push(new ChannelCopyLayer(node, info, x.stepsPerFrame));
           break;
         }
         case 'concat_channels': {
-          const parts = node.inputs.map((i) => need(i, node));
+          const parts = node.inputs.map(need);
           produce(node.output, { ...parts[0], channels: parts.reduce((s, p) => s + p.channels, 0) });
           this.layers.push(new ChannelCopyLayer(node, info, parts[0].stepsPerFrame));
           break;
         }
         case 'film': {
-          const x = need(node.input, node);
-          const condition = need(node.condition, node);
-          if (condition.stepsPerFrame !== x.stepsPerFrame || condition.channels !== node.conditionDim) {
-            throw new WeightError(`film "${node.output}": condition "${node.condition}" must give ${node.conditionDim} values per step of "${node.input}"`);
-          }
+          const x = need(node.input);
           produce(node.output, { ...x });
           this.layers.push(new FilmLayer(node, weights, x.stepsPerFrame));
           break;
@@ -103,9 +85,7 @@ export class Graph {
           throw new WeightError(`unknown graph op "${(node as { op: string }).op}"`);
       }
     }
-    const out = info.get(spec.output);
-    if (!out) throw new WeightError(`graph output "${spec.output}" is never written`);
-    this.outputStepsPerFrame = out.stepsPerFrame;
+    this.outputStepsPerFrame = need(spec.output).stepsPerFrame;
     this.buffers = new Buffers(info);
     this.buffers.ensureFrames(1);
   }
