@@ -22,10 +22,17 @@ rmSync(`${common.outdir}/chunks`, { recursive: true, force: true });
 // Shared chunks, so that a class is one class whichever entry it came from.
 await build({
   ...common,
-  entryPoints: ['src/index.ts', 'src/node/index.ts', 'src/metrics/index.ts', 'src/cli/main.ts'],
+  entryPoints: ['src/index.ts', 'src/node/index.ts', 'src/metrics/index.ts', 'src/web/index.ts', 'src/cli/main.ts'],
   target: 'es2022',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+});
+// The Web Audio nodes load these two by URL (next to dist/src/web/index.js): each is one self-contained module.
+await build({
+  ...common,
+  platform: 'browser',
+  target: 'es2022',
+  entryPoints: { 'src/web/soundstream-worker': 'src/web/codec-worker.ts', 'src/web/soundstream-worklet': 'src/web/worklet.ts' },
 });
 if (libraryTo) process.exit(0);
 await build({ ...common, target: 'node20', sourcemap: true, entryPoints: ['scripts/parity-report.ts', 'scripts/parity-sweep.ts', 'bench/bench.ts'].filter((f) => existsSync(f)) });

@@ -59,7 +59,10 @@ describe('the packed package, installed into a fresh project', () => {
   it('ships the library, its types, the bin, our denoiser and the docs, and nothing else', () => {
     const allowed = /^(package\.json|README\.md|bin\/soundstream\.mjs|dist\/(src|chunks)\/.+\.js|dist\/types\/.+\.d\.ts|weights\/lyra-v2-denoise\/(manifest\.json|model\.bin)|docs\/[\w.-]+\.md)$/;
     expect(packed.filter((f) => !allowed.test(f))).toEqual([]);
-    for (const f of ['dist/src/index.js', 'dist/src/node/index.js', 'dist/src/metrics/index.js', 'dist/types/index.d.ts', 'weights/lyra-v2-denoise/model.bin']) {
+    for (const f of [
+      'dist/src/index.js', 'dist/src/node/index.js', 'dist/src/metrics/index.js', 'dist/types/index.d.ts', 'weights/lyra-v2-denoise/model.bin',
+      'dist/src/web/index.js', 'dist/src/web/soundstream-worker.js', 'dist/src/web/soundstream-worklet.js', 'dist/types/web/index.d.ts',
+    ]) {
       expect(packed).toContain(f);
     }
   });

@@ -1,0 +1,286 @@
+// The codec worker behind the encoder and decoder nodes: a dedicated Worker, one per node,
+// where the frame-sized work (tens of milliseconds at a throttled CPU) runs off the audio thread.
+// Audio arrives from / leaves for the AudioWorklet through a SampleRing (polled every few ms)
+// or through a MessagePort; packets go to and come from the main thread.
+
+import { Resampler } from '../audio/resample.js';
+import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
+import { loadModelFromBytes, type Model } from '../model/load.js';
+import { JitterBuffer } from './jitter-buffer.js';
+import type {
+  DecoderInit, DecoderRecord, EncoderInit, EncoderRecord, ModelBytes, PlayoutBuffer, WorkerReply, WorkerRequest,
+} from './protocol.js';
+import { SampleRing } from './ring.js';
+
+const POLL_MS = 4;
+const FRAME_MS = 20;
+/** Recording (record: true) stops after this many frames (10 minutes), so a long session cannot exhaust memory. */
+const RECORD_LIMIT_FRAMES = 30_000;
+
+interface WorkerScope {
+  postMessage(message: WorkerReply, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+  close(): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+const reply = (message: WorkerReply, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+
+let role: EncoderRole | DecoderRole | null = null;
+const early: WorkerRequest[] = [];
+
+scope.onmessage = (e) => {
+  const message = e.data;
+  if (message.type === 'init-encoder' || message.type === 'init-decoder') {
+    start(message).catch((err: unknown) => reply({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+  } else if (message.type === 'close') {
+    scope.close();
+  } else if (role) guarded(role, () => role!.handle(message));
+  else early.push(message);
+};
+
+/** An exception in the codec stops this node's stream and is reported to the main thread, once. */
+let failed = false;
+function guarded(target: EncoderRole | DecoderRole, run: () => void): void {
+  if (failed) return;
+  try {
+    run();
+  } catch (err) {
+    failed = true;
+    reply({ type: 'error', message: `${target instanceof EncoderRole ? 'encoder' : 'decoder'} worker: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+async function start(init: EncoderInit | DecoderInit): Promise<void> {
+  const load = (bytes: ModelBytes, label: string): Promise<Model> => loadModelFromBytes(bytes.manifestText, bytes.blob, label);
+  const model = await load(init.model, 'codec model');
+  const started = performance.now();
+  const ready = init.type === 'init-encoder'
+    ? new EncoderRole(init, model, init.denoiser ? await load(init.denoiser, 'denoiser model') : undefined)
+    : new DecoderRole(init, model);
+  const warmupMs = performance.now() - started;
+  role = ready;
+  reply({ type: 'ready', warmupMs, modelRate: model.manifest.sampleRate, frameSize: model.manifest.frameSize });
+  for (const message of early.splice(0)) guarded(ready, () => ready.handle(message));
+  setInterval(() => guarded(ready, () => ready.pump()), POLL_MS);
+  setInterval(() => guarded(ready, () => ready.report()), 250);
+}
+
+/** Deterministic noise to warm up the JIT with (the warm-up codec is thrown away). */
+function warmupSignal(samples: number): Float32Array {
+  const x = new Float32Array(samples);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < samples; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    x[i] = ((s >>> 0) / 4294967296 - 0.5) * 0.2 * Math.sin(i / 400);
+  }
+  return x;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Float32Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+class EncoderRole {
+  private readonly encoder: StreamEncoder;
+  private readonly ring: SampleRing | null;
+  private readonly scratch: Float32Array;
+  private frames = 0;
+  private samplesFed = 0;
+  private computeMs: number[] = [];
+  private readonly record: { input: Float32Array[]; settings: EncoderRecord['settings']; packets: Uint8Array[] } | null;
+
+  constructor(init: EncoderInit, model: Model, denoiser: Model | undefined) {
+    const options = { model, denoiser, sampleRate: init.sampleRate, bitrate: init.bitrate, denoise: init.denoise };
+    if (init.warmupFrames > 0) {
+      const warm = createEncoder({ ...options, denoise: denoiser !== undefined });
+      const frameAtRate = Math.ceil((init.sampleRate * FRAME_MS) / 1000);
+      warm.encode(warmupSignal(frameAtRate * init.warmupFrames));
+    }
+    this.encoder = createEncoder(options);
+    this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
+    this.scratch = new Float32Array(this.ring ? this.ring.capacity : 0);
+    if (init.transport.kind === 'port') init.transport.port.onmessage = (e: MessageEvent<Float32Array>) => guarded(this, () => this.encode(e.data));
+    this.record = init.record ? { input: [], settings: [{ atSample: 0, bitrate: init.bitrate, denoise: init.denoise }], packets: [] } : null;
+  }
+
+  handle(message: WorkerRequest): void {
+    if (message.type === 'bitrate') this.encoder.setBitrate(message.bps);
+    else if (message.type === 'denoise') this.encoder.setDenoise(message.on);
+    else if (message.type === 'record') {
+      reply({ type: 'record', encoder: this.takeRecord() });
+      return;
+    } else return;
+    const { bitrate, denoise } = this.encoder;
+    this.record?.settings.push({ atSample: this.samplesFed, bitrate, denoise });
+    reply({ type: 'settings', fromFrame: this.frames, bitrate, denoise });
+  }
+
+  pump(): void {
+    if (!this.ring) return;
+    const n = this.ring.read(this.scratch);
+    if (n > 0) this.encode(this.scratch.subarray(0, n));
+  }
+
+  private encode(chunk: Float32Array): void {
+    const started = performance.now();
+    const packets = this.encoder.encode(chunk);
+    const ms = performance.now() - started;
+    this.samplesFed += chunk.length;
+    if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
+      this.record.input.push(chunk.slice());
+      this.record.packets.push(...packets);
+    }
+    if (packets.length === 0) return;
+    const each = packets.map(() => ms / packets.length);
+    this.computeMs.push(...each);
+    reply({ type: 'packets', seq: this.frames, packets, computeMs: each });
+    this.frames += packets.length;
+  }
+
+  report(): void {
+    reply({ type: 'stats', encoder: { frames: this.frames, computeMs: this.computeMs } });
+    this.computeMs = [];
+  }
+
+  private takeRecord(): EncoderRecord | undefined {
+    if (!this.record) return undefined;
+    return { sampleRate: this.encoder.sampleRate, input: concat(this.record.input), settings: this.record.settings, packets: this.record.packets };
+  }
+}
+
+class DecoderRole {
+  private readonly decoder: StreamDecoder;
+  private readonly resampler: Resampler | null;
+  private readonly sampleRate: number;
+  private readonly modelRate: number;
+  private readonly jitter = new JitterBuffer();
+  private readonly ring: SampleRing | null;
+  private readonly port: MessagePort | null;
+  private buffer: PlayoutBuffer;
+  private skip: number;
+  /** Port transport: samples sent, and the playback processor's last count of samples played. */
+  private sent = 0;
+  private played = 0;
+  private computeMs: number[] = [];
+  private queuedSum = 0;
+  private queuedCount = 0;
+  private readonly record: { packets: (Uint8Array | null)[]; pcm: Float32Array[] } | null;
+
+  constructor(init: DecoderInit, model: Model) {
+    this.modelRate = model.manifest.sampleRate;
+    this.sampleRate = init.sampleRate;
+    if (init.warmupFrames > 0) {
+      // Through the same code paths as the real stream: packets (a 6 kbps encode of noise), losses, resampling.
+      const packets = createEncoder({ model }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
+      const warm = createDecoder({ model });
+      const warmResampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
+      packets.forEach((p, i) => warmResampler?.process(warm.decode(i % 7 === 3 ? null : p)));
+    }
+    // Decoded at the model's rate and resampled here, so the model-rate frames can be recorded.
+    this.decoder = createDecoder({ model });
+    this.resampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
+    this.skip = this.resampler?.delaySamples ?? 0;
+    this.buffer = init.buffer;
+    this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
+    this.port = init.transport.kind === 'port' ? init.transport.port : null;
+    if (this.port) {
+      this.port.onmessage = (e: MessageEvent<number>) => {
+        this.played = e.data;
+        guarded(this, () => this.pump());
+      };
+    }
+    this.record = init.record ? { packets: [], pcm: [] } : null;
+  }
+
+  handle(message: WorkerRequest): void {
+    if (message.type === 'packet') {
+      this.jitter.push(message.seq, message.packet);
+      this.pump();
+    } else if (message.type === 'buffer') this.buffer = message.buffer;
+    else if (message.type === 'restart') {
+      this.jitter.reset();
+      this.decoder.reset();
+      this.resampler?.reset();
+      this.skip = this.resampler?.delaySamples ?? 0;
+    } else if (message.type === 'record') reply({ type: 'record', decoder: this.takeRecord() });
+  }
+
+  private queuedMs(): number {
+    const samples = this.ring ? this.ring.available : this.sent - this.played;
+    return (samples * 1000) / this.sampleRate;
+  }
+
+  pump(): void {
+    const { safetyMs, jitterMs } = this.buffer;
+    const targetMs = safetyMs + FRAME_MS + jitterMs;
+    let queued = this.queuedMs();
+    this.queuedSum += queued;
+    this.queuedCount++;
+    // Playout starts once a full target's worth of packets is here.
+    if (!this.jitter.started && this.jitter.size < Math.ceil(targetMs / FRAME_MS)) return;
+    while (queued < targetMs) {
+      const frame = this.jitter.take(queued < safetyMs);
+      if (!frame) return;
+      const started = performance.now();
+      const pcm = this.decoder.decode(frame.packet);
+      const out = this.resample(pcm);
+      this.computeMs.push(performance.now() - started);
+      if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
+        this.record.packets.push(frame.packet);
+        this.record.pcm.push(pcm.slice());
+      }
+      this.write(out);
+      queued = this.queuedMs();
+    }
+  }
+
+  private resample(pcm: Float32Array): Float32Array {
+    if (!this.resampler) return pcm.slice();
+    const out = this.resampler.process(pcm);
+    if (this.skip === 0) return out;
+    const drop = Math.min(this.skip, out.length);
+    this.skip -= drop;
+    return out.subarray(drop);
+  }
+
+  private write(out: Float32Array): void {
+    if (out.length === 0) return;
+    if (this.ring) {
+      // The ring holds a second and the queue is kept at a fraction of it: full means the audio thread stopped.
+      this.ring.write(out);
+      return;
+    }
+    const chunk = out.byteOffset === 0 && out.length === out.buffer.byteLength / 4 ? out : out.slice();
+    this.sent += chunk.length; // (counted before the transfer empties it)
+    this.port!.postMessage(chunk, [chunk.buffer]);
+  }
+
+  report(): void {
+    const j = this.jitter;
+    reply({
+      type: 'stats',
+      decoder: {
+        frames: j.played, computeMs: this.computeMs, late: j.late, lost: j.lost, tooLate: j.tooLate, firstSeq: j.firstSeq,
+        queuedMs: this.queuedCount > 0 ? this.queuedSum / this.queuedCount : 0,
+      },
+    });
+    this.computeMs = [];
+    this.queuedSum = this.queuedCount = 0;
+  }
+
+  private takeRecord(): DecoderRecord | undefined {
+    if (!this.record) return undefined;
+    return { modelRate: this.modelRate, firstSeq: this.jitter.firstSeq, packets: this.record.packets, pcm: concat(this.record.pcm) };
+  }
+}
+

@@ -1,0 +1,388 @@
+// Web Audio encoder and decoder nodes. The codec runs in a dedicated Worker per node; the
+// AudioWorklet only moves samples, through a SharedArrayBuffer ring when the page is
+// cross-origin isolated and through a MessagePort otherwise, so no render quantum ever carries
+// a frame's worth of codec work.
+//
+//   const encoder = await SoundstreamEncoderNode.create(context, { model });
+//   microphone.connect(encoder.input);
+//   encoder.addEventListener('packet', (e) => send(e.detail.packet));
+//   const decoder = await SoundstreamDecoderNode.create(context, { model });
+//   decoder.output.connect(context.destination);
+//   onReceive((packet) => decoder.push(packet));   // null for a packet known to be lost
+
+import { packetBytes } from '../codec/lyra-packet.js';
+import type { Model } from '../model/load.js';
+import type {
+  DecoderRecord, DecoderStats, EncoderRecord, ModelBytes, PlayoutBuffer, ProcessorControl, ProcessorOptions, ProcessorStats,
+  Transport, TransportKind, WorkerReply, WorkerRequest,
+} from './protocol.js';
+import { SampleRing } from './ring.js';
+
+export interface CodecNodeOptions {
+  /** The codec (e.g. loadModelFromUrl('/weights/lyra-v2/')); the worker gets a copy of its bytes. */
+  model: Model;
+  /** 'auto' (default): 'sab' when the page is cross-origin isolated, else 'port'. */
+  transport?: 'auto' | TransportKind;
+  /** The bundled codec worker and worklet modules; by default next to this module. */
+  workerUrl?: string | URL;
+  workletUrl?: string | URL;
+  /** Frames of noise run through a throw-away codec so that the JIT has compiled it before the first real frame (default 50). */
+  warmupFrames?: number;
+  /** Keep everything in and out (the first 10 minutes), for record(): tests, downloads. Default false. */
+  record?: boolean;
+}
+
+export interface EncoderNodeOptions extends CodecNodeOptions {
+  bitrate?: number;
+  /** A denoiser model (weights/lyra-v2-denoise) run between encoder and quantizer. */
+  denoiser?: Model;
+  denoise?: boolean;
+  /** 'port' transport: render quanta per message to the worker (default 4: 10.7 ms at 48 kHz). */
+  batchQuanta?: number;
+}
+
+export interface DecoderNodeOptions extends CodecNodeOptions {
+  /**
+   * Decoded audio kept queued for the audio thread. A missing packet is concealed when the queue
+   * falls below safetyMs (default 20: the worker's wake-up period plus a frame's compute time
+   * with margin). Packets may arrive up to jitterMs late (default 20). The queue holds
+   * safetyMs + 20 + jitterMs ms at most.
+   */
+  safetyMs?: number;
+  jitterMs?: number;
+}
+
+export interface EncodedPacket {
+  /** Frame number since the node was created. */
+  seq: number;
+  packet: Uint8Array;
+  /** Worker compute time of this frame (ms). */
+  computeMs: number;
+}
+
+export interface EncoderNodeStats {
+  frames: number;
+  /** Compute time of each frame since the last stats event (ms). */
+  computeMs: number[];
+  audioThread: ProcessorStats | null;
+}
+
+export interface DecoderNodeStats extends DecoderStats {
+  audioThread: ProcessorStats | null;
+}
+
+const loadedWorklets = new WeakMap<BaseAudioContext, Map<string, Promise<void>>>();
+
+function addWorklet(context: BaseAudioContext, url: string): Promise<void> {
+  let byUrl = loadedWorklets.get(context);
+  if (!byUrl) loadedWorklets.set(context, (byUrl = new Map()));
+  let loading = byUrl.get(url);
+  if (!loading) byUrl.set(url, (loading = context.audioWorklet.addModule(url)));
+  return loading;
+}
+
+function chooseTransport(wanted: CodecNodeOptions['transport']): TransportKind {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  if (wanted === 'sab' && !isolated) throw new Error("transport 'sab' needs a cross-origin isolated page (COOP: same-origin, COEP: require-corp)");
+  if (wanted === 'sab' || wanted === 'port') return wanted;
+  if (wanted !== undefined && wanted !== 'auto') throw new RangeError(`transport must be 'auto', 'sab' or 'port', got ${String(wanted)}`);
+  return isolated ? 'sab' : 'port';
+}
+
+/** A ring of at least a second at `rate`. */
+function ringFor(rate: number): SharedArrayBuffer {
+  let capacity = 1024;
+  while (capacity < rate) capacity *= 2;
+  return SampleRing.allocate(capacity);
+}
+
+/** What a worker loads the model from (it checks it again: sha256, tensor table). */
+function bytesOf(model: Model): ModelBytes {
+  return { manifestText: JSON.stringify(model.manifest), blob: model.blob };
+}
+
+/** The shared part of both nodes: worker start-up and stats. */
+abstract class CodecNode extends EventTarget {
+  readonly transport: TransportKind;
+  protected readonly worker: Worker;
+  protected readonly node: AudioWorkletNode;
+  protected audioThread: ProcessorStats | null = null;
+  private pendingRecord: ((r: WorkerReply & { type: 'record' }) => void) | null = null;
+
+  protected constructor(worker: Worker, node: AudioWorkletNode, transport: TransportKind) {
+    super();
+    this.worker = worker;
+    this.node = node;
+    this.transport = transport;
+    node.port.onmessage = (e: MessageEvent<ProcessorStats>) => {
+      this.audioThread = e.data;
+    };
+  }
+
+  protected static async start(
+    context: BaseAudioContext,
+    options: CodecNodeOptions,
+    processor: 'soundstream-capture' | 'soundstream-playback',
+    processorOptions: (transport: TransportKind) => { options: ProcessorOptions; transport: Transport; workletPort?: MessagePort },
+    init: (transport: Transport) => WorkerRequest,
+  ): Promise<{ worker: Worker; node: AudioWorkletNode; transport: TransportKind }> {
+    const transportKind = chooseTransport(options.transport);
+    const workletUrl = String(options.workletUrl ?? new URL('./soundstream-worklet.js', import.meta.url));
+    const workerUrl = options.workerUrl ?? new URL('./soundstream-worker.js', import.meta.url);
+    await addWorklet(context, workletUrl);
+    const { options: p, transport, workletPort } = processorOptions(transportKind);
+    const node = new AudioWorkletNode(context, processor, {
+      numberOfInputs: processor === 'soundstream-capture' ? 1 : 0,
+      numberOfOutputs: processor === 'soundstream-capture' ? 0 : 1,
+      outputChannelCount: processor === 'soundstream-capture' ? [] : [1],
+      processorOptions: p,
+    });
+    if (workletPort) node.port.postMessage({ type: 'connect', port: workletPort } satisfies ProcessorControl, [workletPort]);
+    const worker = new Worker(workerUrl, { type: 'module', name: processor.replace('soundstream-', 'soundstream ') });
+    await new Promise<void>((resolve, reject) => {
+      worker.onerror = (e) => reject(new Error(`codec worker ${String(workerUrl)}: ${e.message || 'failed to load'}`));
+      worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+        if (e.data.type === 'ready') resolve();
+        else if (e.data.type === 'error') reject(new Error(e.data.message));
+      };
+      const request = init(transport);
+      worker.postMessage(request, transport.kind === 'port' ? [transport.port] : []);
+    });
+    node.port.postMessage({ type: 'start' } satisfies ProcessorControl);
+    return { worker, node, transport: transportKind };
+  }
+
+  protected listen(handle: (reply: WorkerReply) => void): void {
+    this.worker.onerror = (e) => this.dispatchEvent(new CustomEvent('error', { detail: new Error(e.message) }));
+    this.worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+      const reply = e.data;
+      if (reply.type === 'record') {
+        this.pendingRecord?.(reply);
+        this.pendingRecord = null;
+      } else if (reply.type === 'error') this.dispatchEvent(new CustomEvent('error', { detail: new Error(reply.message) }));
+      else handle(reply);
+    };
+  }
+
+  protected requestRecord(): Promise<WorkerReply & { type: 'record' }> {
+    return new Promise((resolve) => {
+      this.pendingRecord = resolve;
+      this.send({ type: 'record' });
+    });
+  }
+
+  protected send(message: WorkerRequest): void {
+    this.worker.postMessage(message);
+  }
+
+  /** Forgets the worst quantum time and the underrun / dropped-sample counts of the audio thread. */
+  resetAudioThreadStats(): void {
+    this.node.port.postMessage({ type: 'reset-stats' } satisfies ProcessorControl);
+  }
+
+  /** Disconnects the node and ends its worker. */
+  close(): void {
+    this.node.disconnect();
+    this.send({ type: 'close' });
+  }
+}
+
+function sabOrPort(transport: TransportKind, rate: number, batchQuanta = 1): { options: ProcessorOptions; transport: Transport; workletPort?: MessagePort } {
+  if (transport === 'sab') {
+    const ring = ringFor(rate);
+    return { options: { ring, batchQuanta }, transport: { kind: 'sab', ring } };
+  }
+  const channel = new MessageChannel();
+  return { options: { batchQuanta }, transport: { kind: 'port', port: channel.port1 }, workletPort: channel.port2 };
+}
+
+/** Audio in (connect a source to `input`), Lyra packets out: 'packet' events and the `packets` stream. */
+export class SoundstreamEncoderNode extends CodecNode {
+  /** Connect the audio to encode here (mixed down to mono). */
+  readonly input: AudioNode;
+  private readonly bitrates: number[];
+  private readonly canDenoise: boolean;
+  private current: { bitrate: number; denoise: boolean };
+  private frames = 0;
+  private computeMs: number[] = [];
+  private controller: ReadableStreamDefaultController<EncodedPacket> | null = null;
+  private stream: ReadableStream<EncodedPacket> | null = null;
+
+  static async create(context: BaseAudioContext, options: EncoderNodeOptions): Promise<SoundstreamEncoderNode> {
+    const bitrates = Object.keys(options.model.manifest.quantizer?.bitrates ?? {}).map(Number);
+    const bitrate = options.bitrate ?? 6000;
+    const denoise = options.denoise ?? false;
+    checkBitrate(bitrate, bitrates);
+    if (denoise && !options.denoiser) throw new RangeError('denoise: true needs a denoiser model');
+    const { worker, node, transport } = await CodecNode.start(
+      context, options, 'soundstream-capture',
+      (kind) => sabOrPort(kind, context.sampleRate, options.batchQuanta ?? 4),
+      (t) => ({
+        type: 'init-encoder', model: bytesOf(options.model), denoiser: options.denoiser && bytesOf(options.denoiser), sampleRate: context.sampleRate, bitrate, denoise,
+        transport: t, record: options.record ?? false, warmupFrames: options.warmupFrames ?? 50,
+      }),
+    );
+    return new SoundstreamEncoderNode(worker, node, transport, bitrates, options.denoiser !== undefined, { bitrate, denoise });
+  }
+
+  private constructor(
+    worker: Worker, node: AudioWorkletNode, transport: TransportKind, bitrates: number[], canDenoise: boolean, settings: { bitrate: number; denoise: boolean },
+  ) {
+    super(worker, node, transport);
+    this.input = node;
+    this.bitrates = bitrates;
+    this.canDenoise = canDenoise;
+    this.current = settings;
+    this.listen((reply) => {
+      if (reply.type === 'packets') {
+        reply.packets.forEach((packet, i) => {
+          const detail: EncodedPacket = { seq: reply.seq + i, packet, computeMs: reply.computeMs[i] };
+          this.frames = detail.seq + 1;
+          this.computeMs.push(detail.computeMs);
+          this.controller?.enqueue(detail);
+          this.dispatchEvent(new CustomEvent('packet', { detail }));
+        });
+      } else if (reply.type === 'settings') {
+        this.dispatchEvent(new CustomEvent('settings', { detail: reply }));
+      } else if (reply.type === 'stats') {
+        this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() }));
+      }
+    });
+  }
+
+  /** Every packet from now on, as a stream (created on first use). */
+  get packets(): ReadableStream<EncodedPacket> {
+    this.stream ??= new ReadableStream<EncodedPacket>({ start: (c) => void (this.controller = c) });
+    return this.stream;
+  }
+
+  get bitrate(): number {
+    return this.current.bitrate;
+  }
+
+  get denoise(): boolean {
+    return this.current.denoise;
+  }
+
+  /** From the next frame the worker completes on (the 'settings' event says which). */
+  setBitrate(bps: number): void {
+    checkBitrate(bps, this.bitrates);
+    this.current.bitrate = bps;
+    this.send({ type: 'bitrate', bps });
+  }
+
+  setDenoise(on: boolean): void {
+    if (on && !this.canDenoise) throw new RangeError('setDenoise(true) needs a denoiser model (create(context, { denoiser }))');
+    this.current.denoise = on;
+    this.send({ type: 'denoise', on });
+  }
+
+  /** Frames encoded, compute times since the last call, and the audio thread's counters. */
+  stats(): EncoderNodeStats {
+    const computeMs = this.computeMs;
+    this.computeMs = [];
+    return { frames: this.frames, computeMs, audioThread: this.audioThread };
+  }
+
+  /** What the worker was fed and produced (needs record: true). */
+  async record(): Promise<EncoderRecord> {
+    const reply = await this.requestRecord();
+    if (!reply.encoder) throw new Error('the encoder node was created without record: true');
+    return reply.encoder;
+  }
+
+  override close(): void {
+    this.controller?.close();
+    super.close();
+  }
+}
+
+function checkBitrate(bps: number, allowed: number[]): void {
+  if (!allowed.includes(bps)) throw new RangeError(`unsupported bitrate ${bps} bps; allowed: ${allowed.join(', ')}`);
+}
+
+/** Lyra packets in (push), audio out (connect `output`), through a jitter buffer with packet-loss concealment. */
+export class SoundstreamDecoderNode extends CodecNode {
+  readonly output: AudioNode;
+  private readonly packetLengths: Set<number>;
+  private nextSeq = 0;
+  private buffer: PlayoutBuffer;
+  private latest: DecoderStats | null = null;
+
+  static async create(context: BaseAudioContext, options: DecoderNodeOptions): Promise<SoundstreamDecoderNode> {
+    const q = options.model.manifest.quantizer;
+    const lengths = new Set(Object.values(q?.bitrates ?? {}).map((n) => packetBytes(n, q?.bitsPerIndex ?? 4)));
+    const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 20, jitterMs: options.jitterMs ?? 20 });
+    const { worker, node, transport } = await CodecNode.start(
+      context, options, 'soundstream-playback',
+      (kind) => sabOrPort(kind, context.sampleRate),
+      (t) => ({
+        type: 'init-decoder', model: bytesOf(options.model), sampleRate: context.sampleRate, transport: t, buffer,
+        record: options.record ?? false, warmupFrames: options.warmupFrames ?? 50,
+      }),
+    );
+    return new SoundstreamDecoderNode(worker, node, transport, lengths, buffer);
+  }
+
+  private constructor(worker: Worker, node: AudioWorkletNode, transport: TransportKind, lengths: Set<number>, buffer: PlayoutBuffer) {
+    super(worker, node, transport);
+    this.output = node;
+    this.packetLengths = lengths;
+    this.buffer = buffer;
+    this.listen((reply) => {
+      if (reply.type === 'stats' && reply.decoder) {
+        this.latest = reply.decoder;
+        this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() }));
+      }
+    });
+  }
+
+  /**
+   * A packet (or null: known lost) for frame `seq` (default: the one after the last pushed).
+   * Packets may come out of order; one that comes after its frame was played is dropped.
+   */
+  push(packet: Uint8Array | null, seq = this.nextSeq): void {
+    if (packet !== null && !(packet instanceof Uint8Array)) throw new TypeError('push() takes a Uint8Array packet or null');
+    if (packet && !this.packetLengths.has(packet.length)) {
+      throw new RangeError(`packet has ${packet.length} bytes; allowed lengths: ${[...this.packetLengths].sort((a, b) => a - b).join(', ')}`);
+    }
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`seq must be a non-negative integer, got ${seq}`);
+    this.nextSeq = Math.max(this.nextSeq, seq + 1);
+    this.send({ type: 'packet', seq, packet });
+  }
+
+  get playoutBuffer(): PlayoutBuffer {
+    return { ...this.buffer };
+  }
+
+  setPlayoutBuffer(buffer: Partial<PlayoutBuffer>): void {
+    this.buffer = checkBuffer({ ...this.buffer, ...buffer });
+    this.send({ type: 'buffer', buffer: this.buffer });
+  }
+
+  /** A new stream: forgets queued packets and codec state; the next packet pushed starts playout afresh (seq from 0). */
+  restart(): void {
+    this.nextSeq = 0;
+    this.node.port.postMessage({ type: 'pause' } satisfies ProcessorControl);
+    this.send({ type: 'restart' });
+  }
+
+  stats(): DecoderNodeStats | null {
+    return this.latest && { ...this.latest, audioThread: this.audioThread };
+  }
+
+  async record(): Promise<DecoderRecord> {
+    const reply = await this.requestRecord();
+    if (!reply.decoder) throw new Error('the decoder node was created without record: true');
+    return reply.decoder;
+  }
+}
+
+function checkBuffer(b: PlayoutBuffer): PlayoutBuffer {
+  for (const [name, ms] of Object.entries(b)) {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`${name} must be a number of milliseconds >= 0, got ${ms}`);
+  }
+  // The playout ring holds a second or more; the queue must fit in it.
+  if (b.safetyMs + b.jitterMs > 900) throw new RangeError(`safetyMs + jitterMs must be at most 900 ms, got ${b.safetyMs + b.jitterMs}`);
+  return b;
+}

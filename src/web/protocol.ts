@@ -1,0 +1,133 @@
+// Messages between the main thread, the codec worker and the audio-thread processors.
+
+/** A model as bytes (manifest.json's text + its weight blob), e.g. from fetchModel(). */
+export interface ModelBytes {
+  manifestText: string;
+  blob: Uint8Array;
+}
+
+/** How audio moves between the audio thread and the worker. */
+export type TransportKind = 'sab' | 'port';
+
+export type Transport =
+  | { kind: 'sab'; ring: SharedArrayBuffer }
+  | { kind: 'port'; port: MessagePort };
+
+export interface EncoderInit {
+  type: 'init-encoder';
+  model: ModelBytes;
+  denoiser?: ModelBytes;
+  sampleRate: number;
+  bitrate: number;
+  denoise: boolean;
+  transport: Transport;
+  /** Keep the input and every packet, for record(). */
+  record: boolean;
+  warmupFrames: number;
+}
+
+export interface DecoderInit {
+  type: 'init-decoder';
+  model: ModelBytes;
+  sampleRate: number;
+  transport: Transport;
+  buffer: PlayoutBuffer;
+  record: boolean;
+  warmupFrames: number;
+}
+
+/** The decoder's playout queue: see DecoderNodeOptions. */
+export interface PlayoutBuffer {
+  safetyMs: number;
+  jitterMs: number;
+}
+
+export type WorkerRequest =
+  | EncoderInit
+  | DecoderInit
+  | { type: 'bitrate'; bps: number }
+  | { type: 'denoise'; on: boolean }
+  | { type: 'packet'; seq: number; packet: Uint8Array | null }
+  | { type: 'buffer'; buffer: PlayoutBuffer }
+  | { type: 'restart' }
+  | { type: 'record' }
+  | { type: 'close' };
+
+/** Per frame: compute time in the worker (ms). */
+export interface EncoderRecord {
+  sampleRate: number;
+  /** The audio the encoder was fed, in order. */
+  input: Float32Array;
+  /** Settings in force from input sample `atSample` on (the first entry is at 0). */
+  settings: { atSample: number; bitrate: number; denoise: boolean }[];
+  packets: Uint8Array[];
+}
+
+export interface DecoderRecord {
+  modelRate: number;
+  /** The sequence number of the first frame played. */
+  firstSeq: number;
+  /** What the decoder was given, frame by frame (null: concealed). */
+  packets: (Uint8Array | null)[];
+  /** The decoder's output at the model's rate, before resampling to the context's rate. */
+  pcm: Float32Array;
+}
+
+export interface EncoderStats {
+  frames: number;
+  computeMs: number[];
+}
+
+export interface DecoderStats {
+  frames: number;
+  computeMs: number[];
+  /** Frames concealed because the packet had not arrived in time. */
+  late: number;
+  /** Frames concealed because the sender marked them lost (null). */
+  lost: number;
+  /** Packets that arrived after their frame was played (dropped). */
+  tooLate: number;
+  /** Decoded audio queued for the audio thread, ms (mean since the last stats message). */
+  queuedMs: number;
+  /** The frame playout began with (-1: not yet). */
+  firstSeq: number;
+}
+
+export type WorkerReply =
+  | { type: 'ready'; warmupMs: number; modelRate: number; frameSize: number }
+  | { type: 'packets'; seq: number; packets: Uint8Array[]; computeMs: number[] }
+  | { type: 'settings'; fromFrame: number; bitrate: number; denoise: boolean }
+  | { type: 'stats'; encoder?: EncoderStats; decoder?: DecoderStats }
+  | { type: 'record'; encoder?: EncoderRecord; decoder?: DecoderRecord }
+  | { type: 'error'; message: string };
+
+export interface ProcessorOptions {
+  /** The ring (sab transport); absent: audio comes and goes through a MessagePort sent in a 'connect' message. */
+  ring?: SharedArrayBuffer;
+  /** Capture, port transport: quanta per message to the worker. */
+  batchQuanta: number;
+}
+
+/** From a processor to its node, about four times a second. */
+export interface ProcessorStats {
+  type: 'stats';
+  quanta: number;
+  /** Longest process() call (ms) since the start or the last reset, timed with `clock`. */
+  worstQuantumMs: number;
+  clock: 'performance' | 'Date';
+  /** Playback: quanta that ran short of decoded audio after playout began, and the silent samples they played. */
+  underruns: number;
+  underrunSamples: number;
+  /** Capture: samples lost because the worker fell behind. */
+  droppedSamples: number;
+  /** The audio-clock frame of the first sample captured / played (-1: not yet). */
+  startFrame: number;
+}
+
+export type ProcessorControl =
+  | { type: 'connect'; port: MessagePort }
+  | { type: 'reset-stats' }
+  /** Capture: the worker is ready; audio before this is not kept (it would only overflow the ring during warm-up). */
+  | { type: 'start' }
+  /** Playback: the stream restarts; running dry until new audio comes is not an underrun. */
+  | { type: 'pause' };

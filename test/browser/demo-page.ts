@@ -1,0 +1,136 @@
+// Test helpers for driving the demo page (demo/) in headless Chromium with a fake microphone.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { importLyraV2 } from '../../src/import/lyra-v2.js';
+import { buildDemo, serveDemo, type DemoServer } from '../../demo/server.js';
+import { loadModelFromBytes, type Model } from '../../src/model/load.js';
+import { HAVE_SHARED, lyraFiles } from '../reference/lyra.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ROOT = join(import.meta.dirname, '..', '..');
+/** The fake microphone: Chromium loops this WAV (16-bit PCM, 48 kHz). */
+export const MICROPHONE_WAV = join(ROOT, '..', 'shared', 'audio', 'sample1_48kHz.wav');
+export const AVAILABLE = existsSync(CHROMIUM) && HAVE_SHARED && existsSync(MICROPHONE_WAV);
+
+export interface Meters {
+  bitsPerSecond: number;
+  packetBytes: number;
+  encoderMs: { p50: number; p99: number };
+  decoderMs: { p50: number; p99: number };
+  rtf: number;
+  underruns: number;
+  concealed: number;
+  droppedSamples: number;
+  worstQuantumMs: number;
+  latencyMs: number | null;
+  framesEncoded: number;
+  framesDecoded: number;
+}
+
+export interface PageInfo {
+  sampleRate: number;
+  transport: 'sab' | 'port';
+  crossOriginIsolated: boolean;
+  denoiser: boolean;
+}
+
+export interface Records {
+  encoder: { sampleRate: number; input: Float32Array; settings: { atSample: number; bitrate: number; denoise: boolean }[]; packets: Uint8Array[] };
+  decoder: { modelRate: number; firstSeq: number; packets: (Uint8Array | null)[]; pcm: Float32Array };
+}
+
+export interface Harness {
+  server: DemoServer;
+  browser: Browser;
+  codec: Model;
+  denoiser: Model;
+  close(): Promise<void>;
+}
+
+/** Builds the page into dist/test-web (with weights imported from ../shared in memory when weights/lyra-v2 is absent), serves it, starts Chromium. */
+export async function startHarness(): Promise<Harness> {
+  const built = await buildDemo(ROOT, join(ROOT, 'dist', 'test-web'));
+  const { manifest, blob } = await importLyraV2(lyraFiles());
+  const manifestText = JSON.stringify(manifest);
+  if (!built.weights) {
+    mkdirSync(join(built.dir, 'weights', 'lyra-v2'), { recursive: true });
+    writeFileSync(join(built.dir, 'weights', 'lyra-v2', 'manifest.json'), manifestText);
+    writeFileSync(join(built.dir, 'weights', 'lyra-v2', manifest.blob.file), blob);
+  }
+  const denoiserDir = join(ROOT, 'weights', 'lyra-v2-denoise');
+  const denoiser = await loadModelFromBytes(
+    readFileSync(join(denoiserDir, 'manifest.json'), 'utf8'), new Uint8Array(readFileSync(join(denoiserDir, 'model.bin'))),
+  );
+  const codec = await loadModelFromBytes(manifestText, blob);
+  const server = await serveDemo(built.dir);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
+      '--autoplay-policy=no-user-gesture-required',
+      // A hidden or occluded headless tab must keep its timers and audio running at full rate.
+      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+    ],
+  });
+  return {
+    server, browser, codec, denoiser,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+export interface DemoPage {
+  page: Page;
+  cdp: CDPSession;
+  info: PageInfo;
+  errors: string[];
+  meters(): Promise<Meters>;
+  records(): Promise<Records>;
+  packets(): Promise<Uint8Array[]>;
+  settingsLog(): Promise<{ fromFrame: number; bitrate: number; denoise: boolean }[]>;
+}
+
+export async function openDemo(h: Harness, o: { isolated: boolean; throttle?: number; record?: boolean }): Promise<DemoPage> {
+  const page = await h.browser.newPage({ viewport: { width: 1080, height: 860 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const cdp = await page.context().newCDPSession(page);
+  const query = new URLSearchParams({ rate: '48000', isolated: o.isolated ? '1' : '0', record: o.record ? '1' : '0' });
+  await page.goto(`${h.server.url}?${query}`);
+  const info = await page.evaluate(() => (globalThis as unknown as { soundstreamDemo: { ready: Promise<PageInfo> } }).soundstreamDemo.ready);
+  if (o.throttle && o.throttle !== 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: o.throttle });
+  type Api = { soundstreamDemo: { meters(): Meters; packets: Uint8Array[]; settingsLog: unknown[]; records(): Promise<unknown> } };
+  return {
+    page, cdp, info, errors,
+    meters: () => page.evaluate(() => (globalThis as unknown as Api).soundstreamDemo.meters()),
+    packets: async () => (await page.evaluate(() => (globalThis as unknown as Api).soundstreamDemo.packets.map((p) => Array.from(p)))).map((p) => new Uint8Array(p)),
+    settingsLog: () => page.evaluate(() => (globalThis as unknown as Api).soundstreamDemo.settingsLog) as Promise<{ fromFrame: number; bitrate: number; denoise: boolean }[]>,
+    records: async () => {
+      // Typed arrays cross as base64 (a page's JSON would be ten times larger).
+      const raw = await page.evaluate(async () => {
+        const b64 = (a: ArrayBufferView) => {
+          const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+          let s = '';
+          for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          return btoa(s);
+        };
+        const r = (await (globalThis as unknown as Api).soundstreamDemo.records()) as { encoder: Records['encoder']; decoder: Records['decoder'] };
+        return {
+          encoder: { sampleRate: r.encoder.sampleRate, input: b64(r.encoder.input), settings: r.encoder.settings, packets: r.encoder.packets.map(b64) },
+          decoder: { modelRate: r.decoder.modelRate, firstSeq: r.decoder.firstSeq, packets: r.decoder.packets.map((p) => (p ? b64(p) : null)), pcm: b64(r.decoder.pcm) },
+        };
+      });
+      const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+      const floats = (s: string) => new Float32Array(bytes(s).buffer);
+      return {
+        encoder: { ...raw.encoder, input: floats(raw.encoder.input), packets: raw.encoder.packets.map(bytes) },
+        decoder: { modelRate: raw.decoder.modelRate, firstSeq: raw.decoder.firstSeq, packets: raw.decoder.packets.map((p) => (p === null ? null : bytes(p))), pcm: floats(raw.decoder.pcm) },
+      };
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// The pieces of the Web Audio nodes that run without a browser: the SharedArrayBuffer sample
+// ring (against a plain array model of a FIFO) and the jitter buffer's playout decisions.
+import { describe, expect, it } from 'vitest';
+import { JitterBuffer } from '../src/web/jitter-buffer.js';
+import { SampleRing } from '../src/web/ring.js';
+import { xorshift32 } from './helpers/prng.js';
+
+describe('SampleRing', () => {
+  it('is a FIFO: random writes and reads across the wrap give back exactly what went in, and never more than fits', () => {
+    const ring = new SampleRing(SampleRing.allocate(64));
+    const model: number[] = [];
+    const random = xorshift32(7);
+    let next = 0;
+    for (let step = 0; step < 5000; step++) {
+      if (random() < 0.5) {
+        const src = Float32Array.from({ length: Math.floor(random() * 40) }, () => next++);
+        const written = ring.write(src);
+        expect(written).toBe(Math.min(src.length, 64 - model.length));
+        model.push(...src.subarray(0, written));
+        next -= src.length - written; // what did not fit is offered again next time
+      } else {
+        const dst = new Float32Array(Math.floor(random() * 40));
+        const got = ring.read(dst);
+        expect(got).toBe(Math.min(dst.length, model.length));
+        expect(Array.from(dst.subarray(0, got))).toEqual(model.splice(0, got));
+      }
+      expect(ring.available).toBe(model.length);
+      expect(ring.free).toBe(64 - model.length);
+    }
+  });
+
+  it('keeps working when the 32-bit counters wrap', () => {
+    const buffer = SampleRing.allocate(8);
+    const counters = new Int32Array(buffer, 0, 2);
+    counters[0] = counters[1] = -3; // 2^32 - 3 samples read and written
+    const ring = new SampleRing(buffer);
+    expect(ring.write(Float32Array.of(1, 2, 3, 4, 5))).toBe(5);
+    expect(ring.available).toBe(5);
+    const out = new Float32Array(8);
+    expect(ring.read(out)).toBe(5);
+    expect(Array.from(out.subarray(0, 5))).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses capacities that are not powers of two and buffers of the wrong size', () => {
+    expect(() => SampleRing.allocate(100)).toThrow(/power of two/);
+    expect(() => SampleRing.allocate(0)).toThrow(RangeError);
+    expect(() => new SampleRing(new SharedArrayBuffer(8 + 4 * 100))).toThrow(/not a SampleRing buffer/);
+  });
+});
+
+describe('JitterBuffer', () => {
+  const packet = (n: number) => Uint8Array.of(n);
+
+  it('plays packets in sequence order whatever order they arrive in', () => {
+    const jb = new JitterBuffer();
+    for (const seq of [3, 1, 0, 2]) expect(jb.push(seq, packet(seq))).toBe('queued');
+    const played = [0, 1, 2, 3].map(() => jb.take(false));
+    expect(played.map((f) => f?.seq)).toEqual([0, 1, 2, 3]);
+    expect(played.map((f) => f?.packet?.[0])).toEqual([0, 1, 2, 3]);
+    expect(jb.take(false)).toBeUndefined();
+  });
+
+  it('waits for a missing packet until its deadline, then conceals it and drops it if it comes later', () => {
+    const jb = new JitterBuffer();
+    jb.push(0, packet(0));
+    jb.push(2, packet(2));
+    expect(jb.take(false)?.seq).toBe(0);
+    expect(jb.take(false)).toBeUndefined(); // 1 is missing: wait
+    expect(jb.take(true)).toEqual({ seq: 1, packet: null, why: 'late' });
+    expect(jb.push(1, packet(1))).toBe('late');
+    expect(jb.take(false)?.seq).toBe(2);
+    expect([jb.played, jb.late, jb.lost, jb.tooLate]).toEqual([3, 1, 0, 1]);
+  });
+
+  it('plays a packet marked lost (null) without waiting, as lost', () => {
+    const jb = new JitterBuffer();
+    jb.push(5, packet(5));
+    jb.push(6, null);
+    expect(jb.take(false)?.seq).toBe(5);
+    expect(jb.take(false)).toEqual({ seq: 6, packet: null, why: 'lost' });
+    expect(jb.firstSeq).toBe(5);
+    expect(jb.lost).toBe(1);
+  });
+
+  it('refuses duplicates, bad sequence numbers and packets too far ahead', () => {
+    const jb = new JitterBuffer(10);
+    jb.push(0, packet(0));
+    expect(jb.push(0, packet(0))).toBe('duplicate');
+    jb.take(false);
+    expect(jb.push(12, packet(12))).toBe('too-far-ahead');
+    expect(() => jb.push(-1, packet(0))).toThrow(/non-negative integer/);
+    expect(() => jb.push(1.5, packet(0))).toThrow(RangeError);
+  });
+});
