@@ -449,10 +449,10 @@ describe('untrusted inputs and outputs (issue 12)', () => {
     expect(dn.status).toBe(1);
     const text = out('notes.txt');
     writeFileSync(text, 'these are not Lyra packets, just a line of text.\n');
-    const t = cli('decode', text, out('text.wav'), '--model', model);
+    const t = cli('decode', text, out('notes.wav'), '--model', model);
     expect(t.status).toBe(1);
     expect(t.stderr).toMatch(/not an \.sst file, and its 49 bytes are not a whole number of 23-byte Lyra packets/);
-    for (const f of ['empty.wav', 'null.wav', 'text.wav']) expect(existsSync(out(f))).toBe(false);
+    for (const f of ['empty.wav', 'null.wav', 'notes.wav']) expect(existsSync(out(f))).toBe(false);
     expect(tmpLeftovers(tmp)).toEqual([]);
   });
 

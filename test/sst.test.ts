@@ -484,6 +484,9 @@ describe('sst version 2 (sequence numbers)', () => {
     const decoded = decodeSst(bytes).frames.length;
     expect(decoded).toBeLessThanOrEqual(2 * 40 + 250);
     expect(decoded).toBeLessThanOrEqual(bytes.length / 4 + 250);
+    // The same with a garbage byte before each record, so that every gap follows damage.
+    const damaged = new Uint8Array([...writeSstHeader(V2), ...hostile.flatMap((h) => [0xff, ...h])]);
+    expect(decodeSst(damaged).frames.length).toBeLessThanOrEqual(damaged.length / 4 + 250);
   });
 
   it('streams the same frames and problems however the input is cut', () => {

@@ -383,7 +383,7 @@ export class SstStreamParser {
         return;
       }
       const gap = a.sequence - expected;
-      if (gap > 0 && gap <= SST_MAX_GAP_FRAMES && this.gapFramesFilled + gap <= this.recordsRead + SST_MAX_GAP_FRAMES) {
+      if (this.mayFill(gap)) {
         this.problems.push(`frames ${expected}..${a.sequence - 1} missing before byte offset ${offset} (deleted or reordered records); marked lost`);
         this.gapFramesFilled += gap;
         for (let i = 0; i < gap; i++) frames.push({ index: this.nextIndex++, lost: true, reason: 'missing from the stream' });
@@ -405,9 +405,9 @@ export class SstStreamParser {
     const skipped = offset - d.offset;
     const before = this.nextIndex;
     if (next.sequence === null) this.markLost(this.estimateFrames(skipped, next.size), frames);
-    else if (next.sequence > this.nextSequence && next.sequence - this.nextSequence <= SST_MAX_GAP_FRAMES) {
+    else if (this.mayFill(next.sequence - this.nextSequence)) {
+      this.gapFramesFilled += next.sequence - this.nextSequence;
       this.markLost(next.sequence - this.nextSequence, frames);
-      this.nextSequence = next.sequence;
     }
     const lost = this.nextIndex - before;
     if (lost === 1 && d.claimedSize === skipped) {
@@ -443,6 +443,11 @@ export class SstStreamParser {
   private estimateFrames(skipped: number, guess: number): number {
     const size = Math.max(this.largestRecord, guess);
     return Math.min(Math.ceil(skipped / this.recordBytes(0)), Math.max(1, Math.round(skipped / size)));
+  }
+
+  /** Whether `gap` missing frames (by sequence number) are filled with lost frames: see SST_MAX_GAP_FRAMES. */
+  private mayFill(gap: number): boolean {
+    return gap > 0 && gap <= SST_MAX_GAP_FRAMES && this.gapFramesFilled + gap <= this.recordsRead + SST_MAX_GAP_FRAMES;
   }
 
   private markLost(count: number, frames: SstFrame[]): void {
