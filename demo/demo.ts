@@ -17,7 +17,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const params = new URLSearchParams(location.search);
 const FRAME_MS = 20;
 
-interface Meters {
+/** What the page's meters show; tests read the same object through soundstreamDemo.meters(). */
+export interface Meters {
   bitsPerSecond: number;
   packetBytes: number;
   encoderMs: { p50: number; p99: number };

@@ -6,6 +6,7 @@ import { Concealer, silenceEmbedding } from '../codec/conceal.js';
 import { Decoder } from '../codec/decoder.js';
 import { Denoiser } from '../codec/denoiser.js';
 import { Encoder } from '../codec/encoder.js';
+import { resample } from '../audio/resample.js';
 import { isStaleLyraImport } from '../import/lyra-v2.js';
 import { LYRA_BITRATES, packetBytes, packIndices, unpackIndices } from '../codec/lyra-packet.js';
 import { Quantizer } from '../codec/quantizer.js';
@@ -15,6 +16,7 @@ import { ModelError, type Model } from '../model/load.js';
 import { loadModel } from '../node/load-model.js';
 import { denoiserModelDir } from '../node/package-files.js';
 import { UsageError, str, type OptionValues } from './args.js';
+import { readInput, readWav, refuseSameFile } from './files.js';
 import type { Progress } from './progress.js';
 import { DEFAULT_MODEL_DIR } from './usage.js';
 
@@ -67,6 +69,16 @@ export async function openCodec(opts: OptionValues): Promise<Codec> {
     shaPrefix: hexToBytes(model.manifest.blob.sha256.slice(0, 16)),
     denoiser: await openDenoiser(opts, model),
   };
+}
+
+/** What encode and roundtrip start from: the input WAV at the codec's rate, the codec, the stages for `bitrate`. */
+export async function openEncodeInput(input: string, output: string, opts: OptionValues, bitrate: number) {
+  await refuseSameFile(input, output, opts.get('force') === true);
+  const wav = readWav(input, await readInput(input));
+  const codec = await openCodec(opts);
+  const numQuantizers = quantizersFor(codec, bitrate);
+  const audio = resample(wav.samples, wav.sampleRate, codec.sampleRate);
+  return { wav, codec, numQuantizers, audio, seconds: wav.frames / wav.sampleRate };
 }
 
 export function precisionOption(opts: OptionValues): FloatPrecision {

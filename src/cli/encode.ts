@@ -1,24 +1,18 @@
 // soundstream encode <in.wav> <out> [--bitrate N] [--format sst|lyra] [--model <dir>]
 
-import { resample } from '../audio/resample.js';
 import { packetBytes } from '../codec/lyra-packet.js';
 import { encodeSst, type SstHeader } from '../codec/sst.js';
 import { formatOpt, positiveInt, type Context, type OptionValues } from './args.js';
-import { encodeAudio, openCodec, quantizersFor } from './codec.js';
+import { encodeAudio, openEncodeInput } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
-import { readInput, readWav, refuseSameFile, writeOutput } from './files.js';
+import { writeOutput } from './files.js';
 import { Progress, progressWanted } from './progress.js';
 import { DEFAULT_BITRATE } from './usage.js';
 
 export async function cmdEncode([input, output]: string[], opts: OptionValues, ctx: Context): Promise<void> {
   const format = formatOpt(opts) ?? 'sst';
   const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
-  await refuseSameFile(input, output, opts.get('force') === true);
-  const wav = readWav(input, await readInput(input));
-  const codec = await openCodec(opts);
-  const numQuantizers = quantizersFor(codec, bitrate);
-  const audio = resample(wav.samples, wav.sampleRate, codec.sampleRate);
-  const seconds = wav.frames / wav.sampleRate;
+  const { wav, codec, numQuantizers, audio, seconds } = await openEncodeInput(input, output, opts, bitrate);
   const progress = new Progress('encoding', Math.ceil(audio.length / codec.frameSize), progressWanted(ctx, seconds));
   const { packets, ms } = encodeAudio(codec, audio, numQuantizers, progress);
   let bytes: Uint8Array;

@@ -4,9 +4,9 @@ import { resample } from '../audio/resample.js';
 import { encodeWav } from '../audio/wav.js';
 import { packetBytes } from '../codec/lyra-packet.js';
 import { positiveInt, type Context, type OptionValues } from './args.js';
-import { decodeFrames, encodeAudio, openCodec, quantizersFor, type InFrame } from './codec.js';
+import { decodeFrames, encodeAudio, openEncodeInput, type InFrame } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
-import { readInput, readWav, refuseSameFile, writeOutput } from './files.js';
+import { writeOutput } from './files.js';
 import { Progress, progressWanted } from './progress.js';
 import { DEFAULT_BITRATE } from './usage.js';
 
@@ -42,12 +42,7 @@ function bestLag(ref: Float32Array, test: Float32Array, maxLag: number, sampleRa
 
 export async function cmdRoundtrip([input, output]: string[], opts: OptionValues, ctx: Context): Promise<void> {
   const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
-  await refuseSameFile(input, output, opts.get('force') === true);
-  const wav = readWav(input, await readInput(input));
-  const codec = await openCodec(opts);
-  const numQuantizers = quantizersFor(codec, bitrate);
-  const audio = resample(wav.samples, wav.sampleRate, codec.sampleRate);
-  const seconds = wav.frames / wav.sampleRate;
+  const { wav, codec, numQuantizers, audio, seconds } = await openEncodeInput(input, output, opts, bitrate);
   const show = progressWanted(ctx, seconds);
   const frameCount = Math.ceil(audio.length / codec.frameSize);
   const enc = encodeAudio(codec, audio, numQuantizers, new Progress('encoding', frameCount, show));

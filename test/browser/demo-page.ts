@@ -13,20 +13,9 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 export const MICROPHONE_WAV = join(ROOT, '..', 'shared', 'audio', 'sample1_48kHz.wav');
 export const AVAILABLE = existsSync(CHROMIUM) && HAVE_SHARED && existsSync(MICROPHONE_WAV);
 
-export interface Meters {
-  bitsPerSecond: number;
-  packetBytes: number;
-  encoderMs: { p50: number; p99: number };
-  decoderMs: { p50: number; p99: number };
-  rtf: number;
-  underruns: number;
-  concealed: number;
-  droppedSamples: number;
-  worstQuantumMs: number;
-  latencyMs: number | null;
-  framesEncoded: number;
-  framesDecoded: number;
-}
+import type { Meters } from '../../demo/demo.js';
+
+export type { Meters };
 
 export interface PageInfo {
   sampleRate: number;
