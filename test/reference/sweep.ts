@@ -370,24 +370,24 @@ function withUnusedStages(indices: Int32Array, stages: number): Int32Array {
   return out;
 }
 
-/** True when every stage of a report is bit-identical. */
-export function allIdentical(r: SweepReport): boolean {
-  const tallies = [
-    r.encoder.frameByFrame, r.encoder.oneCall,
-    ...Object.values(r.quantizer).flatMap((q) => [q.fedReference, q.chain, q.dequantized]),
-    r.decoder.fedReference.frameByFrame, r.decoder.fedReference.oneCall, r.decoder.fedOurs.frameByFrame, r.decoder.fedOurs.oneCall,
-  ];
-  return tallies.every((t) => t.identical === t.values);
-}
-
-/** The first stage that differs, where, and the graph node found responsible. */
-export function describeFirst(r: SweepReport): string {
-  const stages: [string, Tally][] = [
+/** Every comparison of a report, named, in pipeline order. */
+function stageTallies(r: SweepReport): [string, Tally][] {
+  return [
     ['encoder', r.encoder.frameByFrame], ['encoder one call', r.encoder.oneCall],
     ...Object.entries(r.quantizer).flatMap(([b, q]) => [[`indices ${b} fed reference`, q.fedReference], [`indices ${b} chain`, q.chain], [`dequantized ${b}`, q.dequantized]] as [string, Tally][]),
     [`decoder ${r.decoder.bitrate} fed reference packets`, r.decoder.fedReference.frameByFrame], [`decoder ${r.decoder.bitrate} fed reference packets, one call`, r.decoder.fedReference.oneCall],
     [`decoder ${r.decoder.bitrate} fed our packets`, r.decoder.fedOurs.frameByFrame], [`decoder ${r.decoder.bitrate} fed our packets, one call`, r.decoder.fedOurs.oneCall],
   ];
+}
+
+/** True when every stage of a report is bit-identical. */
+export function allIdentical(r: SweepReport): boolean {
+  return stageTallies(r).every(([, t]) => t.identical === t.values);
+}
+
+/** The first stage that differs, where, and the graph node found responsible. */
+export function describeFirst(r: SweepReport): string {
+  const stages = stageTallies(r);
   const found = stages.find(([, t]) => t.first !== null);
   if (!found) return 'identical';
   const [stage, { first: f }] = found as [string, Tally & { first: Divergence }];
