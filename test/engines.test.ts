@@ -1,6 +1,7 @@
 // The engine matrix: Bun, Deno, Hermes, and Chromium / Firefox / WebKit (main thread, Worker,
 // AudioWorklet) run the golden computation (test/engines/golden.ts) on the package's own bundle
-// and must give exactly Node's bytes. Node's output is computed here, from the Lyra v2 model
+// and must give exactly Node's bytes. In each browser the Web Audio encoder and decoder nodes
+// also run in OfflineAudioContexts, and their workers must produce the streaming API's bytes. Node's output is computed here, from the Lyra v2 model
 // imported in memory from ../shared. An engine whose binary is not installed is skipped with its
 // name in the test title; .ci/run installs all of them.
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import * as lib from '../src/index.js';
 import {
   BROWSER_CONTEXTS, ENGINE_BINARIES, have, runBunOrDeno, runChromium, runFirefox, runHermes, runWebKit, type BrowserRunner, type Outcome,
 } from './engines/drivers.js';
-import { GOLDEN_FRAMES, loadGoldenModels, runGolden, type GoldenModelBytes } from './engines/golden.js';
+import { GOLDEN_FRAMES, loadGoldenModels, runGolden, runNodesReference, type GoldenModelBytes } from './engines/golden.js';
 import { bundleGoldenModule, buildPackageBundle, goldenModelBytes, hermesScript, serveMatrix, writeModelFolders } from './engines/harness.js';
 import { HAVE_SHARED, lyraFiles } from './reference/lyra.js';
 
@@ -21,12 +22,13 @@ let tmp: string;
 let packageDir: string;
 let models: GoldenModelBytes;
 let expected: Record<string, string>;
+let expectedNodes: Record<string, string>;
 
 /** Same keys, same bytes; on a mismatch, names the stage and the first differing byte. */
-function expectSameBytes(engine: string, outcome: Outcome): void {
+function expectSameBytes(engine: string, outcome: Outcome, reference = expected): void {
   if ('error' in outcome) throw new Error(`${engine} failed: ${outcome.error}`);
-  expect(Object.keys(outcome.result).sort(), engine).toEqual(Object.keys(expected).sort());
-  for (const [stage, want] of Object.entries(expected)) {
+  expect(Object.keys(outcome.result).sort(), engine).toEqual(Object.keys(reference).sort());
+  for (const [stage, want] of Object.entries(reference)) {
     const got = outcome.result[stage]!;
     if (got === want) continue;
     let i = 0;
@@ -41,7 +43,9 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
     packageDir = join(tmp, 'package');
     buildPackageBundle(packageDir);
     models = await goldenModelBytes(lyraFiles());
-    expected = await runGolden(lib, await loadGoldenModels(lib, models), GOLDEN_FRAMES);
+    const loaded = await loadGoldenModels(lib, models);
+    expected = await runGolden(lib, loaded, GOLDEN_FRAMES);
+    expectedNodes = runNodesReference(lib, loaded.lyra);
   }, 120_000);
 
   afterAll(() => {
@@ -108,7 +112,9 @@ catch (err) { console.log(JSON.stringify({ name: err.name, message: err.message 
     for (const [name, installed, run] of browsers) {
       it.skipIf(!installed)(name, { timeout: 240_000 }, async () => {
         const outcomes = await run(url);
-        for (const kind of BROWSER_CONTEXTS) expectSameBytes(`${name} ${kind}`, outcomes[kind] ?? { error: 'no outcome' });
+        for (const kind of BROWSER_CONTEXTS) {
+          expectSameBytes(`${name} ${kind}`, outcomes[kind] ?? { error: 'no outcome' }, kind === 'nodes' ? expectedNodes : expected);
+        }
       });
     }
   });

@@ -13,7 +13,7 @@
 import { packetBytes } from '../codec/lyra-packet.js';
 import type { Model } from '../model/load.js';
 import type {
-  DecoderRecord, DecoderStats, EncoderRecord, ModelBytes, PlayoutBuffer, ProcessorControl, ProcessorOptions, ProcessorStats,
+  DecoderRecord, DecoderStats, EncoderRecord, ModelBytes, PlayoutBuffer, ProcessorControl, ProcessorOptions, ProcessorStarted, ProcessorStats,
   Transport, TransportKind, WorkerReply, WorkerRequest,
 } from './protocol.js';
 import { SampleRing } from './ring.js';
@@ -81,6 +81,11 @@ function addWorklet(context: BaseAudioContext, url: string): Promise<void> {
   return loading;
 }
 
+function isOffline(context: BaseAudioContext): boolean {
+  const Offline = (globalThis as { OfflineAudioContext?: typeof OfflineAudioContext }).OfflineAudioContext;
+  return Offline !== undefined && context instanceof Offline;
+}
+
 function chooseTransport(wanted: CodecNodeOptions['transport']): TransportKind {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (wanted === 'sab' && !isolated) throw new Error("transport 'sab' needs a cross-origin isolated page (COOP: same-origin, COEP: require-corp)");
@@ -114,8 +119,8 @@ abstract class CodecNode extends EventTarget {
     this.worker = worker;
     this.node = node;
     this.transport = transport;
-    node.port.onmessage = (e: MessageEvent<ProcessorStats>) => {
-      this.audioThread = e.data;
+    node.port.onmessage = (e: MessageEvent<ProcessorStats | ProcessorStarted>) => {
+      if (e.data.type === 'stats') this.audioThread = e.data;
     };
   }
 
@@ -148,7 +153,18 @@ abstract class CodecNode extends EventTarget {
       const request = init(transport);
       worker.postMessage(request, transport.kind === 'port' ? [transport.port] : []);
     });
+    // An OfflineAudioContext renders as fast as it can once started, so its capture must already
+    // be running then: wait for the audio thread to have the message. (A live context plays on
+    // regardless, and one still suspended until a user gesture need not answer yet.)
+    const started = isOffline(context)
+      ? new Promise<void>((resolve) => {
+        node.port.onmessage = (e: MessageEvent<ProcessorStarted | ProcessorStats>) => {
+          if (e.data.type === 'started') resolve();
+        };
+      })
+      : undefined;
     node.port.postMessage({ type: 'start' } satisfies ProcessorControl);
+    await started;
     return { worker, node, transport: transportKind };
   }
 

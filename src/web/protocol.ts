@@ -124,10 +124,15 @@ export interface ProcessorStats {
   startFrame: number;
 }
 
+/** From a processor to its node: 'start' has reached the audio thread. */
+export interface ProcessorStarted {
+  type: 'started';
+}
+
 export type ProcessorControl =
   | { type: 'connect'; port: MessagePort }
   | { type: 'reset-stats' }
-  /** Capture: the worker is ready; audio before this is not kept (it would only overflow the ring during warm-up). */
+  /** Capture: the worker is ready; audio before this is not kept (it would only overflow the ring during warm-up). Answered with ProcessorStarted. */
   | { type: 'start' }
   /** Playback: the stream restarts; running dry until new audio comes is not an underrun. */
   | { type: 'pause' };

@@ -3,7 +3,7 @@
 // pages) or a MessagePort to the codec worker (any page). No codec work runs here, so a
 // quantum costs microseconds whatever the frame size and the CPU.
 
-import type { ProcessorControl, ProcessorOptions, ProcessorStats } from './protocol.js';
+import type { ProcessorControl, ProcessorOptions, ProcessorStarted, ProcessorStats } from './protocol.js';
 import { SampleRing } from './ring.js';
 
 declare const currentFrame: number;
@@ -31,7 +31,8 @@ abstract class Mover extends AudioWorkletProcessor {
   }
 
   protected control(message: ProcessorControl): void {
-    if (message.type === 'connect') {
+    if (message.type === 'start') this.port.postMessage({ type: 'started' } satisfies ProcessorStarted);
+    else if (message.type === 'connect') {
       this.worker = message.port;
       this.worker.onmessage = (e: MessageEvent) => this.fromWorker(e.data);
     } else if (message.type === 'reset-stats') {

@@ -1,8 +1,11 @@
 // The test page: window.golden.{main, worker, worklet}() run the golden computation on the main
-// thread, in a module Worker and in an AudioWorklet of an OfflineAudioContext, and resolve to
-// { result } or { error }; window.golden.time() is for bench/engines.ts. The library is the package's own bundle, served under /pkg/.
+// thread, in a module Worker and in an AudioWorklet of an OfflineAudioContext; golden.nodes()
+// runs the package's Web Audio encoder and decoder nodes in OfflineAudioContexts. Each resolves
+// to { result } or { error }; window.golden.time() is for bench/engines.ts. The library is the
+// package's own bundle, served under /pkg/.
 import * as lib from '../../src/index.js';
-import { GOLDEN_FRAMES, runGolden, timeCodec } from './golden.js';
+import * as web from '../../src/web/index.js';
+import { GOLDEN_FRAMES, hex, NODES_BUFFER, NODES_LOST_FRAME, NODES_PACKETS, NODES_RATE, nodesInput, runGolden, timeCodec } from './golden.js';
 
 type Outcome = { result: Record<string, string> } | { error: string };
 
@@ -40,6 +43,13 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
       worker.onerror = (e) => resolve({ error: `worker: ${e.message}` });
     });
   },
+  async nodes() {
+    try {
+      return { result: await runNodes(await lib.loadModelFromUrl('/models/lyra-v2/')) };
+    } catch (err) {
+      return fail(err);
+    }
+  },
   async worklet() {
     try {
       const bytes = {
@@ -62,3 +72,47 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
     }
   },
 };
+
+/** Polls `read` until `done` holds of its value (the nodes' workers run behind offline rendering). */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, describe: (value: T) => string): Promise<T> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; ${describe(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Both nodes, each in its own OfflineAudioContext, with the MessagePort transport (the page is not cross-origin isolated). */
+async function runNodes(lyra: lib.Model): Promise<Record<string, string>> {
+  const frameSize = lyra.manifest.frameSize * (NODES_RATE / lyra.manifest.sampleRate);
+  const input = nodesInput(lyra.manifest.frameSize);
+  // Rendering goes on past the input (silence), so every batch of quanta reaches the worker.
+  const capture = new OfflineAudioContext(1, input.length + 8 * frameSize, NODES_RATE);
+  const source = capture.createBufferSource();
+  // Filled before it is given to the source: a browser may take the buffer's contents on assignment (Firefox does).
+  const buffer = capture.createBuffer(1, input.length, NODES_RATE);
+  buffer.copyToChannel(input, 0);
+  source.buffer = buffer;
+  const encoder = await web.SoundstreamEncoderNode.create(capture, { model: lyra, bitrate: 6000, record: true, warmupFrames: 2 });
+  source.connect(encoder.input);
+  source.start();
+  await capture.startRendering();
+  const sent = await until(() => encoder.record(), (r) => r.packets.length >= NODES_PACKETS && r.input.length >= input.length, `the input and ${NODES_PACKETS} packets from the encoder node`,
+    (r) => `${r.packets.length} packets from ${r.input.length} samples fed`);
+  encoder.close();
+
+  const playback = new OfflineAudioContext(1, (NODES_PACKETS + 8) * frameSize, NODES_RATE);
+  const decoder = await web.SoundstreamDecoderNode.create(playback, { model: lyra, record: true, warmupFrames: 2, ...NODES_BUFFER });
+  decoder.output.connect(playback.destination);
+  const packets = sent.packets.slice(0, NODES_PACKETS);
+  packets.forEach((packet, i) => decoder.push(i === NODES_LOST_FRAME ? null : packet));
+  await playback.startRendering();
+  const played = await until(() => decoder.record(), (r) => r.packets.length >= NODES_PACKETS, `${NODES_PACKETS} frames from the decoder node`,
+    (r) => `${r.packets.length} frames decoded, playout from frame ${r.firstSeq}`);
+  decoder.close();
+  if (played.firstSeq !== 0) throw new Error(`decoder node began playout at frame ${played.firstSeq}`);
+  const decoded = played.pcm.subarray(0, NODES_PACKETS * lyra.manifest.frameSize);
+  return { nodesInput: hex(sent.input.subarray(0, input.length)), nodesPackets: packets.map(hex).join(''), nodesDecoded: hex(decoded) };
+}

@@ -7,8 +7,8 @@ import type { WebDriver } from 'selenium-webdriver';
 import { root } from './harness.js';
 
 export type Outcome = { result: Record<string, string>; has?: Record<string, boolean> } | { error: string };
-export type BrowserContextKind = 'main' | 'worker' | 'worklet' | 'time';
-export const BROWSER_CONTEXTS: BrowserContextKind[] = ['main', 'worker', 'worklet'];
+export type BrowserContextKind = 'main' | 'worker' | 'worklet' | 'nodes' | 'time';
+export const BROWSER_CONTEXTS: BrowserContextKind[] = ['main', 'worker', 'worklet', 'nodes'];
 /** Runs `kinds` of window.golden in a browser at `url`. */
 export type BrowserRunner = (url: string, kinds?: BrowserContextKind[]) => Promise<Partial<Record<BrowserContextKind, Outcome>>>;
 

@@ -89,14 +89,46 @@ export async function runGolden(lib: Lib, models: GoldenModels, frames = GOLDEN_
   return out;
 }
 
+/**
+ * The Web Audio nodes in an OfflineAudioContext at 48 kHz (browsers only; test/engines/browser-main.ts
+ * runs them): the encoder node is fed `nodesInput()`, its first NODES_PACKETS packets go to the
+ * decoder node with frame NODES_LOST_FRAME marked lost. This is what the nodes' workers must
+ * produce, from the streaming API directly: the fed audio, the packets and the decoder's
+ * model-rate output (before resampling to the context's rate).
+ */
+export const NODES_RATE = 48000;
+/** Frames of signal; the first NODES_PACKETS packets are compared. */
+export const NODES_FRAMES = 50;
+/**
+ * What the decoder node waits for before playout starts and then decodes at once, without the
+ * audio thread taking any (offline rendering outruns the worker): safetyMs + 20 + jitterMs =
+ * 920 ms, 46 frames.
+ */
+export const NODES_PACKETS = 46;
+export const NODES_LOST_FRAME = 7;
+export const NODES_BUFFER = { safetyMs: 20, jitterMs: 880 };
+
+export function nodesInput(frameSize: number): Float32Array<ArrayBuffer> {
+  return upsample3(goldenInput(NODES_FRAMES * frameSize));
+}
+
+export function runNodesReference(lib: Lib, lyra: Model): Record<string, string> {
+  const input = nodesInput(lyra.manifest.frameSize);
+  const packets = lib.createEncoder({ model: lyra, bitrate: 6000, sampleRate: NODES_RATE }).encode(input).slice(0, NODES_PACKETS);
+  if (packets.length < NODES_PACKETS) throw new Error(`${packets.length} packets from ${NODES_FRAMES} frames`);
+  const decoder = lib.createDecoder({ model: lyra });
+  const decoded = packets.map((p, i) => hex(decoder.decode(i === NODES_LOST_FRAME ? null : p))).join('');
+  return { nodesInput: hex(input), nodesPackets: packets.map(hex).join(''), nodesDecoded: decoded };
+}
+
 /** 16 kHz -> 48 kHz by repeating samples: exact arithmetic, unlike a filter, so no engine can differ. */
-function upsample3(x: Float32Array): Float32Array {
+function upsample3(x: Float32Array): Float32Array<ArrayBuffer> {
   const y = new Float32Array(x.length * 3);
   for (let i = 0; i < y.length; i++) y[i] = x[Math.floor(i / 3)]!;
   return y;
 }
 
-function hex(view: ArrayBufferView): string {
+export function hex(view: ArrayBufferView): string {
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);

@@ -49,12 +49,13 @@ export async function bundleGoldenModule(outfile: string): Promise<void> {
   await build({ entryPoints: [join(here, 'golden.ts')], bundle: true, format: 'esm', target: 'es2022', outfile, logLevel: 'warning' });
 }
 
-/** The golden entries import '../../src/index.js'; point that at the package bundle instead. */
+/** The golden entries import '../../src/index.js' (and the page '../../src/web/index.js'); point them at the package bundle instead. */
 function packageAs(target: { external: string } | { file: string }): Plugin {
   return {
     name: 'package-under-test',
     setup(b) {
       b.onResolve({ filter: /\/src\/index\.js$/ }, () => ('external' in target ? { path: target.external, external: true } : { path: target.file }));
+      b.onResolve({ filter: /\/src\/web\/index\.js$/ }, () => ({ path: '/pkg/src/web/index.js', external: true }));
     },
   };
 }
