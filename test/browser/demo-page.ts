@@ -92,7 +92,8 @@ export async function openDemo(h: Harness, o: { isolated: boolean; throttle?: nu
   const query = new URLSearchParams({ rate: '48000', isolated: o.isolated ? '1' : '0', record: o.record ? '1' : '0' });
   await page.goto(`${h.server.url}?${query}`);
   const info = await page.evaluate(() => (globalThis as unknown as { soundstreamDemo: { ready: Promise<PageInfo> } }).soundstreamDemo.ready);
-  if (o.throttle && o.throttle !== 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: o.throttle });
+  // Set even when 1: Chromium can carry a rate over from an earlier page of the same renderer.
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: o.throttle ?? 1 });
   type Api = { soundstreamDemo: { meters(): Meters; packets: Uint8Array[]; settingsLog: unknown[]; records(): Promise<unknown> } };
   return {
     page, cdp, info, errors,

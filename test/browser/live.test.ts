@@ -8,7 +8,7 @@
 // these runs have not yet been seen to pass here, so they do not gate `npm test`.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, serveDemo } from '../../demo/server.js';
 import { decodeSst } from '../../src/codec/sst.js';
 import { createDecoder, createEncoder } from '../../src/codec/stream.js';
@@ -65,9 +65,19 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
   afterAll(async () => {
     await h?.close();
   });
+  // A failed test must not leave its page running: its codec workers would starve the next test.
+  const pages: DemoPage[] = [];
+  afterEach(async () => {
+    for (const demo of pages.splice(0)) await demo.page.close().catch(() => undefined);
+  });
+  async function open(o: Parameters<typeof openDemo>[1]): Promise<DemoPage> {
+    const demo = await openDemo(h, o);
+    pages.push(demo);
+    return demo;
+  }
 
   async function liveRun(o: { isolated: boolean; throttle: number; record?: boolean }): Promise<{ demo: DemoPage; meters: Awaited<ReturnType<DemoPage['meters']>> }> {
-    const demo = await openDemo(h, o);
+    const demo = await open(o);
     expect(demo.info.crossOriginIsolated).toBe(o.isolated);
     expect(demo.info.transport).toBe(o.isolated ? 'sab' : 'port');
     expect(demo.info.sampleRate).toBe(48000);
@@ -99,13 +109,12 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
         expect(meters.concealed).toBe(0);
         expect(meters.framesEncoded).toBeGreaterThan(LIVE_SECONDS * FRAMES_PER_SECOND * 0.9);
         expect(meters.framesDecoded).toBeGreaterThan(meters.framesEncoded - 25);
-        await demo.page.close();
       }, (LIVE_SECONDS + 90) * 1000);
     }
   }
 
   it('bitrate and denoise switch at the next frame, 10% loss is concealed without underrun, the output is an offline decode bit for bit', async () => {
-    const demo = await openDemo(h, { isolated: false, throttle: 1, record: true });
+    const demo = await open({ isolated: false, throttle: 1, record: true });
     const { page } = demo;
     await page.click('#src-mic');
     await page.waitForTimeout(1500);
@@ -149,11 +158,10 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     expect(firstDifference(rec.decoder.pcm, decodeOffline(rec.decoder, h.codec))).toBe(-1);
     expect(demo.errors).toEqual([]);
     if (REALTIME) expect(meters.underruns).toBe(0);
-    await page.close();
   }, 600_000);
 
   it('the page: controls respond, spectrograms are drawn, downloads hold the packets and the decoded audio', async () => {
-    const demo = await openDemo(h, { isolated: true, throttle: 1 });
+    const demo = await open({ isolated: true, throttle: 1 });
     const { page } = demo;
     for (const id of ['#src-mic', '#src-sample', '#src-file', '#src-stop', '#denoise', '#loss', '#burst', '#jitter', '#jitter-buffer', '#dl-wav', '#dl-sst']) {
       expect(await page.isEnabled(id), id).toBe(true);
@@ -196,7 +204,6 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     expect(wav.samples.length).toBeGreaterThan(16000 * 2);
     expect(wav.samples.some((x) => Math.abs(x) > 0.01)).toBe(true);
     expect(demo.errors).toEqual([]);
-    await page.close();
   }, 180_000);
 
   it('without weights the page says how to make them', async () => {
