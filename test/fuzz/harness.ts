@@ -10,8 +10,6 @@ export interface FuzzTarget<T> {
   name: string;
   /** Runs per target in `npm test`. */
   ciRuns: number;
-  /** Cap on FUZZ_RUNS for a target whose cases are slow (documented in docs/fuzz.md). */
-  maxRuns?: number;
   seed: number;
   input: fc.Arbitrary<T>;
   /** The error classes the target documents; anything else fails the property. */
@@ -22,9 +20,9 @@ export interface FuzzTarget<T> {
 
 export const CASE_LIMIT_MS = 2000;
 
-export function fuzzRuns(target: { ciRuns: number; maxRuns?: number }): number {
+export function fuzzRuns(target: { ciRuns: number }): number {
   const large = Number(process.env.FUZZ_RUNS);
-  return Number.isInteger(large) && large > 0 ? Math.min(large, target.maxRuns ?? large) : target.ciRuns;
+  return Number.isInteger(large) && large > 0 ? large : target.ciRuns;
 }
 
 /** A vitest timeout for a fuzz test: generous in CI, none to speak of for the large budget. */
