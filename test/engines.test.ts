@@ -1,9 +1,10 @@
 // The engine matrix: Bun, Deno, Hermes, and Chromium / Firefox / WebKit (main thread, Worker,
 // AudioWorklet) run the golden computation (test/engines/golden.ts) on the package's own bundle
 // and must give exactly Node's bytes. In each browser the Web Audio encoder and decoder nodes
-// also run in OfflineAudioContexts, and their workers must produce the streaming API's bytes. Node's output is computed here, from the Lyra v2 model
-// imported in memory from ../shared. An engine whose binary is not installed is skipped with its
-// name in the test title; .ci/run installs all of them.
+// also run in OfflineAudioContexts, and their workers must produce the streaming API's bytes.
+// Node's output is computed here, from the Lyra v2 model imported in memory from ../shared. An
+// engine whose binary is not installed is skipped with its name in the test title; .ci/run
+// installs all of them.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
