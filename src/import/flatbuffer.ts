@@ -29,7 +29,7 @@ export class FlatTable {
   }
   i8(index: number, dflt = 0): number {
     const p = this.fieldPos(index);
-    return p ? this.fb.view.getInt8(p) : dflt;
+    return p ? this.fb.i8(p) : dflt;
   }
   bool(index: number, dflt = false): boolean {
     const p = this.fieldPos(index);
@@ -147,6 +147,10 @@ export class FlatBuffer {
   u8(pos: number): number {
     this.check(pos, 1);
     return this.view.getUint8(pos);
+  }
+  i8(pos: number): number {
+    this.check(pos, 1);
+    return this.view.getInt8(pos);
   }
   u16(pos: number): number {
     this.check(pos, 2);
