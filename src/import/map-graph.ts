@@ -130,7 +130,7 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
         const src = values.get(in0);
         if (src?.kind === 'stream') values.set(out0, { kind: 'state-update' });
         else if (src?.kind === 'tconv-sum') {
-          const begin = readI32(tensorOf(op.inputs[1]));
+          const begin = readI32(tensorOf(op.inputs[1]), 2);
           if (begin[1] === 0) values.set(out0, { kind: 'act', name: src.node.output, channels: src.node.outChannels, dtype: 'f32' });
           else values.set(out0, { kind: 'tconv-sum', node: src.node });
         } else throw new ImportError(`${where(op, in0)}: slicing is supported only for streaming state`);
@@ -252,7 +252,7 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
         break;
       }
       case 'SPLIT': {
-        const axis = readI32(tensorOf(in0))[0];
+        const axis = readI32(tensorOf(in0), 1)[0];
         if (axis !== 3 && axis !== -1) throw new ImportError(`${where(op, in0)}: split on axis ${axis} is not supported`);
         const x = act(op, in1);
         const outs = op.outputs.map((i) => newAct(i, x.dtype));
@@ -284,8 +284,12 @@ function int8Spec(x: { quant?: ActivationQuant; name: string }, out: TFLiteTenso
   return { input: x.quant, output: activationQuant(out) };
 }
 
-function readI32(t: TFLiteTensor): Int32Array {
+/** A constant int32 tensor of at least `minLength` values. */
+function readI32(t: TFLiteTensor, minLength: number): Int32Array {
   if (!t.data) throw new ImportError(`tensor ${t.name}: expected a constant`);
+  if (t.data.byteLength % 4 !== 0 || t.data.byteLength < 4 * minLength) {
+    throw new ImportError(`tensor ${t.name}: expected at least ${minLength} int32 values, got ${t.data.byteLength} bytes`);
+  }
   return new Int32Array(t.data.slice().buffer);
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ImportError, TFLiteFormatError } from '../../src/import/errors.js';
 import { FlatBuffer } from '../../src/import/flatbuffer.js';
 import { extractRvqCodebooks } from '../../src/import/lyra-quantizer.js';
+import { mapStreamingGraph } from '../../src/import/map-graph.js';
 import { readTFLite } from '../../src/import/tflite.js';
 import { HAVE_SHARED, lyraFiles } from '../reference/lyra.js';
 
@@ -16,6 +17,18 @@ describe.skipIf(!HAVE_SHARED)('fuzz regressions: TFLite importer', () => {
     add.inputs[0] = add.outputs[0];
     expect(() => extractRvqCodebooks(model)).toThrow(ImportError);
     expect(() => extractRvqCodebooks(model)).toThrow(/loops back to operator/);
+  });
+
+  it('seed 1204 case 24509: a decoder whose split axis or slice begin is cut to a length that is no whole int32 is an ImportError, not a RangeError', () => {
+    for (const [op, input] of [['SPLIT', 0], ['STRIDED_SLICE', 1]] as const) {
+      const model = readTFLite(lyraFiles().decoder);
+      const sg = model.subgraphs[0];
+      for (const o of sg.operators.filter((o) => o.op === op)) {
+        const t = sg.tensors[o.inputs[input]];
+        if (t.data) t.data = t.data.subarray(0, 3);
+      }
+      expect(() => mapStreamingGraph(model, 'decoder'), op).toThrow(/expected at least \d int32 values, got 3 bytes/);
+    }
   });
 });
 
