@@ -80,7 +80,8 @@ for (const rate of rates) {
       readings.push(reading);
       console.log(
         `${rate} Hz, ${reading.minute} min of audio: heap ${reading.heapMB.toFixed(1)} MB, RSS ${(m.rss / 2 ** 20).toFixed(1)} MB ` +
-          `of which young generation ${youngMB.toFixed(1)} MB (the rest ${reading.rssMB.toFixed(1)} MB), array buffers ${(m.arrayBuffers / 2 ** 20).toFixed(1)} MB ` +
+          `of which young generation ${youngMB.toFixed(1)} MB (the rest ${reading.rssMB.toFixed(1)} MB), V8 heap committed ${(m.heapTotal / 2 ** 20).toFixed(1)} MB, ` +
+          `array buffers ${(m.arrayBuffers / 2 ** 20).toFixed(1)} MB, other external ${((m.external - m.arrayBuffers) / 2 ** 20).toFixed(1)} MB ` +
           `(${packets} packets, ${lost} lost, ${((performance.now() - started) / 1000).toFixed(0)} s)`,
       );
       nextReport += reportEvery;
