@@ -10,7 +10,8 @@ import type { Model } from '../src/model/load.js';
 import { loadModelFromUrl } from '../src/model/load-url.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
 import type { DecoderRecord, EncoderRecord, ProcessorStats, TransportKind } from '../src/web/protocol.js';
-import { SimulatedNetwork } from './network.js';
+import type { NetworkSettings } from './network.js';
+import type { NetworkControl } from './network-worker.js';
 import { Spectrogram } from './spectrogram.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -31,6 +32,8 @@ export interface Meters {
   latencyMs: number | null;
   framesEncoded: number;
   framesDecoded: number;
+  /** The encoder's frame the decoder began playout with (-1: not yet): packets before it were never routed to the decoder. */
+  playoutFrom: number;
 }
 
 interface DemoApi {
@@ -98,6 +101,13 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   const { codec, denoiser } = await loadModels();
   const rate = Number(params.get('rate')) || undefined;
   const context = new AudioContext({ sampleRate: rate, latencyHint: 'interactive' });
+  // Started first and awaited before the packets are routed through it: packets queued while it
+  // loads would reach the decoder in a burst, and every one of them would add 20 ms of latency.
+  const network = new Worker(new URL('./network-worker.js', import.meta.url), { type: 'module', name: 'simulated network' });
+  const networkReady = new Promise<void>((resolve, reject) => {
+    network.onmessage = () => resolve();
+    network.onerror = (e) => reject(new Error(`network worker: ${e.message || 'failed to load'}`));
+  });
   const transport = (params.get('transport') as TransportKind | null) ?? 'auto';
   const [encoder, decoder] = await Promise.all([
     SoundstreamEncoderNode.create(context, { model: codec, denoiser: denoiser ?? undefined, transport, record: params.get('record') === '1' }),
@@ -127,8 +137,14 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   };
   listen('decoded');
 
-  // Packets: encoder -> network -> decoder.
-  const network = new SimulatedNetwork();
+  // Packets: encoder worker -> network worker -> decoder worker, past the main thread, which
+  // only watches them (meters, the .sst download).
+  const control = (message: NetworkControl, transfer: Transferable[] = []) => network.postMessage(message, transfer);
+  await networkReady;
+  const from = encoder.packetPort();
+  const to = decoder.packetPort();
+  control({ type: 'connect', from, to }, [from, to]);
+  const networkSettings = (settings: Partial<NetworkSettings>) => control({ type: 'settings', settings });
   const packets: Uint8Array[] = [];
   const recent: EncodedPacket[] = [];
   const encoderMs: number[] = [];
@@ -141,7 +157,6 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     if (recent.length > 50) recent.shift();
     encoderMs.push(p.computeMs);
     if (encoderMs.length > 500) encoderMs.shift();
-    network.send(p.packet, p.seq, (packet, seq) => decoder.push(packet, seq));
   });
   encoder.addEventListener('settings', (e) => settingsLog.push((e as CustomEvent<DemoApi['settingsLog'][number]>).detail));
   decoder.addEventListener('stats', () => {
@@ -225,9 +240,9 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     input.oninput = update;
     update();
   };
-  slider('loss', (v) => `${v} %`, (v) => (network.settings.loss = v / 100));
-  slider('burst', (v) => (v === 1 ? '1 frame' : `${v} frames`), (v) => (network.settings.burst = v));
-  slider('jitter', (v) => `${v} ms`, (v) => (network.settings.jitterMs = v));
+  slider('loss', (v) => `${v} %`, (v) => networkSettings({ loss: v / 100 }));
+  slider('burst', (v) => (v === 1 ? '1 frame' : `${v} frames`), (v) => networkSettings({ burst: v }));
+  slider('jitter', (v) => `${v} ms`, (v) => networkSettings({ jitterMs: v }));
   slider('jitter-buffer', (v) => `${v} ms`, (v) => decoder.setPlayoutBuffer({ jitterMs: v }));
 
   // Downloads.
@@ -272,6 +287,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
       latencyMs: latency(capture, playback, d?.firstSeq ?? -1),
       framesEncoded: enc.frames,
       framesDecoded: d?.frames ?? 0,
+      playoutFrom: d?.firstSeq ?? -1,
     };
   };
   /**

@@ -23,6 +23,7 @@ export async function buildDemo(root: string, outDir = join(root, 'dist', 'web')
   await build({
     entryPoints: {
       demo: join(root, 'demo', 'demo.ts'),
+      'network-worker': join(root, 'demo', 'network-worker.ts'),
       'soundstream-worker': join(root, 'src', 'web', 'codec-worker.ts'),
       'soundstream-worklet': join(root, 'src', 'web', 'worklet.ts'),
     },

@@ -56,6 +56,12 @@ export function packetBytes(numQuantizers: number, bitsPerIndex = 4): number {
   return Math.ceil((numQuantizers * bitsPerIndex) / 8);
 }
 
+/** The packet lengths a quantizer's bitrates give (Lyra v2: 8, 15 and 23 bytes). */
+export function packetLengths(quantizer: { bitrates: Record<string, number>; bitsPerIndex: number } | undefined): Set<number> {
+  const bitrates: Record<string, number> = quantizer?.bitrates ?? LYRA_BITRATES;
+  return new Set(Object.values(bitrates).map((n) => packetBytes(n, quantizer?.bitsPerIndex ?? 4)));
+}
+
 /**
  * Packs indices MSB-first (Lyra's layout). Unused low bits of the last byte are
  * zero. If `out` is given it must be large enough; the returned array is a view

@@ -1,14 +1,16 @@
 // The codec worker behind the encoder and decoder nodes: a dedicated Worker, one per node,
 // where the frame-sized work (tens of milliseconds at a throttled CPU) runs off the audio thread.
 // Audio arrives from / leaves for the AudioWorklet through a SampleRing (polled every few ms)
-// or through a MessagePort; packets go to and come from the main thread.
+// or through a MessagePort; packets go to and come from the main thread, and through packet
+// ports straight to and from other workers.
 
 import { Resampler } from '../audio/resample.js';
+import { packetLengths } from '../codec/lyra-packet.js';
 import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import type {
-  DecoderInit, DecoderRecord, EncoderInit, EncoderRecord, ModelBytes, PlayoutBuffer, WorkerReply, WorkerRequest,
+  DecoderInit, DecoderRecord, EncoderInit, EncoderRecord, ModelBytes, PacketMessage, PlayoutBuffer, WorkerReply, WorkerRequest,
 } from './protocol.js';
 import { SampleRing } from './ring.js';
 
@@ -97,6 +99,7 @@ class EncoderRole {
   private frames = 0;
   private samplesFed = 0;
   private computeMs: number[] = [];
+  private readonly packetPorts: MessagePort[] = [];
   private readonly record: { input: Float32Array[]; settings: EncoderRecord['settings']; packets: Uint8Array[] } | null;
 
   constructor(init: EncoderInit, model: Model, denoiser: Model | undefined) {
@@ -116,7 +119,10 @@ class EncoderRole {
   handle(message: WorkerRequest): void {
     if (message.type === 'bitrate') this.encoder.setBitrate(message.bps);
     else if (message.type === 'denoise') this.encoder.setDenoise(message.on);
-    else if (message.type === 'record') {
+    else if (message.type === 'packet-port') {
+      this.packetPorts.push(message.port);
+      return;
+    } else if (message.type === 'record') {
       reply({ type: 'record', encoder: this.takeRecord() });
       return;
     } else return;
@@ -141,6 +147,8 @@ class EncoderRole {
       this.record.packets.push(...packets);
     }
     if (packets.length === 0) return;
+    // The ports first: they are the packets' way out that does not wait for the main thread.
+    for (const port of this.packetPorts) packets.forEach((packet, i) => port.postMessage({ seq: this.frames + i, packet } satisfies PacketMessage));
     const each = packets.map(() => ms / packets.length);
     this.computeMs.push(...each);
     reply({ type: 'packets', seq: this.frames, packets, computeMs: each });
@@ -158,12 +166,21 @@ class EncoderRole {
   }
 }
 
+function isPacketMessage(data: unknown, lengths: Set<number>): data is PacketMessage {
+  if (typeof data !== 'object' || data === null) return false;
+  const { seq, packet } = data as Record<string, unknown>;
+  const packetOk = packet === null || (packet instanceof Uint8Array && lengths.has(packet.length));
+  return packetOk && Number.isSafeInteger(seq) && (seq as number) >= 0;
+}
+
 class DecoderRole {
   private readonly decoder: StreamDecoder;
   private readonly resampler: Resampler | null;
   private readonly sampleRate: number;
   private readonly modelRate: number;
   private readonly jitter = new JitterBuffer();
+  private readonly packetLengths: Set<number>;
+  private rejected = 0;
   private readonly ring: SampleRing | null;
   private readonly port: MessagePort | null;
   private buffer: PlayoutBuffer;
@@ -179,6 +196,7 @@ class DecoderRole {
   constructor(init: DecoderInit, model: Model) {
     this.modelRate = model.manifest.sampleRate;
     this.sampleRate = init.sampleRate;
+    this.packetLengths = packetLengths(model.manifest.quantizer);
     if (init.warmupFrames > 0) {
       // Through the same code paths as the real stream: packets (a 6 kbps encode of noise), losses, resampling.
       const packets = createEncoder({ model }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
@@ -203,16 +221,26 @@ class DecoderRole {
   }
 
   handle(message: WorkerRequest): void {
-    if (message.type === 'packet') {
-      this.jitter.push(message.seq, message.packet);
-      this.pump();
-    } else if (message.type === 'buffer') this.buffer = message.buffer;
+    if (message.type === 'packet') this.receive(message);
+    else if (message.type === 'packet-port') message.port.onmessage = (e: MessageEvent<unknown>) => guarded(this, () => this.fromPort(e.data));
+    else if (message.type === 'buffer') this.buffer = message.buffer;
     else if (message.type === 'restart') {
       this.jitter.reset();
       this.decoder.reset();
       this.resampler?.reset();
       this.skip = this.resampler?.delaySamples ?? 0;
     } else if (message.type === 'record') reply({ type: 'record', decoder: this.takeRecord() });
+  }
+
+  private receive(message: PacketMessage): void {
+    this.jitter.push(message.seq, message.packet);
+    this.pump();
+  }
+
+  /** What push() checks on the main thread, checked here for packets that did not pass through it. */
+  private fromPort(data: unknown): void {
+    if (isPacketMessage(data, this.packetLengths)) this.receive(data);
+    else this.rejected++;
   }
 
   private queuedMs(): number {
@@ -226,11 +254,14 @@ class DecoderRole {
     let queued = this.queuedMs();
     this.queuedSum += queued;
     this.queuedCount++;
-    // Playout starts once a full target's worth of packets is here.
+    // Playout starts once a full target's worth of packets is here, and that first fill goes to
+    // the audio thread in one piece: it starts playing on the first sample it gets, and would run
+    // dry if the second frame were still being decoded when the first had played.
     if (!this.jitter.started && this.jitter.size < Math.ceil(targetMs / FRAME_MS)) return;
+    const firstFill: Float32Array[] | null = this.jitter.started ? null : [];
     while (queued < targetMs) {
       const frame = this.jitter.take(queued < safetyMs);
-      if (!frame) return;
+      if (!frame) break;
       const started = performance.now();
       const pcm = this.decoder.decode(frame.packet);
       const out = this.resample(pcm);
@@ -239,9 +270,15 @@ class DecoderRole {
         this.record.packets.push(frame.packet);
         this.record.pcm.push(pcm.slice());
       }
-      this.write(out);
-      queued = this.queuedMs();
+      if (firstFill) {
+        firstFill.push(out.slice());
+        queued += (out.length * 1000) / this.sampleRate;
+      } else {
+        this.write(out);
+        queued = this.queuedMs();
+      }
     }
+    if (firstFill) this.write(concat(firstFill));
   }
 
   private resample(pcm: Float32Array): Float32Array {
@@ -270,7 +307,7 @@ class DecoderRole {
     reply({
       type: 'stats',
       decoder: {
-        frames: j.played, computeMs: this.computeMs, late: j.late, lost: j.lost, tooLate: j.tooLate, firstSeq: j.firstSeq,
+        frames: j.played, computeMs: this.computeMs, late: j.late, lost: j.lost, tooLate: j.tooLate, rejected: this.rejected, firstSeq: j.firstSeq,
         queuedMs: this.queuedCount > 0 ? this.queuedSum / this.queuedCount : 0,
       },
     });

@@ -9,8 +9,11 @@
 //   const decoder = await SoundstreamDecoderNode.create(context, { model });
 //   decoder.output.connect(context.destination);
 //   onReceive((packet) => decoder.push(packet));   // null for a packet known to be lost
+//
+// Packets can also skip the main thread: encoder.packetPort() and decoder.packetPort() are
+// MessagePorts to the codec workers, to hand to the Worker that owns the network connection.
 
-import { packetBytes } from '../codec/lyra-packet.js';
+import { packetLengths } from '../codec/lyra-packet.js';
 import type { Model } from '../model/load.js';
 import type {
   DecoderRecord, DecoderStats, EncoderRecord, ModelBytes, PlayoutBuffer, ProcessorControl, ProcessorOptions, ProcessorStarted, ProcessorStats,
@@ -187,8 +190,15 @@ abstract class CodecNode extends EventTarget {
     });
   }
 
-  protected send(message: WorkerRequest): void {
-    this.worker.postMessage(message);
+  protected send(message: WorkerRequest, transfer: Transferable[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+
+  /** A channel to the worker whose other end the caller gets (see the nodes' packetPort()). */
+  protected packetChannel(): MessagePort {
+    const channel = new MessageChannel();
+    this.send({ type: 'packet-port', port: channel.port1 }, [channel.port1]);
+    return channel.port2;
   }
 
   /** Forgets the worst quantum time and the underrun / dropped-sample counts of the audio thread. */
@@ -266,6 +276,16 @@ export class SoundstreamEncoderNode extends CodecNode {
     });
   }
 
+  /**
+   * Every packet from now on, posted straight from the codec worker as PacketMessage
+   * ({ seq, packet }). Transfer it to the Worker that sends packets (or to a decoder node's
+   * packetPort()) and the page's main thread — layout, garbage collection, a slow phone — is no
+   * longer on the packets' path. 'packet' events and the stream go on as well.
+   */
+  packetPort(): MessagePort {
+    return this.packetChannel();
+  }
+
   /** Every packet from now on, as a stream (created on first use). */
   get packets(): ReadableStream<EncodedPacket> {
     this.stream ??= new ReadableStream<EncodedPacket>({ start: (c) => void (this.controller = c) });
@@ -326,8 +346,7 @@ export class SoundstreamDecoderNode extends CodecNode {
   private latest: DecoderStats | null = null;
 
   static async create(context: BaseAudioContext, options: DecoderNodeOptions): Promise<SoundstreamDecoderNode> {
-    const q = options.model.manifest.quantizer;
-    const lengths = new Set(Object.values(q?.bitrates ?? {}).map((n) => packetBytes(n, q?.bitsPerIndex ?? 4)));
+    const lengths = packetLengths(options.model.manifest.quantizer);
     const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 20, jitterMs: options.jitterMs ?? 20 });
     const { worker, node, transport } = await CodecNode.start(
       context, options, 'soundstream-playback',
@@ -365,6 +384,17 @@ export class SoundstreamDecoderNode extends CodecNode {
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`seq must be a non-negative integer, got ${seq}`);
     this.nextSeq = Math.max(this.nextSeq, seq + 1);
     this.send({ type: 'packet', seq, packet });
+  }
+
+  /**
+   * A port whose PacketMessages ({ seq, packet }, packet null when known lost) go straight to the
+   * codec worker, as push() would send them without the main thread in between (transfer it to
+   * the Worker that receives packets, or connect an encoder node's packetPort()). The sender
+   * numbers the frames; a message that is not a packet of this model is counted in stats()
+   * as rejected and ignored.
+   */
+  packetPort(): MessagePort {
+    return this.packetChannel();
   }
 
   get playoutBuffer(): PlayoutBuffer {

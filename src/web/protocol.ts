@@ -36,6 +36,12 @@ export interface DecoderInit {
   warmupFrames: number;
 }
 
+/** A packet on a packet port (encoder: out, decoder: in); null: known lost. */
+export interface PacketMessage {
+  seq: number;
+  packet: Uint8Array | null;
+}
+
 /** The decoder's playout queue: see DecoderNodeOptions. */
 export interface PlayoutBuffer {
   safetyMs: number;
@@ -47,7 +53,9 @@ export type WorkerRequest =
   | DecoderInit
   | { type: 'bitrate'; bps: number }
   | { type: 'denoise'; on: boolean }
-  | { type: 'packet'; seq: number; packet: Uint8Array | null }
+  | ({ type: 'packet' } & PacketMessage)
+  /** A port for packets that bypass the main thread: the encoder posts every packet on it, the decoder takes packets from it. */
+  | { type: 'packet-port'; port: MessagePort }
   | { type: 'buffer'; buffer: PlayoutBuffer }
   | { type: 'restart' }
   | { type: 'record' }
@@ -87,6 +95,8 @@ export interface DecoderStats {
   lost: number;
   /** Packets that arrived after their frame was played (dropped). */
   tooLate: number;
+  /** Messages on a packet port that were not a packet for this model (ignored). */
+  rejected: number;
   /** Decoded audio queued for the audio thread, ms (mean since the last stats message). */
   queuedMs: number;
   /** The frame playout began with (-1: not yet). */

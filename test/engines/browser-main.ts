@@ -96,21 +96,36 @@ async function runNodes(lyra: lib.Model): Promise<Record<string, string>> {
   buffer.copyToChannel(input, 0);
   source.buffer = buffer;
   const encoder = await web.SoundstreamEncoderNode.create(capture, { model: lyra, bitrate: 6000, record: true, warmupFrames: 2 });
+  const fromPort: web.PacketMessage[] = [];
+  encoder.packetPort().onmessage = (e: MessageEvent<web.PacketMessage>) => fromPort.push(e.data);
   source.connect(encoder.input);
   source.start();
   await capture.startRendering();
   const sent = await until(() => encoder.record(), (r) => r.packets.length >= NODES_PACKETS && r.input.length >= input.length, `the input and ${NODES_PACKETS} packets from the encoder node`,
     (r) => `${r.packets.length} packets from ${r.input.length} samples fed`);
+  await until(async () => fromPort.length, (n) => n >= NODES_PACKETS, `${NODES_PACKETS} packets on the encoder's packet port`, (n) => `${n} came`);
   encoder.close();
+  fromPort.forEach(({ seq, packet }, i) => {
+    if (seq !== i || !packet || hex(packet) !== hex(sent.packets[i])) throw new Error(`packet port message ${i} (seq ${seq}) is not the encoder's packet ${i}`);
+  });
 
   const playback = new OfflineAudioContext(1, (NODES_PACKETS + 8) * frameSize, NODES_RATE);
   const decoder = await web.SoundstreamDecoderNode.create(playback, { model: lyra, record: true, warmupFrames: 2, ...NODES_BUFFER });
   decoder.output.connect(playback.destination);
   const packets = sent.packets.slice(0, NODES_PACKETS);
-  packets.forEach((packet, i) => decoder.push(i === NODES_LOST_FRAME ? null : packet));
+  // The first half through push() (numbered by the node), the rest through the packet port, after a message that is no packet.
+  const half = NODES_PACKETS >> 1;
+  const into = decoder.packetPort();
+  into.postMessage({ seq: half, packet: new Uint8Array(5) });
+  packets.forEach((packet, i) => {
+    const p = i === NODES_LOST_FRAME ? null : packet;
+    if (i < half) decoder.push(p);
+    else into.postMessage({ seq: i, packet: p } satisfies web.PacketMessage);
+  });
   await playback.startRendering();
   const played = await until(() => decoder.record(), (r) => r.packets.length >= NODES_PACKETS, `${NODES_PACKETS} frames from the decoder node`,
     (r) => `${r.packets.length} frames decoded, playout from frame ${r.firstSeq}`);
+  await until(async () => decoder.stats()?.rejected, (n) => n === 1, 'the decoder node to count the one message that is no packet', (n) => `rejected: ${n}`);
   decoder.close();
   if (played.firstSeq !== 0) throw new Error(`decoder node began playout at frame ${played.firstSeq}`);
   const decoded = played.pcm.subarray(0, NODES_PACKETS * lyra.manifest.frameSize);

@@ -1,0 +1,27 @@
+// The demo's simulated network in a Worker of its own. Packets go from the encoder's codec worker
+// through here to the decoder's, so the page's main thread (drawing, meters, a throttled CPU)
+// never holds one up: on a real page this is the Worker that owns the WebSocket or WebTransport.
+
+import type { PacketMessage } from '../src/web/protocol.js';
+import { SimulatedNetwork, type NetworkSettings } from './network.js';
+
+export type NetworkControl =
+  | { type: 'connect'; from: MessagePort; to: MessagePort }
+  | { type: 'settings'; settings: Partial<NetworkSettings> };
+
+const network = new SimulatedNetwork();
+const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<NetworkControl>) => void) | null; postMessage(message: 'ready'): void };
+
+scope.onmessage = (e) => {
+  const message = e.data;
+  if (message.type === 'settings') Object.assign(network.settings, message.settings);
+  else {
+    const { from, to } = message;
+    from.onmessage = (p: MessageEvent<PacketMessage>) => {
+      const { seq, packet } = p.data;
+      if (packet) network.send(packet, seq, (delivered, at) => to.postMessage({ seq: at, packet: delivered } satisfies PacketMessage));
+    };
+  }
+};
+
+scope.postMessage('ready');
