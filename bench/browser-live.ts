@@ -1,4 +1,4 @@
-// npm run bench:browser-live [-- --seconds 60] [-- --rates 1,4,6] [-- --out <file.json>]
+// npm run bench:browser-live [-- --seconds 60] [-- --rates 1,4,6] [-- --loss <percent>] [-- --out <file.json>]
 //
 // The Web Audio nodes live in headless Chromium (the demo page, fake microphone looping
 // ../shared/audio/sample1_48kHz.wav, AudioContext at 48 kHz), per CPU throttling rate and per
@@ -7,7 +7,9 @@
 // quantum on the audio thread (the capture and playback processors; Chromium's AudioWorklet has
 // no performance.now(), so this is Date.now() with 1 ms resolution), underruns, dropped input,
 // concealed frames, compute per frame in the workers, and the mouth-to-ear latency on the audio
-// clock. Run it on a quiet machine: other load starves the page's threads.
+// clock. --loss drops that share of packets on the page's simulated network (the decoder then
+// conceals at its playout deadline). Run it on a quiet machine: other load starves the page's
+// threads.
 //
 // The codec-in-the-worklet alternative (the graph sliced across render quanta) is not built:
 // one 20 ms frame costs 3.2-3.5 ms of main-thread-speed JavaScript, more than a 2.67 ms quantum
@@ -21,8 +23,10 @@ import { fmt, machineInfo, markdownTable, option, repoRoot } from './common.js';
 const args = process.argv.slice(2);
 const seconds = Number(option(args, '--seconds') ?? 60);
 const rates = (option(args, '--rates') ?? '1,4,6').split(',').map(Number);
-const outJson = option(args, '--out') ?? join(repoRoot(), 'bench', 'browser-live-results.json');
+const loss = Number(option(args, '--loss') ?? 0);
+const outJson = option(args, '--out') ?? join(repoRoot(), 'bench', loss > 0 ? 'browser-live-loss-results.json' : 'browser-live-results.json');
 if (!(seconds > 0) || rates.some((r) => !(r >= 1))) throw new Error('--seconds > 0 and --rates: comma-separated rates >= 1');
+if (!(loss >= 0 && loss <= 50)) throw new Error('--loss: a percentage from 0 to 50');
 if (!AVAILABLE) {
   console.error('bench:browser-live needs /usr/bin/chromium (apt-get install -y chromium) and ../shared (lyra-v2, audio/sample1_48kHz.wav).');
   process.exit(2);
@@ -30,7 +34,7 @@ if (!AVAILABLE) {
 
 const log = (line: string) => process.stdout.write(line + '\n');
 const machine = machineInfo();
-log(`soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run`);
+log(`soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run, ${loss}% packet loss`);
 const h = await startHarness();
 const runs: { rate: number; transport: string; meters: Meters }[] = [];
 try {
@@ -38,6 +42,10 @@ try {
     for (const isolated of [true, false]) {
       const demo = await openDemo(h, { isolated, throttle: rate });
       await demo.page.click('#src-mic');
+      if (loss > 0) {
+        await demo.page.fill('#loss', String(loss));
+        await demo.page.dispatchEvent('#loss', 'input');
+      }
       await demo.page.waitForTimeout(seconds * 1000);
       const meters = await demo.meters();
       runs.push({ rate, transport: demo.info.transport, meters });
@@ -50,17 +58,17 @@ try {
 }
 
 const table = markdownTable(
-  ['CPU throttling', 'transport', 'worst quantum (ms)', 'underruns', 'dropped input samples', 'concealed frames', 'encoder ms p50 / p99', 'decoder ms p50 / p99', 'latency (ms)'],
+  ['CPU throttling', 'transport', 'worst quantum (ms)', 'underruns', 'dropped input samples', 'concealed frames', 'latest packet (ms behind)', 'encoder ms p50 / p99', 'decoder ms p50 / p99', 'latency (ms)'],
   runs.map(({ rate, transport, meters: m }) => [
     `${rate}x`, transport === 'sab' ? 'SharedArrayBuffer' : 'MessagePort', fmt(m.worstQuantumMs), String(m.underruns), String(m.droppedSamples),
-    String(m.concealed), `${fmt(m.encoderMs.p50)} / ${fmt(m.encoderMs.p99)}`, `${fmt(m.decoderMs.p50)} / ${fmt(m.decoderMs.p99)}`,
+    String(m.concealed), fmt(m.packetLateMs), `${fmt(m.encoderMs.p50)} / ${fmt(m.encoderMs.p99)}`, `${fmt(m.decoderMs.p50)} / ${fmt(m.decoderMs.p99)}`,
     m.latencyMs === null ? '–' : fmt(m.latencyMs),
   ]),
-  ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
 );
 mkdirSync(dirname(outJson), { recursive: true });
-writeFileSync(outJson, JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 1, machine, seconds, runs }, null, 2) + '\n');
-const md = `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${machine.cpu}, ${machine.date.slice(0, 10)}:\n\n${table}\n`;
+writeFileSync(outJson, JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 1, machine, seconds, lossPercent: loss, runs }, null, 2) + '\n');
+const md = `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss, ${machine.cpu}, ${machine.date.slice(0, 10)}:\n\n${table}\n`;
 writeFileSync(outJson.replace(/\.json$/i, '') + '.md', md);
 log('');
 log(md);

@@ -32,6 +32,8 @@ export interface Meters {
   latencyMs: number | null;
   framesEncoded: number;
   framesDecoded: number;
+  /** The latest packet so far, ms behind schedule at the decoder (what the jitter allowance must cover). */
+  packetLateMs: number;
   /** The encoder's frame the decoder began playout with (-1: not yet): packets before it were never routed to the decoder. */
   playoutFrom: number;
 }
@@ -288,6 +290,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
       framesEncoded: enc.frames,
       framesDecoded: d?.frames ?? 0,
       playoutFrom: d?.firstSeq ?? -1,
+      packetLateMs: d?.maxLateMs ?? 0,
     };
   };
   /**
@@ -314,6 +317,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     $('m-dropped').textContent = `${m.droppedSamples}`;
     $('m-quantum').textContent = `${fmt(m.worstQuantumMs, 2)} ms`;
     $('m-latency').textContent = m.latencyMs === null ? '–' : `${fmt(m.latencyMs, 0)} ms`;
+    $('m-late').textContent = `${fmt(m.packetLateMs, 0)} ms`;
   }, 250);
   const spectrograms = [
     new Spectrogram($<HTMLCanvasElement>('spectrogram-input'), analyserIn, 8000),

@@ -8,13 +8,15 @@ import { Resampler } from '../audio/resample.js';
 import { packetLengths } from '../codec/lyra-packet.js';
 import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
-import { JitterBuffer } from './jitter-buffer.js';
+import { JitterBuffer, type PlayoutFrame } from './jitter-buffer.js';
 import type {
   DecoderInit, DecoderRecord, EncoderInit, EncoderRecord, ModelBytes, PacketMessage, PlayoutBuffer, WorkerReply, WorkerRequest,
 } from './protocol.js';
 import { SampleRing } from './ring.js';
 
 const POLL_MS = 4;
+/** Port transport: how long the audio thread is assumed to keep playing after its last count of samples played. */
+const PLAYED_ON_MS = 20;
 const FRAME_MS = 20;
 /** Recording (record: true) stops after this many frames (10 minutes), so a long session cannot exhaust memory. */
 const RECORD_LIMIT_FRAMES = 30_000;
@@ -179,15 +181,21 @@ class DecoderRole {
   private readonly sampleRate: number;
   private readonly modelRate: number;
   private readonly jitter = new JitterBuffer();
+  /** Audio decoded before playout began (null once playing). */
+  private firstFill: Float32Array[] | null = [];
   private readonly packetLengths: Set<number>;
   private rejected = 0;
+  /** The earliest (arrival time - FRAME_MS * seq) seen, and the latest arrival against it (ms). */
+  private earliestOffset = Infinity;
+  private maxLateMs = 0;
   private readonly ring: SampleRing | null;
   private readonly port: MessagePort | null;
   private buffer: PlayoutBuffer;
   private skip: number;
-  /** Port transport: samples sent, and the playback processor's last count of samples played. */
+  /** Port transport: samples sent, and the playback processor's last count of samples played and when it came. */
   private sent = 0;
   private played = 0;
+  private playedAt = 0;
   private computeMs: number[] = [];
   private queuedSum = 0;
   private queuedCount = 0;
@@ -214,6 +222,7 @@ class DecoderRole {
     if (this.port) {
       this.port.onmessage = (e: MessageEvent<number>) => {
         this.played = e.data;
+        this.playedAt = performance.now();
         guarded(this, () => this.pump());
       };
     }
@@ -226,6 +235,9 @@ class DecoderRole {
     else if (message.type === 'buffer') this.buffer = message.buffer;
     else if (message.type === 'restart') {
       this.jitter.reset();
+      this.firstFill = [];
+      this.earliestOffset = Infinity;
+      this.maxLateMs = 0;
       this.decoder.reset();
       this.resampler?.reset();
       this.skip = this.resampler?.delaySamples ?? 0;
@@ -233,6 +245,10 @@ class DecoderRole {
   }
 
   private receive(message: PacketMessage): void {
+    const offset = performance.now() - FRAME_MS * message.seq;
+    this.earliestOffset = Math.min(this.earliestOffset, offset);
+    // (Counted from playout on: before it, a late packet only delays the start.)
+    if (!this.firstFill) this.maxLateMs = Math.max(this.maxLateMs, offset - this.earliestOffset);
     this.jitter.push(message.seq, message.packet);
     this.pump();
   }
@@ -244,7 +260,12 @@ class DecoderRole {
   }
 
   private queuedMs(): number {
-    const samples = this.ring ? this.ring.available : this.sent - this.played;
+    if (this.ring) return (this.ring.available * 1000) / this.sampleRate;
+    // The count is a message old: assume the audio thread has played on since (if it has not,
+    // the queue is only fuller than thought, the safe side), but not for long, so that a
+    // suspended context does not have audio decoded for it without end.
+    const sinceMs = Math.min(performance.now() - this.playedAt, PLAYED_ON_MS);
+    const samples = this.sent - Math.min(this.sent, this.played + (sinceMs * this.sampleRate) / 1000);
     return (samples * 1000) / this.sampleRate;
   }
 
@@ -254,31 +275,45 @@ class DecoderRole {
     let queued = this.queuedMs();
     this.queuedSum += queued;
     this.queuedCount++;
-    // Playout starts once a full target's worth of packets is here, and that first fill goes to
-    // the audio thread in one piece: it starts playing on the first sample it gets, and would run
-    // dry if the second frame were still being decoded when the first had played.
-    if (!this.jitter.started && this.jitter.size < Math.ceil(targetMs / FRAME_MS)) return;
-    const firstFill: Float32Array[] | null = this.jitter.started ? null : [];
+    if (this.firstFill) {
+      this.prime(this.firstFill, Math.ceil(targetMs / FRAME_MS));
+      return;
+    }
     while (queued < targetMs) {
       const frame = this.jitter.take(queued < safetyMs);
-      if (!frame) break;
-      const started = performance.now();
-      const pcm = this.decoder.decode(frame.packet);
-      const out = this.resample(pcm);
-      this.computeMs.push(performance.now() - started);
-      if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
-        this.record.packets.push(frame.packet);
-        this.record.pcm.push(pcm.slice());
-      }
-      if (firstFill) {
-        firstFill.push(out.slice());
-        queued += (out.length * 1000) / this.sampleRate;
-      } else {
-        this.write(out);
-        queued = this.queuedMs();
-      }
+      if (!frame) return;
+      this.write(this.decodeFrame(frame));
+      queued = this.queuedMs();
     }
-    if (firstFill) this.write(concat(firstFill));
+  }
+
+  /**
+   * Before playout: packets are decoded as they come and the audio is held until `frames` of it
+   * are here, then sent to the audio thread in one piece. (The audio thread starts playing on the
+   * first sample it gets: sent frame by frame, it could run dry while the next was decoded; and
+   * decoding them only once all had come would add their compute time to the latency.) A packet
+   * still missing when enough later ones are here is concealed.
+   */
+  private prime(held: Float32Array[], frames: number): void {
+    while (held.length < frames) {
+      const frame = this.jitter.take(held.length + this.jitter.size >= frames);
+      if (!frame) return;
+      held.push(this.decodeFrame(frame).slice());
+    }
+    this.firstFill = null;
+    this.write(concat(held));
+  }
+
+  private decodeFrame(frame: PlayoutFrame): Float32Array {
+    const started = performance.now();
+    const pcm = this.decoder.decode(frame.packet);
+    const out = this.resample(pcm);
+    this.computeMs.push(performance.now() - started);
+    if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
+      this.record.packets.push(frame.packet);
+      this.record.pcm.push(pcm.slice());
+    }
+    return out;
   }
 
   private resample(pcm: Float32Array): Float32Array {
@@ -307,7 +342,7 @@ class DecoderRole {
     reply({
       type: 'stats',
       decoder: {
-        frames: j.played, computeMs: this.computeMs, late: j.late, lost: j.lost, tooLate: j.tooLate, rejected: this.rejected, firstSeq: j.firstSeq,
+        frames: j.played, computeMs: this.computeMs, late: j.late, lost: j.lost, tooLate: j.tooLate, rejected: this.rejected, maxLateMs: this.maxLateMs, firstSeq: j.firstSeq,
         queuedMs: this.queuedCount > 0 ? this.queuedSum / this.queuedCount : 0,
       },
     });

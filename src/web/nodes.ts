@@ -47,9 +47,13 @@ export interface EncoderNodeOptions extends CodecNodeOptions {
 export interface DecoderNodeOptions extends CodecNodeOptions {
   /**
    * Decoded audio kept queued for the audio thread. A missing packet is concealed when the queue
-   * falls below safetyMs (default 20: the worker's wake-up period plus a frame's compute time
-   * with margin). Packets may arrive up to jitterMs late (default 20). The queue holds
-   * safetyMs + 20 + jitterMs ms at most.
+   * falls below safetyMs (default 40: the audio thread takes audio in bursts, the worker wakes
+   * every few ms, and the concealed frame must then be computed before the queue runs dry; at
+   * 20, 45 s at 10% loss in Chromium on a 2-core machine gave up to 24 underruns, at 40 none).
+   * Packets may arrive up to jitterMs late (default 60: between the workers on that machine,
+   * with no network at all, minute-long runs had packets come up to 48 ms behind schedule, and
+   * once 79 ms; stats() has maxLateMs). The queue holds safetyMs + 20 + jitterMs ms at most;
+   * both can be lowered on a faster device.
    */
   safetyMs?: number;
   jitterMs?: number;
@@ -347,7 +351,7 @@ export class SoundstreamDecoderNode extends CodecNode {
 
   static async create(context: BaseAudioContext, options: DecoderNodeOptions): Promise<SoundstreamDecoderNode> {
     const lengths = packetLengths(options.model.manifest.quantizer);
-    const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 20, jitterMs: options.jitterMs ?? 20 });
+    const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 40, jitterMs: options.jitterMs ?? 60 });
     const { worker, node, transport } = await CodecNode.start(
       context, options, 'soundstream-playback',
       (kind) => sabOrPort(kind, context.sampleRate),

@@ -97,6 +97,12 @@ export interface DecoderStats {
   tooLate: number;
   /** Messages on a packet port that were not a packet for this model (ignored). */
   rejected: number;
+  /**
+   * How far behind schedule the latest packet since playout began came (ms): each packet's
+   * arrival against the earliest arrival seen, one frame apart per sequence number. What
+   * jitterMs must cover.
+   */
+  maxLateMs: number;
   /** Decoded audio queued for the audio thread, ms (mean since the last stats message). */
   queuedMs: number;
   /** The frame playout began with (-1: not yet). */

@@ -3,9 +3,10 @@
 // throttling on both transports, the page's output against an offline decode bit for bit,
 // bitrate and denoise switches at frame boundaries, packet loss, and the page's UI.
 //
-// Real-time behaviour (underruns, the 20 s live runs) is asserted only with SOUNDSTREAM_REALTIME=1
-// (`npm run test:realtime`) on an unloaded machine: a busy machine starves the page's threads, and
-// these runs have not yet been seen to pass here, so they do not gate `npm test`.
+// The live runs need the machine to themselves: `npm test` runs test/browser after the rest of
+// the suite, one file at a time. On this project's 2-core machine, minute-long runs at 1x and
+// 4x had packets reach the decoder up to 48 ms behind schedule, against the decoder's default
+// jitter allowance of 60 ms (README, "Live in the browser").
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,6 @@ import type { Model } from '../../src/model/load.js';
 import { AVAILABLE, openDemo, ROOT, startHarness, type DemoPage, type Harness, type Records } from './demo-page.js';
 
 const LIVE_SECONDS = 20;
-const REALTIME = process.env.SOUNDSTREAM_REALTIME === '1';
 const FRAMES_PER_SECOND = 50;
 
 /** The packets an offline encoder gives for the recorded input, with the same settings switched at the same samples. */
@@ -90,7 +90,7 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
 
   for (const isolated of [false, true]) {
     for (const throttle of [1, 4]) {
-      it.runIf(REALTIME)(`${LIVE_SECONDS} s live at 48 kHz, ${isolated ? '' : 'not '}cross-origin isolated, ${throttle}x CPU throttling: no underrun, no dropped frame`, async () => {
+      it(`${LIVE_SECONDS} s live at 48 kHz, ${isolated ? '' : 'not '}cross-origin isolated, ${throttle}x CPU throttling: no underrun, no dropped frame`, async () => {
         const { demo, meters } = await liveRun({ isolated, throttle, record: isolated && throttle === 1 });
         expect(demo.errors).toEqual([]);
         if (isolated && throttle === 1) {
@@ -159,7 +159,7 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     expect(rec.decoder.packets.filter((p) => p === null).length).toBeGreaterThanOrEqual(20);
     expect(firstDifference(rec.decoder.pcm, decodeOffline(rec.decoder, h.codec))).toBe(-1);
     expect(demo.errors).toEqual([]);
-    if (REALTIME) expect(meters.underruns).toBe(0);
+    expect(meters.underruns).toBe(0);
   }, 600_000);
 
   it('the page: controls respond, spectrograms are drawn, downloads hold the packets and the decoded audio', async () => {
@@ -174,8 +174,9 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     await page.fill('#jitter', '30');
     await page.dispatchEvent('#jitter', 'input');
     expect(await page.textContent('#jitter-out')).toBe('30 ms');
-    await page.fill('#jitter-buffer', '60');
+    await page.fill('#jitter-buffer', '80');
     await page.dispatchEvent('#jitter-buffer', 'input');
+    expect(await page.textContent('#jitter-buffer-out')).toBe('80 ms');
     await page.click('input[name=bitrate][value="9200"]');
     // The meters follow (bits per second over the last 50 packets).
     await page.waitForFunction(() => document.getElementById('m-bps')!.textContent === '9200', undefined, { timeout: 60_000 });
