@@ -21,8 +21,9 @@ const LIVE_SECONDS = 20;
 /**
  * The real-time tests get one more attempt: a shared 2-core machine can stall every thread of
  * the page at once (in 20 live runs of 20 s and 10 minutes of bench runs here, one packet came
- * 143 ms late; the latest of the other runs came 18-94 ms late). A bit-exactness failure fails both attempts alike, and two
- * real-time failures in a row fail the test. Vitest prints each retry.
+ * 143 ms late; the latest of the other runs came 18-94 ms late). A bit-exactness failure fails
+ * both attempts alike, and two real-time failures in a row fail the test. Vitest prints each
+ * retry.
  */
 const REAL_TIME = { retry: 1, timeout: (LIVE_SECONDS + 90) * 1000 };
 const FRAMES_PER_SECOND = 50;
