@@ -105,7 +105,7 @@ async function runNodes(lyra: lib.Model): Promise<Record<string, string>> {
     (r) => `${r.packets.length} packets from ${r.input.length} samples fed`);
   await until(async () => fromPort.length, (n) => n >= NODES_PACKETS, `${NODES_PACKETS} packets on the encoder's packet port`, (n) => `${n} came`);
   encoder.close();
-  fromPort.forEach(({ seq, packet }, i) => {
+  fromPort.slice(0, NODES_PACKETS).forEach(({ seq, packet }, i) => {
     if (seq !== i || !packet || hex(packet) !== hex(sent.packets[i])) throw new Error(`packet port message ${i} (seq ${seq}) is not the encoder's packet ${i}`);
   });
 
