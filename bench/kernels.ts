@@ -25,7 +25,7 @@ import { quantize } from '../src/kernels/quantize.js';
 import { rvqEncode } from '../src/kernels/rvq-encode.js';
 import { transposedConv1d } from '../src/kernels/transposed-conv1d.js';
 import { transposedConv1dInt8 } from '../src/kernels/transposed-conv1d-int8.js';
-import { channelRequantization } from '../src/layers/requantization.js';
+import { requantization } from '../src/model/ops/conv-common.js';
 import type { Model } from '../src/model/load.js';
 import { flag, fmt, haveShared, importInMemory, machineInfo, markdownTable, option, readLyraFiles, repoRoot } from './common.js';
 import { graphSpec, inputSteps, type Mode, planGraph } from './layers.js';
@@ -96,7 +96,7 @@ function collectCases(model: Model): void {
                 const y = new Int8Array(tOut * n.outChannels);
                 const weight = w.i8(n.weight);
                 const bias = n.bias === null ? null : w.i32(n.bias);
-                const requant = channelRequantization(q, w.entry(n.weight).scales ?? [], n.outChannels);
+                const requant = requantization(q, w, n.weight, n.outChannels);
                 return { macs, elements: y.length, fn: () => conv1dInt8(x, tIn, n.inChannels, q.input.zeroPoint, weight, bias, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, requant) };
               });
             } else {
@@ -123,7 +123,7 @@ function collectCases(model: Model): void {
                 const y = new Int8Array(tOut * n.channels);
                 const weight = w.i8(n.weight);
                 const bias = n.bias === null ? null : w.i32(n.bias);
-                const requant = channelRequantization(q, w.entry(n.weight).scales ?? [], n.channels);
+                const requant = requantization(q, w, n.weight, n.channels);
                 return { macs, elements: y.length, fn: () => depthwiseConv1dInt8(x, tIn, n.channels, q.input.zeroPoint, weight, bias, n.kernel, n.dilation, y, requant) };
               });
             } else {
@@ -149,7 +149,7 @@ function collectCases(model: Model): void {
                 const y = new Int8Array(tOut * n.outChannels);
                 const weight = w.i8(n.weight);
                 const bias = n.bias === null ? null : w.i32(n.bias);
-                const requant = channelRequantization(q, w.entry(n.weight).scales ?? [], n.outChannels);
+                const requant = requantization(q, w, n.weight, n.outChannels);
                 return { macs, elements: y.length, fn: () => transposedConv1dInt8(x, tIn, n.inChannels, q.input.zeroPoint, weight, bias, n.kernel, n.stride, y, n.outChannels, requant) };
               });
             } else {

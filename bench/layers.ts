@@ -1,22 +1,20 @@
 // The graph of a manifest, layer by layer, for the benchmarks: the shape of every activation,
 // the multiply-accumulates (MACs) of every node per 20 ms frame, and a layer-by-layer runner that
-// builds the same layer classes as src/layers/graph.ts from the same nodes, so that each
+// builds the same layers as src/model/graph.ts from the same nodes (through the op registry), so that each
 // layer's time per frame can be measured inside the real pipeline (real weights, real data).
 //
 // The Graph class keeps its layers private, so this rebuilds them; if Graph ever fuses or
 // reorders nodes, the per-layer times here stay per node, and the sum of the per-layer times
 // (reported next to the whole graph's time) shows how far the two have drifted apart.
 import { Buffers, type BufferInfo } from '../src/layers/buffers.js';
-import { CausalConv } from '../src/layers/causal-conv.js';
-import {
-  AddLayer, ChannelCopyLayer, DequantizeLayer, EluLayer, FilmLayer, LeakyReluLayer, QuantizeLayer,
-} from '../src/layers/elementwise.js';
-import type { FloatPrecision, Layer } from '../src/layers/layer.js';
-import { StreamingTransposedConv } from '../src/layers/transposed-conv.js';
-import type { WeightStore } from '../src/layers/weights.js';
+import type { Layer } from '../src/layers/layer.js';
+import type { FloatPrecision } from '../src/model/compute.js';
 import { floatGraph } from '../src/model/float-mode.js';
-import type { GraphNode, GraphSpec } from '../src/model/manifest.js';
 import type { Model } from '../src/model/load.js';
+import type { GraphNode, GraphSpec } from '../src/model/manifest.js';
+import { opFor } from '../src/model/ops/index.js';
+import { graphActivations } from '../src/model/validate.js';
+import type { WeightStore } from '../src/model/weights.js';
 
 /** A compute mode and, after it, the float precision when not 'exact' (see ComputeOptions). */
 export type Mode = 'int8' | 'float' | 'int8 fast' | 'float fast';
@@ -76,119 +74,39 @@ export function layerType(node: GraphNode, precision: FloatPrecision = 'exact'):
   }
 }
 
-/** Shapes and MACs of every node, in graph order. */
+/** Shapes and MACs of every node, in graph order (the shapes from the ops' own shape rules). */
 export function planGraph(spec: GraphSpec, inputStepsPerFrame: number, precision: FloatPrecision = 'exact'): { nodes: PlannedNode[]; info: Map<string, BufferInfo> } {
-  const info = new Map<string, BufferInfo>();
-  info.set(spec.input, { channels: spec.inputChannels, stepsPerFrame: inputStepsPerFrame, dtype: 'f32' });
-  for (const [name, width] of Object.entries(spec.conditions ?? {})) info.set(name, { channels: width, stepsPerFrame: 1, dtype: 'f32' });
-  const get = (name: string): BufferInfo => {
-    const i = info.get(name);
-    if (!i) throw new Error(`graph reads "${name}" before anything writes it`);
-    return i;
-  };
-  const shape = (i: BufferInfo): Shape => ({ channels: i.channels, steps: i.stepsPerFrame, dtype: i.dtype });
-  const nodes: PlannedNode[] = [];
-  spec.nodes.forEach((node, index) => {
-    let x: BufferInfo;
-    let y: BufferInfo;
-    let macs = 0;
-    switch (node.op) {
-      case 'conv1d': {
-        x = get(node.input);
-        y = { channels: node.outChannels, stepsPerFrame: x.stepsPerFrame / node.stride, dtype: node.int8 ? 'i8' : 'f32' };
-        macs = (y.stepsPerFrame * node.outChannels * node.kernel * node.inChannels) / node.groups;
-        info.set(node.output, y);
-        break;
-      }
-      case 'depthwise_conv1d': {
-        x = get(node.input);
-        y = { channels: node.channels, stepsPerFrame: x.stepsPerFrame, dtype: node.int8 ? 'i8' : 'f32' };
-        macs = y.stepsPerFrame * node.channels * node.kernel;
-        info.set(node.output, y);
-        break;
-      }
-      case 'transposed_conv1d': {
-        x = get(node.input);
-        y = { channels: node.outChannels, stepsPerFrame: x.stepsPerFrame * node.stride, dtype: 'f32' };
-        macs = x.stepsPerFrame * node.outChannels * node.kernel * node.inChannels;
-        info.set(node.output, y);
-        break;
-      }
-      case 'leaky_relu':
-      case 'elu':
-      case 'quantize':
-      case 'dequantize': {
-        x = get(node.input);
-        y = { ...x, dtype: node.op === 'quantize' ? 'i8' : node.op === 'dequantize' ? 'f32' : x.dtype };
-        info.set(node.output, y);
-        break;
-      }
-      case 'add': {
-        x = get(node.inputs[0]);
-        y = { ...x };
-        info.set(node.output, y);
-        break;
-      }
-      case 'split_channels': {
-        x = get(node.input);
-        y = { ...x, channels: x.channels / node.outputs.length };
-        for (const o of node.outputs) info.set(o, { ...y });
-        break;
-      }
-      case 'concat_channels': {
-        const parts = node.inputs.map(get);
-        x = parts[0];
-        y = { ...x, channels: parts.reduce((s, p) => s + p.channels, 0) };
-        info.set(node.output, y);
-        break;
-      }
-      case 'film': {
-        x = get(node.input);
-        y = { ...x };
-        macs = y.stepsPerFrame * node.channels * node.conditionDim * 2; // gamma and beta from the condition, at every step
-        info.set(node.output, y);
-        break;
-      }
-      default:
-        throw new Error(`unknown graph op "${(node as { op: string }).op}"`);
-    }
-    const outputs = node.op === 'split_channels' ? node.outputs.length : 1;
-    nodes.push({
-      index, node, type: layerType(node, precision), input: shape(x), output: shape(y),
-      macsPerFrame: macs, elementsPerFrame: y.channels * y.stepsPerFrame * outputs,
-    });
+  const shapes = graphActivations(spec, inputStepsPerFrame, (path, why) => {
+    throw new Error(`${path} ${why}`);
   });
-  if (!info.has(spec.output)) throw new Error(`graph output "${spec.output}" is never written`);
+  const info = new Map<string, BufferInfo>();
+  for (const [name, a] of shapes) info.set(name, { channels: a.channels, stepsPerFrame: a.steps, dtype: a.dtype });
+  const shape = (name: string): Shape => {
+    const { channels, steps, dtype } = shapes.get(name)!;
+    return { channels, steps, dtype };
+  };
+  const nodes = spec.nodes.map((node, index): PlannedNode => {
+    const x = shape('inputs' in node ? node.inputs[0] : node.input);
+    const y = shape('outputs' in node ? node.outputs[0] : node.output);
+    const outputs = 'outputs' in node ? node.outputs.length : 1;
+    return { index, node, type: layerType(node, precision), input: x, output: y, macsPerFrame: macs(node, x, y), elementsPerFrame: y.channels * y.steps * outputs };
+  });
   return { nodes, info };
 }
 
-function makeLayer(node: GraphNode, weights: WeightStore, info: Map<string, BufferInfo>, precision: FloatPrecision): Layer {
-  const steps = (name: string) => info.get(name)!.stepsPerFrame;
-  const size = (name: string) => info.get(name)!.channels * info.get(name)!.stepsPerFrame;
+/** Multiply-accumulates per frame of a node that reads `x` and writes `y` (0 for element-wise nodes). */
+function macs(node: GraphNode, x: Shape, y: Shape): number {
   switch (node.op) {
     case 'conv1d':
+      return (y.steps * node.outChannels * node.kernel * node.inChannels) / node.groups;
     case 'depthwise_conv1d':
-      return new CausalConv(node, weights, steps(node.input), precision);
+      return y.steps * node.channels * node.kernel;
     case 'transposed_conv1d':
-      return new StreamingTransposedConv(node, weights, steps(node.input), precision);
-    case 'leaky_relu':
-      return new LeakyReluLayer(node, size(node.input));
-    case 'elu':
-      return new EluLayer(node, size(node.input));
-    case 'quantize':
-      return new QuantizeLayer(node, size(node.input));
-    case 'dequantize':
-      return new DequantizeLayer(node, size(node.input));
-    case 'add':
-      return new AddLayer(node, size(node.inputs[0]));
-    case 'split_channels':
-      return new ChannelCopyLayer(node, info, steps(node.input));
-    case 'concat_channels':
-      return new ChannelCopyLayer(node, info, steps(node.inputs[0]));
+      return x.steps * node.outChannels * node.kernel * node.inChannels;
     case 'film':
-      return new FilmLayer(node, weights, steps(node.input));
+      return y.steps * node.channels * node.conditionDim * 2; // gamma and beta from the condition, at every step
     default:
-      throw new Error(`unknown graph op "${(node as { op: string }).op}"`);
+      return 0;
   }
 }
 
@@ -201,7 +119,8 @@ export class LayerByLayer {
   constructor(private readonly spec: GraphSpec, weights: WeightStore, inputStepsPerFrame: number, precision: FloatPrecision = 'exact') {
     const { nodes, info } = planGraph(spec, inputStepsPerFrame, precision);
     this.nodes = nodes;
-    this.layers = spec.nodes.map((n) => makeLayer(n, weights, info, precision));
+    const context = { weights, activation: (name: string) => { const i = info.get(name)!; return { channels: i.channels, steps: i.stepsPerFrame, dtype: i.dtype }; }, fast: precision === 'fast' };
+    this.layers = spec.nodes.map((n) => opFor(n.op).build(n, context));
     this.buffers = new Buffers(info);
     this.buffers.ensureFrames(1);
   }

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
-import type { ComputeMode } from '../src/codec/mode.js';
+import type { ComputeMode } from '../src/model/compute.js';
 import { Quantizer } from '../src/codec/quantizer.js';
 import {
   agreement, DIM, FRAME, HAVE_SHARED, importedModel, indexAgreementPercent, lyraFiles, paritySignals, ReferenceLyra,

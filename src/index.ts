@@ -4,12 +4,11 @@
 export { Encoder } from './codec/encoder.js';
 export { Decoder } from './codec/decoder.js';
 export { Quantizer } from './codec/quantizer.js';
-export type { ComputeMode, ComputeOptions } from './codec/mode.js';
-export type { FloatPrecision } from './layers/layer.js';
+export type { ComputeMode, ComputeOptions, FloatPrecision } from './model/compute.js';
 export { loadModelFromBytes, ModelError, type Model } from './model/load.js';
 export { loadModelFromUrl, type LoadModelFromUrlOptions, type LoadProgress } from './model/load-url.js';
 export type { Manifest, GraphSpec, GraphNode } from './model/manifest.js';
-export { WeightError } from './layers/weights.js';
+export { WeightError } from './model/weights.js';
 export { importLyraV2, LYRA_V2_FILES } from './import/lyra-v2.js';
 export { ImportError } from './import/errors.js';
 export { TFLiteFormatError } from './import/tflite.js';

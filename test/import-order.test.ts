@@ -2,7 +2,7 @@
 // (measured against the reference runtime; docs/parity.md). Lyra v2's 2-step pointwise convs sum
 // in plain order, every other ungrouped float conv in even/odd halves.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { floatGemmOrder } from '../src/import/map-graph.js';
+import { floatGemmOrder } from '../src/model/ops/conv1d.js';
 import { importLyraV2 } from '../src/import/lyra-v2.js';
 import type { Conv1dNode, Manifest } from '../src/model/manifest.js';
 import { HAVE_SHARED, lyraFiles } from './reference/lyra.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
-import type { ComputeMode } from '../src/codec/mode.js';
+import type { ComputeMode } from '../src/model/compute.js';
 import { decodeWav } from '../src/audio/wav.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';

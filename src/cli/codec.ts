@@ -11,7 +11,7 @@ import { isStaleLyraImport } from '../import/lyra-v2.js';
 import { LYRA_BITRATES, packetBytes, packIndices, unpackIndices } from '../codec/lyra-packet.js';
 import { Quantizer } from '../codec/quantizer.js';
 import type { SstFrame } from '../codec/sst.js';
-import type { FloatPrecision } from '../layers/layer.js';
+import type { FloatPrecision } from '../model/compute.js';
 import { ModelError, type Model } from '../model/load.js';
 import { loadModel } from '../node/load-model.js';
 import { denoiserModelDir } from '../node/package-files.js';

@@ -28,7 +28,7 @@
 // against the loss-free decode, and prints the numbers.
 
 import { Encoder } from './encoder.js';
-import type { ComputeMode } from './mode.js';
+import type { ComputeMode } from '../model/compute.js';
 import type { Model } from '../model/load.js';
 
 export interface ConcealerOptions {

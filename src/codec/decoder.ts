@@ -1,6 +1,7 @@
-import type { Graph } from '../layers/graph.js';
+import { buildGraph, type ComputeOptions } from '../model/compute.js';
+import type { Graph } from '../model/graph.js';
 import type { Model } from '../model/load.js';
-import { buildGraph, checkFrames, type ComputeOptions } from './mode.js';
+import { checkFrames } from './mode.js';
 
 /** One embedding per frame -> `frameSize` samples per frame. Stateful: frames must arrive in order. */
 export class Decoder {

@@ -1,6 +1,7 @@
-import type { Graph } from '../layers/graph.js';
+import { buildGraph } from '../model/compute.js';
+import type { Graph } from '../model/graph.js';
 import { type Model, ModelError } from '../model/load.js';
-import { buildGraph, checkFrames } from './mode.js';
+import { checkFrames } from './mode.js';
 
 /**
  * A bottleneck model applied to embeddings between encoder and quantizer (or after the

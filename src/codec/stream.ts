@@ -7,8 +7,7 @@ import { Decoder } from './decoder.js';
 import { Denoiser } from './denoiser.js';
 import { Encoder } from './encoder.js';
 import { checkPacket, describeValue, LYRA_BITRATES, packIndices, packetBytes, unpackIndices } from './lyra-packet.js';
-import type { ComputeMode } from './mode.js';
-import type { FloatPrecision } from '../layers/layer.js';
+import type { ComputeMode, FloatPrecision } from '../model/compute.js';
 import { Quantizer } from './quantizer.js';
 import { Resampler, type ResamplerQuality } from '../audio/resample.js';
 

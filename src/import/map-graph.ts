@@ -4,9 +4,12 @@
 // variable, concatenates the new frame along time, stores the tail back, and convolves the
 // concatenation without padding; a transposed conv adds the stored overlap tail to its output
 // and stores the new tail minus the bias. Those idioms become layers that own their state
-// (history / tail); every other op maps one to one. Anything else stops with an ImportError
-// naming the op and tensor, so a changed model never imports silently wrong.
-import type { GraphNode, GraphSpec, Int8Spec, ActivationQuant, TransposedConv1dNode } from '../model/manifest.js';
+// (history / tail), here; every other op maps one to one, by the mapping in its descriptor
+// (src/model/ops). Anything else stops with an ImportError naming the op and tensor, so a
+// changed model never imports silently wrong.
+import type { ActivationQuant, GraphNode, GraphSpec, Int8Spec, TransposedConv1dNode } from '../model/manifest.js';
+import { opForTflite } from '../model/ops/index.js';
+import type { ImportedActivation, TfliteContext, TfliteOperator } from '../model/ops/op.js';
 import { ImportError } from './errors.js';
 import type { TFLiteModel, TFLiteOperator, TFLiteSubgraph, TFLiteTensor } from './tflite.js';
 
@@ -19,11 +22,13 @@ export interface MappedTensor {
   zeroPoints?: number[];
 }
 
+type Activation = ImportedActivation & { kind: 'act' };
+
 type Value =
-  | { kind: 'act'; name: string; channels: number; dtype: 'f32' | 'i8'; quant?: ActivationQuant }
+  | Activation
   | { kind: 'var'; variable: string }
   | { kind: 'state'; variable: string; length: number }
-  | { kind: 'stream'; history: number; x: Value & { kind: 'act' } }
+  | { kind: 'stream'; history: number; x: Activation }
   | { kind: 'tail-buffer'; length: number }
   | { kind: 'tconv'; node: TransposedConv1dNode; dequantized: boolean }
   | { kind: 'tconv-sum'; node: TransposedConv1dNode }
@@ -41,61 +46,92 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
     if (!t) throw new ImportError(`a tensor index ${i} is missing or outside the subgraph's ${sg.tensors.length} tensors`);
     return t;
   };
-  const where = (op: TFLiteOperator, i?: number) => `${op.op} #${op.index}${i === undefined ? '' : ` (tensor ${sg.tensors[i]?.name ?? i})`}`;
+  const where = (op: TfliteOperator, i?: number) => `${op.op} #${op.index}${i === undefined ? '' : ` (tensor ${sg.tensors[i]?.name ?? i})`}`;
+  const fail = (op: TfliteOperator, why: string, i?: number): never => {
+    throw new ImportError(`${where(op, i)}: ${why}`);
+  };
 
   const inputIndex = sg.inputs[0];
   const inputShape = tensorOf(inputIndex).shape;
   let inputChannels = inputShape[inputShape.length - 1];
   values.set(inputIndex, { kind: 'act', name: 'input', channels: inputChannels, dtype: 'f32' });
 
-  const act = (op: TFLiteOperator, i: number): Value & { kind: 'act' } => {
+  const act = (op: TfliteOperator, i: number): Activation => {
     const v = values.get(i);
-    if (!v || v.kind !== 'act') throw new ImportError(`${where(op, i)}: expected an activation input, found ${v ? v.kind : 'an unknown tensor'}`);
+    if (!v || v.kind !== 'act') return fail(op, `expected an activation input, found ${v ? v.kind : 'an unknown tensor'}`, i);
     return v;
   };
-  const newAct = (i: number, dtype: 'f32' | 'i8'): Value & { kind: 'act' } => {
-    const t = tensorOf(i);
-    const v: Value & { kind: 'act' } = { kind: 'act', name: `t${i}`, channels: t.shape[t.shape.length - 1], dtype };
-    if (dtype === 'i8') v.quant = activationQuant(t);
-    values.set(i, v);
-    return v;
-  };
-  const constant = (op: TFLiteOperator, i: number, name: string, expected: 'f32' | 'i8' | 'i32'): string => {
-    const t = tensorOf(i);
-    if (!t?.data) throw new ImportError(`${where(op, i)}: expected a constant ${name}`);
-    const dtype = ({ float32: 'f32', int8: 'i8', int32: 'i32' } as const)[t.type as 'float32' | 'int8' | 'int32'];
-    if (dtype !== expected) throw new ImportError(`${where(op, i)}: ${name} has type ${t.type}, expected ${expected}`);
-    const entry: MappedTensor = { name: `${prefix}/${name}`, dtype, shape: t.shape, data: t.data };
-    if (dtype === 'i8') {
-      const q = t.quantization;
-      if (!q) throw new ImportError(`${where(op, i)}: int8 ${name} has no quantization`);
-      if (q.zeroPoint.some((z) => z !== 0)) throw new ImportError(`${where(op, i)}: int8 ${name} is not symmetric`);
-      entry.scales = q.scale;
-      entry.zeroPoints = q.zeroPoint;
-    }
-    tensors.push(entry);
-    return entry.name;
+  /** The node id of the op being mapped: constants are named after it. */
+  let id = '';
+  const ctx: TfliteContext = {
+    fail,
+    shape: (i) => tensorOf(i).shape,
+    source: (i) => tensorOf(i).name,
+    activation: act,
+    streamed(op, i) {
+      const src = values.get(i);
+      return src?.kind === 'stream' ? { x: src.x, history: src.history } : { x: act(op, i), history: 0 };
+    },
+    output(i, dtype) {
+      const t = tensorOf(i);
+      const v: Activation = { kind: 'act', name: `t${i}`, channels: t.shape[t.shape.length - 1], dtype };
+      if (dtype === 'i8') v.quant = activationQuant(t);
+      values.set(i, v);
+      return v;
+    },
+    constant(op, i, name, expected) {
+      const t = tensorOf(i);
+      if (!t?.data) return fail(op, `expected a constant ${id}.${name}`, i);
+      const dtype = ({ float32: 'f32', int8: 'i8', int32: 'i32' } as const)[t.type as 'float32' | 'int8' | 'int32'];
+      if (dtype !== expected) fail(op, `${id}.${name} has type ${t.type}, expected ${expected}`, i);
+      const entry: MappedTensor = { name: `${prefix}/${id}.${name}`, dtype, shape: t.shape, data: t.data };
+      if (dtype === 'i8') {
+        const q = t.quantization;
+        if (!q) return fail(op, `int8 ${id}.${name} has no quantization`, i);
+        if (q.zeroPoint.some((z) => z !== 0)) fail(op, `int8 ${id}.${name} is not symmetric`, i);
+        entry.scales = q.scale;
+        entry.zeroPoints = q.zeroPoint;
+      }
+      tensors.push(entry);
+      return entry.name;
+    },
+    int8: (x, out) => int8Spec(x, tensorOf(out)),
+    int32s: (i, min) => readI32(tensorOf(i), min),
+    emit: (node) => nodes.push(node),
+    transposed: (out, node, dequantized) => values.set(out, { kind: 'tconv', node, dequantized }),
   };
 
   for (const op of sg.operators) {
+    id = `n${nodes.length}`;
+    if (mapStreamingIdiom(op)) continue;
+    const descriptor = opForTflite(op.op);
+    if (!descriptor?.tflite) fail(op, `op ${op.op} is not supported by the importer`, op.outputs[0]);
+    descriptor!.tflite!.map(ctx, op);
+  }
+
+  /**
+   * TFLite expresses a layer's streaming state with resource variables; these ops are that idiom
+   * (and nothing else), recognised here and folded into the layers that own their state.
+   * Returns false for an op that is an op of the graph, mapped by its descriptor.
+   */
+  function mapStreamingIdiom(op: TFLiteOperator): boolean {
     const [in0, in1] = op.inputs;
     const out0 = op.outputs[0];
-    const id = `n${nodes.length}`;
     switch (op.op) {
       case 'CALL_ONCE':
-        break;
+        return true;
       case 'VAR_HANDLE':
         values.set(out0, { kind: 'var', variable: tensorOf(out0).name });
-        break;
+        return true;
       case 'READ_VARIABLE': {
         const v = values.get(in0);
-        if (v?.kind !== 'var') throw new ImportError(`${where(op, in0)}: reads something that is not a variable`);
-        values.set(out0, { kind: 'state', variable: v.variable, length: tensorOf(out0).shape[1] });
-        break;
+        if (v?.kind !== 'var') fail(op, 'reads something that is not a variable', in0);
+        values.set(out0, { kind: 'state', variable: (v as { variable: string }).variable, length: tensorOf(out0).shape[1] });
+        return true;
       }
       case 'ASSIGN_VARIABLE':
-        if (values.get(in1)?.kind !== 'state-update') throw new ImportError(`${where(op, in1)}: stores a state this importer does not recognise`);
-        break;
+        if (values.get(in1)?.kind !== 'state-update') fail(op, 'stores a state this importer does not recognise', in1);
+        return true;
       case 'RESHAPE': {
         // [1, T] or [1, C] -> [1, T, 1, C] at the input, and the reverse at the output.
         const v = act(op, in0);
@@ -104,27 +140,20 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
           values.set(out0, { ...v, channels: shape[3] });
           if (v.name === 'input') inputChannels = shape[3];
         } else values.set(out0, v);
-        break;
+        return true;
       }
       case 'CONCATENATION': {
-        const axis = op.options?.i32(0) ?? 0;
         const first = values.get(in0);
-        if (axis === 1 && first?.kind === 'state') {
-          if (op.inputs.length !== 2) throw new ImportError(`${where(op, out0)}: a streaming concatenation must have two inputs`);
-          const second = tensorOf(in1);
-          if (second.data) {
-            if (!isAllZero(second.data)) throw new ImportError(`${where(op, in1)}: overlap buffer is not zeros`);
-            values.set(out0, { kind: 'tail-buffer', length: first.length });
-          } else {
-            values.set(out0, { kind: 'stream', history: first.length, x: act(op, in1) });
-          }
-        } else if (axis === 3 || axis === -1) {
-          const inputs = op.inputs.map((i) => act(op, i));
-          const dtype = inputs[0].dtype;
-          const o = newAct(out0, dtype);
-          nodes.push({ op: 'concat_channels', inputs: inputs.map((v) => v.name), output: o.name, dtype, source: tensorOf(out0).name });
-        } else throw new ImportError(`${where(op, out0)}: concatenation on axis ${axis} is not supported`);
-        break;
+        if ((op.options?.i32(0) ?? 0) !== 1 || first?.kind !== 'state') return false;
+        if (op.inputs.length !== 2) fail(op, 'a streaming concatenation must have two inputs', out0);
+        const second = tensorOf(in1);
+        if (second.data) {
+          if (!isAllZero(second.data)) fail(op, 'overlap buffer is not zeros', in1);
+          values.set(out0, { kind: 'tail-buffer', length: first.length });
+        } else {
+          values.set(out0, { kind: 'stream', history: first.length, x: act(op, in1) });
+        }
+        return true;
       }
       case 'STRIDED_SLICE': {
         const src = values.get(in0);
@@ -133,134 +162,47 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
           const begin = readI32(tensorOf(op.inputs[1]), 2);
           if (begin[1] === 0) values.set(out0, { kind: 'act', name: src.node.output, channels: src.node.outChannels, dtype: 'f32' });
           else values.set(out0, { kind: 'tconv-sum', node: src.node });
-        } else throw new ImportError(`${where(op, in0)}: slicing is supported only for streaming state`);
-        break;
+        } else fail(op, 'slicing is supported only for streaming state', in0);
+        return true;
       }
       case 'SUB': {
         const src = values.get(in0);
-        if (src?.kind !== 'tconv-sum') throw new ImportError(`${where(op, in0)}: subtraction is supported only on a transposed conv's overlap tail`);
-        src.node.tailBias = constant(op, in1, `${id}.tail_bias`, 'f32');
+        if (src?.kind !== 'tconv-sum') return fail(op, "subtraction is supported only on a transposed conv's overlap tail", in0);
+        src.node.tailBias = ctx.constant(op, in1, 'tail_bias', 'f32');
         values.set(out0, { kind: 'state-update' });
-        break;
+        return true;
       }
       case 'QUANTIZE': {
         const src = values.get(in0);
+        if (src?.kind !== 'stream') return false;
+        // Quantizing history + frame == keeping an int8 history and quantizing the frame.
         const quant = activationQuant(tensorOf(out0));
-        if (src?.kind === 'stream') {
-          // Quantizing history + frame == keeping an int8 history and quantizing the frame.
-          const q: Value & { kind: 'act' } = { kind: 'act', name: `t${out0}.frame`, channels: src.x.channels, dtype: 'i8', quant };
-          nodes.push({ op: 'quantize', input: src.x.name, output: q.name, quant, source: tensorOf(out0).name });
-          values.set(out0, { kind: 'stream', history: src.history, x: q });
-        } else {
-          const x = act(op, in0);
-          const o = newAct(out0, 'i8');
-          nodes.push({ op: 'quantize', input: x.name, output: o.name, quant, source: tensorOf(out0).name });
-        }
-        break;
+        const q: Activation = { kind: 'act', name: `t${out0}.frame`, channels: src.x.channels, dtype: 'i8', quant };
+        nodes.push({ op: 'quantize', input: src.x.name, output: q.name, quant, source: tensorOf(out0).name });
+        values.set(out0, { kind: 'stream', history: src.history, x: q });
+        return true;
       }
       case 'DEQUANTIZE': {
         const src = values.get(in0);
         if (src?.kind === 'state-update') values.set(out0, src);
         else if (src?.kind === 'tconv') values.set(out0, { ...src, dequantized: true });
-        else {
-          const x = act(op, in0);
-          const o = newAct(out0, 'f32');
-          nodes.push({ op: 'dequantize', input: x.name, output: o.name, quant: x.quant!, source: tensorOf(out0).name });
-        }
-        break;
-      }
-      case 'CONV_2D':
-      case 'DEPTHWISE_CONV_2D': {
-        const src = values.get(in0);
-        const history = src?.kind === 'stream' ? src.history : 0;
-        const x = src?.kind === 'stream' ? src.x : act(op, in0);
-        const opts = op.options;
-        if (!opts) throw new ImportError(`${where(op, out0)}: missing options`);
-        const depthwise = op.op === 'DEPTHWISE_CONV_2D';
-        if (opts.i8(0) !== 1) throw new ImportError(`${where(op, out0)}: only VALID padding is supported`);
-        const fused = opts.i8(depthwise ? 4 : 3);
-        if (fused !== 0) throw new ImportError(`${where(op, out0)}: fused activation ${fused} is not supported`);
-        const stride = opts.i32(2, 1);
-        const dilation = opts.i32(depthwise ? 6 : 5, 1);
-        const w = tensorOf(op.inputs[1]);
-        const int8 = x.dtype === 'i8';
-        const weight = constant(op, op.inputs[1], `${id}.weight`, int8 ? 'i8' : 'f32');
-        const bias = op.inputs[2] >= 0 ? constant(op, op.inputs[2], `${id}.bias`, int8 ? 'i32' : 'f32') : null;
-        const o = newAct(out0, int8 ? 'i8' : 'f32');
-        const spec = int8 ? int8Spec(x, tensorOf(out0)) : undefined;
-        if (depthwise) {
-          if (w.shape[3] !== x.channels) throw new ImportError(`${where(op, out0)}: depth multiplier other than 1 is not supported`);
-          if (spec) spec.rounding = 'double';
-          nodes.push({ op: 'depthwise_conv1d', input: x.name, output: o.name, weight, bias, channels: x.channels, kernel: w.shape[1], dilation, history, ...(spec ? { int8: spec } : {}), source: tensorOf(out0).name });
-        } else {
-          const groups = x.channels / w.shape[3];
-          if (!Number.isInteger(groups)) throw new ImportError(`${where(op, out0)}: ${x.channels} input channels do not split into groups of ${w.shape[3]}`);
-          // TFLite runs ungrouped convolutions through its GEMM (one integer rounding) and grouped
-          // ones through the reference kernel (plain order, two roundings).
-          if (spec) spec.rounding = groups === 1 ? 'single' : 'double';
-          nodes.push({
-            op: 'conv1d', input: x.name, output: o.name, weight, bias, inChannels: x.channels, outChannels: w.shape[0],
-            kernel: w.shape[1], stride, dilation, groups, history, accumulate: groups === 1 ? gemmOrder(op, tensorOf(out0)) : 'sequential',
-            ...(spec ? { int8: spec } : {}), source: tensorOf(out0).name,
-          });
-        }
-        break;
-      }
-      case 'TRANSPOSE_CONV': {
-        const x = act(op, op.inputs[2]);
-        const opts = op.options;
-        if (!opts || opts.i8(0) !== 1) throw new ImportError(`${where(op, out0)}: only VALID padding is supported`);
-        const w = tensorOf(op.inputs[1]);
-        const int8 = x.dtype === 'i8';
-        const weight = constant(op, op.inputs[1], `${id}.weight`, int8 ? 'i8' : 'f32');
-        const bias = op.inputs[3] !== undefined && op.inputs[3] >= 0 ? constant(op, op.inputs[3], `${id}.bias`, int8 ? 'i32' : 'f32') : null;
-        if (w.shape[3] !== x.channels) throw new ImportError(`${where(op, out0)}: grouped transposed convolution must be split into ops`);
-        const node: TransposedConv1dNode = {
-          op: 'transposed_conv1d', input: x.name, output: `t${out0}`, weight, bias, inChannels: x.channels, outChannels: w.shape[0],
-          kernel: w.shape[1], stride: opts.i32(2, 1), tailBias: null, source: tensorOf(out0).name,
-          ...(int8 ? { int8: { ...int8Spec(x, tensorOf(out0)), rounding: 'double' as const } } : {}),
-        };
-        values.set(out0, { kind: 'tconv', node, dequantized: !int8 });
-        break;
+        else return false;
+        return true;
       }
       case 'ADD': {
-        if ((op.options?.i8(0) ?? 0) !== 0) throw new ImportError(`${where(op, out0)}: fused activation on ADD is not supported`);
         const a = values.get(in0);
         const b = values.get(in1);
-        if (a?.kind === 'tconv' && b?.kind === 'tail-buffer') {
-          if (!a.dequantized) throw new ImportError(`${where(op, in0)}: int8 transposed conv output must be dequantized before the overlap add`);
-          if (b.length !== a.node.kernel - a.node.stride) throw new ImportError(`${where(op, in1)}: overlap tail of ${b.length} steps, expected kernel - stride = ${a.node.kernel - a.node.stride}`);
-          a.node.source = tensorOf(out0).name;
-          nodes.push(a.node);
-          values.set(out0, { kind: 'tconv-sum', node: a.node });
-          break;
-        }
-        const x = act(op, in0);
-        const y = act(op, in1);
-        const o = newAct(out0, x.dtype);
-        nodes.push({
-          op: 'add', inputs: [x.name, y.name], output: o.name, source: tensorOf(out0).name,
-          ...(x.dtype === 'i8' ? { int8: { a: x.quant!, b: y.quant!, output: o.quant! } } : {}),
-        });
-        break;
-      }
-      case 'LEAKY_RELU': {
-        const x = act(op, in0);
-        const o = newAct(out0, x.dtype);
-        const alpha = op.options?.f32(0) ?? 0;
-        nodes.push({ op: 'leaky_relu', input: x.name, output: o.name, alpha, ...(x.dtype === 'i8' ? { int8: int8Spec(x, tensorOf(out0)) } : {}), source: tensorOf(out0).name });
-        break;
-      }
-      case 'SPLIT': {
-        const axis = readI32(tensorOf(in0), 1)[0];
-        if (axis !== 3 && axis !== -1) throw new ImportError(`${where(op, in0)}: split on axis ${axis} is not supported`);
-        const x = act(op, in1);
-        const outs = op.outputs.map((i) => newAct(i, x.dtype));
-        nodes.push({ op: 'split_channels', input: x.name, outputs: outs.map((v) => v.name), dtype: x.dtype, source: tensorOf(out0).name });
-        break;
+        // A fused activation is refused by the add op's own mapping.
+        if (a?.kind !== 'tconv' || b?.kind !== 'tail-buffer' || (op.options?.i8(0) ?? 0) !== 0) return false;
+        if (!a.dequantized) fail(op, 'int8 transposed conv output must be dequantized before the overlap add', in0);
+        if (b.length !== a.node.kernel - a.node.stride) fail(op, `overlap tail of ${b.length} steps, expected kernel - stride = ${a.node.kernel - a.node.stride}`, in1);
+        a.node.source = tensorOf(out0).name;
+        nodes.push(a.node);
+        values.set(out0, { kind: 'tconv-sum', node: a.node });
+        return true;
       }
       default:
-        throw new ImportError(`${where(op, out0)}: op ${op.op} is not supported by the importer`);
+        return false;
     }
   }
 
@@ -298,24 +240,6 @@ function isAllZero(bytes: Uint8Array): boolean {
 }
 
 /** Streaming state starts from the constants the model's init subgraph assigns: they must be zeros. */
-/**
- * The float GEMM's order of summation for `steps` output steps per invocation, as measured
- * against the reference runtime: whole blocks of 4 steps sum even and odd terms in two
- * accumulators; fewer than 4 steps sum in plain order (Lyra's 2-step 256->256 pointwise convs).
- * Blocks of 4 plus a remainder never occur in Lyra v2 and were never measured: null.
- */
-export function floatGemmOrder(steps: number): 'split2' | 'sequential' | null {
-  if (steps % 4 === 0) return 'split2';
-  return steps < 4 ? 'sequential' : null;
-}
-
-function gemmOrder(op: TFLiteOperator, output: TFLiteTensor): 'split2' | 'sequential' {
-  const steps = output.shape.slice(1, -1).reduce((a, d) => a * d, 1); // [1, T, 1, C]
-  const order = floatGemmOrder(steps);
-  if (order === null) throw new ImportError(`${op.op} #${op.index} (tensor ${output.name}): ${steps} output steps per invocation; the float summation order for a remainder after blocks of 4 was never measured`);
-  return order;
-}
-
 function checkInitialStatesAreZero(model: TFLiteModel): void {
   for (const sg of model.subgraphs.slice(1)) checkSubgraph(sg);
 }

@@ -3,131 +3,127 @@ import { addInt8Params } from '../kernels/add-int8.js';
 import { addInt8InputTables, addInt8Lut, type AddInt8Tables } from '../kernels/add-int8-lut.js';
 import { dequantize } from '../kernels/dequantize.js';
 import { elu } from '../kernels/elu.js';
-import { quantizeMultiplier, type QuantizedMultiplier } from '../kernels/fixed-point.js';
+import { quantizeMultiplier } from '../kernels/fixed-point.js';
 import { film } from '../kernels/film.js';
 import { leakyRelu } from '../kernels/leaky-relu.js';
 import { leakyReluInt8 } from '../kernels/leaky-relu-int8.js';
 import { lookupInt8, tabulateInt8 } from '../kernels/lookup-int8.js';
 import { quantize } from '../kernels/quantize.js';
-import type {
-  AddNode, ConcatChannelsNode, DequantizeNode, EluNode, FilmNode, LeakyReluNode, QuantizeNode, SplitChannelsNode,
-} from '../model/manifest.js';
-import type { BufferInfo, Buffers } from './buffers.js';
-import type { Layer } from './layer.js';
-import type { WeightStore } from './weights.js';
+import type { Activation, ActivationType, Buffers } from './buffers.js';
+import type { Affine, Layer } from './layer.js';
 
-/** Layers without state: `reset` has nothing to forget. */
-abstract class Stateless implements Layer {
-  abstract run(buffers: Buffers, frames: number): void;
+// Layers without state: `reset` has nothing to forget. `size` is the values per frame of the input.
+
+/** One input, one output, the same number of values; `apply` is the kernel call, chosen when built. */
+export class MapLayer<X extends Activation, Y extends Activation> implements Layer {
+  constructor(
+    private readonly from: ActivationType<X>,
+    private readonly to: ActivationType<Y>,
+    private readonly names: { input: string; output: string },
+    private readonly size: number,
+    private readonly apply: (x: X, n: number, y: Y) => void,
+  ) {}
+
+  run(b: Buffers, frames: number): void {
+    this.apply(this.from.view(b, this.names.input), frames * this.size, this.to.view(b, this.names.output));
+  }
+
   reset(): void {}
 }
 
-export class LeakyReluLayer extends Stateless {
-  /** int8: the activation of every input code, computed once with leakyReluInt8. */
-  private readonly table: Int8Array | null = null;
+export const leakyReluFloat = (alpha: number) => (x: Float32Array, n: number, y: Float32Array) => leakyRelu(x, n, alpha, y);
 
-  constructor(private readonly node: LeakyReluNode, private readonly size: number) {
-    super();
-    const q = node.int8;
-    if (q) {
-      // TFLite derives both multipliers in float32 arithmetic.
-      const fr = Math.fround;
-      const identity: QuantizedMultiplier = quantizeMultiplier(fr(q.input.scale / q.output.scale));
-      const negative: QuantizedMultiplier = quantizeMultiplier(fr(fr(q.input.scale * fr(node.alpha)) / q.output.scale));
-      this.table = tabulateInt8((codes, out) => leakyReluInt8(codes, 256, q.input.zeroPoint, q.output.zeroPoint, identity, negative, out));
-    }
-  }
-
-  run(b: Buffers, frames: number): void {
-    const n = this.node;
-    if (this.table) lookupInt8(b.i8(n.input), frames * this.size, this.table, b.i8(n.output));
-    else leakyRelu(b.f32(n.input), frames * this.size, n.alpha, b.f32(n.output));
-  }
+/** int8 leaky ReLU as a table of the activation of every input code, computed once with leakyReluInt8. */
+export function leakyReluInt8Table(alpha: number, input: Affine, output: Affine): (x: Int8Array, n: number, y: Int8Array) => void {
+  // TFLite derives both multipliers in float32 arithmetic.
+  const fr = Math.fround;
+  const identity = quantizeMultiplier(fr(input.scale / output.scale));
+  const negative = quantizeMultiplier(fr(fr(input.scale * fr(alpha)) / output.scale));
+  const table = tabulateInt8((codes, out) => leakyReluInt8(codes, 256, input.zeroPoint, output.zeroPoint, identity, negative, out));
+  return (x, n, y) => lookupInt8(x, n, table, y);
 }
 
-export class EluLayer extends Stateless {
-  constructor(private readonly node: EluNode, private readonly size: number) { super(); }
-  run(b: Buffers, frames: number): void {
-    elu(b.f32(this.node.input), frames * this.size, this.node.alpha, b.f32(this.node.output));
-  }
-}
+export const eluFloat = (alpha: number) => (x: Float32Array, n: number, y: Float32Array) => elu(x, n, alpha, y);
 
-export class AddLayer extends Stateless {
-  private readonly tables: AddInt8Tables | null = null;
+export const quantizeTo = (q: Affine) => (x: Float32Array, n: number, y: Int8Array) => quantize(x, n, q.scale, q.zeroPoint, y);
 
-  constructor(private readonly node: AddNode, private readonly size: number) {
-    super();
-    const q = node.int8;
-    if (q) {
-      this.tables = addInt8InputTables(addInt8Params(q.a, q.b, q.output));
-    }
-  }
+export const dequantizeFrom = (q: Affine) => (x: Int8Array, n: number, y: Float32Array) => dequantize(x, n, q.scale, q.zeroPoint, y);
+
+/** Two inputs of the same shape, one output; `apply` is the kernel call, chosen when built. */
+export class AddLayer<T extends Activation> implements Layer {
+  constructor(
+    private readonly type: ActivationType<T>,
+    private readonly names: { a: string; b: string; output: string },
+    private readonly size: number,
+    private readonly apply: (a: T, b: T, n: number, y: T) => void,
+  ) {}
 
   run(b: Buffers, frames: number): void {
-    const [x, y] = this.node.inputs;
-    if (this.tables) addInt8Lut(b.i8(x), b.i8(y), frames * this.size, this.tables, b.i8(this.node.output));
-    else add(b.f32(x), b.f32(y), frames * this.size, b.f32(this.node.output));
+    const { type, names } = this;
+    this.apply(type.view(b, names.a), type.view(b, names.b), frames * this.size, type.view(b, names.output));
   }
+
+  reset(): void {}
 }
 
-export class QuantizeLayer extends Stateless {
-  constructor(private readonly node: QuantizeNode, private readonly size: number) { super(); }
-  run(b: Buffers, frames: number): void {
-    const n = this.node;
-    quantize(b.f32(n.input), frames * this.size, n.quant.scale, n.quant.zeroPoint, b.i8(n.output));
-  }
+export const addFloat = add;
+
+/** int8 add through per-input tables (TFLite's arithmetic, tabulated once). */
+export function addInt8(a: Affine, b: Affine, output: Affine): (x: Int8Array, y: Int8Array, n: number, out: Int8Array) => void {
+  const tables: AddInt8Tables = addInt8InputTables(addInt8Params(a, b, output));
+  return (x, y, n, out) => addInt8Lut(x, y, n, tables, out);
 }
 
-export class DequantizeLayer extends Stateless {
-  constructor(private readonly node: DequantizeNode, private readonly size: number) { super(); }
-  run(b: Buffers, frames: number): void {
-    const n = this.node;
-    dequantize(b.i8(n.input), frames * this.size, n.quant.scale, n.quant.zeroPoint, b.f32(n.output));
-  }
-}
-
-/** Channel split / concatenation: pure data movement, row by row over time. */
-export class ChannelCopyLayer extends Stateless {
-  private readonly widths: number[];
+/** Channel split (one whole into parts) or concatenation (parts into one whole): data movement, row by row. */
+export class ChannelCopyLayer<T extends Activation> implements Layer {
   private readonly total: number;
 
-  constructor(private readonly node: SplitChannelsNode | ConcatChannelsNode, info: Map<string, BufferInfo>, private readonly steps: number) {
-    super();
-    const parts = node.op === 'split_channels' ? node.outputs : node.inputs;
-    this.widths = parts.map((p) => info.get(p)!.channels);
-    this.total = this.widths.reduce((a, w) => a + w, 0);
+  constructor(
+    private readonly type: ActivationType<T>,
+    private readonly direction: 'split' | 'concat',
+    private readonly whole: string,
+    private readonly parts: readonly string[],
+    private readonly widths: readonly number[],
+    private readonly steps: number,
+  ) {
+    this.total = widths.reduce((a, w) => a + w, 0);
   }
 
   run(b: Buffers, frames: number): void {
-    const n = this.node;
-    const get = (name: string) => (n.dtype === 'f32' ? b.f32(name) : b.i8(name));
-    const parts = (n.op === 'split_channels' ? n.outputs : n.inputs).map(get);
-    const whole = get(n.op === 'split_channels' ? n.input : n.output);
+    const whole = this.type.view(b, this.whole);
     const steps = frames * this.steps;
-    for (let t = 0; t < steps; t++) {
-      let offset = t * this.total;
-      for (let p = 0; p < parts.length; p++) {
-        const w = this.widths[p];
-        if (n.op === 'split_channels') parts[p].set(whole.subarray(offset, offset + w), t * w);
-        else whole.set(parts[p].subarray(t * w, t * w + w), offset);
-        offset += w;
+    const split = this.direction === 'split';
+    let offset = 0;
+    for (let p = 0; p < this.parts.length; p++) {
+      const part = this.type.view(b, this.parts[p]);
+      const w = this.widths[p];
+      for (let t = 0; t < steps; t++) {
+        const at = t * this.total + offset;
+        if (split) for (let c = 0; c < w; c++) part[t * w + c] = whole[at + c];
+        else for (let c = 0; c < w; c++) whole[at + c] = part[t * w + c];
       }
+      offset += w;
     }
   }
+
+  reset(): void {}
 }
 
-export class FilmLayer extends Stateless {
-  private readonly weight: Float32Array;
-  private readonly bias: Float32Array;
-
-  constructor(private readonly node: FilmNode, weights: WeightStore, private readonly steps: number) {
-    super();
-    this.weight = weights.f32(node.weight);
-    this.bias = weights.f32(node.bias);
-  }
+/** FiLM: gamma, beta = linear(condition) per step; y = gamma * x + beta. */
+export class FilmLayer implements Layer {
+  constructor(
+    private readonly names: { input: string; condition: string; output: string },
+    private readonly steps: number,
+    private readonly channels: number,
+    private readonly conditionDim: number,
+    private readonly weight: Float32Array,
+    private readonly bias: Float32Array,
+  ) {}
 
   run(b: Buffers, frames: number): void {
-    const n = this.node;
-    film(b.f32(n.input), frames * this.steps, n.channels, b.f32(n.condition), n.conditionDim, this.weight, this.bias, b.f32(n.output));
+    const { names } = this;
+    film(b.f32(names.input), frames * this.steps, this.channels, b.f32(names.condition), this.conditionDim, this.weight, this.bias, b.f32(names.output));
   }
+
+  reset(): void {}
 }

@@ -7,9 +7,8 @@ export interface Layer {
   reset(): void;
 }
 
-/**
- * How float layers add up: 'exact' rounds to float32 after every operation in the reference
- * runtime's order (bit-identical to it); 'fast' sums each output in float64 and rounds once
- * (closer to the exact real result, 1.3-1.7x as fast per layer, not the reference's bits).
- */
-export type FloatPrecision = 'exact' | 'fast';
+/** Affine quantization of int8 codes: real = scale * (q - zeroPoint). */
+export interface Affine {
+  scale: number;
+  zeroPoint: number;
+}

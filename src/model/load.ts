@@ -1,4 +1,4 @@
-import { WeightStore } from '../layers/weights.js';
+import { WeightStore } from './weights.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type DType, type Manifest } from './manifest.js';
 import { sha256Hex } from './sha256.js';
 import { decodeUtf8 } from './utf8.js';

@@ -2,6 +2,20 @@
 // The manifest carries the whole layer graph as data, so models we train ourselves load
 // through the same code as the imported Lyra v2 model.
 
+import type { Conv1dNode } from './ops/conv1d.js';
+import type { DepthwiseConv1dNode } from './ops/depthwise-conv1d.js';
+import type { TransposedConv1dNode } from './ops/transposed-conv1d.js';
+import type { LeakyReluNode } from './ops/leaky-relu.js';
+import type { EluNode } from './ops/elu.js';
+import type { AddNode } from './ops/add.js';
+import type { QuantizeNode } from './ops/quantize.js';
+import type { DequantizeNode } from './ops/dequantize.js';
+import type { SplitChannelsNode } from './ops/split-channels.js';
+import type { ConcatChannelsNode } from './ops/concat-channels.js';
+import type { FilmNode } from './ops/film.js';
+
+export type { Conv1dNode, DepthwiseConv1dNode, TransposedConv1dNode, LeakyReluNode, EluNode, AddNode, QuantizeNode, DequantizeNode, SplitChannelsNode, ConcatChannelsNode, FilmNode };
+
 export const MANIFEST_FORMAT = 'soundstream-ts/weights';
 export const MANIFEST_VERSION = 1;
 
@@ -33,124 +47,20 @@ export interface Int8Spec {
   rounding?: 'double' | 'single';
 }
 
-interface NodeBase {
-  /** Name of the tensor in the source model this node's output reproduces (for parity probes). */
-  source?: string;
-}
 
-export interface Conv1dNode extends NodeBase {
-  op: 'conv1d';
-  input: string;
-  output: string;
-  weight: string;
-  bias: string | null;
-  inChannels: number;
-  outChannels: number;
-  kernel: number;
-  stride: number;
-  dilation: number;
-  groups: number;
-  /** Past input steps the layer keeps between calls (causal streaming history). */
-  history: number;
-  /** Float order of summation: 'split2' (even/odd accumulators) or 'sequential'. */
-  accumulate: 'split2' | 'sequential';
-  int8?: Int8Spec;
-}
-
-export interface DepthwiseConv1dNode extends NodeBase {
-  op: 'depthwise_conv1d';
-  input: string;
-  output: string;
-  weight: string;
-  bias: string | null;
-  channels: number;
-  kernel: number;
-  dilation: number;
-  history: number;
-  int8?: Int8Spec;
-}
-
-export interface TransposedConv1dNode extends NodeBase {
-  op: 'transposed_conv1d';
-  input: string;
-  output: string;
-  weight: string;
-  bias: string | null;
-  inChannels: number;
-  outChannels: number;
-  kernel: number;
-  stride: number;
-  /** The overlap tail carried to the next call has this bias subtracted (the bias is added again there). */
-  tailBias: string | null;
-  int8?: Int8Spec;
-}
-
-export interface LeakyReluNode extends NodeBase {
-  op: 'leaky_relu';
-  input: string;
-  output: string;
-  alpha: number;
-  int8?: Int8Spec;
-}
-
-export interface EluNode extends NodeBase {
-  op: 'elu';
-  input: string;
-  output: string;
-  alpha: number;
-}
-
-export interface AddNode extends NodeBase {
-  op: 'add';
-  inputs: [string, string];
-  output: string;
-  /** int8 add: each input's quantization, then the output's. */
-  int8?: { a: ActivationQuant; b: ActivationQuant; output: ActivationQuant };
-}
-
-export interface QuantizeNode extends NodeBase {
-  op: 'quantize';
-  input: string;
-  output: string;
-  quant: ActivationQuant;
-}
-
-export interface DequantizeNode extends NodeBase {
-  op: 'dequantize';
-  input: string;
-  output: string;
-  quant: ActivationQuant;
-}
-
-export interface SplitChannelsNode extends NodeBase {
-  op: 'split_channels';
-  input: string;
-  outputs: string[];
-  dtype: 'f32' | 'i8';
-}
-
-export interface ConcatChannelsNode extends NodeBase {
-  op: 'concat_channels';
-  inputs: string[];
-  output: string;
-  dtype: 'f32' | 'i8';
-}
-
-/** gamma, beta = linear(condition); y = gamma * x + beta. The condition is a per-frame input of the graph. */
-export interface FilmNode extends NodeBase {
-  op: 'film';
-  input: string;
-  condition: string;
-  output: string;
-  channels: number;
-  conditionDim: number;
-  weight: string;
-  bias: string;
-}
-
+/** A node of a graph: one per op of the registry (src/model/ops), its type derived from the op's schema. */
 export type GraphNode =
-  | Conv1dNode | DepthwiseConv1dNode | TransposedConv1dNode | LeakyReluNode | EluNode | AddNode
-  | QuantizeNode | DequantizeNode | SplitChannelsNode | ConcatChannelsNode | FilmNode;
+  | Conv1dNode
+  | DepthwiseConv1dNode
+  | TransposedConv1dNode
+  | LeakyReluNode
+  | EluNode
+  | AddNode
+  | QuantizeNode
+  | DequantizeNode
+  | SplitChannelsNode
+  | ConcatChannelsNode
+  | FilmNode;
 
 export interface GraphSpec {
   input: string;

@@ -7,7 +7,7 @@ import { basename, join, relative } from 'node:path';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { Decoder } from '../../src/codec/decoder.js';
 import { Encoder } from '../../src/codec/encoder.js';
-import { buildGraph } from '../../src/codec/mode.js';
+import { buildGraph } from '../../src/model/compute.js';
 import { Quantizer } from '../../src/codec/quantizer.js';
 import { resample } from '../../src/audio/resample.js';
 import { decodeWav } from '../../src/audio/wav.js';

@@ -1,4 +1,4 @@
-import type { DType, Manifest, TensorEntry } from '../model/manifest.js';
+import type { DType, Manifest, TensorEntry } from './manifest.js';
 
 export class WeightError extends Error {
   override name = 'WeightError';

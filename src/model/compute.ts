@@ -1,0 +1,25 @@
+import { Graph, type FloatPrecision } from './graph.js';
+import { floatGraph } from './float-mode.js';
+import { type Model, ModelError } from './load.js';
+import type { GraphSpec } from './manifest.js';
+
+export type { FloatPrecision };
+
+/**
+ * 'int8': the model as trained and shipped, int8 layers in TFLite's integer arithmetic (bit-exact
+ * with the reference runtime). 'float': int8 weights dequantized and every activation kept in float.
+ */
+export type ComputeMode = 'int8' | 'float';
+
+/** What a codec stage computes in: `mode` (default 'int8') and `precision` of float layers (default 'exact'). */
+export interface ComputeOptions {
+  mode?: ComputeMode;
+  precision?: FloatPrecision;
+}
+
+export function buildGraph(model: Model, which: 'encoder' | 'decoder' | 'bottleneck', inputStepsPerFrame: number, options: ComputeOptions = {}): Graph {
+  const spec: GraphSpec | undefined = model.manifest[which];
+  if (!spec) throw new ModelError(`model ${model.manifest.model} has no ${which} graph`);
+  const graphSpec = options.mode === 'float' ? floatGraph(spec, model.weights) : spec;
+  return new Graph(graphSpec, model.weights, inputStepsPerFrame, options.precision ?? 'exact');
+}
