@@ -7,9 +7,10 @@
 // and runs it, which is what the npm scripts other than build do:
 //   node scripts/build.mjs --run [node flags] <entry.ts> [the program's arguments]
 import { build } from 'esbuild';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 
 // Programs run from a checkout: Node only, their npm dependencies left to node_modules.
 const nodeProgram = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning', outbase: '.' };
@@ -24,8 +25,11 @@ if (process.argv[2] === '--run') {
   const entry = rest[entryAt];
   const outfile = `dist/${entry.replace(/\.ts$/, '.js')}`;
   await build({ ...nodeProgram, entryPoints: [entry], outfile });
-  const run = spawnSync(process.execPath, [...rest.slice(0, entryAt), outfile, ...rest.slice(entryAt + 1)], { stdio: 'inherit' });
-  process.exit(run.status ?? 1);
+  const program = spawn(process.execPath, [...rest.slice(0, entryAt), outfile, ...rest.slice(entryAt + 1)], { stdio: 'inherit' });
+  // A signal sent to this process alone (not its group) must not leave the program running.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => program.kill(signal));
+  const [code, signal] = await new Promise((resolve) => program.on('exit', (...end) => resolve(end)));
+  process.exit(code ?? 128 + constants.signals[signal]);
 }
 
 const libraryTo = process.argv.includes('--library-to') ? process.argv[process.argv.indexOf('--library-to') + 1] : undefined;
