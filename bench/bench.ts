@@ -37,9 +37,9 @@ const requestedReps = intOption(args, '--reps', quick ? 1 : 7);
 const heapFrames = intOption(args, '--heap-frames', quick ? 200 : 10_000);
 const heapEvery = quick ? 50 : 1000;
 const outJson = option(args, '--out') ?? (quick ? join(repoRoot(), 'dist', 'bench', 'results-quick.json') : join(repoRoot(), 'bench', 'results.json'));
-const outMd = outJson.replace(/\.json$/i, '') + '.md';
+const outMd = `${outJson.replace(/\.json$/i, '')}.md`;
 
-const log = (line: string) => process.stdout.write(line + '\n');
+const log = (line: string) => process.stdout.write(`${line}\n`);
 const gc = (globalThis as { gc?: () => void }).gc;
 const collect = () => {
   if (gc) {
@@ -315,7 +315,8 @@ for (const which of ['encoder', 'decoder'] as const) {
     const types: Record<string, TypeResult> = {};
     let macs = 0;
     graph.nodes.forEach((n, i) => {
-      const t = (types[n.type] ??= { nodes: 0, msPerFrame: 0, melemPerS: 0, share: 0 });
+      types[n.type] ??= { nodes: 0, msPerFrame: 0, melemPerS: 0, share: 0 };
+      const t = types[n.type];
       t.nodes++;
       t.msPerFrame += nodeMedian[i];
       if (n.macsPerFrame > 0) t.macsPerFrame = (t.macsPerFrame ?? 0) + n.macsPerFrame;
@@ -501,7 +502,7 @@ const md = [
 ].join('\n');
 
 mkdirSync(dirname(outJson), { recursive: true });
-writeFileSync(outJson, JSON.stringify(results, null, 2) + '\n');
+writeFileSync(outJson, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(outMd, md);
 log('');
 log(md);

@@ -32,7 +32,7 @@ if (!AVAILABLE) {
   process.exit(2);
 }
 
-const log = (line: string) => process.stdout.write(line + '\n');
+const log = (line: string) => process.stdout.write(`${line}\n`);
 const machine = machineInfo();
 log(`soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run, ${loss}% packet loss`);
 const h = await startHarness();
@@ -67,8 +67,8 @@ const table = markdownTable(
   ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
 );
 mkdirSync(dirname(outJson), { recursive: true });
-writeFileSync(outJson, JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 1, machine, seconds, lossPercent: loss, runs }, null, 2) + '\n');
+writeFileSync(outJson, `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 1, machine, seconds, lossPercent: loss, runs }, null, 2)}\n`);
 const md = `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss, ${machine.cpu}, ${machine.date.slice(0, 10)}:\n\n${table}\n`;
-writeFileSync(outJson.replace(/\.json$/i, '') + '.md', md);
+writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, md);
 log('');
 log(md);

@@ -51,7 +51,7 @@ if (!existsSync(CHROMIUM)) {
   process.exit(2);
 }
 
-const log = (line: string) => process.stdout.write(line + '\n');
+const log = (line: string) => process.stdout.write(`${line}\n`);
 const machine = machineInfo();
 log(`soundstream-ts browser bench${quick ? ' (--quick)' : ''}: ${machine.cpu}, ${machine.date}`);
 
@@ -132,7 +132,7 @@ try {
   tab.on('pageerror', (err) => log(`page error: ${err.message}`));
   const cdp = await context.newCDPSession(tab);
   browserVersion = ((await cdp.send('Browser.getVersion')) as { product: string }).product;
-  await tab.goto(origin + '/');
+  await tab.goto(`${origin}/`);
   const api = 'soundstreamBench';
   info = await tab.evaluate(async (name) => ((globalThis as unknown as Record<string, PageApi>)[name]).ready, api);
   log(`${browserVersion}; page: ${info.frames} frames, cross-origin isolated: ${info.crossOriginIsolated}, engines: ${info.engines.join(', ')}`);
@@ -233,12 +233,12 @@ const results = {
   results: perRate,
 };
 mkdirSync(dirname(outJson), { recursive: true });
-writeFileSync(outJson, JSON.stringify(results, null, 2) + '\n');
+writeFileSync(outJson, `${JSON.stringify(results, null, 2)}\n`);
 const md = `Streaming encoder + decoder in ${browserVersion} (headless, main thread), ${machine.cpu}, ${machine.date.slice(0, 10)}, ` +
   `${frameLimit ?? frames} frames of sample1_16kHz.wav; ms per 20 ms frame (encoder + decoder), RTF = compute / audio duration; ` +
   'BenchmarkIndex: Lighthouse\'s CPU score of the page at that throttling (DevTools calibrates "mid-tier mobile" to 1000 and "low-tier mobile" to 264); ' +
   `"ours int8 / this" < 1 means ours is faster.\n\n${table}\n`;
-writeFileSync(outJson.replace(/\.json$/i, '') + '.md', md);
+writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, md);
 log('');
 log(md);
 log(`wrote ${outJson}`);

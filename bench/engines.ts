@@ -92,6 +92,7 @@ try {
     const browsers: [string, string, boolean, BrowserRunner][] = [
       ['Chromium (V8), main thread', version(ENGINE_BINARIES.chromium, ['--version']), have(ENGINE_BINARIES.chromium), runChromium],
       ['Firefox ESR (SpiderMonkey), main thread', version(ENGINE_BINARIES.firefox, ['--version']), have(ENGINE_BINARIES.firefox), runFirefox],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
       ['WebKitGTK MiniBrowser (JavaScriptCore), main thread', `WebKitGTK ${version('dpkg-query', ['-W', '-f=${Version}', 'libwebkit2gtk-4.1-0'])}`, have(ENGINE_BINARIES.webkit), runWebKit],
     ];
     for (const [label, versionText, installed, run] of browsers) {
@@ -108,7 +109,7 @@ try {
   }
 
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`;
-  writeFileSync(join(root, 'bench/engine-results.json'), JSON.stringify({ machine, frames: FRAMES, warmup: WARMUP, rows }, null, 2) + '\n');
+  writeFileSync(join(root, 'bench/engine-results.json'), `${JSON.stringify({ machine, frames: FRAMES, warmup: WARMUP, rows }, null, 2)}\n`);
   const fmt = (x: number | null) => (x === null ? '-' : x.toFixed(x < 10 ? 2 : 1));
   const lines = [
     `Engines on ${machine}; ${FRAMES} frames after ${WARMUP} warm-up frames, one thread, int8 model (exact), 9.2 kbps.`,
@@ -117,8 +118,8 @@ try {
     '|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.engine} | ${r.version} | ${r.sameBits === null ? 'not run' : r.sameBits ? 'yes' : 'NO'} | ${fmt(r.encodeMs)} | ${fmt(r.decodeMs)} |`),
   ];
-  writeFileSync(join(root, 'bench/engine-results.md'), lines.join('\n') + '\n');
-  console.log('\n' + lines.join('\n'));
+  writeFileSync(join(root, 'bench/engine-results.md'), `${lines.join('\n')}\n`);
+  console.log(`\n${lines.join('\n')}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

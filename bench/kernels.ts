@@ -289,6 +289,6 @@ const table = markdownTable(
 console.log('');
 console.log(table);
 mkdirSync(dirname(outJson), { recursive: true });
-writeFileSync(outJson, JSON.stringify({ schema: 'soundstream-ts/kernel-results', version: 1, machine, quick, benchmarkOptions: benchOptions, results }, null, 2) + '\n');
-writeFileSync(outJson.replace(/\.json$/i, '') + '.md', `Kernel micro-benchmarks, ${machine.date.slice(0, 10)}, ${machine.cpu}, Node ${machine.node} (Benchmark.js, one streaming call per op):\n\n${table}\n`);
+writeFileSync(outJson, `${JSON.stringify({ schema: 'soundstream-ts/kernel-results', version: 1, machine, quick, benchmarkOptions: benchOptions, results }, null, 2)}\n`);
+writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, `Kernel micro-benchmarks, ${machine.date.slice(0, 10)}, ${machine.cpu}, Node ${machine.node} (Benchmark.js, one streaming call per op):\n\n${table}\n`);
 console.log(`wrote ${outJson}`);

@@ -191,7 +191,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   };
   $('src-mic').onclick = () => use(async () => {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
-    return { node: context.createMediaStreamSource(stream), stop: () => stream.getTracks().forEach((t) => t.stop()) };
+    return { node: context.createMediaStreamSource(stream), stop: () => { for (const t of stream.getTracks()) t.stop(); } };
   }, $<HTMLButtonElement>('src-mic')).catch((err: Error) => showError(`microphone: ${err.message}`));
   $('src-sample').onclick = () => use(async () => {
     const response = await fetch('sample.wav');

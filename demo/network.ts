@@ -35,7 +35,10 @@ export class SimulatedNetwork {
    */
   private lose(): boolean {
     const { loss, burst } = this.settings;
-    if (loss <= 0) return (this.inBurst = false);
+    if (loss <= 0) {
+      this.inBurst = false;
+      return false;
+    }
     const end = 1 / Math.max(1, burst);
     const start = Math.min(1, (loss * end) / Math.max(1e-9, 1 - loss));
     this.inBurst = this.inBurst ? this.random() >= end : this.random() < start;

@@ -19,7 +19,7 @@ const SIGNED = new Set(['slopeBytesPerFrame', 'growthBytes']);
 /** Every number in a JSON value, with its path. */
 function numbers(value: unknown, path: string, out: { path: string; key: string; value: number }[] = []) {
   if (typeof value === 'number') out.push({ path, key: path.slice(path.lastIndexOf('.') + 1), value });
-  else if (Array.isArray(value)) value.forEach((v, i) => numbers(v, `${path}[${i}]`, out));
+  else if (Array.isArray(value)) value.forEach((v, i) => { numbers(v, `${path}[${i}]`, out); });
   else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) numbers(v, `${path}.${k}`, out);
   return out;
 }

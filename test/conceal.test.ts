@@ -108,7 +108,7 @@ describe.skipIf(!available)('packet-loss concealment on sample1 (6 kbps)', () =>
     if (hit) return hit;
     const decoder = createDecoder({ model, ...options });
     const out = new Float32Array(packets.length * FRAME);
-    packets.forEach((p, t) => out.set(decoder.decode(lost[t] ? null : p), t * FRAME));
+    packets.forEach((p, t) => { out.set(decoder.decode(lost[t] ? null : p), t * FRAME); });
     decodeCache.set(key, out);
     return out;
   }

@@ -143,11 +143,11 @@ describe('splitLyraStream', () => {
   it('splits a raw stream into fixed-size packets and reports trailing bytes', () => {
     const frames = [0, 1, 2].map((f) => Array.from({ length: 16 }, (_, i) => (i + f) % 16));
     const raw = new Uint8Array(3 * 8 + 5);
-    frames.forEach((f, i) => raw.set(packIndices(f), i * 8));
+    frames.forEach((f, i) => { raw.set(packIndices(f), i * 8); });
     const { packets, trailingBytes } = splitLyraStream(raw, 3200);
     expect(packets.length).toBe(3);
     expect(trailingBytes).toBe(5);
-    packets.forEach((p, i) => expect(Array.from(unpackIndices(p, 16))).toEqual(frames[i]));
+    packets.forEach((p, i) => { expect(Array.from(unpackIndices(p, 16))).toEqual(frames[i]); });
   });
 
   it('uses the packet size of each bitrate', () => {

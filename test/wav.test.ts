@@ -70,7 +70,7 @@ function fmtBody(spec: WavSpec): Uint8Array {
 
 function buildWav(spec: WavSpec): Uint8Array {
   const chunks: Uint8Array[] = [];
-  const add = (list?: Chunk[]) => list?.forEach(([id, body]) => chunks.push(chunkBytes(id, body)));
+  const add = (list?: Chunk[]) => list?.forEach(([id, body]) => { chunks.push(chunkBytes(id, body)); });
   const fmt = spec.omitFmt ? [] : [chunkBytes('fmt ', spec.fmtBody ?? fmtBody(spec))];
   const data = spec.omitData ? [] : [chunkBytes('data', spec.data, spec.declaredDataSize)];
   if (spec.dataFirst) chunks.push(...data);
@@ -88,7 +88,7 @@ function interleave(frames: number[][], bytesPer: number, write: (dv: DataView, 
   const channels = frames[0]?.length ?? 1;
   const out = new Uint8Array(frames.length * channels * bytesPer);
   const dv = new DataView(out.buffer);
-  frames.forEach((frame, i) => frame.forEach((v, c) => write(dv, (i * channels + c) * bytesPer, v)));
+  frames.forEach((frame, i) => { frame.forEach((v, c) => { write(dv, (i * channels + c) * bytesPer, v); }); });
   return out;
 }
 
@@ -115,7 +115,7 @@ function intCodes(bits: number, n = 64): number[][] {
 
 function expectFloatArray(actual: Float32Array, expected: number[]): void {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((v, i) => expect(actual[i]).toBe(Math.fround(v)));
+  expected.forEach((v, i) => { expect(actual[i]).toBe(Math.fround(v)); });
 }
 
 function expectWavError(bytes: Uint8Array, message: RegExp | string): void {

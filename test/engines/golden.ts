@@ -83,8 +83,8 @@ export async function runGolden(lib: Lib, models: GoldenModels, frames = GOLDEN_
     packets.push(...streamEncoder.flush());
     const streamDecoder = lib.createDecoder({ model: lyra, sampleRate: rate });
     const decoded: Float32Array[] = [];
-    packets.forEach((packet, i) => decoded.push(streamDecoder.decode(i === 1 ? null : packet)));
-    out[`stream${rate / 1000}k`] = packets.map(hex).join('') + '/' + decoded.map(hex).join('');
+    packets.forEach((packet, i) => { decoded.push(streamDecoder.decode(i === 1 ? null : packet)); });
+    out[`stream${rate / 1000}k`] = `${packets.map(hex).join('')}/${decoded.map(hex).join('')}`;
   }
   return out;
 }

@@ -35,5 +35,5 @@ loadGoldenModels(lib, bytes)
   .then((models) => (GOLDEN_TASK.kind === 'golden' ? runGolden(lib, models, GOLDEN_TASK.frames) : timeCodec(lib, models, GOLDEN_TASK.frames, GOLDEN_TASK.warmup)))
   .then(
     (result) => print(JSON.stringify({ result })),
-    (err: Error) => print(JSON.stringify({ error: String(err && err.stack ? err.stack : err) })),
+    (err: Error) => print(JSON.stringify({ error: String(err?.stack ? err.stack : err) })),
   );

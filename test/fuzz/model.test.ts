@@ -17,7 +17,7 @@ const { manifest, blob } = await tinyModel();
 const text = JSON.stringify(manifest);
 
 /** Builds and runs every stage the model has, as a user of the library would. */
-export function exercise(model: Model): string {
+function exercise(model: Model): string {
   const m = model.manifest;
   for (const mode of ['int8', 'float'] as const) {
     const encoder = new Encoder(model, { mode, precision: mode === 'float' ? 'fast' : 'exact' });

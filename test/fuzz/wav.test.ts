@@ -1,6 +1,5 @@
 // Fuzzes the WAV reader, and what its output becomes when resampled to the model's 16 kHz: a WavFormatError or audio, never more than the documented multiple of the input.
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
 import { decodeWav, describeWav, encodeWav, WavFormatError } from '../../src/audio/wav.js';
 import { checkBounded, fuzz, FUZZ_TIMEOUT_MS, mutatedBytes } from './harness.js';
 

@@ -66,7 +66,7 @@ function naiveDecode(p: Problem, indices: number[][]): number[][] {
     const sum = new Array<number>(p.dim).fill(0);
     stageIndices.forEach((k, s) => {
       if (k === -1) return;
-      codeword(p, s, Math.max(k, 0)).forEach((c, d) => (sum[d] = f(sum[d] + c)));
+      codeword(p, s, Math.max(k, 0)).forEach((c, d) => { sum[d] = f(sum[d] + c); });
     });
     return sum;
   });

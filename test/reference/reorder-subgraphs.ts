@@ -71,7 +71,7 @@ export function reorderSubgraphs(modelBytes: Uint8Array, newIndex: (old: number)
       if (!options) throw new Error(`${where} refers to subgraphs but has no options table to patch`);
       const values = Array.from({ length: fields }, (_, f) => newIndex(options.i32(f)));
       if (values.every((v, f) => options.has(f) || v === 0)) {
-        values.forEach((v, f) => options.has(f) && out.view.setInt32(fieldPos(options, f), v, true));
+        values.forEach((v, f) => { if (options.has(f)) out.view.setInt32(fieldPos(options, f), v, true); });
       } else {
         out.setUOffset(fieldPos(op, OPERATOR_BUILTIN_OPTIONS), out.appendScalarTable(values));
       }
@@ -144,7 +144,7 @@ class Patcher {
 
   appendScalarTable(values: number[]): number {
     const table = this.table(values.length);
-    values.forEach((v, f) => this.view.setInt32(table + 4 + 4 * f, v, true));
+    values.forEach((v, f) => { this.view.setInt32(table + 4 + 4 * f, v, true); });
     return table;
   }
 

@@ -205,7 +205,7 @@ function tally(ours: ArrayLike<number>, reference: ArrayLike<number>, perFrame: 
   let identical = 0;
   let first: Divergence | null = null;
   for (let i = 0; i < reference.length; i++) {
-    if (ours[i] === reference[i] || (ours[i] !== ours[i] && reference[i] !== reference[i])) identical++;
+    if (ours[i] === reference[i] || (Number.isNaN(ours[i]) && Number.isNaN(reference[i]))) identical++;
     else first ??= { frame: Math.floor(i / perFrame), element: i % perFrame, ours: ours[i], reference: reference[i] };
   }
   return { values: reference.length, identical, first };

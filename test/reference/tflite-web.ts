@@ -79,7 +79,7 @@ export class TfliteWebRunner {
     // WASM memory may grow during Infer(), detaching earlier views: re-read them on each call.
     const ins = toArray(this.runner.GetInputs());
     if (ins.length !== inputs.length) throw new Error(`model takes ${ins.length} inputs, got ${inputs.length}`);
-    ins.forEach((info, i) => info.data().set(inputs[i]));
+    ins.forEach((info, i) => { info.data().set(inputs[i]); });
     if (!this.runner.Infer()) throw new Error('TFLite web runtime: Infer() failed');
     return toArray(this.runner.GetOutputs()).map((o) => o.data().slice());
   }
