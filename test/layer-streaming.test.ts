@@ -5,7 +5,7 @@
 // small drift somewhere in a whole codec.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../src/layers/graph.js';
+import { Graph } from '../src/model/graph.js';
 import type { MappedTensor } from '../src/import/map-graph.js';
 import { packWeights } from '../src/import/write-weights.js';
 import { loadModelFromBytes } from '../src/model/load.js';
