@@ -89,7 +89,7 @@ interface Chunk {
 }
 
 function hex4(n: number): string {
-  return '0x' + n.toString(16).toUpperCase().padStart(4, '0');
+  return `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function fourCC(bytes: Uint8Array, offset: number): string {
@@ -311,13 +311,13 @@ function checkEncodeArgs(sampleRate: number, bits: number, float: boolean, byteL
  */
 export function lyraInt16(x: number): number {
   const scaled = x * 32768;
-  if (scaled !== scaled) return 0;
+  if (Number.isNaN(scaled)) return 0;
   return Math.trunc(scaled < -32768 ? -32768 : scaled > 32767 ? 32767 : scaled);
 }
 
 function quantise(x: number, scale: number, min: number, max: number): number {
   const q = Math.round(x * scale);
-  if (q !== q) return 0;
+  if (Number.isNaN(q)) return 0;
   return q < min ? min : q > max ? max : q;
 }
 

@@ -58,7 +58,7 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
 
   const act = (op: TfliteOperator, i: number): Activation => {
     const v = values.get(i);
-    if (!v || v.kind !== 'act') return fail(op, `expected an activation input, found ${v ? v.kind : 'an unknown tensor'}`, i);
+    if (v?.kind !== 'act') return fail(op, `expected an activation input, found ${v ? v.kind : 'an unknown tensor'}`, i);
     return v;
   };
   /** The node id of the op being mapped: constants are named after it. */
@@ -217,7 +217,7 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
 
 function activationQuant(t: TFLiteTensor): ActivationQuant {
   const q = t.quantization;
-  if (!q || q.scale.length !== 1) throw new ImportError(`tensor ${t.name}: expected per-tensor int8 quantization`);
+  if (q?.scale.length !== 1) throw new ImportError(`tensor ${t.name}: expected per-tensor int8 quantization`);
   return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] ?? 0 };
 }
 

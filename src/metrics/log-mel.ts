@@ -66,7 +66,7 @@ interface Setup {
 }
 
 const hzToMel = (hz: number) => 2595 * Math.log10(1 + hz / 700);
-const melToHz = (mel: number) => 700 * (Math.pow(10, mel / 2595) - 1);
+const melToHz = (mel: number) => 700 * (10 ** (mel / 2595) - 1);
 
 function positive(name: string, v: number): number {
   if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number, got ${v}`);

@@ -65,9 +65,9 @@ export function thirdOctaveBands(
   const bands = [];
   for (let k = 0; k < numBands; k++) {
     bands.push({
-      centerHz: minFrequency * Math.pow(2, k / 3),
-      firstBin: nearestBin(minFrequency * Math.pow(2, (2 * k - 1) / 6)),
-      endBin: nearestBin(minFrequency * Math.pow(2, (2 * k + 1) / 6)),
+      centerHz: minFrequency * 2 ** (k / 3),
+      firstBin: nearestBin(minFrequency * 2 ** ((2 * k - 1) / 6)),
+      endBin: nearestBin(minFrequency * 2 ** ((2 * k + 1) / 6)),
     });
   }
   return bands;
@@ -182,7 +182,7 @@ export function stoi(clean: Float32Array, degraded: Float32Array, sampleRate: nu
   const X = bandEnvelopes(x, frames, fft);
   const Y = bandEnvelopes(y, frames, fft);
 
-  const clip = 1 + Math.pow(10, -betaDb / 20);
+  const clip = 1 + 10 ** (-betaDb / 20);
   const xv = new Float64Array(N);
   const yv = new Float64Array(N);
   let sum = 0;

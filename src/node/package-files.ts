@@ -14,7 +14,8 @@ export function packageRoot(): string {
   for (;;) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'soundstream-ts') {
-      return (root = dir);
+      root = dir;
+      return dir;
     }
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`soundstream-ts: cannot find the package folder above ${fileURLToPath(import.meta.url)}`);

@@ -57,7 +57,7 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
     map(ctx, op) {
       const out = op.outputs[0];
       const x = ctx.activation(op, op.inputs[2]);
-      if (!op.options || op.options.i8(0) !== 1) ctx.fail(op, 'only VALID padding is supported', out);
+      if (op.options?.i8(0) !== 1) ctx.fail(op, 'only VALID padding is supported', out);
       const w = ctx.shape(op.inputs[1]);
       const q = x.dtype === 'i8';
       const weight = ctx.constant(op, op.inputs[1], 'weight', q ? 'i8' : 'f32');
