@@ -13,6 +13,7 @@ import type { DequantizeNode } from './ops/dequantize.js';
 import type { SplitChannelsNode } from './ops/split-channels.js';
 import type { ConcatChannelsNode } from './ops/concat-channels.js';
 import type { FilmNode } from './ops/film.js';
+import type { GraphNode } from './ops/index.js';
 
 export type { Conv1dNode, DepthwiseConv1dNode, TransposedConv1dNode, LeakyReluNode, EluNode, AddNode, QuantizeNode, DequantizeNode, SplitChannelsNode, ConcatChannelsNode, FilmNode };
 
@@ -48,19 +49,7 @@ export interface Int8Spec {
 }
 
 
-/** A node of a graph: one per op of the registry (src/model/ops), its type derived from the op's schema. */
-export type GraphNode =
-  | Conv1dNode
-  | DepthwiseConv1dNode
-  | TransposedConv1dNode
-  | LeakyReluNode
-  | EluNode
-  | AddNode
-  | QuantizeNode
-  | DequantizeNode
-  | SplitChannelsNode
-  | ConcatChannelsNode
-  | FilmNode;
+export type { GraphNode };
 
 export interface GraphSpec {
   input: string;

@@ -89,9 +89,9 @@ export interface FloatAlias {
   input: string;
 }
 
-export interface OpDescriptor<Op extends string = string, N = unknown> {
+export interface OpDescriptor<Op extends string = string, N = unknown, S extends Schema = Schema> {
   op: Op;
-  fields: Schema;
+  fields: S;
   /** Checks the node against what it reads and declares what it writes. */
   shape(node: N, ctx: ShapeContext): void;
   /** The layer that runs the node, its kernel chosen here, once. */
@@ -109,7 +109,7 @@ export interface OpDescriptor<Op extends string = string, N = unknown> {
 export function defineOp<Op extends string, S extends Schema>(
   op: Op,
   fields: S,
-  rules: Omit<OpDescriptor<Op, NodeOf<Op, S>>, 'op' | 'fields'>,
-): OpDescriptor<Op, NodeOf<Op, S>> {
+  rules: Omit<OpDescriptor<Op, NodeOf<Op, S>, S>, 'op' | 'fields'>,
+): OpDescriptor<Op, NodeOf<Op, S>, S> {
   return { op, fields, ...rules };
 }
