@@ -13,7 +13,7 @@ import { createDecoderStream, createEncoderStream } from '../src/codec/transform
 import { decodeWav } from '../src/audio/wav.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
-import { xorshift32 } from './helpers/prng.js';
+import { xorshift32 } from '../src/util/prng.js';
 
 const sharedDir = new URL('../../shared/', import.meta.url);
 const available = HAVE_SHARED;
