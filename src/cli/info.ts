@@ -53,7 +53,7 @@ export function infoSst(file: string, bytes: Uint8Array, ctx: Context): void {
   const sha = bytesToHex(h.modelSha256Prefix);
   if (ctx.json) {
     return ctx.out(JSON.stringify({
-      type: 'sst', file, bytes: bytes.length, version: 1, modelId: h.modelId, modelSha256Prefix: sha,
+      type: 'sst', file, bytes: bytes.length, version: h.version, modelId: h.modelId, modelSha256Prefix: sha,
       sampleRate: h.sampleRate, frameSize: h.frameSize, bitsPerIndex: h.bitsPerIndex, inputSampleRate: h.inputSampleRate,
       headerFrameCount: h.frameCount, frames: frames.length, lostFrames: lost, bitrates,
       durationSeconds: round(duration, 4), problems,
