@@ -4,7 +4,6 @@
 import { performance } from 'node:perf_hooks';
 import { resample } from '../audio/resample.js';
 import { BitrateTable } from '../codec/bitrates.js';
-import { Denoiser } from '../codec/denoiser.js';
 import { FrameDecoder, FrameEncoder } from '../codec/frame-codec.js';
 import type { SstFrame } from '../codec/sst.js';
 import { isStaleLyraImport } from '../import/lyra-v2.js';
@@ -60,7 +59,7 @@ export async function openCodec(opts: OptionValues): Promise<Codec> {
     frameSize: model.manifest.frameSize,
     bitsPerIndex: bitrates.bitsPerIndex,
     shaPrefix: hexToBytes(model.manifest.blob.sha256.slice(0, 16)),
-    denoiser: await openDenoiser(opts, model),
+    denoiser: await denoiserOption(opts),
   };
 }
 
@@ -80,15 +79,15 @@ export function precisionOption(opts: OptionValues): FloatPrecision {
   return value;
 }
 
-/** --denoise on|off (default off): loads --denoise-model (default: the denoiser shipped in the package) when on. */
-export async function openDenoiser(opts: OptionValues, codec: Model): Promise<Model | undefined> {
+/**
+ * --denoise on|off (default off): loads --denoise-model (default: the denoiser shipped in the
+ * package) when on. (The frame codec checks that it was trained against `codec`.)
+ */
+export async function denoiserOption(opts: OptionValues): Promise<Model | undefined> {
   const flag = str(opts, 'denoise') ?? 'off';
   if (flag !== 'on' && flag !== 'off') throw new UsageError(`option --denoise must be on or off, got ${JSON.stringify(flag)}`);
   if (flag === 'off') return undefined;
-  const dir = str(opts, 'denoise-model') ?? denoiserModelDir();
-  const model = await loadModel(dir);
-  Denoiser.checkCompatible(model, codec);
-  return model;
+  return loadModel(str(opts, 'denoise-model') ?? denoiserModelDir());
 }
 
 /** 16 kHz audio -> one packet per frame (the tail zero-padded to a whole frame), with --denoise on the denoiser on throughout. */
