@@ -19,4 +19,5 @@ export { Denoiser } from './codec/denoiser.js';
 export { decodeWav, describeWav, encodeWav, WavFormatError } from './audio/wav.js';
 export { Resampler, resample } from './audio/resample.js';
 export { decodeSst, encodeSst, SstFormatError, SstStreamParser } from './codec/sst.js';
-export { LYRA_BITRATES, packIndices, unpackIndices, quantizersForBitrate } from './codec/lyra-packet.js';
+export { packIndices, unpackIndices } from './codec/lyra-packet.js';
+export { LYRA_BITRATES, quantizersForBitrate } from './codec/bitrates.js';

@@ -8,7 +8,7 @@ import { createDecoder, createEncoder, type StreamDecoderOptions } from '../src/
 import { decodeWav } from '../src/audio/wav.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
-import { xorshift32 } from './helpers/prng.js';
+import { xorshift32 } from '../src/util/prng.js';
 
 const sharedDir = new URL('../../shared/', import.meta.url);
 const available = HAVE_SHARED;

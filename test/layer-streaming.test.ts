@@ -11,7 +11,7 @@ import { packWeights } from '../src/import/write-weights.js';
 import { loadModelFromBytes } from '../src/model/load.js';
 import type { ActivationQuant, GraphNode, GraphSpec } from '../src/model/manifest.js';
 import { tinyModel } from './fuzz/tiny-model.js';
-import { mulberry32 } from './helpers/prng.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 const FRAMES = 12;
 const RUNS = 25;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadModelFromBytes, ModelError } from '../src/model/load.js';
 import { loadModelFromUrl, type LoadProgress } from '../src/model/load-url.js';
-import { decodeUtf8, decodeUtf8Plain } from '../src/model/utf8.js';
+import { decodeUtf8, decodeUtf8Plain } from '../src/util/utf8.js';
 import { denoiserModelDir } from '../src/node/package-files.js';
 
 const dir = denoiserModelDir();

@@ -1,14 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import {
-  LYRA_BITRATES,
-  bitrateForQuantizers,
-  packIndices,
-  packetBytes,
-  quantizersForBitrate,
-  splitLyraStream,
-  unpackIndices,
-} from '../src/codec/lyra-packet.js';
-import { mulberry32 } from './helpers/prng.js';
+import { BitrateTable, LYRA_BITRATES, LYRA_TABLE, packetBitrate, quantizersForBitrate } from '../src/codec/bitrates.js';
+import { packIndices, packetBytes, splitLyraStream, unpackIndices } from '../src/codec/lyra-packet.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 const rng = mulberry32;
 
@@ -25,21 +18,35 @@ function packViaBitString(indices: number[], bits: number): Uint8Array {
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 
 describe('bitrates', () => {
-  it('maps the three Lyra bitrates to quantizer counts and back', () => {
+  it('maps the three Lyra bitrates to quantizer counts, packet lengths and back', () => {
     expect(LYRA_BITRATES).toEqual({ 3200: 16, 6000: 30, 9200: 46 });
     expect(quantizersForBitrate(3200)).toBe(16);
     expect(quantizersForBitrate(6000)).toBe(30);
     expect(quantizersForBitrate(9200)).toBe(46);
-    expect(bitrateForQuantizers(16)).toBe(3200);
-    expect(bitrateForQuantizers(30)).toBe(6000);
-    expect(bitrateForQuantizers(46)).toBe(9200);
+    expect(LYRA_TABLE.bitrates).toEqual([3200, 6000, 9200]);
+    expect([8, 15, 23].map((n) => LYRA_TABLE.quantizersForPacket(n))).toEqual([16, 30, 46]);
+    expect([16, 30, 46, 15].map((n) => LYRA_TABLE.bitrateOf(n))).toEqual([3200, 6000, 9200, undefined]);
+    expect([7, 8, 15, 16, 23, 24].map((n) => LYRA_TABLE.acceptsPacketLength(n))).toEqual([false, true, true, false, true, false]);
+    expect([16, 30, 46].map((n) => packetBitrate(n, 4, 320, 16000))).toEqual([3200, 6000, 9200]);
+    expect(packetBitrate(15, 4, 320, 16000)).toBe(3200); // 60 bits still take 8 bytes
   });
 
-  it('rejects other bitrates, naming the allowed ones', () => {
+  it('rejects other bitrates and packet lengths, naming the allowed ones, in one wording', () => {
     expect(() => quantizersForBitrate(8000)).toThrow(RangeError);
-    expect(() => quantizersForBitrate(8000)).toThrow(/3200, 6000, 9200/);
+    expect(() => quantizersForBitrate(8000)).toThrow(/^unsupported bitrate 8000 bps; allowed: 3200, 6000, 9200$/);
     expect(() => quantizersForBitrate(NaN)).toThrow(RangeError);
-    expect(() => bitrateForQuantizers(15)).toThrow(/16, 30, 46/);
+    expect(() => LYRA_TABLE.quantizersForPacket(9)).toThrow(RangeError);
+    expect(() => LYRA_TABLE.quantizersForPacket(9)).toThrow(/^packet has 9 bytes; allowed lengths: 8 \(3200 bps\), 15 \(6000 bps\), 23 \(9200 bps\)$/);
+  });
+
+  it('builds any model\'s table from its declared bitrates, sorted, with its index width', () => {
+    const table = new BitrateTable({ 12000: 20, 1000: 2 }, 6);
+    expect(table.bitrates).toEqual([1000, 12000]);
+    expect(table.quantizersFor(12000)).toBe(20);
+    expect(table.quantizersForPacket(15)).toBe(20); // 20 x 6 bits
+    expect(table.quantizersForPacket(2)).toBe(2); // 2 x 6 bits, padded
+    expect(() => table.quantizersFor(3200)).toThrow(/allowed: 1000, 12000$/);
+    expect(() => table.quantizersForPacket(8)).toThrow(/allowed lengths: 2 \(1000 bps\), 15 \(12000 bps\)$/);
   });
 
   it('packet sizes are ceil(N*bits/8)', () => {
@@ -143,19 +150,23 @@ describe('splitLyraStream', () => {
   it('splits a raw stream into fixed-size packets and reports trailing bytes', () => {
     const frames = [0, 1, 2].map((f) => Array.from({ length: 16 }, (_, i) => (i + f) % 16));
     const raw = new Uint8Array(3 * 8 + 5);
-    frames.forEach((f, i) => { raw.set(packIndices(f), i * 8); });
-    const { packets, trailingBytes } = splitLyraStream(raw, 3200);
+    frames.forEach((f, i) => raw.set(packIndices(f), i * 8));
+    const { packets, packetBytes: size, trailingBytes } = splitLyraStream(raw, 16);
+    expect(size).toBe(8);
     expect(packets.length).toBe(3);
     expect(trailingBytes).toBe(5);
-    packets.forEach((p, i) => { expect(Array.from(unpackIndices(p, 16))).toEqual(frames[i]); });
+    packets.forEach((p, i) => expect(Array.from(unpackIndices(p, 16))).toEqual(frames[i]));
+    expect(packets[1].buffer).toBe(raw.buffer); // views, not copies
   });
 
-  it('uses the packet size of each bitrate', () => {
-    expect(splitLyraStream(new Uint8Array(45), 6000)).toMatchObject({ trailingBytes: 0 });
-    expect(splitLyraStream(new Uint8Array(45), 6000).packets.length).toBe(3);
-    expect(splitLyraStream(new Uint8Array(50), 9200).packets.length).toBe(2);
-    expect(splitLyraStream(new Uint8Array(50), 9200).trailingBytes).toBe(4);
-    expect(splitLyraStream(new Uint8Array(0), 3200)).toEqual({ packets: [], trailingBytes: 0 });
-    expect(() => splitLyraStream(new Uint8Array(16), 4000)).toThrow(RangeError);
+  it('uses the packet size of the quantizer count and index width', () => {
+    expect(splitLyraStream(new Uint8Array(45), 30)).toMatchObject({ packetBytes: 15, trailingBytes: 0 });
+    expect(splitLyraStream(new Uint8Array(45), 30).packets.length).toBe(3);
+    expect(splitLyraStream(new Uint8Array(50), 46).packets.length).toBe(2);
+    expect(splitLyraStream(new Uint8Array(50), 46).trailingBytes).toBe(4);
+    expect(splitLyraStream(new Uint8Array(10), 3, 3)).toMatchObject({ packetBytes: 2, trailingBytes: 0 });
+    expect(splitLyraStream(new Uint8Array(0), 16)).toEqual({ packets: [], packetBytes: 8, trailingBytes: 0 });
+    expect(() => splitLyraStream(new Uint8Array(16), 0)).toThrow(RangeError);
+    expect(() => splitLyraStream(new Uint8Array(16), -1)).toThrow(RangeError);
   });
 });

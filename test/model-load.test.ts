@@ -9,7 +9,7 @@ import { mapStreamingGraph } from '../src/import/map-graph.js';
 import { loadModelFromBytes, ModelError } from '../src/model/load.js';
 import { loadModel } from '../src/node/load-model.js';
 import type { Conv1dNode, Manifest } from '../src/model/manifest.js';
-import { sha256Hex } from '../src/model/sha256.js';
+import { sha256Hex } from '../src/util/sha256.js';
 import { HAVE_SHARED, lyraFiles } from './reference/lyra.js';
 import { importLyraV2 } from '../src/import/lyra-v2.js';
 

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Resampler, resample, type ResamplerQuality } from '../src/audio/resample.js';
 import { decodeWav } from '../src/audio/wav.js';
-import { mulberry32 } from './helpers/prng.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 // ---------- signal helpers ----------
 

@@ -3,7 +3,7 @@
 // boundaries.
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { sha256Hex, sha256Plain } from '../src/model/sha256.js';
+import { sha256Hex, sha256Plain } from '../src/util/sha256.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const ascii = (s: string) => new TextEncoder().encode(s);

@@ -12,7 +12,7 @@ import {
   type SstFrame,
   type SstHeader,
 } from '../src/codec/sst.js';
-import { mulberry32 } from './helpers/prng.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 const rng = mulberry32;
 

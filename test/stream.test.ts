@@ -8,12 +8,14 @@ import { Encoder } from '../src/codec/encoder.js';
 import { packIndices, unpackIndices } from '../src/codec/lyra-packet.js';
 import { Quantizer } from '../src/codec/quantizer.js';
 import { resample } from '../src/audio/resample.js';
+import { FrameDecoder, FrameEncoder } from '../src/codec/frame-codec.js';
 import { createDecoder, createEncoder } from '../src/codec/stream.js';
 import { createDecoderStream, createEncoderStream } from '../src/codec/transform-streams.js';
 import { decodeWav } from '../src/audio/wav.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
-import { xorshift32 } from './helpers/prng.js';
+import { concatFloats } from '../src/util/concat.js';
+import { xorshift32 } from '../src/util/prng.js';
 
 const sharedDir = new URL('../../shared/', import.meta.url);
 const available = HAVE_SHARED;
@@ -39,15 +41,7 @@ function chunk(x: Float32Array, sizes: number[], seed: number): Float32Array[] {
   return out;
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatFloats;
 
 /** Frame-by-frame reference: Encoder + Quantizer + packIndices, the tail zero-padded. `stages(t)` gives frame t's quantizers. */
 function referencePackets(model: Model, x: Float32Array, stages: (t: number) => number): Uint8Array[] {
@@ -204,6 +198,45 @@ describe.skipIf(!available)('streaming codec', () => {
       sig += expected[i] ** 2;
     }
     expect(err / sig).toBeLessThan(1e-10);
+  });
+
+  it('FrameEncoder: the reference packets, into a caller\'s buffer when given, bitrate switchable', () => {
+    const encoder = new FrameEncoder(model);
+    expect([encoder.bitrate, encoder.numQuantizers, encoder.packetBytes]).toEqual([6000, 30, 15]);
+    const out = new Uint8Array(23);
+    for (let t = 0; t < 20; t++) {
+      const packet = encoder.encodeFrame(speech.subarray(t * FRAME, (t + 1) * FRAME), out);
+      expect(packet.buffer).toBe(out.buffer);
+      expect(packet).toEqual(reference6k[t]);
+    }
+    expect(() => encoder.setBitrate(4000)).toThrow(/^unsupported bitrate 4000 bps; allowed: 3200, 6000, 9200$/);
+    expect(encoder.bitrate).toBe(6000);
+    encoder.setBitrate(9200);
+    expect([encoder.numQuantizers, encoder.packetBytes]).toEqual([46, 23]);
+    expect(encoder.encodeFrame(speech.subarray(20 * FRAME, 21 * FRAME)).length).toBe(23);
+    expect(() => encoder.setDenoise(true)).toThrow(/needs a denoiser/);
+  });
+
+  it('FrameDecoder: a packet with its quantizer count decodes as the packet alone; a bad count changes nothing', () => {
+    const stagesAt = (t: number) => [16, 30, 46][t % 3];
+    const packets = referencePackets(model, speech.subarray(0, 30 * FRAME), stagesAt);
+    const byCount = new FrameDecoder(model);
+    const byLength = new FrameDecoder(model);
+    expect(byCount.maxQuantizers).toBe(46);
+    const out = new Float32Array(FRAME);
+    packets.forEach((packet, t) => {
+      if (t === 10) {
+        expect(() => byCount.decodeFrame(packet, 47)).toThrow(/number of quantizers must be 1\.\.46, got 47/);
+        expect(() => byCount.decodeFrame(packet, 0)).toThrow(RangeError);
+        expect(() => byCount.decodeFrame(packet, 16)).toThrow(/need 8/); // a 15-byte packet
+      }
+      const a = byCount.decodeFrame(packet, stagesAt(t), out);
+      expect(a).toBe(out);
+      expect(a).toEqual(byLength.decodePacket(packet));
+    });
+    // Lost frames: the concealer continues both alike; without concealment, silence.
+    expect(byCount.concealFrame()).toEqual(byLength.concealFrame());
+    expect(new FrameDecoder(model, { conceal: false }).concealFrame(new Float32Array(FRAME).fill(1))).toEqual(new Float32Array(FRAME));
   });
 
   it('pipes audio through the TransformStreams exactly as the direct API', async () => {

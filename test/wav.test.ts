@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { WavFormatError, decodeWav, describeWav, encodeWav, lyraInt16 } from '../src/audio/wav.js';
-import { mulberry32 } from './helpers/prng.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 // ---------- a small independent WAV writer for building test files ----------
 

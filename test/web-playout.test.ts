@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { JitterBuffer } from '../src/web/jitter-buffer.js';
 import { SampleRing } from '../src/web/ring.js';
-import { xorshift32 } from './helpers/prng.js';
+import { xorshift32 } from '../src/util/prng.js';
 
 describe('SampleRing', () => {
   it('is a FIFO: random writes and reads across the wrap give back exactly what went in, and never more than fits', () => {

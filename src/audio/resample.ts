@@ -5,6 +5,8 @@
 // filter taps that meet real input samples at the output instants that are kept, so each
 // output costs about (filter length / L) multiply-adds.
 
+import { checkPositiveInteger } from '../util/positive-integer.js';
+
 export type ResamplerQuality = 'high' | 'fast';
 
 export interface ResamplerOptions {
@@ -51,12 +53,6 @@ interface FilterBank {
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
-}
-
-function checkRate(name: string, rate: number): void {
-  if (!Number.isSafeInteger(rate) || rate <= 0) {
-    throw new RangeError(`${name} must be a positive integer, got ${rate}`);
-  }
 }
 
 /** Modified Bessel function of the first kind, order 0 (power series; converges fast for Kaiser betas). */
@@ -177,8 +173,8 @@ export class Resampler {
   private nextPhase = 0;
 
   constructor(inRate: number, outRate: number, opts: ResamplerOptions = {}) {
-    checkRate('inRate', inRate);
-    checkRate('outRate', outRate);
+    checkPositiveInteger('inRate', inRate);
+    checkPositiveInteger('outRate', outRate);
     const quality = opts.quality ?? 'high';
     if (quality !== 'high' && quality !== 'fast') throw new RangeError(`quality must be 'high' or 'fast', got ${quality}`);
     const g = gcd(inRate, outRate);
@@ -302,8 +298,8 @@ function ceilDiv(a: number, b: number): number {
  * time-aligned with the input: the filter's group delay is removed. Equal rates return a copy.
  */
 export function resample(input: Float32Array, inRate: number, outRate: number): Float32Array {
-  checkRate('inRate', inRate);
-  checkRate('outRate', outRate);
+  checkPositiveInteger('inRate', inRate);
+  checkPositiveInteger('outRate', outRate);
   if (inRate === outRate) return input.slice();
   const r = new Resampler(inRate, outRate);
   const head = r.process(input);

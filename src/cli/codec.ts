@@ -2,19 +2,16 @@
 // and the frame loops that encode audio to packets and decode packets (or losses) to audio.
 
 import { performance } from 'node:perf_hooks';
-import { Concealer, silenceEmbedding } from '../codec/conceal.js';
-import { Decoder } from '../codec/decoder.js';
-import { Denoiser } from '../codec/denoiser.js';
-import { Encoder } from '../codec/encoder.js';
 import { resample } from '../audio/resample.js';
-import { isStaleLyraImport } from '../import/lyra-v2.js';
-import { LYRA_BITRATES, packetBytes, packIndices, unpackIndices } from '../codec/lyra-packet.js';
-import { Quantizer } from '../codec/quantizer.js';
+import { BitrateTable } from '../codec/bitrates.js';
+import { FrameDecoder, FrameEncoder } from '../codec/frame-codec.js';
 import type { SstFrame } from '../codec/sst.js';
+import { isStaleLyraImport } from '../import/lyra-v2.js';
 import type { FloatPrecision } from '../model/compute.js';
 import { ModelError, type Model } from '../model/load.js';
 import { loadModel } from '../node/load-model.js';
 import { denoiserModelDir } from '../node/package-files.js';
+import { hexToBytes } from '../util/hex.js';
 import { UsageError, str, type OptionValues } from './args.js';
 import { readInput, readWav, refuseSameFile } from './files.js';
 import type { Progress } from './progress.js';
@@ -23,17 +20,15 @@ import { DEFAULT_MODEL_DIR } from './usage.js';
 export interface Codec {
   model: Model;
   dir: string;
-  encoder: Encoder;
-  decoder: Decoder;
-  quantizer: Quantizer;
+  precision: FloatPrecision;
+  bitrates: BitrateTable;
   sampleRate: number;
   frameSize: number;
-  embeddingDim: number;
   bitsPerIndex: number;
   /** First 8 bytes of the weights' sha256. */
   shaPrefix: Uint8Array;
-  /** The denoising bottleneck when --denoise on, else null. */
-  denoiser: Denoiser | null;
+  /** The denoising bottleneck model when --denoise on, else undefined. */
+  denoiser: Model | undefined;
 }
 
 export async function openCodec(opts: OptionValues): Promise<Codec> {
@@ -54,20 +49,17 @@ export async function openCodec(opts: OptionValues): Promise<Codec> {
   if (isStaleLyraImport(model.manifest)) {
     process.stderr.write(`warning: ${dir} was imported by an older soundstream-ts and is not bit-exact with Lyra on every input; run \`soundstream import-tflite\` again\n`);
   }
-  const quantizer = new Quantizer(model);
-  const precision = precisionOption(opts);
+  const bitrates = BitrateTable.of(model);
   return {
     model,
     dir,
-    encoder: new Encoder(model, { precision }),
-    decoder: new Decoder(model, { precision }),
-    quantizer,
+    precision: precisionOption(opts),
+    bitrates,
     sampleRate: model.manifest.sampleRate,
     frameSize: model.manifest.frameSize,
-    embeddingDim: model.manifest.embeddingDim,
-    bitsPerIndex: quantizer.bitsPerIndex,
+    bitsPerIndex: bitrates.bitsPerIndex,
     shaPrefix: hexToBytes(model.manifest.blob.sha256.slice(0, 16)),
-    denoiser: await openDenoiser(opts, model),
+    denoiser: await denoiserOption(opts),
   };
 }
 
@@ -76,7 +68,7 @@ export async function openEncodeInput(input: string, output: string, opts: Optio
   await refuseSameFile(input, output, opts.get('force') === true);
   const wav = readWav(input, await readInput(input));
   const codec = await openCodec(opts);
-  const numQuantizers = quantizersFor(codec, bitrate);
+  const numQuantizers = codec.bitrates.quantizersFor(bitrate);
   const audio = resample(wav.samples, wav.sampleRate, codec.sampleRate);
   return { wav, codec, numQuantizers, audio, seconds: wav.frames / wav.sampleRate };
 }
@@ -87,68 +79,34 @@ export function precisionOption(opts: OptionValues): FloatPrecision {
   return value;
 }
 
-/** --denoise on|off (default off): loads --denoise-model (default: the denoiser shipped in the package) when on. */
-export async function openDenoiser(opts: OptionValues, codec: Model): Promise<Denoiser | null> {
+/**
+ * --denoise on|off (default off): loads --denoise-model (default: the denoiser shipped in the
+ * package) when on. (The frame codec checks that it was trained against `codec`.)
+ */
+export async function denoiserOption(opts: OptionValues): Promise<Model | undefined> {
   const flag = str(opts, 'denoise') ?? 'off';
   if (flag !== 'on' && flag !== 'off') throw new UsageError(`option --denoise must be on or off, got ${JSON.stringify(flag)}`);
-  if (flag === 'off') return null;
-  const dir = str(opts, 'denoise-model') ?? denoiserModelDir();
-  const model = await loadModel(dir);
-  Denoiser.checkCompatible(model, codec);
-  return new Denoiser(model);
+  if (flag === 'off') return undefined;
+  return loadModel(str(opts, 'denoise-model') ?? denoiserModelDir());
 }
 
-export function bitrateTable(codec: Codec): Record<string, number> {
-  return codec.model.manifest.quantizer?.bitrates ?? (LYRA_BITRATES as unknown as Record<string, number>);
-}
-
-export function quantizersFor(codec: Codec, bitrate: number): number {
-  const table = bitrateTable(codec);
-  const n = table[String(bitrate)];
-  if (n === undefined) {
-    throw new RangeError(`unsupported bitrate ${bitrate} bps; the model supports ${Object.keys(table).join(', ')}`);
-  }
-  return n;
-}
-
-/** Bits per second of `numQuantizers` indices per frame, e.g. 46 -> 9200 for Lyra v2. */
-export function bitrateOf(numQuantizers: number, bitsPerIndex: number, frameSize: number, sampleRate: number): number {
-  return (packetBytes(numQuantizers, bitsPerIndex) * 8 * sampleRate) / frameSize;
-}
-
-export function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-export function bytesToHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** 16 kHz audio -> one packet per frame (the tail zero-padded to a whole frame). */
-export function encodeAudio(codec: Codec, audio: Float32Array, numQuantizers: number, progress: Progress): { packets: Uint8Array[]; ms: number } {
+/** 16 kHz audio -> one packet per frame (the tail zero-padded to a whole frame), with --denoise on the denoiser on throughout. */
+export function encodeAudio(codec: Codec, audio: Float32Array, bitrate: number, progress: Progress): { packets: Uint8Array[]; ms: number } {
   const { frameSize } = codec;
+  const encoder = new FrameEncoder(codec.model, { precision: codec.precision, bitrate, denoiser: codec.denoiser, denoise: codec.denoiser !== undefined });
   const frames = Math.ceil(audio.length / frameSize);
   const padded = new Float32Array(frames * frameSize);
   padded.set(audio);
-  const embedding = new Float32Array(codec.embeddingDim);
-  const indices = new Int32Array(numQuantizers);
   const packets: Uint8Array[] = [];
   const start = performance.now();
   for (let f = 0; f < frames; f++) {
-    codec.encoder.encodeFrame(padded.subarray(f * frameSize, (f + 1) * frameSize), embedding);
-    codec.denoiser?.process(embedding, true, embedding);
-    codec.quantizer.quantize(embedding, numQuantizers, indices);
-    packets.push(packIndices(indices, codec.bitsPerIndex));
+    packets.push(encoder.encodeFrame(padded.subarray(f * frameSize, (f + 1) * frameSize)));
     progress.tick(f + 1);
   }
   const ms = performance.now() - start;
   progress.finish();
   return { packets, ms };
 }
-
-export type InFrame = SstFrame;
 
 export interface DecodeResult {
   audio: Float32Array;
@@ -158,35 +116,26 @@ export interface DecodeResult {
 }
 
 /** Packets (or lost-frame markers) -> 16 kHz audio, one frame each; problems go to `report`. */
-export function decodeFrames(codec: Codec, frames: InFrame[], progress: Progress, report: (line: string) => void): DecodeResult {
-  const { frameSize, embeddingDim } = codec;
+export function decodeFrames(codec: Codec, frames: SstFrame[], progress: Progress, report: (line: string) => void): DecodeResult {
+  const { frameSize } = codec;
+  const decoder = new FrameDecoder(codec.model, { precision: codec.precision, denoiser: codec.denoiser });
   const audio = new Float32Array(frames.length * frameSize);
-  const embedding = new Float32Array(embeddingDim);
-  const concealer = new Concealer(embeddingDim, silenceEmbedding(codec.model));
   let decoded = 0;
   let concealed = 0;
   const start = performance.now();
   frames.forEach((frame, f) => {
-    let reason: string | null = null;
-    if ('lost' in frame) {
-      reason = frame.reason;
-    } else if (frame.numQuantizers > codec.quantizer.numQuantizers) {
-      reason = `${frame.numQuantizers} quantizers but the model has ${codec.quantizer.numQuantizers}`;
-    }
-    let samples: Float32Array;
+    const out = audio.subarray(f * frameSize, (f + 1) * frameSize);
+    const reason = 'lost' in frame
+      ? frame.reason
+      : frame.numQuantizers > decoder.maxQuantizers ? `${frame.numQuantizers} quantizers but the model has ${decoder.maxQuantizers}` : null;
     if (reason === null && !('lost' in frame)) {
-      const indices = unpackIndices(frame.packet, frame.numQuantizers, codec.bitsPerIndex);
-      codec.quantizer.dequantize(indices, frame.numQuantizers, embedding);
-      codec.denoiser?.process(embedding, true, embedding);
-      samples = codec.decoder.decodeFrame(embedding);
-      concealer.observe(embedding, samples);
+      decoder.decodeFrame(frame.packet, frame.numQuantizers, out);
       decoded++;
     } else {
-      samples = codec.decoder.decodeFrame(concealer.conceal(embedding));
+      decoder.concealFrame(out);
       report(`frame ${frame.index}: ${reason}; concealed`);
       concealed++;
     }
-    audio.set(samples, f * frameSize);
     progress.tick(f + 1);
   });
   const ms = performance.now() - start;

@@ -2,11 +2,13 @@
 
 import { resample } from '../audio/resample.js';
 import { encodeWav } from '../audio/wav.js';
-import { packetBytes } from '../codec/lyra-packet.js';
-import { decodeSst, looksLikeSst, type SstHeader } from '../codec/sst.js';
+import { packetBitrate } from '../codec/bitrates.js';
+import { splitLyraStream } from '../codec/lyra-packet.js';
+import { decodeSst, looksLikeSst, type SstFrame, type SstHeader } from '../codec/sst.js';
 import { ModelError } from '../model/load.js';
+import { bytesToHex } from '../util/hex.js';
 import { formatOpt, positiveInt, type Context, type OptionValues } from './args.js';
-import { bitrateOf, bytesToHex, decodeFrames, openCodec, quantizersFor, type InFrame } from './codec.js';
+import { decodeFrames, openCodec } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
 import { CliError, readInput, refuseSameFile, writeOutput } from './files.js';
 import { Progress, progressWanted } from './progress.js';
@@ -24,7 +26,7 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
     throw new CliError(`${input} is a WAV file, not an encoded stream (use encode or roundtrip)`);
   }
   let header: SstHeader | null = null;
-  let frames: InFrame[];
+  let frames: SstFrame[];
   let problems: string[] = [];
   let bitrate: number | null = null;
   if (format === 'sst') {
@@ -40,7 +42,7 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
     if (bitrateOpt !== undefined) ctx.warn('warning: --bitrate is ignored for .sst input (each frame records its own)');
   } else {
     bitrate = bitrateOpt ?? DEFAULT_BITRATE;
-    frames = []; // filled once the model gives the packet size
+    frames = []; // split once the model gives the packet size
   }
   const codec = await openCodec(opts);
   if (header !== null) {
@@ -59,11 +61,9 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
       );
     }
   } else {
-    const numQuantizers = quantizersFor(codec, bitrate!);
-    const size = packetBytes(numQuantizers, codec.bitsPerIndex);
-    const count = Math.floor(bytes.length / size);
-    for (let i = 0; i < count; i++) frames.push({ index: i, numQuantizers, packet: bytes.subarray(i * size, (i + 1) * size) });
-    const trailing = bytes.length - count * size;
+    const numQuantizers = codec.bitrates.quantizersFor(bitrate!);
+    const { packets, packetBytes: size, trailingBytes: trailing } = splitLyraStream(bytes, numQuantizers, codec.bitsPerIndex);
+    frames = packets.map((packet, index) => ({ index, numQuantizers, packet }));
     if (trailing > 0 && forced === undefined && bitrateOpt === undefined) {
       // Guessed raw Lyra at the default bitrate, and it does not even fit: most likely not a stream at all.
       throw new CliError(
@@ -96,7 +96,7 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
   const usage = new Map<number, number>();
   for (const f of frames) if (!('lost' in f)) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);
   const bitrates = Object.fromEntries(
-    [...usage].map(([nq, n]) => [String(bitrateOf(nq, codec.bitsPerIndex, codec.frameSize, codec.sampleRate)), n]),
+    [...usage].map(([nq, n]) => [String(packetBitrate(nq, codec.bitsPerIndex, codec.frameSize, codec.sampleRate)), n]),
   );
   const outSeconds = out.length / outRate;
   const figures = {

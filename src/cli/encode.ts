@@ -2,6 +2,7 @@
 
 import { packetBytes } from '../codec/lyra-packet.js';
 import { encodeSst, type SstHeader } from '../codec/sst.js';
+import { concatBytes } from '../util/concat.js';
 import { formatOpt, positiveInt, type Context, type OptionValues } from './args.js';
 import { encodeAudio, openEncodeInput } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
@@ -14,7 +15,7 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
   const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
   const { wav, codec, numQuantizers, audio, seconds } = await openEncodeInput(input, output, opts, bitrate);
   const progress = new Progress('encoding', Math.ceil(audio.length / codec.frameSize), progressWanted(ctx, seconds));
-  const { packets, ms } = encodeAudio(codec, audio, numQuantizers, progress);
+  const { packets, ms } = encodeAudio(codec, audio, bitrate, progress);
   let bytes: Uint8Array;
   if (format === 'sst') {
     const header: SstHeader = {
@@ -42,14 +43,4 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
   ctx.out(`encoded ${input} (${fmtSeconds(seconds)}, ${wav.sampleRate} Hz, ${wav.channels} ch) -> ${output}`);
   ctx.out(`  ${format}, ${bitrate} bps: ${packets.length} frames of ${numQuantizers} quantizers (${packetSize}-byte packets), ${bytes.length} bytes`);
   ctx.out(`  encode ${fmtMs(ms)}, real-time factor ${figures.realTimeFactor}`);
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -1,10 +1,10 @@
 // soundstream info <file>: describe an .sst or WAV file.
 
 import { describeWav, WavFormatError } from '../audio/wav.js';
-import { LYRA_BITRATES } from '../codec/lyra-packet.js';
+import { LYRA_TABLE, packetBitrate } from '../codec/bitrates.js';
 import { decodeSst, looksLikeSst } from '../codec/sst.js';
+import { bytesToHex } from '../util/hex.js';
 import type { Context, OptionValues } from './args.js';
-import { bitrateOf, bytesToHex } from './codec.js';
 import { fmtSeconds, round } from './format.js';
 import { readInput } from './files.js';
 
@@ -43,18 +43,17 @@ export function infoSst(file: string, bytes: Uint8Array, ctx: Context): void {
   const lost = frames.filter((f) => 'lost' in f).length;
   const usage = new Map<number, number>();
   for (const f of frames) if (!('lost' in f)) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);
-  const lyraRates = Object.entries(LYRA_BITRATES) as [string, number][];
   const bitrates = [...usage].sort((a, b) => a[0] - b[0]).map(([nq, count]) => ({
     numQuantizers: nq,
-    bitrate: h.frameSize > 0 ? bitrateOf(nq, h.bitsPerIndex, h.frameSize, h.sampleRate) : null,
-    lyra: lyraRates.some(([, q]) => q === nq),
+    bitrate: h.frameSize > 0 ? packetBitrate(nq, h.bitsPerIndex, h.frameSize, h.sampleRate) : null,
+    lyra: LYRA_TABLE.bitrateOf(nq) !== undefined,
     frames: count,
   }));
   const duration = h.sampleRate > 0 ? (frames.length * h.frameSize) / h.sampleRate : 0;
   const sha = bytesToHex(h.modelSha256Prefix);
   if (ctx.json) {
     return ctx.out(JSON.stringify({
-      type: 'sst', file, bytes: bytes.length, version: 1, modelId: h.modelId, modelSha256Prefix: sha,
+      type: 'sst', file, bytes: bytes.length, version: h.version, modelId: h.modelId, modelSha256Prefix: sha,
       sampleRate: h.sampleRate, frameSize: h.frameSize, bitsPerIndex: h.bitsPerIndex, inputSampleRate: h.inputSampleRate,
       headerFrameCount: h.frameCount, frames: frames.length, lostFrames: lost, bitrates,
       durationSeconds: round(duration, 4), problems,

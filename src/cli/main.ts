@@ -14,7 +14,7 @@ import { cmdFetchWeights } from './fetch-weights.js';
 import { cmdImportTflite } from './import-tflite.js';
 import { cmdInfo } from './info.js';
 import { cmdRoundtrip } from './roundtrip.js';
-import { USAGE } from './usage.js';
+import { commandUsage, USAGE } from './usage.js';
 
 const JSON_FLAG = ['json'];
 const WRITE_FLAGS = ['json', 'force'];
@@ -32,6 +32,24 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+const isHelp = (arg: string) => arg === '--help' || arg === '-h';
+
+/**
+ * The help `argv` asks for, or null: `<command> --help` (or -h, or `help <command>`) is that
+ * command's; no arguments, or --help anywhere else, the overview. Arguments after `--` are
+ * positionals, never a request for help.
+ */
+function helpWanted(argv: string[]): string | null {
+  if (argv.length === 0) return USAGE;
+  const [first, ...rest] = argv;
+  const named = first === 'help' ? rest[0] : first;
+  const spec = named === undefined ? undefined : Object.hasOwn(COMMANDS, named) ? COMMANDS[named] : undefined;
+  if (first === 'help') return spec ? commandUsage(named!, spec.valued, spec.flags) : USAGE;
+  const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (!options.some(isHelp)) return null;
+  return spec ? commandUsage(first, spec.valued, spec.flags) : USAGE;
+}
+
 /** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const ctx: Context = {
@@ -39,13 +57,14 @@ export async function main(argv: string[]): Promise<number> {
     out: (text) => void process.stdout.write(text + '\n'),
     warn: (text) => void process.stderr.write(text + '\n'),
   };
-  if (argv.length === 0 || argv.some((a) => a === '--help' || a === '-h') || argv[0] === 'help') {
-    process.stdout.write(USAGE);
+  const help = helpWanted(argv);
+  if (help !== null) {
+    process.stdout.write(help);
     return 0;
   }
   const [command, ...rest] = argv;
+  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
-    const spec = COMMANDS[command];
     if (!spec) throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
     const { pos, opts } = parseArgs(rest, spec, command);
     ctx.json = opts.get('json') === true;
@@ -54,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       ctx.warn(`soundstream: ${oneLine(err.message)}`);
-      ctx.warn("run 'soundstream --help' for usage");
+      ctx.warn(`run 'soundstream ${spec ? `${command} ` : ''}--help' for usage`);
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);

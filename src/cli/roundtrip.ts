@@ -3,14 +3,16 @@
 import { resample } from '../audio/resample.js';
 import { encodeWav } from '../audio/wav.js';
 import { packetBytes } from '../codec/lyra-packet.js';
+import type { SstFrame } from '../codec/sst.js';
+import { evaluate } from '../metrics/evaluate.js';
 import { positiveInt, type Context, type OptionValues } from './args.js';
-import { decodeFrames, encodeAudio, openEncodeInput, type InFrame } from './codec.js';
+import { decodeFrames, encodeAudio, openEncodeInput } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
 import { writeOutput } from './files.js';
 import { Progress, progressWanted } from './progress.js';
 import { DEFAULT_BITRATE } from './usage.js';
 
-/** SNR of `test` against `ref` in dB (over the common length). */
+/** SNR of `test` against `ref` in dB (over ref's length), `test` read `lag` samples later. */
 function snrDb(ref: Float32Array, test: Float32Array, lag = 0): number {
   let signal = 0;
   let noise = 0;
@@ -24,37 +26,30 @@ function snrDb(ref: Float32Array, test: Float32Array, lag = 0): number {
   return noise === 0 ? Infinity : 10 * Math.log10(signal / noise);
 }
 
-/** The codec's delay (output lags input), by cross-correlation over the first 10 s, lags 0..maxLag. */
-function bestLag(ref: Float32Array, test: Float32Array, maxLag: number, sampleRate: number): number {
-  const n = Math.min(ref.length, 10 * sampleRate);
-  let best = 0;
-  let bestScore = -Infinity;
-  for (let lag = 0; lag <= maxLag; lag++) {
-    let s = 0;
-    for (let i = 0; i < n && i + lag < test.length; i++) s += ref[i] * test[i + lag];
-    if (s > bestScore) {
-      bestScore = s;
-      best = lag;
-    }
-  }
-  return best;
-}
+/** The codec's delay is searched within this many frames. */
+const MAX_DELAY_FRAMES = 4;
 
 export async function cmdRoundtrip([input, output]: string[], opts: OptionValues, ctx: Context): Promise<void> {
   const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
   const { wav, codec, numQuantizers, audio, seconds } = await openEncodeInput(input, output, opts, bitrate);
   const show = progressWanted(ctx, seconds);
   const frameCount = Math.ceil(audio.length / codec.frameSize);
-  const enc = encodeAudio(codec, audio, numQuantizers, new Progress('encoding', frameCount, show));
-  const frames: InFrame[] = enc.packets.map((packet, index) => ({ index, numQuantizers, packet }));
+  const enc = encodeAudio(codec, audio, bitrate, new Progress('encoding', frameCount, show));
+  const frames: SstFrame[] = enc.packets.map((packet, index) => ({ index, numQuantizers, packet }));
   const dec = decodeFrames(codec, frames, new Progress('decoding', frameCount, show), (line) => ctx.warn(line));
   const decoded16 = dec.audio.subarray(0, audio.length);
   const out = fitLength(resample(decoded16, codec.sampleRate, wav.sampleRate), wav.frames);
   const wavBytes = encodeWav(out, wav.sampleRate, { bitsPerSample: 16 });
   await writeOutput(output, wavBytes, opts.get('force') === true);
 
+  // Judged at the codec's rate against what it was given, after removing its delay (as eval --align does).
+  const quality = evaluate(
+    { samples: audio, sampleRate: codec.sampleRate },
+    { samples: decoded16, sampleRate: codec.sampleRate },
+    { align: true, maxLagSeconds: (MAX_DELAY_FRAMES * codec.frameSize) / codec.sampleRate },
+  );
+  const lag = quality.lagSamples ?? 0;
   const snr = snrDb(audio, decoded16);
-  const lag = bestLag(audio, decoded16, 4 * codec.frameSize, codec.sampleRate);
   const snrAligned = snrDb(audio.subarray(0, Math.max(0, audio.length - lag)), decoded16, lag);
   const packetSize = packetBytes(numQuantizers, codec.bitsPerIndex);
   const rtf = (ms: number) => round(seconds > 0 ? ms / 1000 / seconds : 0, 4);
@@ -64,6 +59,7 @@ export async function cmdRoundtrip([input, output]: string[], opts: OptionValues
     bitrate, numQuantizers, frames: enc.packets.length, packetBytes: packetSize, totalPacketBytes: packetSize * enc.packets.length,
     encodeMs: round(enc.ms, 1), decodeMs: round(dec.ms, 1), encodeRtf: rtf(enc.ms), decodeRtf: rtf(dec.ms),
     snrDb: finite(snr), delaySamples: lag, snrAlignedDb: finite(snrAligned),
+    stoi: round(quality.stoi, 4), logMelDistanceDb: round(quality.logMelDistanceDb, 3),
   };
   if (ctx.json) return ctx.out(JSON.stringify(figures));
   ctx.out(`roundtrip ${input} -> ${output}`);
@@ -71,9 +67,11 @@ export async function cmdRoundtrip([input, output]: string[], opts: OptionValues
   ctx.out(`  bitrate:   ${bitrate} bps, ${numQuantizers} quantizers, ${packetSize}-byte packets, ${figures.totalPacketBytes} bytes in all`);
   ctx.out(`  encode:    ${fmtMs(enc.ms)}, real-time factor ${figures.encodeRtf}`);
   ctx.out(`  decode:    ${fmtMs(dec.ms)}, real-time factor ${figures.decodeRtf}`);
+  ctx.out(`  quality vs ${codec.sampleRate} Hz input, after ${lag}-sample delay alignment:`);
+  ctx.out(`    STOI ${quality.stoi.toFixed(4)}, log-mel distance ${quality.logMelDistanceDb.toFixed(3)} dB`);
   ctx.out(
-    `  SNR vs 16 kHz input: ${figures.snrDb ?? snr} dB; ${figures.snrAlignedDb ?? snrAligned} dB after ` +
-      `${lag}-sample delay alignment (informational: a generative codec does not preserve the waveform)`,
+    `    SNR ${figures.snrAlignedDb ?? snrAligned} dB (${figures.snrDb ?? snr} dB unaligned; informational: a generative ` +
+      'codec does not preserve the waveform)',
   );
 }
 

@@ -30,6 +30,7 @@
 import { Encoder } from './encoder.js';
 import type { ComputeMode } from '../model/compute.js';
 import type { Model } from '../model/load.js';
+import { checkPositiveInteger } from '../util/positive-integer.js';
 
 export interface ConcealerOptions {
   /** Factor applied to the last received embedding per lost frame (0..1; default 0.2). */
@@ -78,7 +79,7 @@ export class Concealer {
    * omitted, which Lyra v2 decodes as faint noise rather than silence.
    */
   constructor(dim: number, silence?: Float32Array, options: ConcealerOptions = {}) {
-    if (!Number.isInteger(dim) || dim <= 0) throw new RangeError(`Concealer: dim must be a positive integer, got ${dim}`);
+    checkPositiveInteger('Concealer: dim', dim);
     if (silence && silence.length !== dim) throw new RangeError(`Concealer: silence embedding has ${silence.length} values, expected ${dim}`);
     this.dim = dim;
     this.options = { ...DEFAULTS, ...stripUndefined(options) };

@@ -15,7 +15,7 @@ export class Decoder {
     this.graph = buildGraph(model, 'decoder', 1, options);
   }
 
-  decodeFrame(embedding: Float32Array, out = new Float32Array(this.frameSize)): Float32Array {
+  decodeFrame(embedding: Float32Array, out: Float32Array = new Float32Array(this.frameSize)): Float32Array {
     checkFrames('decodeFrame', embedding.length, this.embeddingDim);
     out.set(this.graph.run(embedding, 1));
     return out;

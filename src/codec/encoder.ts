@@ -16,7 +16,7 @@ export class Encoder {
   }
 
   /** One frame of `frameSize` samples -> `embeddingDim` values (written to `out` when given). */
-  encodeFrame(samples: Float32Array, out = new Float32Array(this.embeddingDim)): Float32Array {
+  encodeFrame(samples: Float32Array, out: Float32Array = new Float32Array(this.embeddingDim)): Float32Array {
     checkFrames('encodeFrame', samples.length, this.frameSize);
     out.set(this.graph.run(samples, 1));
     return out;

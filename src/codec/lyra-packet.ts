@@ -16,28 +16,9 @@
 //    packets back to back; the reference decoder drops (with a warning) any
 //    remainder that is not a whole packet.
 // So: index 0 goes in the high nibble of byte 0, index 1 in its low nibble,
-// and so on, which is what this module implements.
+// and so on, which is what this module implements. The bitrates are in bitrates.ts.
 
-/** Lyra bitrate (bits per second) -> number of 4-bit quantizer indices per 20 ms frame. */
-export const LYRA_BITRATES = { 3200: 16, 6000: 30, 9200: 46 } as const;
-
-const ALLOWED_BITRATES = Object.keys(LYRA_BITRATES).join(', ');
-
-/** Number of quantizers used at a Lyra bitrate; RangeError for any other bitrate. */
-export function quantizersForBitrate(bps: number): number {
-  const n = (LYRA_BITRATES as Record<number, number | undefined>)[bps];
-  if (n === undefined) {
-    throw new RangeError(`unsupported Lyra bitrate ${bps} bps; allowed: ${ALLOWED_BITRATES}`);
-  }
-  return n;
-}
-
-/** Inverse of quantizersForBitrate; RangeError unless n is 16, 30 or 46. */
-export function bitrateForQuantizers(n: number): number {
-  for (const [bps, q] of Object.entries(LYRA_BITRATES)) if (q === n) return Number(bps);
-  const allowed = Object.values(LYRA_BITRATES).join(', ');
-  throw new RangeError(`no Lyra bitrate uses ${n} quantizers; allowed: ${allowed}`);
-}
+import { describeValue } from '../util/describe-value.js';
 
 // Capped at 16 so the packing accumulator (< 8 leftover bits + one index)
 // always fits comfortably in 32-bit integer arithmetic. Lyra uses 4.
@@ -54,12 +35,6 @@ export function packetBytes(numQuantizers: number, bitsPerIndex = 4): number {
     throw new RangeError(`numQuantizers must be a non-negative integer, got ${numQuantizers}`);
   }
   return Math.ceil((numQuantizers * bitsPerIndex) / 8);
-}
-
-/** The packet lengths a quantizer's bitrates give (Lyra v2: 8, 15 and 23 bytes). */
-export function packetLengths(quantizer: { bitrates: Record<string, number>; bitsPerIndex: number } | undefined): Set<number> {
-  const bitrates: Record<string, number> = quantizer?.bitrates ?? LYRA_BITRATES;
-  return new Set(Object.values(bitrates).map((n) => packetBytes(n, quantizer?.bitsPerIndex ?? 4)));
 }
 
 /**
@@ -98,30 +73,6 @@ export function packIndices(
   }
   if (pending > 0) dst[o] = (acc << (8 - pending)) & 0xff;
   return dst;
-}
-
-/** What a value is, for an error message: "a string", "an ArrayBuffer of 23 bytes", "an Int8Array", "an object {length: 23}". */
-export function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length} elements`;
-  if (v instanceof ArrayBuffer) return `an ArrayBuffer of ${v.byteLength} bytes (wrap it: new Uint8Array(buffer))`;
-  if (v instanceof DataView) return 'a DataView (pass new Uint8Array(view.buffer, view.byteOffset, view.byteLength))';
-  if (ArrayBuffer.isView(v)) return `${/^[AEIOU]/.test(v.constructor.name) ? 'an' : 'a'} ${v.constructor.name}`;
-  if (typeof v === 'object') {
-    const keys = Object.keys(v).slice(0, 3);
-    return `an object {${keys.map((k) => `${k}: ${shortText((v as Record<string, unknown>)[k])}`).join(', ')}}`;
-  }
-  if (typeof v === 'string') return `a string of ${v.length} characters`;
-  return `${typeof v} ${String(v).slice(0, 40)}`;
-}
-
-/** String(v), cut short; objects that cannot become a string (no prototype, odd toString) are named by type. */
-function shortText(v: unknown): string {
-  try {
-    return String(v).slice(0, 20);
-  } catch {
-    return typeof v;
-  }
 }
 
 /** TypeError unless `packet` is a Uint8Array: strings, arrays and other views would be read wrongly or not at all. */
@@ -166,18 +117,20 @@ export function unpackIndices(
 }
 
 /**
- * Splits a raw Lyra stream (fixed-size packets back to back, no header) into
- * packets. The packets are views into `bytes`, not copies. Bytes left over that
- * do not make a whole packet are counted in `trailingBytes` for the caller to
- * report (Lyra's own decoder drops them with a warning).
+ * Splits a raw Lyra stream (fixed-size packets of `numQuantizers` indices back to back, no
+ * header) into packets: views into `bytes`, not copies. Bytes left over that do not make a whole
+ * packet are counted in `trailingBytes` for the caller to report (Lyra's own decoder drops them
+ * with a warning).
  */
 export function splitLyraStream(
   bytes: Uint8Array,
-  bitrate: number,
-): { packets: Uint8Array[]; trailingBytes: number } {
-  const size = packetBytes(quantizersForBitrate(bitrate));
+  numQuantizers: number,
+  bitsPerIndex = 4,
+): { packets: Uint8Array[]; packetBytes: number; trailingBytes: number } {
+  const size = packetBytes(numQuantizers, bitsPerIndex);
+  if (size === 0) throw new RangeError('numQuantizers must be positive to split a stream into packets');
   const count = Math.floor(bytes.length / size);
   const packets: Uint8Array[] = [];
   for (let i = 0; i < count; i++) packets.push(bytes.subarray(i * size, (i + 1) * size));
-  return { packets, trailingBytes: bytes.length - count * size };
+  return { packets, packetBytes: size, trailingBytes: bytes.length - count * size };
 }

@@ -29,6 +29,8 @@
 
 import { crc32 } from './crc32.js';
 import { packetBytes } from './lyra-packet.js';
+import { concatBytes } from '../util/concat.js';
+import { decodeUtf8 } from '../util/utf8.js';
 
 export const SST_MAGIC = new Uint8Array([0x53, 0x53, 0x54, 0x6d]); // "SSTm"
 /** Written by default: records carry a frame sequence number. Version 1 (without) is still read and can be written. */
@@ -163,7 +165,7 @@ export function encodeSst(h: SstHeader, packets: { numQuantizers: number; packet
   const parts = [writeSstHeader({ ...h, frameCount: packets.length })];
   const sequenced = (h.version ?? SST_VERSION) >= 2;
   packets.forEach((p, i) => parts.push(writeSstPacket(p.numQuantizers, p.packet, h.bitsPerIndex, sequenced ? i : undefined)));
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 // ---------------------------------------------------------------- reading
@@ -232,7 +234,7 @@ export class SstStreamParser {
     if (this.failure) throw this.failure;
     if (this.ended) throw new Error('SstStreamParser: push() after end()');
     if (chunk.length === 0) return [];
-    const data = this.pending.length === 0 ? chunk : concat([this.pending, chunk]);
+    const data = this.pending.length === 0 ? chunk : concatBytes([this.pending, chunk]);
     const frames: SstFrame[] = [];
     let pos = 0;
     if (this.hdr === null) {
@@ -299,7 +301,7 @@ export class SstStreamParser {
     }
     let modelId: string;
     try {
-      modelId = new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(6, 6 + L));
+      modelId = decodeUtf8(data.subarray(6, 6 + L));
     } catch {
       throw new SstFormatError('corrupt header: model id is not valid UTF-8');
     }
@@ -465,16 +467,4 @@ export function decodeSst(bytes: Uint8Array): { header: SstHeader; frames: SstFr
   const frames = parser.push(bytes);
   const rest = parser.end();
   return { header: parser.header!, frames: [...frames, ...rest.frames], problems: rest.problems };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
 }

@@ -2,14 +2,13 @@
 // Runs in any JS runtime (no Node APIs).
 
 import type { Model } from '../model/load.js';
-import { Concealer, silenceEmbedding, type ConcealerOptions } from './conceal.js';
-import { Decoder } from './decoder.js';
-import { Denoiser } from './denoiser.js';
-import { Encoder } from './encoder.js';
-import { checkPacket, describeValue, LYRA_BITRATES, packIndices, packetBytes, unpackIndices } from './lyra-packet.js';
+import type { ConcealerOptions } from './conceal.js';
+import { FrameDecoder, FrameEncoder } from './frame-codec.js';
+import { checkPacket } from './lyra-packet.js';
 import type { ComputeMode, FloatPrecision } from '../model/compute.js';
-import { Quantizer } from './quantizer.js';
 import { Resampler, type ResamplerQuality } from '../audio/resample.js';
+import { describeValue } from '../util/describe-value.js';
+import { checkPositiveInteger } from '../util/positive-integer.js';
 
 export interface StreamEncoderOptions {
   model: Model;
@@ -84,68 +83,19 @@ export interface StreamDecoder {
   readonly lostFrames: number;
 }
 
-interface BitrateTable {
-  /** bps -> number of quantizers. */
-  byBitrate: Map<number, number>;
-  /** packet bytes -> number of quantizers. */
-  byBytes: Map<number, number>;
-  bitsPerIndex: number;
-}
-
-function bitrateTable(model: Model, quantizer: Quantizer): BitrateTable {
-  const declared: Record<string, number> = model.manifest.quantizer?.bitrates ?? LYRA_BITRATES;
-  const byBitrate = new Map<number, number>();
-  const byBytes = new Map<number, number>();
-  for (const [bps, n] of Object.entries(declared)) {
-    if (!Number.isInteger(n) || n < 1 || n > quantizer.numQuantizers) continue;
-    byBitrate.set(Number(bps), n);
-    byBytes.set(packetBytes(n, quantizer.bitsPerIndex), n);
-  }
-  return { byBitrate, byBytes, bitsPerIndex: quantizer.bitsPerIndex };
-}
-
-function quantizersFor(table: BitrateTable, bps: number): number {
-  const n = table.byBitrate.get(bps);
-  if (n === undefined) {
-    throw new RangeError(`unsupported bitrate ${bps} bps; allowed: ${[...table.byBitrate.keys()].join(', ')}`);
-  }
-  return n;
-}
-
-function checkRate(name: string, rate: number): void {
-  if (!Number.isSafeInteger(rate) || rate <= 0) throw new RangeError(`${name} must be a positive integer, got ${rate}`);
-}
-
-/** Views of `buffer` of each length 1..buffer.length, made once so that frames allocate nothing. */
-function prefixViews<T extends Int32Array>(buffer: T): T[] {
-  const views: T[] = [];
-  for (let n = 0; n <= buffer.length; n++) views.push(buffer.subarray(0, n) as T);
-  return views;
-}
-
 /**
  * A streaming encoder: audio in chunks of any size -> one Lyra packet per 20 ms frame.
- * The packets are exactly those of encoding the (resampled) audio frame by frame with
- * Encoder, Quantizer and packIndices, however the input is chunked.
+ * The packets are exactly those of FrameEncoder on the (resampled) audio cut into frames,
+ * however the input is chunked.
  */
 export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
   const { model } = options;
   const modelRate = model.manifest.sampleRate;
   const sampleRate = options.sampleRate ?? modelRate;
-  checkRate('sampleRate', sampleRate);
-  const encoder = new Encoder(model, { mode: options.mode, precision: options.precision });
-  const quantizer = new Quantizer(model);
-  const table = bitrateTable(model, quantizer);
-  const denoiser = makeDenoiser(options.denoiser, model);
-  let denoise = options.denoise ?? false;
-  if (denoise && !denoiser) throw new RangeError('denoise: true needs a denoiser model');
-  let bitrate = options.bitrate ?? 6000;
-  let stages = quantizersFor(table, bitrate);
-
-  const frameSize = encoder.frameSize;
+  checkPositiveInteger('sampleRate', sampleRate);
+  const codec = new FrameEncoder(model, options);
+  const frameSize = codec.frameSize;
   const frame = new Float32Array(frameSize);
-  const embedding = new Float32Array(encoder.embeddingDim);
-  const indexViews = prefixViews(new Int32Array(quantizer.numQuantizers));
   let fill = 0;
 
   const resampler = sampleRate === modelRate ? null : new Resampler(sampleRate, modelRate, { quality: options.resamplerQuality });
@@ -154,12 +104,7 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
   let skip = resampler?.delaySamples ?? 0;
 
   function emit(packets: Uint8Array[]): void {
-    encoder.encodeFrame(frame, embedding);
-    // The denoiser runs on every frame, on or off, so that its history stays continuous.
-    denoiser?.process(embedding, denoise, embedding);
-    const indices = indexViews[stages];
-    quantizer.quantize(embedding, stages, indices);
-    packets.push(packIndices(indices, table.bitsPerIndex));
+    packets.push(codec.encodeFrame(frame));
     fill = 0;
   }
 
@@ -177,8 +122,7 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
   }
 
   function reset(): void {
-    encoder.reset();
-    denoiser?.reset();
+    codec.reset();
     resampler?.reset();
     skip = resampler?.delaySamples ?? 0;
     fill = 0;
@@ -203,29 +147,22 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
       return packets;
     },
     setBitrate(bps: number): void {
-      stages = quantizersFor(table, bps);
-      bitrate = bps;
+      codec.setBitrate(bps);
     },
     get bitrate() {
-      return bitrate;
+      return codec.bitrate;
     },
     setDenoise(on: boolean): void {
-      if (on && !denoiser) throw new RangeError('setDenoise(true) needs a denoiser model (createEncoder({ denoiser }))');
-      denoise = on;
+      if (on && !codec.hasDenoiser) throw new RangeError('setDenoise(true) needs a denoiser model (createEncoder({ denoiser }))');
+      codec.setDenoise(on);
     },
     get denoise() {
-      return denoise;
+      return codec.denoise;
     },
     sampleRate,
     frameSize,
     reset,
   };
-}
-
-function makeDenoiser(denoiserModel: Model | undefined, codec: Model): Denoiser | null {
-  if (!denoiserModel) return null;
-  Denoiser.checkCompatible(denoiserModel, codec);
-  return new Denoiser(denoiserModel);
 }
 
 /**
@@ -237,24 +174,9 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   const { model } = options;
   const modelRate = model.manifest.sampleRate;
   const sampleRate = options.sampleRate ?? modelRate;
-  checkRate('sampleRate', sampleRate);
-  const mode = options.mode ?? 'int8';
-  const decoder = new Decoder(model, { mode, precision: options.precision });
-  const quantizer = new Quantizer(model);
-  const table = bitrateTable(model, quantizer);
-  const denoiser = makeDenoiser(options.denoiser, model);
-  const denoise = options.denoise ?? true;
-  const allowed = [...table.byBytes.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([bytes, n]) => `${bytes} (${[...table.byBitrate].find(([, m]) => m === n)?.[0]} bps)`)
-    .join(', ');
-  const concealer = options.conceal === false
-    ? null
-    : new Concealer(decoder.embeddingDim, silenceEmbedding(model, mode), options.conceal ?? {});
-
-  const frameSize = decoder.frameSize;
-  const embedding = new Float32Array(decoder.embeddingDim);
-  const indexViews = prefixViews(new Int32Array(quantizer.numQuantizers));
+  checkPositiveInteger('sampleRate', sampleRate);
+  const codec = new FrameDecoder(model, options);
+  const frameSize = codec.frameSize;
   const resampler = sampleRate === modelRate ? null : new Resampler(modelRate, sampleRate, { quality: options.resamplerQuality });
   const pcm = resampler ? new Float32Array(frameSize) : null;
   let skip = resampler?.delaySamples ?? 0;
@@ -270,9 +192,7 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   }
 
   function resetState(): void {
-    decoder.reset();
-    denoiser?.reset();
-    concealer?.reset();
+    codec.reset();
     resampler?.reset();
     skip = resampler?.delaySamples ?? 0;
   }
@@ -283,25 +203,10 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
       const frame = pcm ?? new Float32Array(frameSize);
       if (packet === null || packet === undefined) {
         lost++;
-        if (!concealer) {
-          frame.fill(0);
-          return output(frame);
-        }
-        decoder.decodeFrame(concealer.conceal(embedding), frame);
-        return output(frame);
+        return output(codec.concealFrame(frame));
       }
       checkPacket(packet, 'decode(packet) (null for a lost packet)');
-      const stages = table.byBytes.get(packet.length);
-      if (stages === undefined) {
-        throw new RangeError(`packet has ${packet.length} bytes; allowed lengths: ${allowed}`);
-      }
-      const indices = indexViews[stages];
-      unpackIndices(packet, stages, table.bitsPerIndex, indices);
-      quantizer.dequantize(indices, stages, embedding);
-      denoiser?.process(embedding, denoise, embedding);
-      decoder.decodeFrame(embedding, frame);
-      concealer?.observe(embedding, frame);
-      return output(frame);
+      return output(codec.decodePacket(packet, frame));
     },
     flush(): Float32Array {
       let tail = new Float32Array(0);

@@ -1,7 +1,7 @@
 // Lyra v2 (Google's released SoundStream) -> our weight format.
 import type { Manifest } from '../model/manifest.js';
 import { checkManifest, ModelError } from '../model/load.js';
-import { sha256Hex } from '../model/sha256.js';
+import { sha256Hex } from '../util/sha256.js';
 import { ImportError, TFLiteFormatError } from './errors.js';
 import { extractRvqCodebooks } from './lyra-quantizer.js';
 import { mapStreamingGraph, type MappedTensor } from './map-graph.js';

@@ -1,5 +1,5 @@
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, type TensorEntry } from '../model/manifest.js';
-import { sha256Hex } from '../model/sha256.js';
+import { sha256Hex } from '../util/sha256.js';
 import type { MappedTensor } from './map-graph.js';
 
 /** Lays tensors out in one blob, each 4-byte aligned, and fills in the manifest's tensor table and checksum. */

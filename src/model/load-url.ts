@@ -1,6 +1,6 @@
 // Loading a model over HTTP with fetch (browsers, workers, Deno, Bun, Node).
 import { checkManifest, loadModelFromBytes, ModelError, type Model } from './load.js';
-import { decodeUtf8 } from './utf8.js';
+import { decodeUtf8 } from '../util/utf8.js';
 
 export interface LoadProgress {
   /** Bytes of the weight blob received so far. */

@@ -1,7 +1,7 @@
 import { WeightStore } from './weights.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type DType, type Manifest } from './manifest.js';
-import { sha256Hex } from './sha256.js';
-import { decodeUtf8 } from './utf8.js';
+import { sha256Hex } from '../util/sha256.js';
+import { decodeUtf8 } from '../util/utf8.js';
 import { checkModelFields, LIMITS } from './validate.js';
 
 /** Missing, tampered or inconsistent weights; the message names the file, field or tensor. */

@@ -5,7 +5,7 @@
 // ports straight to and from other workers.
 
 import { Resampler } from '../audio/resample.js';
-import { packetLengths } from '../codec/lyra-packet.js';
+import { BitrateTable } from '../codec/bitrates.js';
 import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { JitterBuffer, type PlayoutFrame } from './jitter-buffer.js';
@@ -13,6 +13,8 @@ import type {
   DecoderInit, DecoderRecord, EncoderInit, EncoderRecord, ModelBytes, PacketMessage, PlayoutBuffer, WorkerReply, WorkerRequest,
 } from './protocol.js';
 import { SampleRing } from './ring.js';
+import { concatFloats } from '../util/concat.js';
+import { xorshift32 } from '../util/prng.js';
 
 const POLL_MS = 4;
 /** Port transport: how long the audio thread is assumed to keep playing after its last count of samples played. */
@@ -72,26 +74,9 @@ async function start(init: EncoderInit | DecoderInit): Promise<void> {
 /** Deterministic noise to warm up the JIT with (the warm-up codec is thrown away). */
 function warmupSignal(samples: number): Float32Array {
   const x = new Float32Array(samples);
-  let s = 0x9e3779b9;
-  for (let i = 0; i < samples; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    x[i] = ((s >>> 0) / 4294967296 - 0.5) * 0.2 * Math.sin(i / 400);
-  }
+  const random = xorshift32(0x9e3779b9);
+  for (let i = 0; i < samples; i++) x[i] = (random() - 0.5) * 0.2 * Math.sin(i / 400);
   return x;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Float32Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 class EncoderRole {
@@ -164,14 +149,14 @@ class EncoderRole {
 
   private takeRecord(): EncoderRecord | undefined {
     if (!this.record) return undefined;
-    return { sampleRate: this.encoder.sampleRate, input: concat(this.record.input), settings: this.record.settings, packets: this.record.packets };
+    return { sampleRate: this.encoder.sampleRate, input: concatFloats(this.record.input), settings: this.record.settings, packets: this.record.packets };
   }
 }
 
-function isPacketMessage(data: unknown, lengths: Set<number>): data is PacketMessage {
+function isPacketMessage(data: unknown, table: BitrateTable): data is PacketMessage {
   if (typeof data !== 'object' || data === null) return false;
   const { seq, packet } = data as Record<string, unknown>;
-  const packetOk = packet === null || (packet instanceof Uint8Array && lengths.has(packet.length));
+  const packetOk = packet === null || (packet instanceof Uint8Array && table.acceptsPacketLength(packet.length));
   return packetOk && Number.isSafeInteger(seq) && (seq as number) >= 0;
 }
 
@@ -183,7 +168,7 @@ class DecoderRole {
   private readonly jitter = new JitterBuffer();
   /** Audio decoded before playout began (null once playing). */
   private firstFill: Float32Array[] | null = [];
-  private readonly packetLengths: Set<number>;
+  private readonly bitrates: BitrateTable;
   private rejected = 0;
   /** The earliest (arrival time - FRAME_MS * seq) seen, and the latest arrival against it (ms). */
   private earliestOffset = Infinity;
@@ -204,7 +189,7 @@ class DecoderRole {
   constructor(init: DecoderInit, model: Model) {
     this.modelRate = model.manifest.sampleRate;
     this.sampleRate = init.sampleRate;
-    this.packetLengths = packetLengths(model.manifest.quantizer);
+    this.bitrates = BitrateTable.of(model);
     if (init.warmupFrames > 0) {
       // Through the same code paths as the real stream: packets (a 6 kbps encode of noise), losses, resampling.
       const packets = createEncoder({ model }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
@@ -255,7 +240,7 @@ class DecoderRole {
 
   /** What push() checks on the main thread, checked here for packets that did not pass through it. */
   private fromPort(data: unknown): void {
-    if (isPacketMessage(data, this.packetLengths)) this.receive(data);
+    if (isPacketMessage(data, this.bitrates)) this.receive(data);
     else this.rejected++;
   }
 
@@ -301,7 +286,7 @@ class DecoderRole {
       held.push(this.decodeFrame(frame).slice());
     }
     this.firstFill = null;
-    this.write(concat(held));
+    this.write(concatFloats(held));
   }
 
   private decodeFrame(frame: PlayoutFrame): Float32Array {
@@ -352,7 +337,7 @@ class DecoderRole {
 
   private takeRecord(): DecoderRecord | undefined {
     if (!this.record) return undefined;
-    return { modelRate: this.modelRate, firstSeq: this.jitter.firstSeq, packets: this.record.packets, pcm: concat(this.record.pcm) };
+    return { modelRate: this.modelRate, firstSeq: this.jitter.firstSeq, packets: this.record.packets, pcm: concatFloats(this.record.pcm) };
   }
 }
 

@@ -13,7 +13,7 @@
 // Packets can also skip the main thread: encoder.packetPort() and decoder.packetPort() are
 // MessagePorts to the codec workers, to hand to the Worker that owns the network connection.
 
-import { packetLengths } from '../codec/lyra-packet.js';
+import { BitrateTable } from '../codec/bitrates.js';
 import type { Model } from '../model/load.js';
 import type {
   DecoderRecord, DecoderStats, EncoderRecord, ModelBytes, PlayoutBuffer, ProcessorControl, ProcessorOptions, ProcessorStarted, ProcessorStats,
@@ -230,7 +230,7 @@ function sabOrPort(transport: TransportKind, rate: number, batchQuanta = 1): { o
 export class SoundstreamEncoderNode extends CodecNode {
   /** Connect the audio to encode here (mixed down to mono). */
   readonly input: AudioNode;
-  private readonly bitrates: number[];
+  private readonly bitrates: BitrateTable;
   private readonly canDenoise: boolean;
   private current: { bitrate: number; denoise: boolean };
   private frames = 0;
@@ -239,10 +239,10 @@ export class SoundstreamEncoderNode extends CodecNode {
   private stream: ReadableStream<EncodedPacket> | null = null;
 
   static async create(context: BaseAudioContext, options: EncoderNodeOptions): Promise<SoundstreamEncoderNode> {
-    const bitrates = Object.keys(options.model.manifest.quantizer?.bitrates ?? {}).map(Number);
+    const bitrates = BitrateTable.of(options.model);
     const bitrate = options.bitrate ?? 6000;
     const denoise = options.denoise ?? false;
-    checkBitrate(bitrate, bitrates);
+    bitrates.quantizersFor(bitrate);
     if (denoise && !options.denoiser) throw new RangeError('denoise: true needs a denoiser model');
     const { worker, node, transport } = await CodecNode.start(
       context, options, 'soundstream-capture',
@@ -256,7 +256,7 @@ export class SoundstreamEncoderNode extends CodecNode {
   }
 
   private constructor(
-    worker: Worker, node: AudioWorkletNode, transport: TransportKind, bitrates: number[], canDenoise: boolean, settings: { bitrate: number; denoise: boolean },
+    worker: Worker, node: AudioWorkletNode, transport: TransportKind, bitrates: BitrateTable, canDenoise: boolean, settings: { bitrate: number; denoise: boolean },
   ) {
     super(worker, node, transport);
     this.input = node;
@@ -306,7 +306,7 @@ export class SoundstreamEncoderNode extends CodecNode {
 
   /** From the next frame the worker completes on (the 'settings' event says which). */
   setBitrate(bps: number): void {
-    checkBitrate(bps, this.bitrates);
+    this.bitrates.quantizersFor(bps);
     this.current.bitrate = bps;
     this.send({ type: 'bitrate', bps });
   }
@@ -337,20 +337,16 @@ export class SoundstreamEncoderNode extends CodecNode {
   }
 }
 
-function checkBitrate(bps: number, allowed: number[]): void {
-  if (!allowed.includes(bps)) throw new RangeError(`unsupported bitrate ${bps} bps; allowed: ${allowed.join(', ')}`);
-}
-
 /** Lyra packets in (push), audio out (connect `output`), through a jitter buffer with packet-loss concealment. */
 export class SoundstreamDecoderNode extends CodecNode {
   readonly output: AudioNode;
-  private readonly packetLengths: Set<number>;
+  private readonly bitrates: BitrateTable;
   private nextSeq = 0;
   private buffer: PlayoutBuffer;
   private latest: DecoderStats | null = null;
 
   static async create(context: BaseAudioContext, options: DecoderNodeOptions): Promise<SoundstreamDecoderNode> {
-    const lengths = packetLengths(options.model.manifest.quantizer);
+    const bitrates = BitrateTable.of(options.model);
     const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 40, jitterMs: options.jitterMs ?? 60 });
     const { worker, node, transport } = await CodecNode.start(
       context, options, 'soundstream-playback',
@@ -360,13 +356,13 @@ export class SoundstreamDecoderNode extends CodecNode {
         record: options.record ?? false, warmupFrames: options.warmupFrames ?? 50,
       }),
     );
-    return new SoundstreamDecoderNode(worker, node, transport, lengths, buffer);
+    return new SoundstreamDecoderNode(worker, node, transport, bitrates, buffer);
   }
 
-  private constructor(worker: Worker, node: AudioWorkletNode, transport: TransportKind, lengths: Set<number>, buffer: PlayoutBuffer) {
+  private constructor(worker: Worker, node: AudioWorkletNode, transport: TransportKind, bitrates: BitrateTable, buffer: PlayoutBuffer) {
     super(worker, node, transport);
     this.output = node;
-    this.packetLengths = lengths;
+    this.bitrates = bitrates;
     this.buffer = buffer;
     this.listen((reply) => {
       if (reply.type === 'stats' && reply.decoder) {
@@ -382,9 +378,7 @@ export class SoundstreamDecoderNode extends CodecNode {
    */
   push(packet: Uint8Array | null, seq = this.nextSeq): void {
     if (packet !== null && !(packet instanceof Uint8Array)) throw new TypeError('push() takes a Uint8Array packet or null');
-    if (packet && !this.packetLengths.has(packet.length)) {
-      throw new RangeError(`packet has ${packet.length} bytes; allowed lengths: ${[...this.packetLengths].sort((a, b) => a - b).join(', ')}`);
-    }
+    if (packet) this.bitrates.quantizersForPacket(packet.length);
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`seq must be a non-negative integer, got ${seq}`);
     this.nextSeq = Math.max(this.nextSeq, seq + 1);
     this.send({ type: 'packet', seq, packet });

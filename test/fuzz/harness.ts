@@ -3,6 +3,7 @@
 // within 2 s of CPU per case and with output bounded by the input. `npm test` runs a CI budget;
 // `npm run fuzz` sets FUZZ_RUNS for the large one.
 import fc from 'fast-check';
+import { concatBytes } from '../../src/util/concat.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -115,18 +116,11 @@ function applyMutation(bytes: Uint8Array, m: Mutation): Uint8Array {
       for (let i = 0; i < 4 && at + i < n; i++) b[at + i] = (m.value >>> (8 * i)) & 0xff;
       return b;
     }
-    case 'insert': return concat(bytes.subarray(0, at), Uint8Array.from(m.bytes), bytes.subarray(at));
-    case 'delete': return concat(bytes.subarray(0, at), bytes.subarray(at + m.length));
-    case 'duplicate': return concat(bytes.subarray(0, at + m.length), bytes.subarray(at, at + m.length), bytes.subarray(at + m.length));
+    case 'insert': return concatBytes([bytes.subarray(0, at), Uint8Array.from(m.bytes), bytes.subarray(at)]);
+    case 'delete': return concatBytes([bytes.subarray(0, at), bytes.subarray(at + m.length)]);
+    case 'duplicate': return concatBytes([bytes.subarray(0, at + m.length), bytes.subarray(at, at + m.length), bytes.subarray(at + m.length)]);
     case 'truncate': return bytes.slice(0, at);
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 /** One of `seeds`, with 1..maxMutations byte-level mutations applied. */

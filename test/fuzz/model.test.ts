@@ -7,7 +7,7 @@ import { Denoiser } from '../../src/codec/denoiser.js';
 import { Encoder } from '../../src/codec/encoder.js';
 import { Quantizer } from '../../src/codec/quantizer.js';
 import { loadModelFromBytes, ModelError, type Model } from '../../src/model/load.js';
-import { sha256Hex } from '../../src/model/sha256.js';
+import { sha256Hex } from '../../src/util/sha256.js';
 import { importLyraV2 } from '../../src/import/lyra-v2.js';
 import { HAVE_SHARED, lyraFiles } from '../reference/lyra.js';
 import { fuzz, FUZZ_TIMEOUT_MS, mutatedBytes, mutatedJson } from './harness.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { packIndices } from '../../src/codec/lyra-packet.js';
 import { decodeSst, encodeSst, SST_MAX_GAP_FRAMES, SstFormatError, SstStreamParser, type SstFrame, type SstHeader } from '../../src/codec/sst.js';
-import { mulberry32 } from '../helpers/prng.js';
+import { mulberry32 } from '../../src/util/prng.js';
 import { checkBounded, fuzz, FUZZ_TIMEOUT_MS, mutatedBytes } from './harness.js';
 
 const random = mulberry32(1206);

@@ -3,7 +3,7 @@
 import type { MappedTensor } from '../../src/import/map-graph.js';
 import { packWeights } from '../../src/import/write-weights.js';
 import type { GraphNode, Manifest } from '../../src/model/manifest.js';
-import { mulberry32 } from '../helpers/prng.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 export async function tinyModel(): Promise<{ manifest: Manifest; blob: Uint8Array }> {
   const random = mulberry32(12);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { rvqDecode } from '../../src/kernels/rvq-decode.js';
 import { rvqEncode } from '../../src/kernels/rvq-encode.js';
-import { mulberry32 } from '../helpers/prng.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 const f = Math.fround;
 

@@ -14,7 +14,7 @@ import { decodeWav } from '../../src/audio/wav.js';
 import { readTFLite } from '../../src/import/tflite.js';
 import type { LyraV2Files } from '../../src/import/lyra-v2.js';
 import type { Model } from '../../src/model/load.js';
-import { mulberry32 } from '../helpers/prng.js';
+import { mulberry32 } from '../../src/util/prng.js';
 import { DIM, FRAME, NUM_QUANTIZERS, padToFrames } from './lyra.js';
 import { withProbeOutput } from './probe.js';
 import { swapSubgraphs } from './reorder-subgraphs.js';

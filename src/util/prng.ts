@@ -1,4 +1,7 @@
-/** mulberry32: a small seeded PRNG, uniform in [0, 1), so that random tests reproduce. */
+// Seeded pseudo-random generators, so that test signals, warm-up noise and random tests reproduce.
+// Not for anything that needs unpredictability.
+
+/** mulberry32: uniform in [0, 1). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -10,7 +13,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** xorshift32, uniform in [0, 1). */
+/** xorshift32: uniform in [0, 1). A zero seed would stay zero for ever, so it becomes 1. */
 export function xorshift32(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {

@@ -1,13 +1,13 @@
 // SHA-256 of the weight blob. WebCrypto where it exists; otherwise (AudioWorklet, pages served
 // over plain http, Hermes) the plain-TypeScript digest below, FIPS 180-4 on 32-bit integers.
 
+import { bytesToHex } from './hex.js';
+
 /** Hex sha256: WebCrypto's when available, else sha256Plain's (same digest, slower). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
   const digest = subtle ? new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)) : sha256Plain(bytes);
-  let hex = '';
-  for (let i = 0; i < digest.length; i++) hex += (digest[i]! < 16 ? '0' : '') + digest[i]!.toString(16);
-  return hex;
+  return bytesToHex(digest);
 }
 
 // First 32 bits of the fractional parts of the cube roots of the first 64 primes.
