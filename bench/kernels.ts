@@ -26,6 +26,7 @@ import { rvqEncode } from '../src/kernels/rvq-encode.js';
 import { transposedConv1d } from '../src/kernels/transposed-conv1d.js';
 import { transposedConv1dInt8 } from '../src/kernels/transposed-conv1d-int8.js';
 import { requantization } from '../src/model/ops/conv-common.js';
+import { xorshift32 } from '../src/util/prng.js';
 import type { Model } from '../src/model/load.js';
 import { flag, fmt, haveShared, importInMemory, machineInfo, markdownTable, option, readLyraFiles, repoRoot } from './common.js';
 import { graphSpec, inputSteps, type Mode, planGraph } from './layers.js';
@@ -41,15 +42,7 @@ if (!haveShared()) {
   process.exit(2);
 }
 
-/** xorshift32: reproducible inputs. */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
-const rng = random(20261124);
+const rng = xorshift32(20261124); // reproducible inputs
 const floats = (n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * (2 * rng() - 1));
 const int8s = (n: number) => Int8Array.from({ length: n }, () => Math.floor(256 * rng()) - 128);
 

@@ -12,6 +12,7 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 import { createDecoder, createEncoder } from '../src/codec/stream.js';
 import { flag, haveShared, importInMemory, intOption, option, readLyraFiles } from './common.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 const args = process.argv.slice(2);
 const minutes = intOption(args, '--minutes', 60);
@@ -31,16 +32,6 @@ if (!gc || flag(args, '--no-gc')) {
   process.exit(1);
 }
 const { model } = await importInMemory(readLyraFiles());
-
-function mulberry32(state: number): () => number {
-  let a = state >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let failed = false;
 for (const rate of rates) {

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Resampler, resample, type ResamplerQuality } from '../src/audio/resample.js';
 import { decodeWav } from '../src/audio/wav.js';
+import { concatFloats } from '../src/util/concat.js';
 import { mulberry32 } from '../src/util/prng.js';
 
 // ---------- signal helpers ----------
@@ -42,16 +43,6 @@ function snrDb(reference: Float32Array, test: Float32Array, from = 0, to = refer
   return 10 * Math.log10(sig / err);
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Small seeded PRNG (mulberry32) so chunk sizes are random but reproducible. */
 const prng = mulberry32;
 
@@ -84,7 +75,7 @@ interface ToneResult {
 /** Resampler output with its group delay removed, like resample() but for any quality. */
 function resampleAligned(x: Float32Array, inRate: number, outRate: number, quality: ResamplerQuality): Float32Array {
   const r = new Resampler(inRate, outRate, { quality });
-  const y = concat([r.process(x), r.flush()]);
+  const y = concatFloats([r.process(x), r.flush()]);
   return y.slice(r.delaySamples, r.delaySamples + Math.round((x.length * outRate) / inRate));
 }
 
@@ -210,7 +201,7 @@ describe('Resampler streaming', () => {
       for (let i = 0; i < x.length; i++) x[i] = rand() * 2 - 1;
 
       const whole = new Resampler(inRate, outRate);
-      const expected = concat([whole.process(x), whole.flush()]);
+      const expected = concatFloats([whole.process(x), whole.flush()]);
 
       const chunked = new Resampler(inRate, outRate);
       const parts: Float32Array[] = [];
@@ -221,7 +212,7 @@ describe('Resampler streaming', () => {
         pos += size;
       }
       parts.push(chunked.flush());
-      const actual = concat(parts);
+      const actual = concatFloats(parts);
 
       expect(actual.length).toBe(expected.length);
       let maxDiff = 0;
@@ -233,9 +224,9 @@ describe('Resampler streaming', () => {
   it('flush() emits ceil(n * out / in) + delaySamples outputs in total, then resets', () => {
     const r = new Resampler(44100, 16000);
     const x = tone(440, 44100, 12345);
-    const first = concat([r.process(x), r.flush()]);
+    const first = concatFloats([r.process(x), r.flush()]);
     expect(first.length).toBe(Math.ceil((12345 * 16000) / 44100) + r.delaySamples);
-    const second = concat([r.process(x), r.flush()]);
+    const second = concatFloats([r.process(x), r.flush()]);
     expect(Array.from(second)).toEqual(Array.from(first));
   });
 
@@ -243,7 +234,7 @@ describe('Resampler streaming', () => {
     const r = new Resampler(48000, 16000);
     r.process(tone(1000, 48000, 5000));
     r.reset();
-    const y = concat([r.process(new Float32Array(3000)), r.flush()]);
+    const y = concatFloats([r.process(new Float32Array(3000)), r.flush()]);
     expect(y.every((v) => v === 0)).toBe(true);
   });
 
@@ -255,7 +246,7 @@ describe('Resampler streaming', () => {
       const impulseAt = 40 * m; // an input index that falls exactly on an output instant
       const x = new Float32Array(impulseAt + 4 * m + 1);
       x[impulseAt] = 1;
-      const y = concat([r.process(x), r.flush()]);
+      const y = concatFloats([r.process(x), r.flush()]);
       let peak = 0;
       for (let i = 1; i < y.length; i++) if (y[i] > y[peak]) peak = i;
       expect(peak).toBe((impulseAt * outRate) / inRate + r.delaySamples);

@@ -22,6 +22,7 @@
 // (e.g. half amplitude: 6.02 dB).
 
 import { hannPeriodic, nextPowerOfTwo, PowerSpectrum } from './spectrum.js';
+import { checkPositiveInteger } from '../util/positive-integer.js';
 
 export interface LogMelOptions {
   /** Frame length in milliseconds (default 25). */
@@ -79,7 +80,7 @@ function setup(sampleRate: number, opts: LogMelOptions): Setup {
   const hop = Math.round((positive('hopMs', opts.hopMs ?? 10) * sampleRate) / 1000);
   if (frameLength < 2 || hop < 1) throw new RangeError(`frame (${frameLength}) or hop (${hop}) too short at ${sampleRate} Hz`);
   const nMels = opts.nMels ?? 64;
-  if (!Number.isSafeInteger(nMels) || nMels < 1) throw new RangeError(`nMels must be a positive integer, got ${nMels}`);
+  checkPositiveInteger('nMels', nMels);
   const fMin = opts.fMin ?? 0;
   const fMax = opts.fMax ?? sampleRate / 2;
   if (!(fMin >= 0 && fMin < fMax && fMax <= sampleRate / 2)) {

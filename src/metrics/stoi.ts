@@ -26,6 +26,7 @@
 
 import { resample } from '../audio/resample.js';
 import { hanningMatlab, PowerSpectrum } from './spectrum.js';
+import { checkPositiveInteger } from '../util/positive-integer.js';
 
 /** Constants of classic STOI. */
 export const STOI_PARAMS = Object.freeze({
@@ -163,9 +164,7 @@ function toFloat64(x: Float32Array, name: string): Float64Array {
  */
 export function stoi(clean: Float32Array, degraded: Float32Array, sampleRate: number): number {
   const { sampleRate: fs, frameLength, hop, fftSize, numBands, segmentFrames: N, betaDb } = STOI_PARAMS;
-  if (!Number.isSafeInteger(sampleRate) || sampleRate <= 0) {
-    throw new RangeError(`sampleRate must be a positive integer, got ${sampleRate}`);
-  }
+  checkPositiveInteger('sampleRate', sampleRate);
   const n = Math.min(clean.length, degraded.length);
   const x10 = toFloat64(resample(clean.subarray(0, n), sampleRate, fs), 'clean');
   const y10 = toFloat64(resample(degraded.subarray(0, n), sampleRate, fs), 'degraded');

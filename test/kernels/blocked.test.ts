@@ -12,14 +12,9 @@ import { transposedConv1dBlocked } from '../../src/kernels/transposed-conv1d-blo
 import { transposedConv1dMono } from '../../src/kernels/transposed-conv1d-mono.js';
 import { transposedConv1dInt8 } from '../../src/kernels/transposed-conv1d-int8.js';
 import { tapWeightSums, transposedConv1dInt8Blocked } from '../../src/kernels/transposed-conv1d-int8-blocked.js';
+import { xorshift32 } from '../../src/util/prng.js';
 
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const prng = xorshift32;
 const floats = (n: number, rand: () => number) => Float32Array.from({ length: n }, () => (rand() - 0.5) * 4);
 const int8s = (n: number, rand: () => number) => Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128);
 

@@ -1,20 +1,18 @@
 // Small seeded PRNG for the kernel tests (mulberry32), with helpers for the shapes and value
 // ranges the kernels see. Every test builds its own Rng from a fixed seed, so failures reproduce.
 
+import { mulberry32 } from '../../src/util/prng.js';
+
 export class Rng {
-  private state: number;
+  private readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.next = mulberry32(seed);
   }
 
-  /** Uniform uint32. */
+  /** Uniform uint32 (mulberry32's output before its scaling to [0, 1), which is exact). */
   nextU32(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let z = this.state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return (z ^ (z >>> 14)) >>> 0;
+    return this.next() * 4294967296;
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

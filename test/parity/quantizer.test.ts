@@ -10,6 +10,7 @@ import { readPcm16Wav } from '../reference/audio.js';
 import { swapSubgraphs } from '../reference/reorder-subgraphs.js';
 import { ReferenceRunner } from '../reference/runtime.js';
 import type { TfliteWebRunner } from '../reference/tflite-web.js';
+import { gaussianNoise } from '../reference/lyra.js';
 
 const quantizerPath = new URL('../../../shared/lyra-v2/quantizer.tflite', import.meta.url);
 const encoderPath = new URL('../../../shared/lyra-v2/soundstream_encoder.tflite', import.meta.url);
@@ -18,22 +19,6 @@ const available = [quantizerPath, encoderPath, speechPath].every((p) => existsSy
 
 const FRAME = 320;
 const BITRATES = [16, 30, 46]; // quantizers for 3.2, 6 and 9.2 kbps
-
-/** Seeded Gaussian noise (xorshift32 + Box-Muller). */
-function gaussianNoise(length: number, amplitude: number, seed: number): Float32Array {
-  let state = seed >>> 0 || 1;
-  const uniform = () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return (state + 1) / 4294967297;
-  };
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = amplitude * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-  return out;
-}
 
 /** The reference encoder's embedding of each whole 320-sample frame, the tail zero-padded. */
 async function referenceEmbeddings(audio: Float32Array): Promise<{ frames: number; x: Float32Array }> {
