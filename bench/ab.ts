@@ -16,16 +16,20 @@ const args = process.argv.slice(2);
 const dirs = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--passes'));
 const passes = intOption(args, '--passes', 15);
 if (dirs.length !== 2 || !haveShared()) {
-  console.error('usage: npm run bench:ab -- <checkout A> <checkout B> [--passes 15]  (both built; needs ../shared/lyra-v2)');
+  console.error(
+    'usage: npm run bench:ab -- <checkout A> <checkout B> [--passes 15]  (both built; needs ../shared/lyra-v2)',
+  );
   process.exit(2);
 }
 
 const files = readLyraFiles();
-const setups = await Promise.all(dirs.map(async (dir) => {
-  const lib = (await import(pathToFileURL(join(resolve(dir), 'dist/src/index.js')).href)) as Lib;
-  const { manifest, blob } = await lib.importLyraV2(files);
-  return { dir, lib, model: await lib.loadModelFromBytes(JSON.stringify(manifest), blob) };
-}));
+const setups = await Promise.all(
+  dirs.map(async (dir) => {
+    const lib = (await import(pathToFileURL(join(resolve(dir), 'dist/src/index.js')).href)) as Lib;
+    const { manifest, blob } = await lib.importLyraV2(files);
+    return { dir, lib, model: await lib.loadModelFromBytes(JSON.stringify(manifest), blob) };
+  }),
+);
 const frameSize = setups[0]!.model.manifest.frameSize;
 const { samples, frames } = speechFrames(frameSize);
 
@@ -68,5 +72,7 @@ for (const stage of ['encode', 'decode', 'both'] as const) {
   const series = results.map((r) => r.map((x) => (stage === 'both' ? x.encode + x.decode : x[stage])));
   const [a, b] = series as [number[], number[]];
   const paired = median(b.map((x, i) => x / a[i]!));
-  console.log(`${stage}: A ${fmt(median(a))} ms/frame, B ${fmt(median(b))} ms/frame (medians of the passes); B / A ${fmt(median(b) / median(a), 4)}, median of paired ratios ${fmt(paired, 4)}`);
+  console.log(
+    `${stage}: A ${fmt(median(a))} ms/frame, B ${fmt(median(b))} ms/frame (medians of the passes); B / A ${fmt(median(b) / median(a), 4)}, median of paired ratios ${fmt(paired, 4)}`,
+  );
 }

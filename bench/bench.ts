@@ -17,8 +17,20 @@ import { Quantizer } from '../src/codec/quantizer.js';
 import type { Model } from '../src/model/load.js';
 import { swapSubgraphs } from '../test/reference/reorder-subgraphs.js';
 import {
-  flag, fmt, haveShared, importInMemory, intOption, machineInfo, markdownTable, option, readLyraFiles, repoRoot,
-  slope, speechFrames, summarize, type Summary,
+  flag,
+  fmt,
+  haveShared,
+  importInMemory,
+  intOption,
+  machineInfo,
+  markdownTable,
+  option,
+  readLyraFiles,
+  repoRoot,
+  slope,
+  speechFrames,
+  summarize,
+  type Summary,
 } from './common.js';
 import { measureCeiling } from './ceiling.js';
 import { computeOptions, graphSpec, inputSteps, LayerByLayer, MODES, type Mode } from './layers.js';
@@ -36,7 +48,9 @@ const quick = flag(args, '--quick');
 const requestedReps = intOption(args, '--reps', quick ? 1 : 7);
 const heapFrames = intOption(args, '--heap-frames', quick ? 200 : 10_000);
 const heapEvery = quick ? 50 : 1000;
-const outJson = option(args, '--out') ?? (quick ? join(repoRoot(), 'dist', 'bench', 'results-quick.json') : join(repoRoot(), 'bench', 'results.json'));
+const outJson =
+  option(args, '--out') ??
+  (quick ? join(repoRoot(), 'dist', 'bench', 'results-quick.json') : join(repoRoot(), 'bench', 'results.json'));
 const outMd = `${outJson.replace(/\.json$/i, '')}.md`;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -49,7 +63,9 @@ const collect = () => {
 };
 
 if (!haveShared()) {
-  console.error('bench: ../shared/lyra-v2/*.tflite or ../shared/audio/sample1_16kHz.wav is missing; nothing to measure.');
+  console.error(
+    'bench: ../shared/lyra-v2/*.tflite or ../shared/audio/sample1_16kHz.wav is missing; nothing to measure.',
+  );
   process.exit(2);
 }
 
@@ -57,8 +73,12 @@ if (!haveShared()) {
 
 const machine = machineInfo();
 log(`soundstream-ts bench${quick ? ' (--quick)' : ''}`);
-log(`CPU: ${machine.cpu} (${machine.logicalCpus} logical), Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}, ${machine.date}`);
-log(`single thread: our engine is plain JS on the main thread; the reference runs with numThreads 1. global.gc ${gc ? 'exposed' : 'NOT exposed (run node with --expose-gc)'}`);
+log(
+  `CPU: ${machine.cpu} (${machine.logicalCpus} logical), Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}, ${machine.date}`,
+);
+log(
+  `single thread: our engine is plain JS on the main thread; the reference runs with numThreads 1. global.gc ${gc ? 'exposed' : 'NOT exposed (run node with --expose-gc)'}`,
+);
 
 const t0 = performance.now();
 const files = readLyraFiles();
@@ -70,7 +90,9 @@ const speech = speechFrames(FRAME);
 const frames = quick ? Math.min(5, speech.frames) : speech.frames;
 const audio = speech.samples.subarray(0, frames * FRAME);
 const audioMs = frames * FRAME_MS;
-log(`input: sample1_16kHz.wav, ${frames} frames of ${FRAME} samples (${audioMs} ms of audio); model imported in memory in ${importMs.toFixed(0)} ms`);
+log(
+  `input: sample1_16kHz.wav, ${frames} frames of ${FRAME} samples (${audioMs} ms of audio); model imported in memory in ${importMs.toFixed(0)} ms`,
+);
 
 const quantizer = new Quantizer(model);
 const NUM_Q = quantizer.numQuantizers;
@@ -79,11 +101,13 @@ const NUM_Q = quantizer.numQuantizers;
 const embeddings = new Encoder(model).encode(audio);
 const indices = new Map<number, Int32Array>(STAGES.map((q) => [q, quantizer.quantize(embeddings, q)]));
 /** The reference dequantizer takes all 46 stages per frame, -1 for a stage not sent. */
-const paddedIndices = new Map<number, Int32Array>(STAGES.map((q) => {
-  const padded = new Int32Array(frames * NUM_Q).fill(-1);
-  for (let t = 0; t < frames; t++) padded.set(indices.get(q)!.subarray(t * q, (t + 1) * q), t * NUM_Q);
-  return [q, padded];
-}));
+const paddedIndices = new Map<number, Int32Array>(
+  STAGES.map((q) => {
+    const padded = new Int32Array(frames * NUM_Q).fill(-1);
+    for (let t = 0; t < frames; t++) padded.set(indices.get(q)!.subarray(t * q, (t + 1) * q), t * NUM_Q);
+    return [q, padded];
+  }),
+);
 
 // ---- the cases ---------------------------------------------------------------------------------
 
@@ -143,18 +167,34 @@ function ourCases(m: Model): Case[] {
 async function referenceCases(build: TfliteWebBuild): Promise<Case[]> {
   const cases: Case[] = [];
   const enc: FrameRunner = await createReferenceRunner(build, files.encoder);
-  cases.push({ name: `reference ${build} encoder`, reset: () => {}, frame: (t) => enc.run(audio.subarray(t * FRAME, (t + 1) * FRAME)) });
+  cases.push({
+    name: `reference ${build} encoder`,
+    reset: () => {},
+    frame: (t) => enc.run(audio.subarray(t * FRAME, (t + 1) * FRAME)),
+  });
   // The quantizer's first subgraph is `decode`; a copy with `encode` first runs the quantizer.
   const quant = await createReferenceRunner(build, swapSubgraphs(files.quantizer));
   const dequant = await createReferenceRunner(build, files.quantizer);
   for (const q of STAGES) {
     const stages = new Int32Array([q]);
     const padded = paddedIndices.get(q)!;
-    cases.push({ name: `reference ${build} quantize ${q}`, reset: () => {}, frame: (t) => quant.run(stages, embeddings.subarray(t * DIM, (t + 1) * DIM)) });
-    cases.push({ name: `reference ${build} dequantize ${q}`, reset: () => {}, frame: (t) => dequant.run(padded.subarray(t * NUM_Q, (t + 1) * NUM_Q)) });
+    cases.push({
+      name: `reference ${build} quantize ${q}`,
+      reset: () => {},
+      frame: (t) => quant.run(stages, embeddings.subarray(t * DIM, (t + 1) * DIM)),
+    });
+    cases.push({
+      name: `reference ${build} dequantize ${q}`,
+      reset: () => {},
+      frame: (t) => dequant.run(padded.subarray(t * NUM_Q, (t + 1) * NUM_Q)),
+    });
   }
   const dec = await createReferenceRunner(build, files.decoder);
-  cases.push({ name: `reference ${build} decoder`, reset: () => {}, frame: (t) => dec.run(embeddings.subarray(t * DIM, (t + 1) * DIM)) });
+  cases.push({
+    name: `reference ${build} decoder`,
+    reset: () => {},
+    frame: (t) => dec.run(embeddings.subarray(t * DIM, (t + 1) * DIM)),
+  });
   return cases;
 }
 
@@ -218,7 +258,9 @@ for (let r = 0; r < reps; r++) {
   if (r === 0 && !quick) {
     const affordable = Math.max(3, Math.floor(REPS_BUDGET_MS / repMs));
     if (affordable < reps) {
-      log(`one repetition took ${(repMs / 1000).toFixed(1)} s: making ${affordable} repetitions instead of ${reps} to stay within the time budget`);
+      log(
+        `one repetition took ${(repMs / 1000).toFixed(1)} s: making ${affordable} repetitions instead of ${reps} to stay within the time budget`,
+      );
       reps = affordable;
     }
   }
@@ -234,10 +276,17 @@ interface StageResult {
 function stageResult(name: string): StageResult {
   const s = samples.get(name)!;
   const pass = summarize(s.streamPass);
-  const result: StageResult = { streaming: { ...summarize(s.perFrame), rtfMin: pass.min / audioMs, rtfMedian: pass.median / audioMs } };
+  const result: StageResult = {
+    streaming: { ...summarize(s.perFrame), rtfMin: pass.min / audioMs, rtfMedian: pass.median / audioMs },
+  };
   if (s.batchPass.length > 0) {
     const b = summarize(s.batchPass);
-    result.batch = { msPerFrameMin: b.min / frames, msPerFrameMedian: b.median / frames, rtfMin: b.min / audioMs, rtfMedian: b.median / audioMs };
+    result.batch = {
+      msPerFrameMin: b.min / frames,
+      msPerFrameMedian: b.median / frames,
+      rtfMin: b.min / audioMs,
+      rtfMedian: b.median / audioMs,
+    };
   }
   return result;
 }
@@ -247,7 +296,9 @@ for (const c of cases) if (!c.name.startsWith('reference ')) ours[c.name] = stag
 const reference: Record<string, Record<string, StageResult>> = {};
 for (const build of BUILDS) {
   reference[build] = {};
-  for (const c of cases) if (c.name.startsWith(`reference ${build} `)) reference[build][c.name.slice(`reference ${build} `.length)] = stageResult(c.name);
+  for (const c of cases)
+    if (c.name.startsWith(`reference ${build} `))
+      reference[build][c.name.slice(`reference ${build} `.length)] = stageResult(c.name);
 }
 
 const med = (r: StageResult | undefined) => r?.streaming.median ?? NaN;
@@ -257,13 +308,17 @@ for (const build of BUILDS) {
   const ref = reference[build];
   ratios[`encoder int8 / reference ${build}`] = med(ours['encoder int8']) / med(ref.encoder);
   ratios[`decoder int8 / reference ${build}`] = med(ours['decoder int8']) / med(ref.decoder);
-  ratios[`encoder+decoder int8 / reference ${build}`] = (med(ours['encoder int8']) + med(ours['decoder int8'])) / (med(ref.encoder) + med(ref.decoder));
+  ratios[`encoder+decoder int8 / reference ${build}`] =
+    (med(ours['encoder int8']) + med(ours['decoder int8'])) / (med(ref.encoder) + med(ref.decoder));
   for (const mode of MODES.slice(1)) {
-    ratios[`encoder+decoder ${mode} / reference ${build}`] = (med(ours[`encoder ${mode}`]) + med(ours[`decoder ${mode}`])) / (med(ref.encoder) + med(ref.decoder));
+    ratios[`encoder+decoder ${mode} / reference ${build}`] =
+      (med(ours[`encoder ${mode}`]) + med(ours[`decoder ${mode}`])) / (med(ref.encoder) + med(ref.decoder));
   }
-  for (const q of STAGES) ratios[`quantize ${q} / reference ${build}`] = med(ours[`quantize ${q}`]) / med(ref[`quantize ${q}`]);
+  for (const q of STAGES)
+    ratios[`quantize ${q} / reference ${build}`] = med(ours[`quantize ${q}`]) / med(ref[`quantize ${q}`]);
   // The same by the fastest frame of each: the least disturbed by the rest of the machine.
-  ratios[`encoder+decoder int8 / reference ${build} (min ms/frame)`] = (min(ours['encoder int8']) + min(ours['decoder int8'])) / (min(ref.encoder) + min(ref.decoder));
+  ratios[`encoder+decoder int8 / reference ${build} (min ms/frame)`] =
+    (min(ours['encoder int8']) + min(ours['decoder int8'])) / (min(ref.encoder) + min(ref.decoder));
 }
 
 // ---- per layer type ----------------------------------------------------------------------------
@@ -285,14 +340,27 @@ interface LayerReport {
   macsPerFrame: number;
   gmacPerS: number;
   types: Record<string, TypeResult>;
-  nodes: { node: string; op: string; type: string; shape: string; macsPerFrame?: number; medianMs: number; gmacPerS?: number }[];
+  nodes: {
+    node: string;
+    op: string;
+    type: string;
+    shape: string;
+    macsPerFrame?: number;
+    medianMs: number;
+    gmacPerS?: number;
+  }[];
 }
 
 const tLayers = performance.now();
 const layers: Record<string, LayerReport> = {};
 for (const which of ['encoder', 'decoder'] as const) {
   for (const mode of MODES) {
-    const graph = new LayerByLayer(graphSpec(model, which, mode), model.weights, inputSteps(model, which), computeOptions(mode).precision);
+    const graph = new LayerByLayer(
+      graphSpec(model, which, mode),
+      model.weights,
+      inputSteps(model, which),
+      computeOptions(mode).precision,
+    );
     const L = graph.nodes.length;
     const times = new Float64Array(L);
     const inSize = which === 'encoder' ? FRAME : DIM;
@@ -309,7 +377,10 @@ for (const which of ['encoder', 'decoder'] as const) {
         graph.runFrame(input.subarray(t * inSize, (t + 1) * inSize), times);
         for (let i = 0; i < L; i++) perLayer[i][t] = times[i];
       }
-      if (pass > 0) perLayer.forEach((v, i) => { nodeMedian[i] = Math.min(nodeMedian[i], summarize(v).median); });
+      if (pass > 0)
+        perLayer.forEach((v, i) => {
+          nodeMedian[i] = Math.min(nodeMedian[i], summarize(v).median);
+        });
     }
     const total = nodeMedian.reduce((a, v) => a + v, 0);
     const types: Record<string, TypeResult> = {};
@@ -340,7 +411,9 @@ for (const which of ['encoder', 'decoder'] as const) {
         op: n.node.op,
         type: n.type,
         shape: `[${n.input.steps}x${n.input.channels} ${n.input.dtype}] -> [${n.output.steps}x${n.output.channels} ${n.output.dtype}]`,
-        ...(n.macsPerFrame > 0 ? { macsPerFrame: n.macsPerFrame, gmacPerS: n.macsPerFrame / (nodeMedian[i] * 1e6) } : {}),
+        ...(n.macsPerFrame > 0
+          ? { macsPerFrame: n.macsPerFrame, gmacPerS: n.macsPerFrame / (nodeMedian[i] * 1e6) }
+          : {}),
         medianMs: nodeMedian[i],
       })),
     };
@@ -371,7 +444,10 @@ for (let t = 1; t <= heapFrames; t++) {
     heapSamples.push({ afterFrames: t, heapUsedBytes: process.memoryUsage().heapUsed });
   }
 }
-const heapSlope = slope(heapSamples.map((s) => s.afterFrames), heapSamples.map((s) => s.heapUsedBytes));
+const heapSlope = slope(
+  heapSamples.map((s) => s.afterFrames),
+  heapSamples.map((s) => s.heapUsedBytes),
+);
 const heapMs = performance.now() - tHeap;
 const heap = {
   frames: heapFrames,
@@ -380,10 +456,13 @@ const heap = {
   samples: heapSamples,
   /** Least-squares slope of heapUsed against frames (may be negative or zero: it is noise around 0 when nothing leaks). */
   slopeBytesPerFrame: heapSlope,
-  growthBytes: heapSamples.length > 0 ? heapSamples[heapSamples.length - 1].heapUsedBytes - heapSamples[0].heapUsedBytes : NaN,
+  growthBytes:
+    heapSamples.length > 0 ? heapSamples[heapSamples.length - 1].heapUsedBytes - heapSamples[0].heapUsedBytes : NaN,
   seconds: heapMs / 1000,
 };
-log(`heap check: ${heapFrames} encode+decode frames in ${(heapMs / 1000).toFixed(1)} s, slope ${heapSlope.toFixed(3)} bytes/frame${gc ? '' : ' (no forced GC: noisy)'}`);
+log(
+  `heap check: ${heapFrames} encode+decode frames in ${(heapMs / 1000).toFixed(1)} s, slope ${heapSlope.toFixed(3)} bytes/frame${gc ? '' : ' (no forced GC: noisy)'}`,
+);
 
 // ---- the machine's ceiling for scalar JavaScript ------------------------------------------------
 
@@ -407,16 +486,30 @@ const results = {
     repetitions: reps,
     warmupPasses: 1,
     singleThread: true,
-    referenceBuilds: { plain: 'tflite_web_api_cc.wasm (test/reference/runtime.ts ReferenceRunner)', simd: 'tflite_web_api_cc_simd.wasm' },
+    referenceBuilds: {
+      plain: 'tflite_web_api_cc.wasm (test/reference/runtime.ts ReferenceRunner)',
+      simd: 'tflite_web_api_cc_simd.wasm',
+    },
     referenceBatch: 'none: the reference models take exactly one 20 ms frame per call',
   },
-  timingsMs: { modelImport: importMs, repetitions: repsMs, layers: layersMs, heap: heapMs, total: performance.now() - t0 },
+  timingsMs: {
+    modelImport: importMs,
+    repetitions: repsMs,
+    layers: layersMs,
+    heap: heapMs,
+    total: performance.now() - t0,
+  },
   ours,
   reference,
   ratios,
   layers,
   heap,
-  ceiling: { ...ceiling, modelMacsPerFrame, rtfFloorAtRegisterRate: rtfFloor(ceiling.registerGmacPerS), rtfFloorAtKernelRate: rtfFloor(ceiling.kernelGmacPerS) },
+  ceiling: {
+    ...ceiling,
+    modelMacsPerFrame,
+    rtfFloorAtRegisterRate: rtfFloor(ceiling.registerGmacPerS),
+    rtfFloorAtKernelRate: rtfFloor(ceiling.kernelGmacPerS),
+  },
 };
 
 const row = (label: string, ourName: string, refName: string | null): string[] => {
@@ -425,9 +518,14 @@ const row = (label: string, ourName: string, refName: string | null): string[] =
   const rs = refName ? reference.simd[refName] : undefined;
   return [
     label,
-    fmt(o.streaming.min), fmt(o.streaming.median), fmt(o.streaming.rtfMedian), fmt(o.batch?.rtfMedian),
-    fmt(med(rp)), fmt(med(rs)),
-    rp ? fmt(o.streaming.median / med(rp)) : '—', rs ? fmt(o.streaming.median / med(rs)) : '—',
+    fmt(o.streaming.min),
+    fmt(o.streaming.median),
+    fmt(o.streaming.rtfMedian),
+    fmt(o.batch?.rtfMedian),
+    fmt(med(rp)),
+    fmt(med(rs)),
+    rp ? fmt(o.streaming.median / med(rp)) : '—',
+    rs ? fmt(o.streaming.median / med(rs)) : '—',
   ];
 };
 const sumRow = (label: string, mode: Mode): string[] => {
@@ -437,18 +535,37 @@ const sumRow = (label: string, mode: Mode): string[] => {
   const refS = med(reference.simd.encoder) + med(reference.simd.decoder);
   const ourMed = e.streaming.median + d.streaming.median;
   return [
-    label, fmt(e.streaming.min + d.streaming.min), fmt(ourMed), fmt(e.streaming.rtfMedian + d.streaming.rtfMedian),
-    fmt((e.batch?.rtfMedian ?? NaN) + (d.batch?.rtfMedian ?? NaN)), fmt(refP), fmt(refS), fmt(ourMed / refP), fmt(ourMed / refS),
+    label,
+    fmt(e.streaming.min + d.streaming.min),
+    fmt(ourMed),
+    fmt(e.streaming.rtfMedian + d.streaming.rtfMedian),
+    fmt((e.batch?.rtfMedian ?? NaN) + (d.batch?.rtfMedian ?? NaN)),
+    fmt(refP),
+    fmt(refS),
+    fmt(ourMed / refP),
+    fmt(ourMed / refS),
   ];
 };
 const mainTable = markdownTable(
-  ['stage', 'min ms/frame', 'median ms/frame', 'RTF', 'batch RTF', 'reference ms/frame', 'reference SIMD ms/frame', 'ours/reference', 'ours/reference SIMD'],
+  [
+    'stage',
+    'min ms/frame',
+    'median ms/frame',
+    'RTF',
+    'batch RTF',
+    'reference ms/frame',
+    'reference SIMD ms/frame',
+    'ours/reference',
+    'ours/reference SIMD',
+  ],
   [
     row('encoder (int8)', 'encoder int8', 'encoder'),
     row('encoder (float)', 'encoder float', 'encoder'),
     row('encoder (int8, fast float)', 'encoder int8 fast', 'encoder'),
     row('encoder (float, fast)', 'encoder float fast', 'encoder'),
-    ...STAGES.map((q) => row(`quantizer ${q} (${q === 16 ? '3.2' : q === 30 ? '6' : '9.2'} kbps)`, `quantize ${q}`, `quantize ${q}`)),
+    ...STAGES.map((q) =>
+      row(`quantizer ${q} (${q === 16 ? '3.2' : q === 30 ? '6' : '9.2'} kbps)`, `quantize ${q}`, `quantize ${q}`),
+    ),
     ...STAGES.map((q) => row(`dequantizer ${q}`, `dequantize ${q}`, `dequantize ${q}`)),
     row('decoder (int8)', 'decoder int8', 'decoder'),
     row('decoder (float)', 'decoder float', 'decoder'),
@@ -463,10 +580,20 @@ const mainTable = markdownTable(
 const layerTables = Object.entries(layers).map(([key, rep]) => {
   const rows = Object.entries(rep.types)
     .sort((a, b) => b[1].msPerFrame - a[1].msPerFrame)
-    .map(([type, t]) => [type, String(t.nodes), t.macsPerFrame ? fmt(t.macsPerFrame / 1e3, 4) : '—', fmt(t.msPerFrame), `${fmt(100 * t.share, 2)}%`, fmt(t.gmacPerS), fmt(t.melemPerS)]);
-  return `**${key}**: ${fmt(rep.macsPerFrame / 1e6)} MMAC/frame, ${fmt(rep.graphMsPerFrame)} ms/frame through the ${key.split(' ')[0] === 'encoder' ? 'Encoder' : 'Decoder'} ` +
+    .map(([type, t]) => [
+      type,
+      String(t.nodes),
+      t.macsPerFrame ? fmt(t.macsPerFrame / 1e3, 4) : '—',
+      fmt(t.msPerFrame),
+      `${fmt(100 * t.share, 2)}%`,
+      fmt(t.gmacPerS),
+      fmt(t.melemPerS),
+    ]);
+  return (
+    `**${key}**: ${fmt(rep.macsPerFrame / 1e6)} MMAC/frame, ${fmt(rep.graphMsPerFrame)} ms/frame through the ${key.split(' ')[0] === 'encoder' ? 'Encoder' : 'Decoder'} ` +
     `(${fmt(rep.gmacPerS)} GMAC/s overall); layer by layer the layers add up to ${fmt(rep.layersSumMsPerFrame)} ms/frame.\n\n` +
-    markdownTable(['layer type', 'nodes', 'kMAC/frame', 'ms/frame', 'share', 'GMAC/s', 'Melem/s'], rows);
+    markdownTable(['layer type', 'nodes', 'kMAC/frame', 'ms/frame', 'share', 'GMAC/s', 'Melem/s'], rows)
+  );
 });
 
 const md = [
@@ -475,7 +602,7 @@ const md = [
     `${quick ? ' (--quick: a smoke run, not a measurement)' : ''}. ` +
     'ms/frame: time of one streaming call (one 20 ms frame), min and median over all frames of all repetitions. ' +
     'RTF: compute time / audio duration, median over repetitions (streaming: the sum of the per-frame calls). ' +
-    'Batch: the whole file in one call. Reference: Google\'s TFLite runtime compiled to WASM (@tensorflow/tfjs-tflite), ' +
+    "Batch: the whole file in one call. Reference: Google's TFLite runtime compiled to WASM (@tensorflow/tfjs-tflite), " +
     'non-SIMD build (tflite_web_api_cc.wasm) and SIMD build, streaming only (its models take one frame per call), median ms/frame. ' +
     'ours/reference < 1 means we are faster.',
   '',

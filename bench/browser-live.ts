@@ -24,11 +24,16 @@ const args = process.argv.slice(2);
 const seconds = Number(option(args, '--seconds') ?? 60);
 const rates = (option(args, '--rates') ?? '1,4,6').split(',').map(Number);
 const loss = Number(option(args, '--loss') ?? 0);
-const outJson = option(args, '--out') ?? join(repoRoot(), 'bench', loss > 0 ? 'browser-live-loss-results.json' : 'browser-live-results.json');
-if (!(seconds > 0) || rates.some((r) => !(r >= 1))) throw new Error('--seconds > 0 and --rates: comma-separated rates >= 1');
+const outJson =
+  option(args, '--out') ??
+  join(repoRoot(), 'bench', loss > 0 ? 'browser-live-loss-results.json' : 'browser-live-results.json');
+if (!(seconds > 0) || rates.some((r) => !(r >= 1)))
+  throw new Error('--seconds > 0 and --rates: comma-separated rates >= 1');
 if (!(loss >= 0 && loss <= 50)) throw new Error('--loss: a percentage from 0 to 50');
 if (!AVAILABLE) {
-  console.error('bench:browser-live needs /usr/bin/chromium (apt-get install -y chromium) and ../shared (lyra-v2, audio/sample1_48kHz.wav).');
+  console.error(
+    'bench:browser-live needs /usr/bin/chromium (apt-get install -y chromium) and ../shared (lyra-v2, audio/sample1_48kHz.wav).',
+  );
   process.exit(2);
 }
 
@@ -58,16 +63,37 @@ try {
 }
 
 const table = markdownTable(
-  ['CPU throttling', 'transport', 'worst quantum (ms)', 'underruns', 'dropped input samples', 'concealed frames', 'latest packet (ms behind)', 'encoder ms p50 / p99', 'decoder ms p50 / p99', 'latency (ms)'],
+  [
+    'CPU throttling',
+    'transport',
+    'worst quantum (ms)',
+    'underruns',
+    'dropped input samples',
+    'concealed frames',
+    'latest packet (ms behind)',
+    'encoder ms p50 / p99',
+    'decoder ms p50 / p99',
+    'latency (ms)',
+  ],
   runs.map(({ rate, transport, meters: m }) => [
-    `${rate}x`, transport === 'sab' ? 'SharedArrayBuffer' : 'MessagePort', fmt(m.worstQuantumMs), String(m.underruns), String(m.droppedSamples),
-    String(m.concealed), fmt(m.packetLateMs), `${fmt(m.encoderMs.p50)} / ${fmt(m.encoderMs.p99)}`, `${fmt(m.decoderMs.p50)} / ${fmt(m.decoderMs.p99)}`,
+    `${rate}x`,
+    transport === 'sab' ? 'SharedArrayBuffer' : 'MessagePort',
+    fmt(m.worstQuantumMs),
+    String(m.underruns),
+    String(m.droppedSamples),
+    String(m.concealed),
+    fmt(m.packetLateMs),
+    `${fmt(m.encoderMs.p50)} / ${fmt(m.encoderMs.p99)}`,
+    `${fmt(m.decoderMs.p50)} / ${fmt(m.decoderMs.p99)}`,
     m.latencyMs === null ? '–' : fmt(m.latencyMs),
   ]),
   ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
 );
 mkdirSync(dirname(outJson), { recursive: true });
-writeFileSync(outJson, `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 1, machine, seconds, lossPercent: loss, runs }, null, 2)}\n`);
+writeFileSync(
+  outJson,
+  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 1, machine, seconds, lossPercent: loss, runs }, null, 2)}\n`,
+);
 const md = `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss, ${machine.cpu}, ${machine.date.slice(0, 10)}:\n\n${table}\n`;
 writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, md);
 log('');

@@ -5,7 +5,12 @@
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
 import { loadModelFromBytes } from '../src/model/load.js';
-import { TFLITE_WEB_BUILDS, type TfliteWebBuild, type TfliteWebFactory, TfliteWebRunner } from '../test/reference/tflite-web.js';
+import {
+  TFLITE_WEB_BUILDS,
+  type TfliteWebBuild,
+  type TfliteWebFactory,
+  TfliteWebRunner,
+} from '../test/reference/tflite-web.js';
 
 export interface EngineTiming {
   passes: number;
@@ -54,7 +59,11 @@ function loadScript(url: string): Promise<void> {
   });
 }
 
-async function referenceEngine(build: TfliteWebBuild, encoderModel: Uint8Array, decoderModel: Uint8Array): Promise<Engine> {
+async function referenceEngine(
+  build: TfliteWebBuild,
+  encoderModel: Uint8Array,
+  decoderModel: Uint8Array,
+): Promise<Engine> {
   const files = TFLITE_WEB_BUILDS[build];
   await loadScript(`/tflite/${files.js}`);
   const g = globalThis as { tflite_web_api_ModuleFactory?: TfliteWebFactory };
@@ -89,13 +98,19 @@ async function setup(): Promise<PageInfo> {
     const embedding = new Float32Array(enc.embeddingDim);
     const audio = new Float32Array(dec.frameSize);
     engines.set(`ours ${mode}`, {
-      reset: () => { enc.reset(); dec.reset(); },
+      reset: () => {
+        enc.reset();
+        dec.reset();
+      },
       encode: (frame) => enc.encodeFrame(frame, embedding),
       decode: (e) => void dec.decodeFrame(e, audio),
     });
   }
   try {
-    const [encoderModel, decoderModel] = await Promise.all([bytes('/lyra/soundstream_encoder.tflite'), bytes('/lyra/lyragan.tflite')]);
+    const [encoderModel, decoderModel] = await Promise.all([
+      bytes('/lyra/soundstream_encoder.tflite'),
+      bytes('/lyra/lyragan.tflite'),
+    ]);
     for (const build of ['plain', 'simd'] as TfliteWebBuild[]) {
       try {
         engines.set(`reference ${build}`, await referenceEngine(build, encoderModel, decoderModel));
@@ -124,9 +139,18 @@ const median = (v: number[]) => {
 const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** `warmup` untimed passes, then `passes` timed ones, of every engine (interleaved pass by pass). */
-async function run(options: { passes: number; warmup: number; frames?: number }): Promise<Record<string, EngineTiming>> {
+async function run(options: {
+  passes: number;
+  warmup: number;
+  frames?: number;
+}): Promise<Record<string, EngineTiming>> {
   const frames = Math.min(options.frames ?? Infinity, samples.length / FRAME);
-  const perEngine = new Map([...engines.keys()].map((k) => [k, { frame: [] as number[], enc: [] as number[], dec: [] as number[], pass: [] as number[] }]));
+  const perEngine = new Map(
+    [...engines.keys()].map((k) => [
+      k,
+      { frame: [] as number[], enc: [] as number[], dec: [] as number[], pass: [] as number[] },
+    ]),
+  );
   for (let p = 0; p < options.warmup + options.passes; p++) {
     for (const [name, engine] of engines) {
       const record = p >= options.warmup;

@@ -18,15 +18,31 @@ import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { EngineTiming, PageInfo } from './browser-page.js';
 import {
-  flag, fmt, haveShared, importInMemory, LYRA_FILE_NAMES, machineInfo, markdownTable, option, readLyraFiles, repoRoot, speechFrames,
+  flag,
+  fmt,
+  haveShared,
+  importInMemory,
+  LYRA_FILE_NAMES,
+  machineInfo,
+  markdownTable,
+  option,
+  readLyraFiles,
+  repoRoot,
+  speechFrames,
 } from './common.js';
 import { tfliteWasmDir } from '../test/reference/runtime.js';
 import { TFLITE_WEB_BUILDS } from '../test/reference/tflite-web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-sync', '--disable-quic',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
 ];
 
 const args = process.argv.slice(2);
@@ -35,7 +51,11 @@ const rates = (option(args, '--rates') ?? (quick ? '1,4' : '1,4,6')).split(',').
 if (rates.some((r) => !(r >= 1))) throw new Error('--rates: comma-separated throttling rates >= 1');
 /** Also run at the rates DevTools' calibration would pick on this machine (off with --no-calibrated, and in --quick). */
 const calibrate = !quick && !flag(args, '--no-calibrated');
-const outJson = option(args, '--out') ?? (quick ? join(repoRoot(), 'dist', 'bench', 'browser-results-quick.json') : join(repoRoot(), 'bench', 'browser-results.json'));
+const outJson =
+  option(args, '--out') ??
+  (quick
+    ? join(repoRoot(), 'dist', 'bench', 'browser-results-quick.json')
+    : join(repoRoot(), 'bench', 'browser-results.json'));
 /** Timed passes over the file at each rate (a warm-up pass at 1x comes first). */
 const passesAt = (rate: number) => (quick ? 1 : rate === 1 ? 3 : 2);
 /** Chrome DevTools' CPU calibration targets (Lighthouse BenchmarkIndex): "mid-tier mobile" and "low-tier mobile". */
@@ -47,7 +67,9 @@ if (!haveShared()) {
   process.exit(2);
 }
 if (!existsSync(CHROMIUM)) {
-  console.error(`bench:browser: ${CHROMIUM} is missing. Install Debian's Chromium: apt-get update && apt-get install -y chromium`);
+  console.error(
+    `bench:browser: ${CHROMIUM} is missing. Install Debian's Chromium: apt-get update && apt-get install -y chromium`,
+  );
   process.exit(2);
 }
 
@@ -72,14 +94,18 @@ const page = await build({
   logLevel: 'warning',
 });
 const pageJs = page.outputFiles[0].contents;
-const html = '<!doctype html><meta charset="utf-8"><title>soundstream-ts bench</title><script type="module" src="/page.js"></script>';
+const html =
+  '<!doctype html><meta charset="utf-8"><title>soundstream-ts bench</title><script type="module" src="/page.js"></script>';
 
 const routes = new Map<string, { type: string; body: Uint8Array | string }>([
   ['/', { type: 'text/html; charset=utf-8', body: html }],
   ['/page.js', { type: 'text/javascript', body: pageJs }],
   ['/manifest.json', { type: 'application/json', body: manifestText }],
   ['/model.bin', { type: 'application/octet-stream', body: blob }],
-  ['/samples.f32', { type: 'application/octet-stream', body: new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength) }],
+  [
+    '/samples.f32',
+    { type: 'application/octet-stream', body: new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength) },
+  ],
   [`/lyra/${LYRA_FILE_NAMES.encoder}`, { type: 'application/octet-stream', body: files.encoder }],
   [`/lyra/${LYRA_FILE_NAMES.decoder}`, { type: 'application/octet-stream', body: files.decoder }],
 ]);
@@ -121,11 +147,18 @@ interface RateResult {
 }
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'soundstream-bench-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: CHROMIUM_ARGS,
+});
 let info: PageInfo;
 let browserVersion = 'unknown';
 const perRate: RateResult[] = [];
-const calibration: Record<string, { target: number; rate: number; benchmarkIndex: number } | { target: number; error: string }> = {};
+const calibration: Record<
+  string,
+  { target: number; rate: number; benchmarkIndex: number } | { target: number; error: string }
+> = {};
 const indexAt = new Map<number, number>();
 try {
   const tab = context.pages()[0] ?? (await context.newPage());
@@ -134,20 +167,28 @@ try {
   browserVersion = ((await cdp.send('Browser.getVersion')) as { product: string }).product;
   await tab.goto(`${origin}/`);
   const api = 'soundstreamBench';
-  info = await tab.evaluate(async (name) => ((globalThis as unknown as Record<string, PageApi>)[name]).ready, api);
-  log(`${browserVersion}; page: ${info.frames} frames, cross-origin isolated: ${info.crossOriginIsolated}, engines: ${info.engines.join(', ')}`);
+  info = await tab.evaluate(async (name) => (globalThis as unknown as Record<string, PageApi>)[name].ready, api);
+  log(
+    `${browserVersion}; page: ${info.frames} frames, cross-origin isolated: ${info.crossOriginIsolated}, engines: ${info.engines.join(', ')}`,
+  );
   for (const [engine, why] of Object.entries(info.unavailable)) log(`  not measured: ${engine}: ${why}`);
 
   const throttle = (rate: number) => cdp.send('Emulation.setCPUThrottlingRate', { rate });
   const run = (o: { passes: number; warmup: number; frames?: number }) =>
-    tab.evaluate(async ([name, opts]) => ((globalThis as unknown as Record<string, PageApi>)[name as string]).run(opts as typeof o), [api, o] as const);
+    tab.evaluate(
+      async ([name, opts]) => (globalThis as unknown as Record<string, PageApi>)[name as string].run(opts as typeof o),
+      [api, o] as const,
+    );
   /** The page's BenchmarkIndex at `rate`: median of five 250 ms runs (it is noisy on a busy machine). */
   const index = async (rate: number): Promise<number> => {
     const cached = indexAt.get(rate);
     if (cached !== undefined) return cached;
     await throttle(rate);
     const scores: number[] = [];
-    for (let i = 0; i < 5; i++) scores.push(await tab.evaluate((name) => ((globalThis as unknown as Record<string, PageApi>)[name]).benchmarkIndex(250), api));
+    for (let i = 0; i < 5; i++)
+      scores.push(
+        await tab.evaluate((name) => (globalThis as unknown as Record<string, PageApi>)[name].benchmarkIndex(250), api),
+      );
     scores.sort((a, b) => a - b);
     indexAt.set(rate, scores[2]);
     return scores[2];
@@ -166,7 +207,10 @@ try {
   if (calibrate) {
     for (const [preset, target] of Object.entries(DEVTOOLS_TARGETS)) {
       if (unthrottled < target) {
-        calibration[preset] = { target, error: `this machine scores ${unthrottled} unthrottled: too slow to emulate it` };
+        calibration[preset] = {
+          target,
+          error: `this machine scores ${unthrottled} unthrottled: too slow to emulate it`,
+        };
         continue;
       }
       let lo = 1;
@@ -191,8 +235,12 @@ try {
     const t = performance.now();
     const engines = await run({ passes: passesAt(rate), warmup: 0, frames: frameLimit });
     perRate.push({ rate, label, benchmarkIndex: benchmarkIndexHere, passes: passesAt(rate), engines });
-    log(`throttling ${rate}x (${label}, BenchmarkIndex ${benchmarkIndexHere}): ${((performance.now() - t) / 1000).toFixed(1)} s; ` +
-      Object.entries(engines).map(([e, r]) => `${e} ${fmt(r.frameMedianMs)} ms/frame`).join(', '));
+    log(
+      `throttling ${rate}x (${label}, BenchmarkIndex ${benchmarkIndexHere}): ${((performance.now() - t) / 1000).toFixed(1)} s; ` +
+        Object.entries(engines)
+          .map(([e, r]) => `${e} ${fmt(r.frameMedianMs)} ms/frame`)
+          .join(', '),
+    );
   }
   await throttle(1);
 } finally {
@@ -210,14 +258,30 @@ for (const r of perRate) {
     const t = r.engines[e];
     const ours = r.engines['ours int8'];
     rows.push([
-      `${r.rate}x${r.label === 'preset' ? '' : ` (${r.label})`}`, String(r.benchmarkIndex), e,
-      fmt(t.frameMinMs), fmt(t.frameMedianMs), fmt(t.encoderMedianMs), fmt(t.decoderMedianMs), fmt(t.rtfMedian),
+      `${r.rate}x${r.label === 'preset' ? '' : ` (${r.label})`}`,
+      String(r.benchmarkIndex),
+      e,
+      fmt(t.frameMinMs),
+      fmt(t.frameMedianMs),
+      fmt(t.encoderMedianMs),
+      fmt(t.decoderMedianMs),
+      fmt(t.rtfMedian),
       e === 'ours int8' ? '—' : fmt(ours.frameMedianMs / t.frameMedianMs),
     ]);
   }
 }
 const table = markdownTable(
-  ['CPU throttling', 'BenchmarkIndex', 'engine', 'min ms/frame', 'median ms/frame', 'encoder median', 'decoder median', 'RTF', 'ours int8 / this'],
+  [
+    'CPU throttling',
+    'BenchmarkIndex',
+    'engine',
+    'min ms/frame',
+    'median ms/frame',
+    'encoder median',
+    'decoder median',
+    'RTF',
+    'ours int8 / this',
+  ],
   rows,
   ['l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
 );
@@ -225,16 +289,25 @@ const results = {
   schema: 'soundstream-ts/browser-bench-results',
   version: 1,
   machine,
-  browser: { version: browserVersion, executable: CHROMIUM, args: CHROMIUM_ARGS, userAgent: info!.userAgent, crossOriginIsolated: info!.crossOriginIsolated },
+  browser: {
+    version: browserVersion,
+    executable: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    userAgent: info!.userAgent,
+    crossOriginIsolated: info!.crossOriginIsolated,
+  },
   settings: { quick, frames: frameLimit ?? frames, frameMs: 20, warmupPassesAt1x: 1, rates, mainThread: true },
-  benchmarkIndex: Object.fromEntries([...indexAt].sort((a, b) => a[0] - b[0]).map(([rate, score]) => [`${rate}x`, score])),
+  benchmarkIndex: Object.fromEntries(
+    [...indexAt].sort((a, b) => a[0] - b[0]).map(([rate, score]) => [`${rate}x`, score]),
+  ),
   devtoolsCalibration: calibration,
   unavailable: info!.unavailable,
   results: perRate,
 };
 mkdirSync(dirname(outJson), { recursive: true });
 writeFileSync(outJson, `${JSON.stringify(results, null, 2)}\n`);
-const md = `Streaming encoder + decoder in ${browserVersion} (headless, main thread), ${machine.cpu}, ${machine.date.slice(0, 10)}, ` +
+const md =
+  `Streaming encoder + decoder in ${browserVersion} (headless, main thread), ${machine.cpu}, ${machine.date.slice(0, 10)}, ` +
   `${frameLimit ?? frames} frames of sample1_16kHz.wav; ms per 20 ms frame (encoder + decoder), RTF = compute / audio duration; ` +
   'BenchmarkIndex: Lighthouse\'s CPU score of the page at that throttling (DevTools calibrates "mid-tier mobile" to 1000 and "low-tier mobile" to 264); ' +
   `"ours int8 / this" < 1 means ours is faster.\n\n${table}\n`;

@@ -17,12 +17,38 @@ export interface Ceiling {
 
 function registerLoop(xs: Float64Array, n: number): number {
   // Twelve independent chains, so the adder's latency never waits; the coefficients stay in registers.
-  const c0 = 0.5, c1 = -0.25, c2 = 0.125, c3 = -0.0625, c4 = 0.75, c5 = -0.375;
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0;
+  const c0 = 0.5,
+    c1 = -0.25,
+    c2 = 0.125,
+    c3 = -0.0625,
+    c4 = 0.75,
+    c5 = -0.375;
+  let a0 = 0,
+    a1 = 0,
+    a2 = 0,
+    a3 = 0,
+    a4 = 0,
+    a5 = 0,
+    a6 = 0,
+    a7 = 0,
+    a8 = 0,
+    a9 = 0,
+    a10 = 0,
+    a11 = 0;
   for (let i = 0; i < n; i++) {
     const x = xs[i & 1023];
-    a0 += x * c0; a1 += x * c1; a2 += x * c2; a3 += x * c3; a4 += x * c4; a5 += x * c5;
-    a6 += x * c5; a7 += x * c4; a8 += x * c3; a9 += x * c2; a10 += x * c1; a11 += x * c0;
+    a0 += x * c0;
+    a1 += x * c1;
+    a2 += x * c2;
+    a3 += x * c3;
+    a4 += x * c4;
+    a5 += x * c5;
+    a6 += x * c5;
+    a7 += x * c4;
+    a8 += x * c3;
+    a9 += x * c2;
+    a10 += x * c1;
+    a11 += x * c0;
   }
   return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
 }
@@ -42,16 +68,31 @@ export function measureCeiling(quick: boolean): Ceiling {
   const xs = Float64Array.from({ length: 1024 }, (_, i) => Math.sin(i) * 1e-3);
   const iterations = quick ? 200_000 : 4_000_000;
   let sink = 0;
-  const registerGmacPerS = bestRate(() => { sink += registerLoop(xs, iterations); }, 12 * iterations, quick ? 2 : 7);
+  const registerGmacPerS = bestRate(
+    () => {
+      sink += registerLoop(xs, iterations);
+    },
+    12 * iterations,
+    quick ? 2 : 7,
+  );
 
   const [t, c] = [96, 128];
   const x = Float32Array.from({ length: t * c }, (_, i) => Math.cos(i) * 0.5);
-  const w = packConv1dWeights(Float32Array.from({ length: c * c }, (_, i) => Math.sin(i * 0.7) * 0.1), c, 1, c);
+  const w = packConv1dWeights(
+    Float32Array.from({ length: c * c }, (_, i) => Math.sin(i * 0.7) * 0.1),
+    c,
+    1,
+    c,
+  );
   const y = new Float32Array(t * c);
   const calls = quick ? 20 : 400;
-  const kernelGmacPerS = bestRate(() => {
-    for (let i = 0; i < calls; i++) conv1dFast(x, t, c, w, null, 1, 1, 1, 1, y, c);
-  }, calls * t * c * c, quick ? 2 : 7);
+  const kernelGmacPerS = bestRate(
+    () => {
+      for (let i = 0; i < calls; i++) conv1dFast(x, t, c, w, null, 1, 1, 1, 1, y, c);
+    },
+    calls * t * c * c,
+    quick ? 2 : 7,
+  );
   if (!Number.isFinite(sink + y[0])) throw new Error('ceiling benchmark produced a non-finite value');
   return { registerGmacPerS, kernelGmacPerS };
 }

@@ -18,20 +18,33 @@ export function sharedDir(): string {
   return process.env.SOUNDSTREAM_SHARED ?? resolve(repoRoot(), '..', 'shared');
 }
 
-export const LYRA_FILE_NAMES = { encoder: 'soundstream_encoder.tflite', quantizer: 'quantizer.tflite', decoder: 'lyragan.tflite' } as const;
+export const LYRA_FILE_NAMES = {
+  encoder: 'soundstream_encoder.tflite',
+  quantizer: 'quantizer.tflite',
+  decoder: 'lyragan.tflite',
+} as const;
 export const SAMPLE_PATH = () => join(sharedDir(), 'audio', 'sample1_16kHz.wav');
 
 export function haveShared(): boolean {
-  return Object.values(LYRA_FILE_NAMES).every((f) => existsSync(join(sharedDir(), 'lyra-v2', f))) && existsSync(SAMPLE_PATH());
+  return (
+    Object.values(LYRA_FILE_NAMES).every((f) => existsSync(join(sharedDir(), 'lyra-v2', f))) &&
+    existsSync(SAMPLE_PATH())
+  );
 }
 
 export function readLyraFiles(): LyraV2Files {
   const read = (f: string) => new Uint8Array(readFileSync(join(sharedDir(), 'lyra-v2', f)));
-  return { encoder: read(LYRA_FILE_NAMES.encoder), quantizer: read(LYRA_FILE_NAMES.quantizer), decoder: read(LYRA_FILE_NAMES.decoder) };
+  return {
+    encoder: read(LYRA_FILE_NAMES.encoder),
+    quantizer: read(LYRA_FILE_NAMES.quantizer),
+    decoder: read(LYRA_FILE_NAMES.decoder),
+  };
 }
 
 /** Our weight format built in memory from the .tflite files (nothing is written to disk). */
-export async function importInMemory(files: LyraV2Files): Promise<{ manifestText: string; blob: Uint8Array; model: Model }> {
+export async function importInMemory(
+  files: LyraV2Files,
+): Promise<{ manifestText: string; blob: Uint8Array; model: Model }> {
   const { manifest, blob } = await importLyraV2(files);
   const manifestText = JSON.stringify(manifest);
   return { manifestText, blob, model: await loadModelFromBytes(manifestText, blob, 'lyra-v2 (in memory)') };
@@ -47,7 +60,14 @@ export function speechFrames(frameSize: number): { samples: Float32Array; frames
   return { samples, frames };
 }
 
-export function machineInfo(): { cpu: string; logicalCpus: number; node: string; v8: string; platform: string; date: string } {
+export function machineInfo(): {
+  cpu: string;
+  logicalCpus: number;
+  node: string;
+  v8: string;
+  platform: string;
+  date: string;
+} {
   const list = cpus();
   return {
     cpu: list[0]?.model.trim() ?? 'unknown',
@@ -120,7 +140,8 @@ export function fmt(value: number | undefined, digits = 3): string {
 /** A GitHub-flavoured markdown table (also readable as plain text). */
 export function markdownTable(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const cell = (text: string, i: number) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? text.padEnd(widths[i]) : text.padStart(widths[i]));
+  const cell = (text: string, i: number) =>
+    (align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? text.padEnd(widths[i]) : text.padStart(widths[i]);
   const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');

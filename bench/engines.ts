@@ -8,9 +8,27 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as lib from '../src/index.js';
-import { ENGINE_BINARIES, have, runBunOrDeno, runChromium, runFirefox, runHermes, runWebKit, type BrowserRunner, type Outcome } from '../test/engines/drivers.js';
+import {
+  ENGINE_BINARIES,
+  have,
+  runBunOrDeno,
+  runChromium,
+  runFirefox,
+  runHermes,
+  runWebKit,
+  type BrowserRunner,
+  type Outcome,
+} from '../test/engines/drivers.js';
 import { GOLDEN_FRAMES, loadGoldenModels, runGolden, timeCodec } from '../test/engines/golden.js';
-import { bundleGoldenModule, buildPackageBundle, goldenModelBytes, hermesScript, root, serveMatrix, writeModelFolders } from '../test/engines/harness.js';
+import {
+  bundleGoldenModule,
+  buildPackageBundle,
+  goldenModelBytes,
+  hermesScript,
+  root,
+  serveMatrix,
+  writeModelFolders,
+} from '../test/engines/harness.js';
 import { haveShared, readLyraFiles } from './common.js';
 
 const FRAMES = 100;
@@ -32,15 +50,19 @@ if (!haveShared()) {
 
 const version = (command: string, args: string[]) => {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]!;
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0]!;
   } catch {
     return 'unknown';
   }
 };
 /** Every stage's bytes equal (WebDriver may return the keys in another order). */
 const sameOutputs = (got: Record<string, string>, want: Record<string, string>) =>
-  Object.keys(got).length === Object.keys(want).length && Object.entries(want).every(([stage, bytes]) => got[stage] === bytes);
-const packageVersion = (name: string) => (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  Object.keys(got).length === Object.keys(want).length &&
+  Object.entries(want).every(([stage, bytes]) => got[stage] === bytes);
+const packageVersion = (name: string) =>
+  (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 const tmp = mkdtempSync(join(tmpdir(), 'soundstream-bench-engines-'));
 try {
@@ -65,13 +87,21 @@ try {
     console.log(JSON.stringify(rows.at(-1)));
   };
 
-  add('Node (V8)', process.version, { result: expected }, { result: await timeCodec(bundled, nodeModels, FRAMES, WARMUP) });
+  add(
+    'Node (V8)',
+    process.version,
+    { result: expected },
+    { result: await timeCodec(bundled, nodeModels, FRAMES, WARMUP) },
+  );
 
   const goldenModule = join(tmp, 'golden.mjs');
   await bundleGoldenModule(goldenModule);
   const modelDir = join(tmp, 'models');
   writeModelFolders(modelDir, models);
-  for (const [engine, label] of [['bun', 'Bun (JavaScriptCore)'], ['deno', 'Deno (V8)']] as const) {
+  for (const [engine, label] of [
+    ['bun', 'Bun (JavaScriptCore)'],
+    ['deno', 'Deno (V8)'],
+  ] as const) {
     if (!have(ENGINE_BINARIES[engine])) continue;
     add(
       label,
@@ -90,10 +120,25 @@ try {
   const { server, url } = await serveMatrix(packageDir, models);
   try {
     const browsers: [string, string, boolean, BrowserRunner][] = [
-      ['Chromium (V8), main thread', version(ENGINE_BINARIES.chromium, ['--version']), have(ENGINE_BINARIES.chromium), runChromium],
-      ['Firefox ESR (SpiderMonkey), main thread', version(ENGINE_BINARIES.firefox, ['--version']), have(ENGINE_BINARIES.firefox), runFirefox],
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
-      ['WebKitGTK MiniBrowser (JavaScriptCore), main thread', `WebKitGTK ${version('dpkg-query', ['-W', '-f=${Version}', 'libwebkit2gtk-4.1-0'])}`, have(ENGINE_BINARIES.webkit), runWebKit],
+      [
+        'Chromium (V8), main thread',
+        version(ENGINE_BINARIES.chromium, ['--version']),
+        have(ENGINE_BINARIES.chromium),
+        runChromium,
+      ],
+      [
+        'Firefox ESR (SpiderMonkey), main thread',
+        version(ENGINE_BINARIES.firefox, ['--version']),
+        have(ENGINE_BINARIES.firefox),
+        runFirefox,
+      ],
+      [
+        'WebKitGTK MiniBrowser (JavaScriptCore), main thread',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
+        `WebKitGTK ${version('dpkg-query', ['-W', '-f=${Version}', 'libwebkit2gtk-4.1-0'])}`,
+        have(ENGINE_BINARIES.webkit),
+        runWebKit,
+      ],
     ];
     for (const [label, versionText, installed, run] of browsers) {
       if (!installed) continue;
@@ -109,14 +154,20 @@ try {
   }
 
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`;
-  writeFileSync(join(root, 'bench/engine-results.json'), `${JSON.stringify({ machine, frames: FRAMES, warmup: WARMUP, rows }, null, 2)}\n`);
+  writeFileSync(
+    join(root, 'bench/engine-results.json'),
+    `${JSON.stringify({ machine, frames: FRAMES, warmup: WARMUP, rows }, null, 2)}\n`,
+  );
   const fmt = (x: number | null) => (x === null ? '-' : x.toFixed(x < 10 ? 2 : 1));
   const lines = [
     `Engines on ${machine}; ${FRAMES} frames after ${WARMUP} warm-up frames, one thread, int8 model (exact), 9.2 kbps.`,
     '',
     '| engine | version | same bits as Node | encode + quantize (ms / 20 ms frame) | decode (ms / 20 ms frame) |',
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.engine} | ${r.version} | ${r.sameBits === null ? 'not run' : r.sameBits ? 'yes' : 'NO'} | ${fmt(r.encodeMs)} | ${fmt(r.decodeMs)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.engine} | ${r.version} | ${r.sameBits === null ? 'not run' : r.sameBits ? 'yes' : 'NO'} | ${fmt(r.encodeMs)} | ${fmt(r.decodeMs)} |`,
+    ),
   ];
   writeFileSync(join(root, 'bench/engine-results.md'), `${lines.join('\n')}\n`);
   console.log(`\n${lines.join('\n')}`);

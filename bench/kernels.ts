@@ -28,13 +28,27 @@ import { transposedConv1dInt8 } from '../src/kernels/transposed-conv1d-int8.js';
 import { requantization } from '../src/model/ops/conv-common.js';
 import { xorshift32 } from '../src/util/prng.js';
 import type { Model } from '../src/model/load.js';
-import { flag, fmt, haveShared, importInMemory, machineInfo, markdownTable, option, readLyraFiles, repoRoot } from './common.js';
+import {
+  flag,
+  fmt,
+  haveShared,
+  importInMemory,
+  machineInfo,
+  markdownTable,
+  option,
+  readLyraFiles,
+  repoRoot,
+} from './common.js';
 import { graphSpec, inputSteps, type Mode, planGraph } from './layers.js';
 
 const args = process.argv.slice(2);
 const quick = flag(args, '--quick');
 const filter = option(args, '--filter');
-const outJson = option(args, '--out') ?? (quick ? join(repoRoot(), 'dist', 'bench', 'kernel-results-quick.json') : join(repoRoot(), 'bench', 'kernel-results.json'));
+const outJson =
+  option(args, '--out') ??
+  (quick
+    ? join(repoRoot(), 'dist', 'bench', 'kernel-results-quick.json')
+    : join(repoRoot(), 'bench', 'kernel-results.json'));
 const benchOptions = quick ? { maxTime: 0.05, minSamples: 2 } : { maxTime: 0.4, minSamples: 10 };
 
 if (!haveShared()) {
@@ -57,7 +71,12 @@ interface KernelCase {
 }
 
 const cases = new Map<string, KernelCase>();
-function addCase(kernel: string, shape: string, node: string, make: () => Omit<KernelCase, 'kernel' | 'shape' | 'nodes'>): void {
+function addCase(
+  kernel: string,
+  shape: string,
+  node: string,
+  make: () => Omit<KernelCase, 'kernel' | 'shape' | 'nodes'>,
+): void {
   const key = `${kernel} ${shape}`;
   const existing = cases.get(key);
   if (existing) {
@@ -90,7 +109,26 @@ function collectCases(model: Model): void {
                 const weight = w.i8(n.weight);
                 const bias = n.bias === null ? null : w.i32(n.bias);
                 const requant = requantization(q, w, n.weight, n.outChannels);
-                return { macs, elements: y.length, fn: () => conv1dInt8(x, tIn, n.inChannels, q.input.zeroPoint, weight, bias, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, requant) };
+                return {
+                  macs,
+                  elements: y.length,
+                  fn: () =>
+                    conv1dInt8(
+                      x,
+                      tIn,
+                      n.inChannels,
+                      q.input.zeroPoint,
+                      weight,
+                      bias,
+                      n.kernel,
+                      n.stride,
+                      n.dilation,
+                      n.groups,
+                      y,
+                      n.outChannels,
+                      requant,
+                    ),
+                };
               });
             } else {
               addCase(`conv1d ${n.accumulate}`, shape, where, () => {
@@ -99,7 +137,25 @@ function collectCases(model: Model): void {
                 const weight = w.f32(n.weight);
                 const bias = n.bias === null ? null : w.f32(n.bias);
                 const split = n.accumulate === 'split2';
-                return { macs, elements: y.length, fn: () => conv1d(x, tIn, n.inChannels, weight, bias, n.kernel, n.stride, n.dilation, n.groups, y, n.outChannels, split) };
+                return {
+                  macs,
+                  elements: y.length,
+                  fn: () =>
+                    conv1d(
+                      x,
+                      tIn,
+                      n.inChannels,
+                      weight,
+                      bias,
+                      n.kernel,
+                      n.stride,
+                      n.dilation,
+                      n.groups,
+                      y,
+                      n.outChannels,
+                      split,
+                    ),
+                };
               });
             }
             break;
@@ -117,7 +173,23 @@ function collectCases(model: Model): void {
                 const weight = w.i8(n.weight);
                 const bias = n.bias === null ? null : w.i32(n.bias);
                 const requant = requantization(q, w, n.weight, n.channels);
-                return { macs, elements: y.length, fn: () => depthwiseConv1dInt8(x, tIn, n.channels, q.input.zeroPoint, weight, bias, n.kernel, n.dilation, y, requant) };
+                return {
+                  macs,
+                  elements: y.length,
+                  fn: () =>
+                    depthwiseConv1dInt8(
+                      x,
+                      tIn,
+                      n.channels,
+                      q.input.zeroPoint,
+                      weight,
+                      bias,
+                      n.kernel,
+                      n.dilation,
+                      y,
+                      requant,
+                    ),
+                };
               });
             } else {
               addCase('depthwise-conv1d', shape, where, () => {
@@ -125,7 +197,11 @@ function collectCases(model: Model): void {
                 const y = new Float32Array(tOut * n.channels);
                 const weight = w.f32(n.weight);
                 const bias = n.bias === null ? null : w.f32(n.bias);
-                return { macs, elements: y.length, fn: () => depthwiseConv1d(x, tIn, n.channels, weight, bias, n.kernel, n.dilation, y) };
+                return {
+                  macs,
+                  elements: y.length,
+                  fn: () => depthwiseConv1d(x, tIn, n.channels, weight, bias, n.kernel, n.dilation, y),
+                };
               });
             }
             break;
@@ -143,7 +219,24 @@ function collectCases(model: Model): void {
                 const weight = w.i8(n.weight);
                 const bias = n.bias === null ? null : w.i32(n.bias);
                 const requant = requantization(q, w, n.weight, n.outChannels);
-                return { macs, elements: y.length, fn: () => transposedConv1dInt8(x, tIn, n.inChannels, q.input.zeroPoint, weight, bias, n.kernel, n.stride, y, n.outChannels, requant) };
+                return {
+                  macs,
+                  elements: y.length,
+                  fn: () =>
+                    transposedConv1dInt8(
+                      x,
+                      tIn,
+                      n.inChannels,
+                      q.input.zeroPoint,
+                      weight,
+                      bias,
+                      n.kernel,
+                      n.stride,
+                      y,
+                      n.outChannels,
+                      requant,
+                    ),
+                };
               });
             } else {
               addCase('transposed-conv1d', shape, where, () => {
@@ -151,7 +244,11 @@ function collectCases(model: Model): void {
                 const y = new Float32Array(tOut * n.outChannels);
                 const weight = w.f32(n.weight);
                 const bias = n.bias === null ? null : w.f32(n.bias);
-                return { macs, elements: y.length, fn: () => transposedConv1d(x, tIn, n.inChannels, weight, bias, n.kernel, n.stride, y, n.outChannels) };
+                return {
+                  macs,
+                  elements: y.length,
+                  fn: () => transposedConv1d(x, tIn, n.inChannels, weight, bias, n.kernel, n.stride, y, n.outChannels),
+                };
               });
             }
             break;
@@ -168,7 +265,10 @@ function collectCases(model: Model): void {
                 const negative = quantizeMultiplier(fr(fr(q.input.scale * fr(n.alpha)) / q.output.scale));
                 const x = int8s(size);
                 const y = new Int8Array(size);
-                return { elements: size, fn: () => leakyReluInt8(x, size, q.input.zeroPoint, q.output.zeroPoint, identity, negative, y) };
+                return {
+                  elements: size,
+                  fn: () => leakyReluInt8(x, size, q.input.zeroPoint, q.output.zeroPoint, identity, negative, y),
+                };
               });
             } else {
               addCase('leaky-relu', shape, where, () => {
@@ -220,13 +320,22 @@ function collectCases(model: Model): void {
   if (spec) {
     const codebooks = w.f32(spec.codebooks);
     for (const stages of [16, 30, 46]) {
-      addCase('rvq-encode', `1 frame x ${spec.dim}, ${stages} stages x ${spec.codebookSize} codewords`, 'quantizer', () => {
-        const x = floats(spec.dim, 3);
-        const indices = new Int32Array(stages);
-        const residual = new Float32Array(spec.dim);
-        // A distance is dim subtract-multiply-adds per codeword.
-        return { macs: stages * spec.codebookSize * spec.dim, elements: stages, fn: () => rvqEncode(x, 1, spec.dim, codebooks, spec.codebookSize, stages, indices, residual) };
-      });
+      addCase(
+        'rvq-encode',
+        `1 frame x ${spec.dim}, ${stages} stages x ${spec.codebookSize} codewords`,
+        'quantizer',
+        () => {
+          const x = floats(spec.dim, 3);
+          const indices = new Int32Array(stages);
+          const residual = new Float32Array(spec.dim);
+          // A distance is dim subtract-multiply-adds per codeword.
+          return {
+            macs: stages * spec.codebookSize * spec.dim,
+            elements: stages,
+            fn: () => rvqEncode(x, 1, spec.dim, codebooks, spec.codebookSize, stages, indices, residual),
+          };
+        },
+      );
     }
   }
 }
@@ -237,14 +346,28 @@ console.log(`CPU: ${machine.cpu} (${machine.logicalCpus} logical), Node ${machin
 const { model } = await importInMemory(readLyraFiles());
 collectCases(model);
 const ORDER = [
-  'conv1d split2', 'conv1d sequential', 'depthwise-conv1d', 'transposed-conv1d', 'conv1d-int8 single-rounding', 'conv1d-int8 double-rounding',
-  'depthwise-conv1d-int8', 'transposed-conv1d-int8', 'leaky-relu', 'leaky-relu-int8', 'add-int8', 'quantize', 'dequantize', 'rvq-encode',
+  'conv1d split2',
+  'conv1d sequential',
+  'depthwise-conv1d',
+  'transposed-conv1d',
+  'conv1d-int8 single-rounding',
+  'conv1d-int8 double-rounding',
+  'depthwise-conv1d-int8',
+  'transposed-conv1d-int8',
+  'leaky-relu',
+  'leaky-relu-int8',
+  'add-int8',
+  'quantize',
+  'dequantize',
+  'rvq-encode',
 ];
 const rank = (kernel: string) => (ORDER.indexOf(kernel) + ORDER.length + 1) % (ORDER.length + 1);
 const selected = [...cases.values()]
   .filter((c) => !filter || `${c.kernel} ${c.shape}`.includes(filter))
   .sort((a, b) => rank(a.kernel) - rank(b.kernel)); // stable: graph order within a kernel
-console.log(`${selected.length} (kernel, shape) cases from the manifest's nodes; maxTime ${benchOptions.maxTime} s each`);
+console.log(
+  `${selected.length} (kernel, shape) cases from the manifest's nodes; maxTime ${benchOptions.maxTime} s each`,
+);
 
 interface KernelResult {
   kernel: string;
@@ -263,25 +386,45 @@ for (const c of selected) {
   const b = new Benchmark(`${c.kernel} ${c.shape}`, c.fn, benchOptions).run({ async: false });
   if (b.error) throw b.error;
   const r: KernelResult = {
-    kernel: c.kernel, shape: c.shape, nodes: c.nodes, opsPerS: b.hz, rmePercent: b.stats.rme, usPerOp: 1e6 / b.hz,
+    kernel: c.kernel,
+    shape: c.shape,
+    nodes: c.nodes,
+    opsPerS: b.hz,
+    rmePercent: b.stats.rme,
+    usPerOp: 1e6 / b.hz,
     ...(c.macs ? { macs: c.macs, gmacPerS: (c.macs * b.hz) / 1e9 } : {}),
     melemPerS: (c.elements * b.hz) / 1e6,
   };
   results.push(r);
-  console.log(`  ${r.kernel} ${r.shape}: ${fmt(r.opsPerS)} ops/s ±${r.rmePercent.toFixed(1)}%${r.gmacPerS ? `, ${fmt(r.gmacPerS)} GMAC/s` : `, ${fmt(r.melemPerS)} Melem/s`}`);
+  console.log(
+    `  ${r.kernel} ${r.shape}: ${fmt(r.opsPerS)} ops/s ±${r.rmePercent.toFixed(1)}%${r.gmacPerS ? `, ${fmt(r.gmacPerS)} GMAC/s` : `, ${fmt(r.melemPerS)} Melem/s`}`,
+  );
 }
 
 const table = markdownTable(
   ['kernel', 'shape (one streaming call)', 'nodes', 'ops/s', '±%', 'µs/op', 'MACs', 'GMAC/s', 'Melem/s'],
   results.map((r) => [
-    r.kernel, r.shape, String(r.nodes.length), fmt(r.opsPerS), r.rmePercent.toFixed(1), fmt(r.usPerOp),
-    r.macs ? String(r.macs) : '—', fmt(r.gmacPerS), fmt(r.melemPerS),
+    r.kernel,
+    r.shape,
+    String(r.nodes.length),
+    fmt(r.opsPerS),
+    r.rmePercent.toFixed(1),
+    fmt(r.usPerOp),
+    r.macs ? String(r.macs) : '—',
+    fmt(r.gmacPerS),
+    fmt(r.melemPerS),
   ]),
   ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
 );
 console.log('');
 console.log(table);
 mkdirSync(dirname(outJson), { recursive: true });
-writeFileSync(outJson, `${JSON.stringify({ schema: 'soundstream-ts/kernel-results', version: 1, machine, quick, benchmarkOptions: benchOptions, results }, null, 2)}\n`);
-writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, `Kernel micro-benchmarks, ${machine.date.slice(0, 10)}, ${machine.cpu}, Node ${machine.node} (Benchmark.js, one streaming call per op):\n\n${table}\n`);
+writeFileSync(
+  outJson,
+  `${JSON.stringify({ schema: 'soundstream-ts/kernel-results', version: 1, machine, quick, benchmarkOptions: benchOptions, results }, null, 2)}\n`,
+);
+writeFileSync(
+  `${outJson.replace(/\.json$/i, '')}.md`,
+  `Kernel micro-benchmarks, ${machine.date.slice(0, 10)}, ${machine.cpu}, Node ${machine.node} (Benchmark.js, one streaming call per op):\n\n${table}\n`,
+);
 console.log(`wrote ${outJson}`);

@@ -59,7 +59,9 @@ export function inputSteps(model: Model, which: 'encoder' | 'decoder'): number {
 export function layerType(node: GraphNode, precision: FloatPrecision = 'exact'): string {
   switch (node.op) {
     case 'conv1d':
-      return node.int8 ? `conv1d int8 ${node.int8.rounding ?? 'double'}-rounding` : `conv1d f32 ${precision === 'fast' ? 'float64 sums' : node.accumulate}`;
+      return node.int8
+        ? `conv1d int8 ${node.int8.rounding ?? 'double'}-rounding`
+        : `conv1d f32 ${precision === 'fast' ? 'float64 sums' : node.accumulate}`;
     case 'transposed_conv1d':
       return `${node.op} ${node.int8 ? 'int8' : precision === 'fast' ? 'f32 float64 sums' : 'f32'}`;
     case 'depthwise_conv1d':
@@ -75,7 +77,11 @@ export function layerType(node: GraphNode, precision: FloatPrecision = 'exact'):
 }
 
 /** Shapes and MACs of every node, in graph order (the shapes from the ops' own shape rules). */
-export function planGraph(spec: GraphSpec, inputStepsPerFrame: number, precision: FloatPrecision = 'exact'): { nodes: PlannedNode[]; info: Map<string, BufferInfo> } {
+export function planGraph(
+  spec: GraphSpec,
+  inputStepsPerFrame: number,
+  precision: FloatPrecision = 'exact',
+): { nodes: PlannedNode[]; info: Map<string, BufferInfo> } {
   const shapes = graphActivations(spec, inputStepsPerFrame, (path, why) => {
     throw new Error(`${path} ${why}`);
   });
@@ -89,7 +95,15 @@ export function planGraph(spec: GraphSpec, inputStepsPerFrame: number, precision
     const x = shape('inputs' in node ? node.inputs[0] : node.input);
     const y = shape('outputs' in node ? node.outputs[0] : node.output);
     const outputs = 'outputs' in node ? node.outputs.length : 1;
-    return { index, node, type: layerType(node, precision), input: x, output: y, macsPerFrame: macs(node, x, y), elementsPerFrame: y.channels * y.steps * outputs };
+    return {
+      index,
+      node,
+      type: layerType(node, precision),
+      input: x,
+      output: y,
+      macsPerFrame: macs(node, x, y),
+      elementsPerFrame: y.channels * y.steps * outputs,
+    };
   });
   return { nodes, info };
 }
@@ -116,10 +130,22 @@ export class LayerByLayer {
   private readonly layers: Layer[];
   private readonly buffers: Buffers;
 
-  constructor(private readonly spec: GraphSpec, weights: WeightStore, inputStepsPerFrame: number, precision: FloatPrecision = 'exact') {
+  constructor(
+    private readonly spec: GraphSpec,
+    weights: WeightStore,
+    inputStepsPerFrame: number,
+    precision: FloatPrecision = 'exact',
+  ) {
     const { nodes, info } = planGraph(spec, inputStepsPerFrame, precision);
     this.nodes = nodes;
-    const context = { weights, activation: (name: string) => { const i = info.get(name)!; return { channels: i.channels, steps: i.stepsPerFrame, dtype: i.dtype }; }, fast: precision === 'fast' };
+    const context = {
+      weights,
+      activation: (name: string) => {
+        const i = info.get(name)!;
+        return { channels: i.channels, steps: i.stepsPerFrame, dtype: i.dtype };
+      },
+      fast: precision === 'fast',
+    };
     this.layers = spec.nodes.map((n) => opFor(n.op).build(n, context));
     this.buffers = new Buffers(info);
     this.buffers.ensureFrames(1);

@@ -48,7 +48,7 @@ for (const rate of rates) {
   let lost = 0;
   let decodedSamples = 0;
   const started = performance.now();
-  for (let fed = 0, nextReport = reportEvery; fed < total;) {
+  for (let fed = 0, nextReport = reportEvery; fed < total; ) {
     const n = Math.min(1 + Math.floor(random() * chunk.length), total - fed);
     for (let i = 0; i < n; i++) {
       const t = (fed + i) / rate;
@@ -66,8 +66,14 @@ for (const rate of rates) {
     if (fed >= nextReport) {
       gc();
       const m = process.memoryUsage();
-      const youngMB = (getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0) / 2 ** 20;
-      const reading = { minute: Math.round(fed / rate / 60), heapMB: m.heapUsed / 2 ** 20, rssMB: m.rss / 2 ** 20 - youngMB };
+      const youngMB =
+        (getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0) /
+        2 ** 20;
+      const reading = {
+        minute: Math.round(fed / rate / 60),
+        heapMB: m.heapUsed / 2 ** 20,
+        rssMB: m.rss / 2 ** 20 - youngMB,
+      };
       readings.push(reading);
       console.log(
         `${rate} Hz, ${reading.minute} min of audio: heap ${reading.heapMB.toFixed(1)} MB, RSS ${(m.rss / 2 ** 20).toFixed(1)} MB ` +

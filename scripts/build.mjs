@@ -13,26 +13,41 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 
 // Programs run from a checkout: Node only, their npm dependencies left to node_modules.
-const nodeProgram = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning', outbase: '.' };
+const nodeProgram = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+  outbase: '.',
+};
 
 if (process.argv[2] === '--run') {
   const rest = process.argv.slice(3);
   const entryAt = rest.findIndex((a) => !a.startsWith('-'));
   if (entryAt < 0 || !/\.ts$/.test(rest[entryAt]) || !existsSync(rest[entryAt])) {
-    console.error('usage: node scripts/build.mjs --run [node flags] <entry.ts> [arguments]  (entry: an existing .ts file)');
+    console.error(
+      'usage: node scripts/build.mjs --run [node flags] <entry.ts> [arguments]  (entry: an existing .ts file)',
+    );
     process.exit(2);
   }
   const entry = rest[entryAt];
   const outfile = `dist/${entry.replace(/\.ts$/, '.js')}`;
   await build({ ...nodeProgram, entryPoints: [entry], outfile });
-  const program = spawn(process.execPath, [...rest.slice(0, entryAt), outfile, ...rest.slice(entryAt + 1)], { stdio: 'inherit' });
+  const program = spawn(process.execPath, [...rest.slice(0, entryAt), outfile, ...rest.slice(entryAt + 1)], {
+    stdio: 'inherit',
+  });
   // A signal sent to this process alone (not its group) must not leave the program running.
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => program.kill(signal));
   const [code, signal] = await new Promise((resolve) => program.on('exit', (...end) => resolve(end)));
   process.exit(code ?? 128 + constants.signals[signal]);
 }
 
-const libraryTo = process.argv.includes('--library-to') ? process.argv[process.argv.indexOf('--library-to') + 1] : undefined;
+const libraryTo = process.argv.includes('--library-to')
+  ? process.argv[process.argv.indexOf('--library-to') + 1]
+  : undefined;
 const common = {
   outdir: libraryTo ?? 'dist',
   outbase: '.',
@@ -56,10 +71,17 @@ await build({
   ...common,
   platform: 'browser',
   target: 'es2022',
-  entryPoints: { 'src/web/soundstream-worker': 'src/web/codec-worker.ts', 'src/web/soundstream-worklet': 'src/web/worklet.ts' },
+  entryPoints: {
+    'src/web/soundstream-worker': 'src/web/codec-worker.ts',
+    'src/web/soundstream-worklet': 'src/web/worklet.ts',
+  },
 });
 if (libraryTo) process.exit(0);
-await build({ ...nodeProgram, outdir: 'dist', entryPoints: ['scripts/parity-report.ts', 'scripts/parity-sweep.ts', 'bench/bench.ts'].filter((f) => existsSync(f)) });
+await build({
+  ...nodeProgram,
+  outdir: 'dist',
+  entryPoints: ['scripts/parity-report.ts', 'scripts/parity-sweep.ts', 'bench/bench.ts'].filter((f) => existsSync(f)),
+});
 if (!process.argv.includes('--no-types')) {
   rmSync('dist/types', { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

@@ -6,7 +6,10 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 const cli = (args) => {
-  const run = spawnSync(process.execPath, ['bin/soundstream.mjs', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const run = spawnSync(process.execPath, ['bin/soundstream.mjs', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (run.status !== 0) {
     console.error(`soundstream ${args.join(' ')} failed (exit ${run.status})`);
     process.exit(1);
@@ -17,7 +20,8 @@ const cli = (args) => {
 const model = 'weights/lyra-v2';
 // Weights from an older importer are re-made (the importer's revision is in the manifest).
 const manifestPath = join(model, 'manifest.json');
-const stale = existsSync(manifestPath) && JSON.parse(readFileSync(manifestPath, 'utf8')).provenance?.importRevision !== 2;
+const stale =
+  existsSync(manifestPath) && JSON.parse(readFileSync(manifestPath, 'utf8')).provenance?.importRevision !== 2;
 if (!existsSync(manifestPath) || stale) {
   if (existsSync('../shared/lyra-v2/lyragan.tflite')) {
     console.log('Importing Lyra v2 weights from ../shared/lyra-v2 ...');
@@ -38,14 +42,30 @@ for (const bitrate of [3200, 6000, 9200]) {
   const decoded = join('out', `${stem}.${bitrate}.wav`);
   const r = JSON.parse(cli(['roundtrip', input, decoded, '--bitrate', String(bitrate), '--model', model, '--json']));
   const q = JSON.parse(cli(['eval', input, decoded, '--align', '--json']));
-  rows.push({ bitrate, quantizers: r.numQuantizers, sstBytes: statSync(sst).size, packetBytes: r.totalPacketBytes, seconds: r.inputDurationSeconds, encodeRtf: r.encodeRtf, decodeRtf: r.decodeRtf, stoi: q.stoi, logMel: q.logMelDistanceDb });
+  rows.push({
+    bitrate,
+    quantizers: r.numQuantizers,
+    sstBytes: statSync(sst).size,
+    packetBytes: r.totalPacketBytes,
+    seconds: r.inputDurationSeconds,
+    encodeRtf: r.encodeRtf,
+    decodeRtf: r.decodeRtf,
+    stoi: q.stoi,
+    logMel: q.logMelDistanceDb,
+  });
 }
 console.log(`\n${input}: ${rows[0].seconds.toFixed(2)} s of speech, encoded and decoded on one thread\n`);
-console.log('| bitrate (bps) | quantizers | .sst file (bytes) | raw Lyra packets (bytes) | encoder RTF | decoder RTF | STOI | log-mel distance (dB) |');
+console.log(
+  '| bitrate (bps) | quantizers | .sst file (bytes) | raw Lyra packets (bytes) | encoder RTF | decoder RTF | STOI | log-mel distance (dB) |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.bitrate} | ${r.quantizers} | ${r.sstBytes} | ${r.packetBytes} | ${r.encodeRtf.toFixed(3)} | ${r.decodeRtf.toFixed(3)} | ${r.stoi.toFixed(3)} | ${r.logMel.toFixed(2)} |`);
+  console.log(
+    `| ${r.bitrate} | ${r.quantizers} | ${r.sstBytes} | ${r.packetBytes} | ${r.encodeRtf.toFixed(3)} | ${r.decodeRtf.toFixed(3)} | ${r.stoi.toFixed(3)} | ${r.logMel.toFixed(2)} |`,
+  );
 }
-console.log('\nRTF = compute time / audio duration (below 1 is faster than real time). Quality against the input, after');
+console.log(
+  '\nRTF = compute time / audio duration (below 1 is faster than real time). Quality against the input, after',
+);
 console.log('aligning the codec delay: STOI (0..1, higher is better) and mean log-mel spectral distance (lower is');
 console.log('better), not waveform SNR, which a generative codec does not keep. The decoded WAVs are in out/.');

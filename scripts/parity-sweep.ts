@@ -14,10 +14,21 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HAVE_SHARED, importedModel, lyraFiles } from '../test/reference/lyra.js';
 import {
-  allIdentical, audioFiles, BITRATES, describeFirst, displayName, hostileSignals, loadSignal, ParitySweep, type SweepReport, type Tally,
+  allIdentical,
+  audioFiles,
+  BITRATES,
+  describeFirst,
+  displayName,
+  hostileSignals,
+  loadSignal,
+  ParitySweep,
+  type SweepReport,
+  type Tally,
 } from '../test/reference/sweep.js';
 
-type Job = { index: number; kind: 'file'; path: string; name: string } | { index: number; kind: 'hostile'; name: string };
+type Job =
+  | { index: number; kind: 'file'; path: string; name: string }
+  | { index: number; kind: 'hostile'; name: string };
 type Result = { index: number; report?: SweepReport; error?: string; seconds: number };
 /** What --json keeps of each input. */
 type Entry = Result & { name: string; hostile: boolean };
@@ -59,7 +70,11 @@ async function worker(): Promise<void> {
       const report = await sweep.run(signal, BITRATES[job.index % BITRATES.length][0]);
       send({ index: job.index, report, seconds: (performance.now() - started) / 1000 } satisfies Result);
     } catch (err) {
-      send({ index: job.index, error: (err as Error).stack ?? String(err), seconds: (performance.now() - started) / 1000 } satisfies Result);
+      send({
+        index: job.index,
+        error: (err as Error).stack ?? String(err),
+        seconds: (performance.now() - started) / 1000,
+      } satisfies Result);
     }
   });
   send('ready');
@@ -83,29 +98,51 @@ async function main(): Promise<void> {
   const files = audioFiles(paths.length > 0 || args.includes('--hostile') ? paths : DEFAULT_PATHS);
   const jobs: Job[] = [
     ...files.map((path, index) => ({ index, kind: 'file' as const, path, name: displayName(path, SHARED) })),
-    ...(withHostile ? hostileSignals().map((s, i) => ({ index: files.length + i, kind: 'hostile' as const, name: s.name })) : []),
+    ...(withHostile
+      ? hostileSignals().map((s, i) => ({ index: files.length + i, kind: 'hostile' as const, name: s.name }))
+      : []),
   ];
-  console.error(`parity-sweep: ${files.length} files${withHostile ? ' + hostile signals' : ''}, ${jobs.length} inputs, ${jobsCount} workers`);
+  console.error(
+    `parity-sweep: ${files.length} files${withHostile ? ' + hostile signals' : ''}, ${jobs.length} inputs, ${jobsCount} workers`,
+  );
 
   const results: Result[] = [];
   const queue = jobs.slice();
   const started = performance.now();
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobsCount, jobs.length)) }, () => new Promise<void>((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const next = () => child.send(queue.shift() ?? 'done');
-    child.on('message', (message: Result | 'ready') => {
-      if (message !== 'ready') {
-        results.push(message);
-        const job = jobs[message.index];
-        const status = message.error ? `ERROR ${message.error.split('\n')[0]}` : allIdentical(message.report!) ? 'identical' : `DIFFERS ${describeFirst(message.report!)}`;
-        console.error(`[${results.length}/${jobs.length}] ${job.name}: ${message.report?.frames ?? '?'} frames, ${message.seconds.toFixed(1)} s: ${status}`);
-      }
-      next();
-    });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited with code ${code}`))));
-  })));
+  await Promise.all(
+    Array.from(
+      { length: Math.max(1, Math.min(jobsCount, jobs.length)) },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const child = fork(fileURLToPath(import.meta.url), ['--worker'], {
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          });
+          const next = () => child.send(queue.shift() ?? 'done');
+          child.on('message', (message: Result | 'ready') => {
+            if (message !== 'ready') {
+              results.push(message);
+              const job = jobs[message.index];
+              const status = message.error
+                ? `ERROR ${message.error.split('\n')[0]}`
+                : allIdentical(message.report!)
+                  ? 'identical'
+                  : `DIFFERS ${describeFirst(message.report!)}`;
+              console.error(
+                `[${results.length}/${jobs.length}] ${job.name}: ${message.report?.frames ?? '?'} frames, ${message.seconds.toFixed(1)} s: ${status}`,
+              );
+            }
+            next();
+          });
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited with code ${code}`))));
+        }),
+    ),
+  );
   results.sort((a, b) => a.index - b.index);
-  const entries: Entry[] = results.map((r) => ({ ...r, name: jobs[r.index].name, hostile: jobs[r.index].kind === 'hostile' }));
+  const entries: Entry[] = results.map((r) => ({
+    ...r,
+    name: jobs[r.index].name,
+    hostile: jobs[r.index].kind === 'hostile',
+  }));
 
   const table = summary(entries, (performance.now() - started) / 1000, 'wall-clock');
   console.log(table);
@@ -117,13 +154,22 @@ async function main(): Promise<void> {
 function summary(entries: Entry[], seconds: number, clock: string): string {
   const groups = new Map<string, Entry[]>();
   for (const e of entries) {
-    const group = e.hostile ? 'hostile signals' : e.name.split('/').slice(0, e.name.startsWith('train/') ? 3 : 1).join('/');
+    const group = e.hostile
+      ? 'hostile signals'
+      : e.name
+          .split('/')
+          .slice(0, e.name.startsWith('train/') ? 3 : 1)
+          .join('/');
     groups.set(group, [...(groups.get(group) ?? []), e]);
   }
   const percent = (rows: Entry[], pick: (r: SweepReport) => Tally[]) => {
     let values = 0;
     let identical = 0;
-    for (const r of rows) for (const t of r.report ? pick(r.report) : []) { values += t.values; identical += t.identical; }
+    for (const r of rows)
+      for (const t of r.report ? pick(r.report) : []) {
+        values += t.values;
+        identical += t.identical;
+      }
     return values === 0 ? '-' : `${((100 * identical) / values).toFixed(identical === values ? 2 : 4)}%`;
   };
   const lines = [
@@ -134,10 +180,16 @@ function summary(entries: Entry[], seconds: number, clock: string): string {
   for (const [group, rows] of all) {
     const frames = rows.reduce((s, r) => s + (r.report?.frames ?? 0), 0);
     const ok = rows.filter((r) => r.report && allIdentical(r.report)).length;
-    lines.push(`| ${group} | ${rows.length} | ${frames} (${(frames / 50 / 60).toFixed(1)} min) | ${ok} / ${rows.length} | ${percent(rows, (r) => [r.encoder.frameByFrame])} / ${percent(rows, (r) => [r.encoder.oneCall])} | ${BITRATES.map(([b]) => percent(rows, (r) => [r.quantizer[b].chain])).join(' / ')} | ${BITRATES.map(([b]) => percent(rows, (r) => [r.quantizer[b].fedReference])).join(' / ')} | ${percent(rows, (r) => Object.values(r.quantizer).map((q) => q.dequantized))} | ${percent(rows, (r) => [r.decoder.fedReference.frameByFrame])} / ${percent(rows, (r) => [r.decoder.fedReference.oneCall])} | ${percent(rows, (r) => [r.decoder.fedOurs.frameByFrame])} / ${percent(rows, (r) => [r.decoder.fedOurs.oneCall])} |`);
+    lines.push(
+      `| ${group} | ${rows.length} | ${frames} (${(frames / 50 / 60).toFixed(1)} min) | ${ok} / ${rows.length} | ${percent(rows, (r) => [r.encoder.frameByFrame])} / ${percent(rows, (r) => [r.encoder.oneCall])} | ${BITRATES.map(([b]) => percent(rows, (r) => [r.quantizer[b].chain])).join(' / ')} | ${BITRATES.map(([b]) => percent(rows, (r) => [r.quantizer[b].fedReference])).join(' / ')} | ${percent(rows, (r) => Object.values(r.quantizer).map((q) => q.dequantized))} | ${percent(rows, (r) => [r.decoder.fedReference.frameByFrame])} / ${percent(rows, (r) => [r.decoder.fedReference.oneCall])} | ${percent(rows, (r) => [r.decoder.fedOurs.frameByFrame])} / ${percent(rows, (r) => [r.decoder.fedOurs.oneCall])} |`,
+    );
   }
   const failed = entries.filter((e) => !e.report || !allIdentical(e.report));
-  lines.push('', `${entries.length} inputs in ${(seconds / 60).toFixed(1)} min (${clock}); ${failed.length === 0 ? 'every stage of every input bit-identical to the reference' : `${failed.length} differ:`}`);
-  for (const e of failed) lines.push(`- ${e.name}: ${e.error ? `error ${e.error.split('\n')[0]}` : describeFirst(e.report!)}`);
+  lines.push(
+    '',
+    `${entries.length} inputs in ${(seconds / 60).toFixed(1)} min (${clock}); ${failed.length === 0 ? 'every stage of every input bit-identical to the reference' : `${failed.length} differ:`}`,
+  );
+  for (const e of failed)
+    lines.push(`- ${e.name}: ${e.error ? `error ${e.error.split('\n')[0]}` : describeFirst(e.report!)}`);
   return lines.join('\n');
 }

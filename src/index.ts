@@ -12,8 +12,20 @@ export { WeightError } from './model/weights.js';
 export { importLyraV2, LYRA_V2_FILES } from './import/lyra-v2.js';
 export { ImportError } from './import/errors.js';
 export { TFLiteFormatError } from './import/tflite.js';
-export { createEncoder, createDecoder, type StreamEncoder, type StreamDecoder, type StreamEncoderOptions, type StreamDecoderOptions } from './codec/stream.js';
-export { createEncoderStream, createDecoderStream, type EncoderTransformStream, type DecoderTransformStream } from './codec/transform-streams.js';
+export {
+  createEncoder,
+  createDecoder,
+  type StreamEncoder,
+  type StreamDecoder,
+  type StreamEncoderOptions,
+  type StreamDecoderOptions,
+} from './codec/stream.js';
+export {
+  createEncoderStream,
+  createDecoderStream,
+  type EncoderTransformStream,
+  type DecoderTransformStream,
+} from './codec/transform-streams.js';
 export { Concealer, silenceEmbedding, type ConcealerOptions } from './codec/conceal.js';
 export { Denoiser } from './codec/denoiser.js';
 export { decodeWav, describeWav, encodeWav, WavFormatError } from './audio/wav.js';

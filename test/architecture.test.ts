@@ -45,7 +45,9 @@ const all = tsFiles(SRC).flatMap(importsOf);
 
 describe('architecture of src/', () => {
   it('has only the folders of the layering', () => {
-    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.filter((f) => !ORDER.includes(f))).toEqual([]);
   });
 
@@ -63,7 +65,9 @@ describe('architecture of src/', () => {
       const to = folderOf(resolve(dirname(join(SRC, file)), specifier));
       if (from === to) continue;
       if (to === null || rank(to) > rank(from)) {
-        offending.push(`src/${file} imports '${specifier}' (${from || 'src/index.ts'} may not depend on ${to === null ? 'anything outside src/' : to || 'src/index.ts'})`);
+        offending.push(
+          `src/${file} imports '${specifier}' (${from || 'src/index.ts'} may not depend on ${to === null ? 'anything outside src/' : to || 'src/index.ts'})`,
+        );
       }
     }
     expect(offending, `imports against the order ${ORDER.join(' → ')}:\n${offending.join('\n')}\n`).toEqual([]);

@@ -10,8 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shared = fileURLToPath(new URL('../../shared/', import.meta.url));
-const HAVE_SHARED = ['lyra-v2/soundstream_encoder.tflite', 'lyra-v2/quantizer.tflite', 'lyra-v2/lyragan.tflite', 'audio/sample1_16kHz.wav']
-  .every((f) => existsSync(join(shared, f)));
+const HAVE_SHARED = [
+  'lyra-v2/soundstream_encoder.tflite',
+  'lyra-v2/quantizer.tflite',
+  'lyra-v2/lyragan.tflite',
+  'audio/sample1_16kHz.wav',
+].every((f) => existsSync(join(shared, f)));
 
 /** Fields that are signed by nature: heap growth is noise around zero when nothing leaks. */
 const SIGNED = new Set(['slopeBytesPerFrame', 'growthBytes']);
@@ -19,8 +23,12 @@ const SIGNED = new Set(['slopeBytesPerFrame', 'growthBytes']);
 /** Every number in a JSON value, with its path. */
 function numbers(value: unknown, path: string, out: { path: string; key: string; value: number }[] = []) {
   if (typeof value === 'number') out.push({ path, key: path.slice(path.lastIndexOf('.') + 1), value });
-  else if (Array.isArray(value)) value.forEach((v, i) => { numbers(v, `${path}[${i}]`, out); });
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) numbers(v, `${path}.${k}`, out);
+  else if (Array.isArray(value))
+    value.forEach((v, i) => {
+      numbers(v, `${path}[${i}]`, out);
+    });
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) numbers(v, `${path}.${k}`, out);
   return out;
 }
 
@@ -40,7 +48,9 @@ describe.skipIf(!HAVE_SHARED)('npm run bench -- --quick', () => {
   it('exits 0 and writes only finite, positive numbers', () => {
     const out = join(dir, 'results.json');
     const run = spawnSync(process.execPath, ['--expose-gc', 'dist/bench/bench.js', '--quick', '--out', out], {
-      cwd: root, encoding: 'utf8', timeout: 240_000,
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 240_000,
     });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     const results = JSON.parse(readFileSync(out, 'utf8'));
@@ -54,13 +64,22 @@ describe.skipIf(!HAVE_SHARED)('npm run bench -- --quick', () => {
     expect(notPositive.map((n) => `${n.path} = ${n.value}`)).toEqual([]);
     // The sections the report is made of are all there.
     const variants = ['int8', 'float', 'int8 fast', 'float fast'];
-    for (const stage of [...variants.map((v) => `encoder ${v}`), 'quantize 16', 'quantize 30', 'quantize 46', ...variants.map((v) => `decoder ${v}`)]) {
+    for (const stage of [
+      ...variants.map((v) => `encoder ${v}`),
+      'quantize 16',
+      'quantize 30',
+      'quantize 46',
+      ...variants.map((v) => `decoder ${v}`),
+    ]) {
       expect(results.ours[stage]?.streaming?.median, stage).toBeGreaterThan(0);
     }
     expect(results.reference.plain.encoder.streaming.median).toBeGreaterThan(0);
     expect(results.reference.plain.decoder.streaming.median).toBeGreaterThan(0);
     expect(results.heap.samples.length).toBeGreaterThan(1);
-    expect(Object.keys(results.layers)).toEqual([...variants.map((v) => `encoder ${v}`), ...variants.map((v) => `decoder ${v}`)]);
+    expect(Object.keys(results.layers)).toEqual([
+      ...variants.map((v) => `encoder ${v}`),
+      ...variants.map((v) => `decoder ${v}`),
+    ]);
     expect(results.ceiling.kernelGmacPerS).toBeGreaterThan(0);
     expect(results.ceiling.rtfFloorAtKernelRate).toBeGreaterThan(0);
   }, 300_000);

@@ -2,7 +2,18 @@
 // with a model imported from ../shared/lyra-v2 into a temporary folder.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,7 +101,17 @@ describe('usage', () => {
     'import-tflite': ['--out', '--json'],
     'fetch-weights': ['--from', '--out', '--json'],
     encode: ['--bitrate', '--format', '--model', '--denoise', '--denoise-model', '--precision', '--json', '--force'],
-    decode: ['--format', '--bitrate', '--rate', '--model', '--denoise', '--denoise-model', '--precision', '--json', '--force'],
+    decode: [
+      '--format',
+      '--bitrate',
+      '--rate',
+      '--model',
+      '--denoise',
+      '--denoise-model',
+      '--precision',
+      '--json',
+      '--force',
+    ],
     roundtrip: ['--bitrate', '--model', '--denoise', '--denoise-model', '--precision', '--json', '--force'],
     info: ['--json'],
     eval: ['--align', '--json'],
@@ -106,7 +127,7 @@ describe('usage', () => {
     }
   });
 
-  it('<command> --help, -h and help <command> print only that command\'s help and options, exit 0', () => {
+  it("<command> --help, -h and help <command> print only that command's help and options, exit 0", () => {
     const overview = cli('--help').stdout;
     for (const [command, options] of Object.entries(COMMAND_OPTIONS)) {
       const texts = [cli(command, '--help'), cli(command, '-h'), cli('help', command)].map((r) => {
@@ -120,16 +141,20 @@ describe('usage', () => {
       expect(help.startsWith(`Usage: soundstream ${command} `)).toBe(true);
       expect(help.length).toBeLessThan(overview.length / 2);
       for (const option of options) expect(help, `${command} --help lacks ${option}`).toContain(option);
-      for (const option of ALL_OPTIONS.filter((o) => !options.includes(o) && !options.some((own) => own.startsWith(o)))) {
+      for (const option of ALL_OPTIONS.filter(
+        (o) => !options.includes(o) && !options.some((own) => own.startsWith(o)),
+      )) {
         expect(help, `${command} --help mentions ${option}`).not.toMatch(new RegExp(`${option}\\b(?!-)`));
       }
       for (const other of Object.keys(COMMAND_OPTIONS).filter((c) => c !== command)) {
-        expect(help, `${command} --help shows ${other}'s synopsis`).not.toMatch(new RegExp(`^\\s*(Usage: soundstream )?${other} (lyra-v2 )?[<[]`, 'm'));
+        expect(help, `${command} --help shows ${other}'s synopsis`).not.toMatch(
+          new RegExp(`^\\s*(Usage: soundstream )?${other} (lyra-v2 )?[<[]`, 'm'),
+        );
       }
     }
   });
 
-  it('--help among a command\'s arguments shows its help and runs nothing; after -- it is an argument', () => {
+  it("--help among a command's arguments shows its help and runs nothing; after -- it is an argument", () => {
     const r = cli('encode', short, out('help.sst'), '--bitrate', '6000', '--help', '--model', model);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Usage: soundstream encode /);
@@ -215,11 +240,25 @@ describe('encode / decode', () => {
     const e = cli('encode', short, out('j.sst'), '--bitrate', '6000', '--model', model, '--json');
     expect(e.status, e.stderr).toBe(0);
     const ej = JSON.parse(e.stdout);
-    expect(ej).toMatchObject({ format: 'sst', bitrate: 6000, numQuantizers: 30, packetBytes: 15, frames: expectedFrames(short), inputSampleRate: 48000 });
+    expect(ej).toMatchObject({
+      format: 'sst',
+      bitrate: 6000,
+      numQuantizers: 30,
+      packetBytes: 15,
+      frames: expectedFrames(short),
+      inputSampleRate: 48000,
+    });
     const d = cli('decode', out('j.sst'), out('j.wav'), '--model', model, '--json');
     expect(d.status, d.stderr).toBe(0);
     const dj = JSON.parse(d.stdout);
-    expect(dj).toMatchObject({ format: 'sst', frames: ej.frames, decodedFrames: ej.frames, concealedFrames: 0, outputSampleRate: 48000, bitrates: { 6000: ej.frames } });
+    expect(dj).toMatchObject({
+      format: 'sst',
+      frames: ej.frames,
+      decodedFrames: ej.frames,
+      concealedFrames: 0,
+      outputSampleRate: 48000,
+      bitrates: { 6000: ej.frames },
+    });
   });
 
   it('warns when the .sst was made with other weights', { timeout: 20_000 }, () => {
@@ -236,30 +275,82 @@ describe('encode / decode', () => {
 });
 
 describe('roundtrip and info', () => {
-  it('--denoise on runs the denoising bottleneck: a different stream, still plain Lyra packets', { timeout: 30_000 }, () => {
+  it('--denoise on runs the denoising bottleneck: a different stream, still plain Lyra packets', {
+    timeout: 30_000,
+  }, () => {
     const denoiser = join(root, 'weights/lyra-v2-denoise');
     const plain = cli('encode', short, out('plain.lyra'), '--format', 'lyra', '--bitrate', '6000', '--model', model);
     expect(plain.status, plain.stderr).toBe(0);
-    const on = cli('encode', short, out('denoised.lyra'), '--format', 'lyra', '--bitrate', '6000', '--model', model, '--denoise', 'on', '--denoise-model', denoiser);
+    const on = cli(
+      'encode',
+      short,
+      out('denoised.lyra'),
+      '--format',
+      'lyra',
+      '--bitrate',
+      '6000',
+      '--model',
+      model,
+      '--denoise',
+      'on',
+      '--denoise-model',
+      denoiser,
+    );
     expect(on.status, on.stderr).toBe(0);
     const a = readFileSync(out('plain.lyra'));
     const b = readFileSync(out('denoised.lyra'));
     expect(b.length).toBe(a.length);
     expect(b.equals(a)).toBe(false);
-    const off = cli('encode', short, out('off.lyra'), '--format', 'lyra', '--bitrate', '6000', '--model', model, '--denoise', 'off');
+    const off = cli(
+      'encode',
+      short,
+      out('off.lyra'),
+      '--format',
+      'lyra',
+      '--bitrate',
+      '6000',
+      '--model',
+      model,
+      '--denoise',
+      'off',
+    );
     expect(readFileSync(out('off.lyra')).equals(a)).toBe(true);
     expect(off.status).toBe(0);
     const bad = cli('encode', short, out('x.lyra'), '--model', model, '--denoise', 'maybe');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--denoise must be on or off/);
-    const rx = cli('decode', out('plain.lyra'), out('rx.wav'), '--format', 'lyra', '--bitrate', '6000', '--model', model, '--denoise', 'on', '--denoise-model', denoiser);
+    const rx = cli(
+      'decode',
+      out('plain.lyra'),
+      out('rx.wav'),
+      '--format',
+      'lyra',
+      '--bitrate',
+      '6000',
+      '--model',
+      model,
+      '--denoise',
+      'on',
+      '--denoise-model',
+      denoiser,
+    );
     expect(rx.status, rx.stderr).toBe(0);
   });
 
   it('--precision fast decodes to audio near, but not equal to, the exact decode', { timeout: 30_000 }, () => {
     expect(cli('encode', short, out('p.lyra'), '--format', 'lyra', '--model', model).status).toBe(0);
     const exact = cli('decode', out('p.lyra'), out('exact.wav'), '--format', 'lyra', '--model', model);
-    const fast = cli('decode', out('p.lyra'), out('fast.wav'), '--format', 'lyra', '--model', model, '--precision', 'fast');
+    const fast = cli(
+      'decode',
+      out('p.lyra'),
+      out('fast.wav'),
+      '--format',
+      'lyra',
+      '--model',
+      model,
+      '--precision',
+      'fast',
+    );
     expect(exact.status, exact.stderr).toBe(0);
     expect(fast.status, fast.stderr).toBe(0);
     const a = decodeWav(new Uint8Array(readFileSync(out('exact.wav')))).samples;
@@ -272,7 +363,17 @@ describe('roundtrip and info', () => {
     }
     expect(noise).toBeGreaterThan(0);
     expect(10 * Math.log10(signal / noise)).toBeGreaterThan(25);
-    const bad = cli('decode', out('p.lyra'), out('x.wav'), '--format', 'lyra', '--model', model, '--precision', 'sloppy');
+    const bad = cli(
+      'decode',
+      out('p.lyra'),
+      out('x.wav'),
+      '--format',
+      'lyra',
+      '--model',
+      model,
+      '--precision',
+      'sloppy',
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--precision must be exact or fast/);
   });
@@ -290,7 +391,8 @@ describe('roundtrip and info', () => {
     expect(j.status, j.stderr).toBe(0);
     const fig = JSON.parse(j.stdout);
     expect(fig).toMatchObject({ bitrate: 9200, packetBytes: 23, inputDurationSeconds: 2 });
-    for (const k of ['encodeMs', 'decodeMs', 'encodeRtf', 'decodeRtf', 'snrDb', 'stoi', 'logMelDistanceDb']) expect(typeof fig[k]).toBe('number');
+    for (const k of ['encodeMs', 'decodeMs', 'encodeRtf', 'decodeRtf', 'snrDb', 'stoi', 'logMelDistanceDb'])
+      expect(typeof fig[k]).toBe('number');
     expect(fig.encodeRtf).toBeGreaterThan(0);
     // Speech through Lyra at 9200 bps stays intelligible and near the input's spectrum.
     expect(fig.stoi).toBeGreaterThan(0.8);
@@ -304,14 +406,18 @@ describe('roundtrip and info', () => {
     expect(Math.abs(e.lagSamples - 3 * fig.delaySamples)).toBeLessThanOrEqual(3);
   });
 
-  it('roundtrip writes what encode then decode with the same options write, --denoise on too', { timeout: 60_000 }, () => {
+  it('roundtrip writes what encode then decode with the same options write, --denoise on too', {
+    timeout: 60_000,
+  }, () => {
     const denoiser = ['--denoise', 'on', '--denoise-model', join(root, 'weights/lyra-v2-denoise')];
     for (const extra of [[], denoiser]) {
       const tag = extra.length === 0 ? 'plain' : 'dn';
       const common = ['--bitrate', '6000', '--model', model, ...extra];
       expect(cli('roundtrip', short, out(`rt-${tag}.wav`), ...common).status).toBe(0);
       expect(cli('encode', short, out(`rt-${tag}.sst`), ...common).status).toBe(0);
-      expect(cli('decode', out(`rt-${tag}.sst`), out(`rt-${tag}-decoded.wav`), '--model', model, ...extra).status).toBe(0);
+      expect(cli('decode', out(`rt-${tag}.sst`), out(`rt-${tag}-decoded.wav`), '--model', model, ...extra).status).toBe(
+        0,
+      );
       // `short` is a whole number of frames, so the two are the same length as well.
       expect(readFileSync(out(`rt-${tag}.wav`)).equals(readFileSync(out(`rt-${tag}-decoded.wav`))), tag).toBe(true);
     }
@@ -326,12 +432,29 @@ describe('roundtrip and info', () => {
     expect(t.stdout).toMatch(/6000 bps/);
     expect(t.stdout).toMatch(/48000 Hz/);
     const j = JSON.parse(cli('info', sst, '--json').stdout);
-    expect(j).toMatchObject({ type: 'sst', version: 2, modelId: 'lyra-v2', sampleRate: 16000, frameSize: 320, bitsPerIndex: 4, inputSampleRate: 48000, frames: expectedFrames(short), lostFrames: 0, problems: [] });
+    expect(j).toMatchObject({
+      type: 'sst',
+      version: 2,
+      modelId: 'lyra-v2',
+      sampleRate: 16000,
+      frameSize: 320,
+      bitsPerIndex: 4,
+      inputSampleRate: 48000,
+      frames: expectedFrames(short),
+      lostFrames: 0,
+      problems: [],
+    });
     expect(j.bitrates).toEqual([{ numQuantizers: 30, bitrate: 6000, lyra: true, frames: expectedFrames(short) }]);
     const w = cli('info', short);
     expect(w.status).toBe(0);
     expect(w.stdout).toMatch(/48000 Hz/);
-    expect(JSON.parse(cli('info', short, '--json').stdout)).toMatchObject({ type: 'wav', sampleRate: 48000, channels: 1, bitsPerSample: 16, durationSeconds: 2 });
+    expect(JSON.parse(cli('info', short, '--json').stdout)).toMatchObject({
+      type: 'wav',
+      sampleRate: 48000,
+      channels: 1,
+      bitsPerSample: 16,
+      durationSeconds: 2,
+    });
   });
 });
 
@@ -354,7 +477,9 @@ describe('errors', () => {
     expect(i.stderr).toMatch(/WAV/);
   });
 
-  it('truncated .sst: decodes the intact frames with a warning (exit 0); a bad header is exit 1', { timeout: 20_000 }, () => {
+  it('truncated .sst: decodes the intact frames with a warning (exit 0); a bad header is exit 1', {
+    timeout: 20_000,
+  }, () => {
     const sst = out('trunc.sst');
     expect(cli('encode', short, sst, '--model', model).status).toBe(0);
     const full = readFileSync(sst);
@@ -397,7 +522,9 @@ describe('errors', () => {
       expect(r.stderr).toMatch(/refusing to overwrite the input file/);
     }
     const sst = out('same.sst');
-    expect(cli('decode', copy, join(tmp, '.', 'same.wav'), '--model', model).stderr).toMatch(/refusing to overwrite the input file/);
+    expect(cli('decode', copy, join(tmp, '.', 'same.wav'), '--model', model).stderr).toMatch(
+      /refusing to overwrite the input file/,
+    );
     expect(readFileSync(copy).equals(before)).toBe(true);
     expect(existsSync(sst)).toBe(false);
     expect(tmpLeftovers(tmp)).toEqual([]);
@@ -448,7 +575,11 @@ describe('atomic outputs', () => {
     expect(cli('import-tflite', lyraDir, '--out', dest).status).toBe(0);
     const r = cli('import-tflite', lyraDir, '--out', dest, '--json');
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ tensors: expect.any(Number), bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      tensors: expect.any(Number),
+      bytes: expect.any(Number),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(readdirSync(dest).sort()).toEqual(['manifest.json', 'model.bin']);
     const other = out('precious');
     mkdirSync(other);
@@ -461,7 +592,8 @@ describe('atomic outputs', () => {
 });
 
 describe('fetch-weights', () => {
-  const originals = () => Object.fromEntries(LYRA_FILES.map((f) => [f, new Uint8Array(readFileSync(join(lyraDir, f)))]));
+  const originals = () =>
+    Object.fromEntries(LYRA_FILES.map((f) => [f, new Uint8Array(readFileSync(join(lyraDir, f)))]));
 
   it('downloads over http, verifies and imports a loadable model', { timeout: 30_000 }, async () => {
     const { server, url } = await serve(originals());
@@ -527,7 +659,9 @@ describe('untrusted inputs and outputs (issue 12)', () => {
     expect(tmpLeftovers(tmp)).toEqual([]);
   });
 
-  it('a CRC-valid .sst header claiming a 16 MHz input rate is refused, not turned into a huge WAV', { timeout: 20_000 }, () => {
+  it('a CRC-valid .sst header claiming a 16 MHz input rate is refused, not turned into a huge WAV', {
+    timeout: 20_000,
+  }, () => {
     const sst = out('16mhz.sst');
     expect(cli('encode', short, sst, '--model', model).status).toBe(0);
     const bytes = new Uint8Array(readFileSync(sst));
@@ -585,7 +719,13 @@ describe('untrusted inputs and outputs (issue 12)', () => {
   it('SIGTERM during encode leaves neither an output nor a temporary', { timeout: 30_000 }, async () => {
     const long = out('long.wav');
     const wav = decodeWav(new Uint8Array(readFileSync(short)));
-    writeFileSync(long, encodeWav(new Float32Array(wav.samples.length * 15).map((_, i) => wav.samples[i % wav.samples.length]), wav.sampleRate));
+    writeFileSync(
+      long,
+      encodeWav(
+        new Float32Array(wav.samples.length * 15).map((_, i) => wav.samples[i % wav.samples.length]),
+        wav.sampleRate,
+      ),
+    );
     const child = spawn(process.execPath, [bin, 'encode', long, out('killed.sst'), '--model', model], { cwd: root });
     await new Promise((ok) => setTimeout(ok, 1500));
     child.kill('SIGTERM');
@@ -606,7 +746,10 @@ describe('untrusted inputs and outputs (issue 12)', () => {
     mkdirSync(copy);
     for (const f of LYRA_FILES) copyFileSync(join(lyraDir, f), join(copy, f));
     // One byte appended: a FlatBuffer is read from its start, so it still imports.
-    writeFileSync(join(copy, 'quantizer.tflite'), Buffer.concat([readFileSync(join(copy, 'quantizer.tflite')), Buffer.from([0])]));
+    writeFileSync(
+      join(copy, 'quantizer.tflite'),
+      Buffer.concat([readFileSync(join(copy, 'quantizer.tflite')), Buffer.from([0])]),
+    );
     const other = cli('import-tflite', copy, '--out', out('other-model'), '--json');
     expect(other.status, other.stderr).toBe(0);
     expect(other.stderr).toMatch(/warning: .*quantizer\.tflite is not the Lyra v2 release file/);

@@ -70,7 +70,10 @@ function spectralSnr(ref: Float32Array, test: Float32Array, frames: number[]): n
   for (const t of frames) {
     const o = t * FRAME;
     for (let k = 1; k < FRAME / 2; k++) {
-      let ar = 0, ai = 0, br = 0, bi = 0;
+      let ar = 0,
+        ai = 0,
+        br = 0,
+        bi = 0;
       for (let i = 0, p = 0; i < FRAME; i++, p = (p + k) % FRAME) {
         const a = win[i] * ref[o + i];
         const b = win[i] * test[o + i];
@@ -108,7 +111,9 @@ describe.skipIf(!available)('packet-loss concealment on sample1 (6 kbps)', () =>
     if (hit) return hit;
     const decoder = createDecoder({ model, ...options });
     const out = new Float32Array(packets.length * FRAME);
-    packets.forEach((p, t) => { out.set(decoder.decode(lost[t] ? null : p), t * FRAME); });
+    packets.forEach((p, t) => {
+      out.set(decoder.decode(lost[t] ? null : p), t * FRAME);
+    });
     decodeCache.set(key, out);
     return out;
   }
@@ -137,9 +142,9 @@ describe.skipIf(!available)('packet-loss concealment on sample1 (6 kbps)', () =>
       specSnrHeld: spectralSnr(reference, held, frames),
     };
     console.log(
-      `[conceal] ${name}: ${m.lost} frames lost; max jump ${f2(m.jumpRatio)}x loss-free (near losses ${f2(m.localJumpRatio)}x); `
-      + `SNR over lost frames ${f2(m.snr)} dB (zero-fill ${f2(m.snrZero)}, hold-last ${f2(m.snrHeld)}); `
-      + `spectral SNR ${f2(m.specSnr)} dB (zero-fill ${f2(m.specSnrZero)}, hold-last ${f2(m.specSnrHeld)})`,
+      `[conceal] ${name}: ${m.lost} frames lost; max jump ${f2(m.jumpRatio)}x loss-free (near losses ${f2(m.localJumpRatio)}x); ` +
+        `SNR over lost frames ${f2(m.snr)} dB (zero-fill ${f2(m.snrZero)}, hold-last ${f2(m.snrHeld)}); ` +
+        `spectral SNR ${f2(m.specSnr)} dB (zero-fill ${f2(m.specSnrZero)}, hold-last ${f2(m.specSnrHeld)})`,
     );
     return { ...m, concealed };
   }
@@ -152,11 +157,17 @@ describe.skipIf(!available)('packet-loss concealment on sample1 (6 kbps)', () =>
     reference = decodeWithLoss(packets.map(() => false));
     refJump = maxJump(reference);
     speechRms = rms(reference);
-    console.log(`[conceal] sample1: ${packets.length} frames, loss-free decode RMS ${speechRms.toFixed(4)}, max sample jump ${refJump.toFixed(4)}`);
+    console.log(
+      `[conceal] sample1: ${packets.length} frames, loss-free decode RMS ${speechRms.toFixed(4)}, max sample jump ${refJump.toFixed(4)}`,
+    );
   }, 60_000);
 
   it('random loss (5%, 10%, 20%, seeded): no clicks, and closer to the loss-free decode than zero-filling', () => {
-    const all = [[0.05, 5], [0.1, 10], [0.2, 20]].map(([rate, seed]) => measure(`random ${rate * 100}% loss`, randomLoss(packets.length, rate, seed)));
+    const all = [
+      [0.05, 5],
+      [0.1, 10],
+      [0.2, 20],
+    ].map(([rate, seed]) => measure(`random ${rate * 100}% loss`, randomLoss(packets.length, rate, seed)));
     for (const m of all) {
       expect(m.lost).toBeGreaterThan(0);
       // (a) continuity
@@ -175,14 +186,21 @@ describe.skipIf(!available)('packet-loss concealment on sample1 (6 kbps)', () =>
   }, 60_000);
 
   it('bursts of 5 and 20 frames: no clicks, recovery within 5 frames', () => {
-    for (const [start, length] of [[40, 5], [100, 5], [60, 20], [120, 20]]) {
+    for (const [start, length] of [
+      [40, 5],
+      [100, 5],
+      [60, 20],
+      [120, 20],
+    ]) {
       const lost = burstLoss(packets.length, start, length);
       const m = measure(`burst of ${length} at frame ${start}`, lost);
       const end = start + length;
       // (b) recovery: per-frame SNR after the burst, and the segment from 5 frames after it on
       const perFrame = range(end, end + 8).map((t) => snr(reference, m.concealed, [t]));
       const recovered = snr(reference, m.concealed, range(end + 5, end + 15));
-      console.log(`[conceal]   after the burst: per-frame SNR ${perFrame.map(f1).join(', ')} dB; frames +5..+14: ${f1(recovered)} dB`);
+      console.log(
+        `[conceal]   after the burst: per-frame SNR ${perFrame.map(f1).join(', ')} dB; frames +5..+14: ${f1(recovered)} dB`,
+      );
       expect(m.jumpRatio).toBeLessThan(1.5);
       expect(m.localJumpRatio).toBeLessThan(1.5);
       expect(recovered).toBeGreaterThan(10);
@@ -203,8 +221,11 @@ describe.skipIf(!available)('packet-loss concealment on sample1 (6 kbps)', () =>
     const frameLevels = range(start, end).map((t) => rms(m.concealed.subarray(t * FRAME, (t + 1) * FRAME)));
     const recovered = snr(reference, m.concealed, range(end + 5, end + 15));
     console.log(
-      `[conceal]   level over the gap (RMS, every 5th frame): ${frameLevels.filter((_, i) => i % 5 === 0).map((v) => v.toFixed(4)).join(', ')}; `
-      + `last 10 frames ${(20 * Math.log10(ratio)).toFixed(1)} dB re speech RMS (x${ratio.toFixed(4)}); frames +5..+14 after: ${f1(recovered)} dB`,
+      `[conceal]   level over the gap (RMS, every 5th frame): ${frameLevels
+        .filter((_, i) => i % 5 === 0)
+        .map((v) => v.toFixed(4))
+        .join(', ')}; ` +
+        `last 10 frames ${(20 * Math.log10(ratio)).toFixed(1)} dB re speech RMS (x${ratio.toFixed(4)}); frames +5..+14 after: ${f1(recovered)} dB`,
     );
     // (d) fade
     expect(ratio).toBeLessThan(0.1);

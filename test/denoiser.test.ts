@@ -11,7 +11,11 @@ import { agreement, FRAME, HAVE_SHARED, importedModel, lyraFiles, paritySignals 
 
 const weights = fileURLToPath(new URL('../weights/lyra-v2-denoise', import.meta.url));
 const golden = JSON.parse(readFileSync(new URL('./fixtures/denoise-golden.json', import.meta.url), 'utf8')) as {
-  frames: number; dim: number; flag: number[]; input: number[]; output: number[];
+  frames: number;
+  dim: number;
+  flag: number[];
+  input: number[];
+  output: number[];
 };
 
 describe('denoising bottleneck', () => {
@@ -68,16 +72,22 @@ describe('denoising bottleneck', () => {
     const other = structuredClone(model.manifest);
     other.expects = { model: 'lyra-v2', encoderSha256: '0'.repeat(64) };
     const fake = { ...model, manifest: other };
-    const codec = { ...model, manifest: { ...model.manifest, provenance: { sha256: { 'soundstream_encoder.tflite': 'f'.repeat(64) } } } };
+    const codec = {
+      ...model,
+      manifest: { ...model.manifest, provenance: { sha256: { 'soundstream_encoder.tflite': 'f'.repeat(64) } } },
+    };
     expect(() => Denoiser.checkCompatible(fake, codec)).toThrow(/trained on lyra-v2/);
     const plain = { ...model, manifest: { ...model.manifest, bottleneck: undefined } };
     expect(() => new Denoiser(plain)).toThrow(ModelError);
   });
 
-  it.skipIf(!HAVE_SHARED || !existsSync(weights))('is compatible with the Lyra v2 weights imported from ../shared', async () => {
-    const lyra = await importedModel(lyraFiles());
-    expect(() => Denoiser.checkCompatible(model, lyra)).not.toThrow();
-  });
+  it.skipIf(!HAVE_SHARED || !existsSync(weights))(
+    'is compatible with the Lyra v2 weights imported from ../shared',
+    async () => {
+      const lyra = await importedModel(lyraFiles());
+      expect(() => Denoiser.checkCompatible(model, lyra)).not.toThrow();
+    },
+  );
 
   it.skipIf(!HAVE_SHARED)('streaming encoder: setDenoise switches between frames, and needs a denoiser', async () => {
     const lyra = await importedModel(lyraFiles());

@@ -13,10 +13,32 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import {
-  BROWSER_CONTEXTS, ENGINE_BINARIES, have, runBunOrDeno, runChromium, runFirefox, runHermes, runWebKit, type BrowserRunner, type Outcome,
+  BROWSER_CONTEXTS,
+  ENGINE_BINARIES,
+  have,
+  runBunOrDeno,
+  runChromium,
+  runFirefox,
+  runHermes,
+  runWebKit,
+  type BrowserRunner,
+  type Outcome,
 } from './engines/drivers.js';
-import { GOLDEN_FRAMES, loadGoldenModels, runGolden, runNodesReference, type GoldenModelBytes } from './engines/golden.js';
-import { bundleGoldenModule, buildPackageBundle, goldenModelBytes, hermesScript, serveMatrix, writeModelFolders } from './engines/harness.js';
+import {
+  GOLDEN_FRAMES,
+  loadGoldenModels,
+  runGolden,
+  runNodesReference,
+  type GoldenModelBytes,
+} from './engines/golden.js';
+import {
+  bundleGoldenModule,
+  buildPackageBundle,
+  goldenModelBytes,
+  hermesScript,
+  serveMatrix,
+  writeModelFolders,
+} from './engines/harness.js';
 import { HAVE_SHARED, lyraFiles } from './reference/lyra.js';
 
 let tmp: string;
@@ -34,7 +56,9 @@ function expectSameBytes(engine: string, outcome: Outcome, reference = expected)
     if (got === want) continue;
     let i = 0;
     while (i < got.length && got[i] === want[i]) i++;
-    throw new Error(`${engine}: ${stage} differs from Node at hex digit ${i} of ${want.length} (got ...${got.slice(i, i + 16)}, Node ...${want.slice(i, i + 16)})`);
+    throw new Error(
+      `${engine}: ${stage} differs from Node at hex digit ${i} of ${want.length} (got ...${got.slice(i, i + 16)}, Node ...${want.slice(i, i + 16)})`,
+    );
   }
 }
 
@@ -55,7 +79,9 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
 
   it('Node gives the same bytes from the package bundle as from the sources', async () => {
     const bundled = (await import(join(packageDir, 'src/index.js'))) as typeof lib;
-    expectSameBytes('node (package bundle)', { result: await runGolden(bundled, await loadGoldenModels(bundled, models), GOLDEN_FRAMES) });
+    expectSameBytes('node (package bundle)', {
+      result: await runGolden(bundled, await loadGoldenModels(bundled, models), GOLDEN_FRAMES),
+    });
   });
 
   describe('server-side engines', () => {
@@ -74,27 +100,40 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
       });
     }
 
-    it.skipIf(!have(ENGINE_BINARIES.deno))('deno without --allow-read: loadModel reports the permission error, not "no model"', () => {
-      const script = join(tmp, 'deno-permission.mjs');
-      writeFileSync(
-        script,
-        `import { loadModel } from ${JSON.stringify(join(packageDir, 'src/node/index.js'))};
+    it.skipIf(!have(ENGINE_BINARIES.deno))(
+      'deno without --allow-read: loadModel reports the permission error, not "no model"',
+      () => {
+        const script = join(tmp, 'deno-permission.mjs');
+        writeFileSync(
+          script,
+          `import { loadModel } from ${JSON.stringify(join(packageDir, 'src/node/index.js'))};
 try { await loadModel(${JSON.stringify(join(modelDir, 'lyra-v2-denoise'))}); console.log(JSON.stringify({ loaded: true })); }
 catch (err) { console.log(JSON.stringify({ name: err.name, message: err.message })); }`,
-      );
-      const run = spawnSync(ENGINE_BINARIES.deno, ['run', '--quiet', '--no-config', '--no-lock', '--no-prompt', script], {
-        encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-      });
-      const outcome = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { name?: string; message?: string };
-      expect(outcome.name).not.toBe('ModelError');
-      expect(outcome.message).toMatch(/read access/i);
-    });
+        );
+        const run = spawnSync(
+          ENGINE_BINARIES.deno,
+          ['run', '--quiet', '--no-config', '--no-lock', '--no-prompt', script],
+          {
+            encoding: 'utf8',
+            timeout: 60_000,
+            env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+          },
+        );
+        const outcome = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { name?: string; message?: string };
+        expect(outcome.name).not.toBe('ModelError');
+        expect(outcome.message).toMatch(/read access/i);
+      },
+    );
 
-    it.skipIf(!have(ENGINE_BINARIES.hermes))('hermes (bundle lowered to ES5; no TextDecoder, WebCrypto or fetch)', { timeout: 600_000 }, async () => {
-      const script = join(tmp, 'golden-hermes.js');
-      writeFileSync(script, await hermesScript(packageDir, models, { kind: 'golden', frames: GOLDEN_FRAMES }));
-      expectSameBytes('hermes', runHermes(script));
-    });
+    it.skipIf(!have(ENGINE_BINARIES.hermes))(
+      'hermes (bundle lowered to ES5; no TextDecoder, WebCrypto or fetch)',
+      { timeout: 600_000 },
+      async () => {
+        const script = join(tmp, 'golden-hermes.js');
+        writeFileSync(script, await hermesScript(packageDir, models, { kind: 'golden', frames: GOLDEN_FRAMES }));
+        expectSameBytes('hermes', runHermes(script));
+      },
+    );
   });
 
   describe('browsers, each on the main thread, in a Worker and in an AudioWorklet', () => {
@@ -108,13 +147,21 @@ catch (err) { console.log(JSON.stringify({ name: err.name, message: err.message 
     const browsers: [string, boolean, BrowserRunner][] = [
       ['chromium (playwright-core)', have(ENGINE_BINARIES.chromium), runChromium],
       ['firefox (puppeteer-core, WebDriver BiDi)', have(ENGINE_BINARIES.firefox), runFirefox],
-      ['webkit (WebKitWebDriver, selenium-webdriver, xvfb)', have(ENGINE_BINARIES.webkit) && have(ENGINE_BINARIES.xvfb) && have(ENGINE_BINARIES.minibrowser), runWebKit],
+      [
+        'webkit (WebKitWebDriver, selenium-webdriver, xvfb)',
+        have(ENGINE_BINARIES.webkit) && have(ENGINE_BINARIES.xvfb) && have(ENGINE_BINARIES.minibrowser),
+        runWebKit,
+      ],
     ];
     for (const [name, installed, run] of browsers) {
       it.skipIf(!installed)(name, { timeout: 240_000 }, async () => {
         const outcomes = await run(url);
         for (const kind of BROWSER_CONTEXTS) {
-          expectSameBytes(`${name} ${kind}`, outcomes[kind] ?? { error: 'no outcome' }, kind === 'nodes' ? expectedNodes : expected);
+          expectSameBytes(
+            `${name} ${kind}`,
+            outcomes[kind] ?? { error: 'no outcome' },
+            kind === 'nodes' ? expectedNodes : expected,
+          );
         }
       });
     }

@@ -22,8 +22,9 @@ describe.skipIf(!HAVE_SHARED)('the imported Lyra v2 graph', () => {
   }, 60_000);
 
   it('sums the 2-step 256-channel pointwise convs in plain order and the 4- and 20-step ones split', () => {
-    const ungroupedFloat = [...manifest.encoder!.nodes, ...manifest.decoder!.nodes]
-      .filter((n): n is Conv1dNode => n.op === 'conv1d' && !n.int8 && n.groups === 1);
+    const ungroupedFloat = [...manifest.encoder!.nodes, ...manifest.decoder!.nodes].filter(
+      (n): n is Conv1dNode => n.op === 'conv1d' && !n.int8 && n.groups === 1,
+    );
     const plain = ungroupedFloat.filter((n) => n.accumulate === 'sequential');
     expect(plain.length).toBeGreaterThan(0);
     for (const n of plain) expect([n.inChannels, n.outChannels, n.kernel]).toEqual([256, 256, 1]);

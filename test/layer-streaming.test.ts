@@ -32,25 +32,109 @@ const tensor = (name: string, dtype: 'f32' | 'i8' | 'i32', shape: number[], scal
   const n = shape.reduce((a, d) => a * d, 1);
   const values = Array.from({ length: n }, () => random());
   const data =
-    dtype === 'f32' ? Float32Array.from(values, (v) => v - 0.5)
-      : dtype === 'i8' ? Int8Array.from(values, (v) => Math.floor(v * 255) - 127)
+    dtype === 'f32'
+      ? Float32Array.from(values, (v) => v - 0.5)
+      : dtype === 'i8'
+        ? Int8Array.from(values, (v) => Math.floor(v * 255) - 127)
         : Int32Array.from(values, (v) => Math.floor(v * 200) - 100);
   const s = Array.from({ length: scales }, () => 0.01 + 0.01 * random());
-  extraTensors.push({ name, dtype, shape, data: new Uint8Array(data.buffer), ...(scales ? { scales: s, zeroPoints: s.map(() => 0) } : {}) });
+  extraTensors.push({
+    name,
+    dtype,
+    shape,
+    data: new Uint8Array(data.buffer),
+    ...(scales ? { scales: s, zeroPoints: s.map(() => 0) } : {}),
+  });
   return name;
 };
 const q = (scale: number, zeroPoint: number): ActivationQuant => ({ scale, zeroPoint });
 const extraNodes: GraphNode[] = [
-  { op: 'conv1d', input: 'x', output: 'y', weight: tensor('s.w0', 'i8', [4, 3, 4], 4), bias: tensor('s.b0', 'i32', [4]), inChannels: 4, outChannels: 4, kernel: 3, stride: 2, dilation: 2, groups: 1, history: 3, accumulate: 'split2', int8: { input: q(0.05, 3), output: q(0.08, -1), rounding: 'double' } },
-  { op: 'conv1d', input: 'x', output: 'y', weight: tensor('s.w1', 'f32', [4, 3, 2]), bias: tensor('s.b1', 'f32', [4]), inChannels: 4, outChannels: 4, kernel: 3, stride: 1, dilation: 2, groups: 2, history: 4, accumulate: 'split2' },
-  { op: 'depthwise_conv1d', input: 'x', output: 'y', weight: tensor('s.w2', 'f32', [3, 4]), bias: tensor('s.b2', 'f32', [4]), channels: 4, kernel: 3, dilation: 2, history: 4 },
-  { op: 'transposed_conv1d', input: 'x', output: 'y', weight: tensor('s.w3', 'f32', [4, 6, 4]), bias: tensor('s.b3', 'f32', [4]), inChannels: 4, outChannels: 4, kernel: 6, stride: 2, tailBias: 's.b3' },
-  { op: 'transposed_conv1d', input: 'x', output: 'y', weight: tensor('s.w4', 'f32', [1, 5, 4]), bias: tensor('s.b4', 'f32', [1]), inChannels: 4, outChannels: 1, kernel: 5, stride: 2, tailBias: 's.b4' },
-  { op: 'transposed_conv1d', input: 'x', output: 'y', weight: tensor('s.w5', 'i8', [4, 5, 4], 4), bias: tensor('s.b5', 'i32', [4]), inChannels: 4, outChannels: 4, kernel: 5, stride: 3, tailBias: tensor('s.t5', 'f32', [4]), int8: { input: q(0.05, -2), output: q(0.1, 1) } },
+  {
+    op: 'conv1d',
+    input: 'x',
+    output: 'y',
+    weight: tensor('s.w0', 'i8', [4, 3, 4], 4),
+    bias: tensor('s.b0', 'i32', [4]),
+    inChannels: 4,
+    outChannels: 4,
+    kernel: 3,
+    stride: 2,
+    dilation: 2,
+    groups: 1,
+    history: 3,
+    accumulate: 'split2',
+    int8: { input: q(0.05, 3), output: q(0.08, -1), rounding: 'double' },
+  },
+  {
+    op: 'conv1d',
+    input: 'x',
+    output: 'y',
+    weight: tensor('s.w1', 'f32', [4, 3, 2]),
+    bias: tensor('s.b1', 'f32', [4]),
+    inChannels: 4,
+    outChannels: 4,
+    kernel: 3,
+    stride: 1,
+    dilation: 2,
+    groups: 2,
+    history: 4,
+    accumulate: 'split2',
+  },
+  {
+    op: 'depthwise_conv1d',
+    input: 'x',
+    output: 'y',
+    weight: tensor('s.w2', 'f32', [3, 4]),
+    bias: tensor('s.b2', 'f32', [4]),
+    channels: 4,
+    kernel: 3,
+    dilation: 2,
+    history: 4,
+  },
+  {
+    op: 'transposed_conv1d',
+    input: 'x',
+    output: 'y',
+    weight: tensor('s.w3', 'f32', [4, 6, 4]),
+    bias: tensor('s.b3', 'f32', [4]),
+    inChannels: 4,
+    outChannels: 4,
+    kernel: 6,
+    stride: 2,
+    tailBias: 's.b3',
+  },
+  {
+    op: 'transposed_conv1d',
+    input: 'x',
+    output: 'y',
+    weight: tensor('s.w4', 'f32', [1, 5, 4]),
+    bias: tensor('s.b4', 'f32', [1]),
+    inChannels: 4,
+    outChannels: 1,
+    kernel: 5,
+    stride: 2,
+    tailBias: 's.b4',
+  },
+  {
+    op: 'transposed_conv1d',
+    input: 'x',
+    output: 'y',
+    weight: tensor('s.w5', 'i8', [4, 5, 4], 4),
+    bias: tensor('s.b5', 'i32', [4]),
+    inChannels: 4,
+    outChannels: 4,
+    kernel: 5,
+    stride: 3,
+    tailBias: tensor('s.t5', 'f32', [4]),
+    int8: { input: q(0.05, -2), output: q(0.1, 1) },
+  },
 ];
 
 // One weight blob: the tiny model's tensors and these, loaded (and so checked) like any model.
-const tinyTensors: MappedTensor[] = manifest.tensors.map((t) => ({ ...t, data: blob.slice(t.offset, t.offset + t.byteLength) }));
+const tinyTensors: MappedTensor[] = manifest.tensors.map((t) => ({
+  ...t,
+  data: blob.slice(t.offset, t.offset + t.byteLength),
+}));
 const both = await packWeights([...tinyTensors, ...extraTensors], manifest);
 const { weights } = await loadModelFromBytes(JSON.stringify(both.manifest), both.blob);
 
@@ -116,7 +200,8 @@ function around(node: GraphNode, label: string): Case {
       break;
     }
     default: {
-      if (node.op === 'conv1d' || node.op === 'transposed_conv1d') [inputChannels, outputChannels] = [node.inChannels, node.outChannels];
+      if (node.op === 'conv1d' || node.op === 'transposed_conv1d')
+        [inputChannels, outputChannels] = [node.inChannels, node.outChannels];
       if (node.op === 'depthwise_conv1d' || node.op === 'film') inputChannels = outputChannels = node.channels;
       // One output step per frame: a chunk of one frame is then shorter than a long history.
       if (node.op === 'conv1d') inputStepsPerFrame = node.stride;
@@ -133,7 +218,11 @@ function around(node: GraphNode, label: string): Case {
 }
 
 const variant = (node: GraphNode) =>
-  'dtype' in node ? node.dtype : node.op === 'quantize' || node.op === 'dequantize' || 'int8' in node ? 'int8' : 'float';
+  'dtype' in node
+    ? node.dtype
+    : node.op === 'quantize' || node.op === 'dequantize' || 'int8' in node
+      ? 'int8'
+      : 'float';
 
 const tinyNodes: [string, GraphNode][] = (['encoder', 'decoder', 'bottleneck'] as const).flatMap((stage) =>
   manifest[stage]!.nodes.map((node, i): [string, GraphNode] => [`${stage}[${i}]`, node]),
@@ -144,7 +233,9 @@ const int8Copies: [string, GraphNode][] = tinyNodes
   .map(([at, n]): [string, GraphNode] => [`${at} as i8`, { ...n, dtype: 'i8' } as GraphNode]);
 
 const extras = extraNodes.map((n, i): [string, GraphNode] => [`extra[${i}]`, n]);
-const nodeCases = [...tinyNodes, ...int8Copies, ...extras].map(([at, node]) => around(node, `${node.op} ${variant(node)} (${at})`));
+const nodeCases = [...tinyNodes, ...int8Copies, ...extras].map(([at, node]) =>
+  around(node, `${node.op} ${variant(node)} (${at})`),
+);
 // And the tiny model's whole graphs, where streaming state passes from layer to layer.
 const cases: Case[] = [
   ...nodeCases,
@@ -154,7 +245,13 @@ const cases: Case[] = [
 ];
 
 /** Runs `frames` frames in calls of the given sizes (the last one cut to fit); a copy of all output. */
-function runChunked(graph: Graph, c: Case, input: Float32Array, conditions: Record<string, Float32Array>, chunks: number[]): Float32Array {
+function runChunked(
+  graph: Graph,
+  c: Case,
+  input: Float32Array,
+  conditions: Record<string, Float32Array>,
+  chunks: number[],
+): Float32Array {
   const inPerFrame = c.inputStepsPerFrame * c.spec.inputChannels;
   const outPerFrame = graph.outputStepsPerFrame * c.spec.outputChannels;
   const out = new Float32Array(FRAMES * outPerFrame);
@@ -168,7 +265,10 @@ function runChunked(graph: Graph, c: Case, input: Float32Array, conditions: Reco
         return [name, v.subarray(frame * width, (frame + n) * width)];
       }),
     );
-    out.set(graph.run(input.subarray(frame * inPerFrame, (frame + n) * inPerFrame), n, chunkConditions), frame * outPerFrame);
+    out.set(
+      graph.run(input.subarray(frame * inPerFrame, (frame + n) * inPerFrame), n, chunkConditions),
+      frame * outPerFrame,
+    );
     frame += n;
   }
   return out;
@@ -186,10 +286,24 @@ describe('every layer streams: any chunking of the frames gives the bits of one 
   it('covers every op of the graph, in float and int8 where it has both', () => {
     const covered = new Set(nodeCases.map((c) => c.name.split(' (')[0]));
     const expected = [
-      'conv1d float', 'conv1d int8', 'depthwise_conv1d float', 'depthwise_conv1d int8',
-      'transposed_conv1d float', 'transposed_conv1d int8', 'leaky_relu float', 'leaky_relu int8',
-      'add float', 'add int8', 'elu float', 'quantize int8', 'dequantize int8',
-      'split_channels f32', 'split_channels i8', 'concat_channels f32', 'concat_channels i8', 'film float',
+      'conv1d float',
+      'conv1d int8',
+      'depthwise_conv1d float',
+      'depthwise_conv1d int8',
+      'transposed_conv1d float',
+      'transposed_conv1d int8',
+      'leaky_relu float',
+      'leaky_relu int8',
+      'add float',
+      'add int8',
+      'elu float',
+      'quantize int8',
+      'dequantize int8',
+      'split_channels f32',
+      'split_channels i8',
+      'concat_channels f32',
+      'concat_channels i8',
+      'film float',
     ];
     expect([...covered].sort()).toEqual(expected.sort());
   });
@@ -199,11 +313,19 @@ describe('every layer streams: any chunking of the frames gives the bits of one 
       it(`${c.name}, ${precision}`, () => {
         const random = mulberry32(c.spec.nodes.length * 1000 + c.name.length);
         // About ±2.5: past the int8 range of the tightest quantization, so clamping is exercised too.
-        const input = Float32Array.from({ length: FRAMES * c.inputStepsPerFrame * c.spec.inputChannels }, () => 5 * random() - 2.5);
-        const conditions = Object.fromEntries(
-          Object.entries(c.spec.conditions ?? {}).map(([name, width]) => [name, Float32Array.from({ length: FRAMES * width }, () => random())]),
+        const input = Float32Array.from(
+          { length: FRAMES * c.inputStepsPerFrame * c.spec.inputChannels },
+          () => 5 * random() - 2.5,
         );
-        const whole = new Graph(c.spec, weights, c.inputStepsPerFrame, precision).run(input, FRAMES, conditions).slice();
+        const conditions = Object.fromEntries(
+          Object.entries(c.spec.conditions ?? {}).map(([name, width]) => [
+            name,
+            Float32Array.from({ length: FRAMES * width }, () => random()),
+          ]),
+        );
+        const whole = new Graph(c.spec, weights, c.inputStepsPerFrame, precision)
+          .run(input, FRAMES, conditions)
+          .slice();
         expect(whole.some((v) => v !== 0)).toBe(true);
         // One graph for every chunking: each starts from reset(), so leftover state would show too.
         const streaming = new Graph(c.spec, weights, c.inputStepsPerFrame, precision);

@@ -70,11 +70,14 @@ describe('loadModelFromUrl', () => {
     expect(requests.slice(-2)).toEqual(['/m/manifest.json', '/m/model.bin']);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toEqual({ loaded: blob.length, total: blob.length });
-    for (let i = 1; i < progress.length; i++) expect(progress[i]!.loaded).toBeGreaterThanOrEqual(progress[i - 1]!.loaded);
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i]!.loaded).toBeGreaterThanOrEqual(progress[i - 1]!.loaded);
   });
 
   it('names the URL and HTTP status of a missing model, and passes network errors through', async () => {
-    await expect(loadModelFromUrl(`${base}/nothing/`)).rejects.toThrow(new ModelError(`cannot fetch ${base}/nothing/manifest.json: HTTP 404 Not Found`));
+    await expect(loadModelFromUrl(`${base}/nothing/`)).rejects.toThrow(
+      new ModelError(`cannot fetch ${base}/nothing/manifest.json: HTTP 404 Not Found`),
+    );
     const failing = (() => Promise.reject(new TypeError('network down'))) as typeof fetch;
     await expect(loadModelFromUrl(`${base}/m/`, { fetch: failing })).rejects.toThrow('network down');
   });

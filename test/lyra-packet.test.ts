@@ -26,7 +26,14 @@ describe('bitrates', () => {
     expect(LYRA_TABLE.bitrates).toEqual([3200, 6000, 9200]);
     expect([8, 15, 23].map((n) => LYRA_TABLE.quantizersForPacket(n))).toEqual([16, 30, 46]);
     expect([16, 30, 46, 15].map((n) => LYRA_TABLE.bitrateOf(n))).toEqual([3200, 6000, 9200, undefined]);
-    expect([7, 8, 15, 16, 23, 24].map((n) => LYRA_TABLE.acceptsPacketLength(n))).toEqual([false, true, true, false, true, false]);
+    expect([7, 8, 15, 16, 23, 24].map((n) => LYRA_TABLE.acceptsPacketLength(n))).toEqual([
+      false,
+      true,
+      true,
+      false,
+      true,
+      false,
+    ]);
     expect([16, 30, 46].map((n) => packetBitrate(n, 4, 320, 16000))).toEqual([3200, 6000, 9200]);
     expect(packetBitrate(15, 4, 320, 16000)).toBe(3200); // 60 bits still take 8 bytes
   });
@@ -36,10 +43,12 @@ describe('bitrates', () => {
     expect(() => quantizersForBitrate(8000)).toThrow(/^unsupported bitrate 8000 bps; allowed: 3200, 6000, 9200$/);
     expect(() => quantizersForBitrate(NaN)).toThrow(RangeError);
     expect(() => LYRA_TABLE.quantizersForPacket(9)).toThrow(RangeError);
-    expect(() => LYRA_TABLE.quantizersForPacket(9)).toThrow(/^packet has 9 bytes; allowed lengths: 8 \(3200 bps\), 15 \(6000 bps\), 23 \(9200 bps\)$/);
+    expect(() => LYRA_TABLE.quantizersForPacket(9)).toThrow(
+      /^packet has 9 bytes; allowed lengths: 8 \(3200 bps\), 15 \(6000 bps\), 23 \(9200 bps\)$/,
+    );
   });
 
-  it('builds any model\'s table from its declared bitrates, sorted, with its index width', () => {
+  it("builds any model's table from its declared bitrates, sorted, with its index width", () => {
     const table = new BitrateTable({ 12000: 20, 1000: 2 }, 6);
     expect(table.bitrates).toEqual([1000, 12000]);
     expect(table.quantizersFor(12000)).toBe(20);
@@ -150,12 +159,16 @@ describe('splitLyraStream', () => {
   it('splits a raw stream into fixed-size packets and reports trailing bytes', () => {
     const frames = [0, 1, 2].map((f) => Array.from({ length: 16 }, (_, i) => (i + f) % 16));
     const raw = new Uint8Array(3 * 8 + 5);
-    frames.forEach((f, i) => raw.set(packIndices(f), i * 8));
+    frames.forEach((f, i) => {
+      raw.set(packIndices(f), i * 8);
+    });
     const { packets, packetBytes: size, trailingBytes } = splitLyraStream(raw, 16);
     expect(size).toBe(8);
     expect(packets.length).toBe(3);
     expect(trailingBytes).toBe(5);
-    packets.forEach((p, i) => expect(Array.from(unpackIndices(p, 16))).toEqual(frames[i]));
+    packets.forEach((p, i) => {
+      expect(Array.from(unpackIndices(p, 16))).toEqual(frames[i]);
+    });
     expect(packets[1].buffer).toBe(raw.buffer); // views, not copies
   });
 

@@ -81,7 +81,10 @@ describe('stoi', () => {
   it('matches the reference implementation on a synthetic signal at 10 kHz', () => {
     const r = lcg(7);
     const noisy = Float32Array.from(syn, (v) => v + 0.05 * r());
-    const smooth = Float32Array.from(syn, (_, i) => (syn[i] + (syn[i - 1] ?? 0) + (syn[i - 2] ?? 0) + (syn[i - 3] ?? 0)) / 4);
+    const smooth = Float32Array.from(
+      syn,
+      (_, i) => (syn[i] + (syn[i - 1] ?? 0) + (syn[i - 2] ?? 0) + (syn[i - 3] ?? 0)) / 4,
+    );
     expect(stoi(syn, noisy, 10000)).toBeCloseTo(0.6458125575345146, 9);
     expect(stoi(syn, smooth, 10000)).toBeCloseTo(0.9971897798146466, 9);
   });
@@ -166,7 +169,15 @@ describe('stoi', () => {
       const noisy = withNoise(x, 5);
       const s = stoi(x, noisy, rate);
       for (const g of [0.01, 0.5, 3]) {
-        expect(Math.abs(stoi(x, noisy.map((v) => v * g), rate) - s)).toBeLessThan(1e-3);
+        expect(
+          Math.abs(
+            stoi(
+              x,
+              noisy.map((v) => v * g),
+              rate,
+            ) - s,
+          ),
+        ).toBeLessThan(1e-3);
       }
     });
 
@@ -197,7 +208,13 @@ describe('logMelDistance', () => {
   it('is 20 log10(g) dB for a global gain g on a broadband signal', () => {
     const half = white.map((v) => v / 2);
     expect(logMelDistance(white, half, rate)).toBeCloseTo(20 * Math.log10(2), 4); // 6.0206 dB
-    expect(logMelDistance(white, white.map((v) => v * 10), rate)).toBeCloseTo(20, 4);
+    expect(
+      logMelDistance(
+        white,
+        white.map((v) => v * 10),
+        rate,
+      ),
+    ).toBeCloseTo(20, 4);
   });
 
   it('differs by 6.02 dB in the bands a 1 kHz tone dominates when its amplitude is halved', () => {
@@ -224,7 +241,13 @@ describe('logMelDistance', () => {
 
   it('has the documented framing and a -100 dB floor for silence', () => {
     const s = logMelSpectrogram(new Float32Array(rate), rate);
-    expect(s).toMatchObject({ frameLength: 400, hop: 160, fftSize: 512, nMels: 64, frames: 1 + Math.floor((16000 - 400) / 160) });
+    expect(s).toMatchObject({
+      frameLength: 400,
+      hop: 160,
+      fftSize: 512,
+      nMels: 64,
+      frames: 1 + Math.floor((16000 - 400) / 160),
+    });
     expect(s.centerHz[63]).toBeLessThan(8000);
     for (const v of s.data) expect(v).toBeCloseTo(-100, 9);
     // White noise of variance s^2 sits near 10 log10(s^2 * sum of the filter weights), well above the floor.
@@ -233,7 +256,9 @@ describe('logMelDistance', () => {
   });
 
   it('grows with the noise level', () => {
-    const base = tone(rate * 2, rate, 440, 0.3).map((v, i) => v + 0.5 * Math.sin((2 * Math.PI * 1300 * i) / rate) * 0.3);
+    const base = tone(rate * 2, rate, 440, 0.3).map(
+      (v, i) => v + 0.5 * Math.sin((2 * Math.PI * 1300 * i) / rate) * 0.3,
+    );
     const d = [30, 20, 10, 0].map((snr) => logMelDistance(base, withNoise(base, snr, 21), rate));
     for (let i = 1; i < d.length; i++) expect(d[i]).toBeGreaterThan(d[i - 1]);
   });
@@ -322,7 +347,8 @@ describe('soundstream eval', () => {
     if (cliBundle) rmSync(cliBundle, { force: true });
   });
 
-  const cli = (...args: string[]) => spawnSync(process.execPath, [cliBundle, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [cliBundle, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
 
   it.skipIf(!haveSample)('prints STOI and log-mel distance, as text and --json, with --align', () => {
     const { samples, sampleRate } = speech;
@@ -344,7 +370,13 @@ describe('soundstream eval', () => {
     const json = cli('eval', ref, deg, '--json', '--align');
     expect(json.status).toBe(0);
     const fig = JSON.parse(json.stdout);
-    expect(fig).toMatchObject({ command: 'eval', sampleRate: 16000, degradedSampleRate: 48000, resampled: true, lagSamples: 160 });
+    expect(fig).toMatchObject({
+      command: 'eval',
+      sampleRate: 16000,
+      degradedSampleRate: 48000,
+      resampled: true,
+      lagSamples: 160,
+    });
     expect(fig.stoi).toBeGreaterThan(0.7);
     expect(fig.stoi).toBeLessThan(1);
     expect(fig.logMelDistanceDb).toBeGreaterThan(0);

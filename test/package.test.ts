@@ -4,7 +4,17 @@
 // another directory. The tarball is packed from a staged copy of the repository built with
 // scripts/build.mjs, so that other tests rebuilding dist/ cannot race it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -26,12 +36,18 @@ function stageAndPack(): string {
   mkdirSync(stage);
   for (const entry of readdirSync(root)) {
     if (skip.has(entry) || entry.endsWith('.tgz')) continue;
-    cpSync(join(root, entry), join(stage, entry), { recursive: true, filter: (src) => !src.startsWith(join(root, 'weights/lyra-v2/')) && src !== join(root, 'weights/lyra-v2') });
+    cpSync(join(root, entry), join(stage, entry), {
+      recursive: true,
+      filter: (src) => !src.startsWith(join(root, 'weights/lyra-v2/')) && src !== join(root, 'weights/lyra-v2'),
+    });
   }
   symlinkSync(join(root, 'node_modules'), join(stage, 'node_modules'), 'dir');
   execFileSync(process.execPath, ['scripts/build.mjs', '--library-to', 'dist'], { cwd: stage, stdio: 'pipe' });
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: stage, stdio: 'pipe' });
-  const out = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: stage, encoding: 'utf8' });
+  const out = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], {
+    cwd: stage,
+    encoding: 'utf8',
+  });
   const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
   packed = info!.files.map((f) => f.path);
   return join(tmp, info!.filename);
@@ -48,7 +64,11 @@ describe('the packed package, installed into a fresh project', () => {
     consumer = join(tmp, 'consumer');
     mkdirSync(consumer);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    const install = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball], consumer);
+    const install = run(
+      npm,
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball],
+      consumer,
+    );
     if (install.status !== 0) throw new Error(`npm install of the tarball failed: ${install.stderr}`);
   }, 240_000);
 
@@ -57,11 +77,19 @@ describe('the packed package, installed into a fresh project', () => {
   });
 
   it('ships the library, its types, the bin, our denoiser and the docs, and nothing else', () => {
-    const allowed = /^(package\.json|README\.md|bin\/soundstream\.mjs|dist\/(src|chunks)\/.+\.js|dist\/types\/.+\.d\.ts|weights\/lyra-v2-denoise\/(manifest\.json|model\.bin)|docs\/[\w.-]+\.md)$/;
+    const allowed =
+      /^(package\.json|README\.md|bin\/soundstream\.mjs|dist\/(src|chunks)\/.+\.js|dist\/types\/.+\.d\.ts|weights\/lyra-v2-denoise\/(manifest\.json|model\.bin)|docs\/[\w.-]+\.md)$/;
     expect(packed.filter((f) => !allowed.test(f))).toEqual([]);
     for (const f of [
-      'dist/src/index.js', 'dist/src/node/index.js', 'dist/src/metrics/index.js', 'dist/types/index.d.ts', 'weights/lyra-v2-denoise/model.bin',
-      'dist/src/web/index.js', 'dist/src/web/soundstream-worker.js', 'dist/src/web/soundstream-worklet.js', 'dist/types/web/index.d.ts',
+      'dist/src/index.js',
+      'dist/src/node/index.js',
+      'dist/src/metrics/index.js',
+      'dist/types/index.d.ts',
+      'weights/lyra-v2-denoise/model.bin',
+      'dist/src/web/index.js',
+      'dist/src/web/soundstream-worker.js',
+      'dist/src/web/soundstream-worklet.js',
+      'dist/types/web/index.d.ts',
     ]) {
       expect(packed).toContain(f);
     }
@@ -83,11 +111,34 @@ console.log(JSON.stringify({ dir: denoiserModelDir(), model: model.manifest.mode
     expect(out.model).toMatch(/denoise/);
   });
 
-  it('(b) typechecks in a strict consumer (exactOptionalPropertyTypes, noUncheckedIndexedAccess) with no @types/node', { timeout: 180_000 }, () => {
+  it('(b) typechecks in a strict consumer (exactOptionalPropertyTypes, noUncheckedIndexedAccess) with no @types/node', {
+    timeout: 180_000,
+  }, () => {
     expect(existsSync(join(consumer, 'node_modules/@types/node'))).toBe(false);
-    const strict = { strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noEmit: true, skipLibCheck: false, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [] };
-    writeFileSync(join(consumer, 'tsconfig.node.json'), JSON.stringify({ compilerOptions: { ...strict, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['node-app.ts'] }));
-    writeFileSync(join(consumer, 'tsconfig.browser.json'), JSON.stringify({ compilerOptions: { ...strict, module: 'ESNext', moduleResolution: 'Bundler' }, files: ['browser-app.ts'] }));
+    const strict = {
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      noEmit: true,
+      skipLibCheck: false,
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM'],
+      types: [],
+    };
+    writeFileSync(
+      join(consumer, 'tsconfig.node.json'),
+      JSON.stringify({
+        compilerOptions: { ...strict, module: 'NodeNext', moduleResolution: 'NodeNext' },
+        files: ['node-app.ts'],
+      }),
+    );
+    writeFileSync(
+      join(consumer, 'tsconfig.browser.json'),
+      JSON.stringify({
+        compilerOptions: { ...strict, module: 'ESNext', moduleResolution: 'Bundler' },
+        files: ['browser-app.ts'],
+      }),
+    );
     writeFileSync(
       join(consumer, 'node-app.ts'),
       `import { loadModel, createEncoder, type Model } from 'soundstream-ts';
@@ -124,7 +175,14 @@ const encoder = createEncoder({ model });
 const decoder = createDecoder({ model });
 for (const packet of encoder.encode(new Float32Array(640))) decoder.decode(packet);`,
     );
-    const result = await build({ absWorkingDir: consumer, entryPoints: ['web.js'], bundle: true, format: 'esm', write: false, logLevel: 'silent' });
+    const result = await build({
+      absWorkingDir: consumer,
+      entryPoints: ['web.js'],
+      bundle: true,
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
     const text = result.outputFiles[0]!.text;
     expect(result.errors).toEqual([]);
     expect(text).toContain('createEncoder');
@@ -144,7 +202,11 @@ for (const packet of encoder.encode(new Float32Array(640))) decoder.decode(packe
     expect(JSON.parse(info.stdout)).toMatchObject({ type: 'wav', sampleRate: 16000 });
     if (!HAVE_SHARED) return;
     expect(run(bin, ['import-tflite', LYRA_DIR, '--out', 'lyra'], consumer).status).toBe(0);
-    const roundtrip = run(bin, ['roundtrip', 'in.wav', 'out.wav', '--model', 'lyra', '--denoise', 'on', '--json'], consumer);
+    const roundtrip = run(
+      bin,
+      ['roundtrip', 'in.wav', 'out.wav', '--model', 'lyra', '--denoise', 'on', '--json'],
+      consumer,
+    );
     expect(roundtrip.stderr).toBe('');
     expect(roundtrip.status).toBe(0);
     expect(JSON.parse(roundtrip.stdout)).toMatchObject({ command: 'roundtrip', frames: 25 });

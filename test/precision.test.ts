@@ -28,11 +28,16 @@ describe.skipIf(!HAVE_SHARED)('fast float precision', () => {
   let speech: Float32Array;
   beforeAll(async () => {
     model = await importedModel(lyraFiles());
-    const wav = decodeWav(new Uint8Array(readFileSync(new URL('../../shared/audio/sample1_16kHz.wav', import.meta.url))));
+    const wav = decodeWav(
+      new Uint8Array(readFileSync(new URL('../../shared/audio/sample1_16kHz.wav', import.meta.url))),
+    );
     speech = wav.samples.subarray(8000, 8000 + FRAMES * FRAME);
   });
 
-  it.each([['int8', 60, 30], ['float', 90, 90]] as [ComputeMode, number, number][])(
+  it.each([
+    ['int8', 60, 30],
+    ['float', 90, 90],
+  ] as [ComputeMode, number, number][])(
     '%s mode: frame by frame equals one call, and stays near exact (encoder >= %i dB, decoder >= %i dB)',
     (mode, encoderDb, decoderDb) => {
       const exactEmbeddings = new Encoder(model, { mode }).encode(speech);

@@ -48,11 +48,20 @@ const prng = mulberry32;
 
 /** Least-squares amplitude of a sinusoid at a known frequency, plus the RMS of what is left. */
 function fitTone(x: Float32Array, freq: number, rate: number, from: number, to: number) {
-  let ss = 0, sc = 0, cc = 0, xs = 0, xc = 0;
+  let ss = 0,
+    sc = 0,
+    cc = 0,
+    xs = 0,
+    xc = 0;
   for (let i = from; i < to; i++) {
     const w = (2 * Math.PI * freq * i) / rate;
-    const s = Math.sin(w), c = Math.cos(w);
-    ss += s * s; sc += s * c; cc += c * c; xs += x[i] * s; xc += x[i] * c;
+    const s = Math.sin(w),
+      c = Math.cos(w);
+    ss += s * s;
+    sc += s * c;
+    cc += c * c;
+    xs += x[i] * s;
+    xc += x[i] * c;
   }
   const det = ss * cc - sc * sc;
   const a = (xs * cc - xc * sc) / det;
@@ -181,7 +190,10 @@ describe('Resampler frequency response (measured)', () => {
     const fast = new Resampler(48000, 16000, { quality: 'fast' }).design;
     const high = new Resampler(48000, 16000).design;
     expect(fast.tapsPerPhase).toBeLessThan(high.tapsPerPhase / 2);
-    for (const [inRate, outRate] of [[48000, 16000], [16000, 48000]]) {
+    for (const [inRate, outRate] of [
+      [48000, 16000],
+      [16000, 48000],
+    ]) {
       const m = measureResampler(inRate, outRate, 'fast');
       console.log(
         `[resampler] fast ${inRate}->${outRate}: ripple=${m.passbandRippleDb.toExponential(2)} dB ` +
@@ -302,7 +314,10 @@ describe('resample()', () => {
   });
 
   it('is time-aligned when upsampling 8k -> 16k and for 44.1k -> 16k', () => {
-    for (const [inRate, outRate] of [[8000, 16000], [44100, 16000]]) {
+    for (const [inRate, outRate] of [
+      [8000, 16000],
+      [44100, 16000],
+    ]) {
       const top = Math.min(inRate, outRate) * 0.4;
       const y = resample(chirp(inRate, 1, 100, top), inRate, outRate);
       expect(snrDb(chirp(outRate, 1, 100, top), y)).toBeGreaterThan(60);

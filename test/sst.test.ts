@@ -280,7 +280,9 @@ describe('sst corruption', () => {
     expect(frames.length).toBe(8);
     expect(frames[2]).toEqual({ index: 2, lost: true, reason: 'checksum mismatch' });
     for (const i of [0, 1, 4, 5, 6, 7]) expect(frames[i]).toEqual({ index: i, ...packets[i] });
-    expect(problems).toEqual([`frame 2 at byte offset ${offs[2]}: checksum mismatch; 1 frame marked lost, 28 bytes skipped, in step again at byte offset ${offs[3]}`]);
+    expect(problems).toEqual([
+      `frame 2 at byte offset ${offs[2]}: checksum mismatch; 1 frame marked lost, 28 bytes skipped, in step again at byte offset ${offs[3]}`,
+    ]);
   });
 
   it('a length byte flipped into another valid length loses only that frame (resynchronised by CRC)', () => {
@@ -302,7 +304,10 @@ describe('sst corruption', () => {
     ]);
     bytes[HEADER_LEN + 37] = 65;
     const { frames, problems } = decodeSst(bytes);
-    expect(frames).toEqual([{ index: 0, ...max }, { index: 1, lost: true, reason: 'checksum mismatch' }]);
+    expect(frames).toEqual([
+      { index: 0, ...max },
+      { index: 1, lost: true, reason: 'checksum mismatch' },
+    ]);
     expect(problems[0]).toMatch(/^frame 1 at byte offset 77: no good record in the last 37 bytes; 1 frame marked lost/);
   });
 
@@ -332,7 +337,11 @@ describe('sst corruption', () => {
       let next = 0;
       for (const f of frames) {
         if ('lost' in f) continue;
-        while (next < packets.length && !(packets[next].numQuantizers === f.numQuantizers && packets[next].packet.every((b, i) => b === f.packet[i]))) next++;
+        while (
+          next < packets.length &&
+          !(packets[next].numQuantizers === f.numQuantizers && packets[next].packet.every((b, i) => b === f.packet[i]))
+        )
+          next++;
         expect(next).toBeLessThan(packets.length);
         next++;
       }
@@ -407,13 +416,18 @@ describe('sst version 2 (sequence numbers)', () => {
   const V2: SstHeader = { ...HEADER, version: 2 };
   const packets = makePackets(8);
   const records = packets.map((p, i) => writeSstPacket(p.numQuantizers, p.packet, 4, i));
-  const file = (order: number[]) => new Uint8Array([...writeSstHeader(V2), ...order.flatMap((i) => Array.from(records[i]))]);
+  const file = (order: number[]) =>
+    new Uint8Array([...writeSstHeader(V2), ...order.flatMap((i) => Array.from(records[i]))]);
   /** Frame i as read from an undamaged record (frame 3 is one the encoder marked lost). */
-  const expectedFrame = (i: number): SstFrame => (packets[i].numQuantizers === 0 ? { index: i, lost: true, reason: 'marked lost by encoder' } : { index: i, ...packets[i] });
+  const expectedFrame = (i: number): SstFrame =>
+    packets[i].numQuantizers === 0
+      ? { index: i, lost: true, reason: 'marked lost by encoder' }
+      : { index: i, ...packets[i] };
   const intact = (frames: SstFrame[], except: number[]) => {
     for (let i = 0; i < packets.length; i++) if (!except.includes(i)) expect(frames[i]).toEqual(expectedFrame(i));
   };
-  const offsetOf = (order: number[], position: number) => HEADER_LEN + order.slice(0, position).reduce((n, i) => n + records[i].length, 0);
+  const offsetOf = (order: number[], position: number) =>
+    HEADER_LEN + order.slice(0, position).reduce((n, i) => n + records[i].length, 0);
 
   it('is what encodeSst writes by default, with the sequence number after the Q byte', () => {
     const bytes = encodeSst({ ...HEADER, version: undefined }, packets);
@@ -432,7 +446,9 @@ describe('sst version 2 (sequence numbers)', () => {
     const { frames, problems } = decodeSst(file(order));
     expect(frames[4]).toEqual({ index: 4, lost: true, reason: 'missing from the stream' });
     intact(frames, [4]);
-    expect(problems).toEqual([`frames 4..4 missing before byte offset ${offsetOf(order, 4)} (deleted or reordered records); marked lost`]);
+    expect(problems).toEqual([
+      `frames 4..4 missing before byte offset ${offsetOf(order, 4)} (deleted or reordered records); marked lost`,
+    ]);
   });
 
   it('a duplicated record is dropped and reported', () => {
@@ -457,7 +473,8 @@ describe('sst version 2 (sequence numbers)', () => {
     const good = encodeSst(V2, packets);
     for (let trial = 0; trial < 300; trial++) {
       const bytes = good.slice();
-      for (let k = 1 + Math.floor(r() * 3); k > 0; k--) bytes[HEADER_LEN + Math.floor(r() * (bytes.length - HEADER_LEN))] ^= 1 << Math.floor(r() * 8);
+      for (let k = 1 + Math.floor(r() * 3); k > 0; k--)
+        bytes[HEADER_LEN + Math.floor(r() * (bytes.length - HEADER_LEN))] ^= 1 << Math.floor(r() * 8);
       const { frames } = decodeSst(bytes);
       for (const f of frames) if (!('lost' in f)) expect(f).toEqual(expectedFrame(f.index));
       expect(frames.length).toBeLessThanOrEqual(packets.length);
@@ -494,11 +511,17 @@ describe('sst version 2 (sequence numbers)', () => {
     const bytes = file([0, 1, 3, 2, 2, 4, 5, 7]);
     bytes[HEADER_LEN + 30] ^= 4;
     const expected = decodeSst(bytes);
-    for (let trial = 0; trial < 20; trial++) expect(streamDecode(bytes, () => 1 + Math.floor(r() * 40))).toEqual(expected);
+    for (let trial = 0; trial < 20; trial++)
+      expect(streamDecode(bytes, () => 1 + Math.floor(r() * 40))).toEqual(expected);
   });
 
   it('refuses a CRC-valid header with implausible rates or frame size', () => {
-    for (const [field, value] of [['inputSampleRate', 16_000_000], ['sampleRate', 0], ['frameSize', 0], ['inputSampleRate', 0xffffffff]] as const) {
+    for (const [field, value] of [
+      ['inputSampleRate', 16_000_000],
+      ['sampleRate', 0],
+      ['frameSize', 0],
+      ['inputSampleRate', 0xffffffff],
+    ] as const) {
       expect(() => writeSstHeader({ ...V2, [field]: value })).toThrow(RangeError);
       const bytes = writeSstHeader(V2);
       const dv = new DataView(bytes.buffer);

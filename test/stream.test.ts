@@ -33,7 +33,7 @@ const rng = xorshift32;
 function chunk(x: Float32Array, sizes: number[], seed: number): Float32Array[] {
   const r = rng(seed);
   const out: Float32Array[] = [];
-  for (let i = 0; i < x.length;) {
+  for (let i = 0; i < x.length; ) {
     const n = Math.min(sizes[Math.floor(r() * sizes.length)], x.length - i);
     out.push(x.subarray(i, i + n));
     i += n;
@@ -161,8 +161,9 @@ describe.skipIf(!available)('streaming codec', () => {
       expect(() => decoder.decode(new Uint8Array(n))).toThrow(/8 \(3200 bps\), 15 \(6000 bps\), 23 \(9200 bps\)/);
     }
     // A bad packet does not disturb the stream: the next good one decodes as usual.
-    expect(decoder.decode(reference6k[0])).toEqual(new Decoder(model).decodeFrame(
-      new Quantizer(model).dequantize(unpackIndices(reference6k[0], 30), 30)));
+    expect(decoder.decode(reference6k[0])).toEqual(
+      new Decoder(model).decodeFrame(new Quantizer(model).dequantize(unpackIndices(reference6k[0], 30), 30)),
+    );
   });
 
   it('conceals lost packets, also before the first one arrives', () => {
@@ -200,7 +201,7 @@ describe.skipIf(!available)('streaming codec', () => {
     expect(err / sig).toBeLessThan(1e-10);
   });
 
-  it('FrameEncoder: the reference packets, into a caller\'s buffer when given, bitrate switchable', () => {
+  it("FrameEncoder: the reference packets, into a caller's buffer when given, bitrate switchable", () => {
     const encoder = new FrameEncoder(model);
     expect([encoder.bitrate, encoder.numQuantizers, encoder.packetBytes]).toEqual([6000, 30, 15]);
     const out = new Uint8Array(23);
@@ -236,7 +237,9 @@ describe.skipIf(!available)('streaming codec', () => {
     });
     // Lost frames: the concealer continues both alike; without concealment, silence.
     expect(byCount.concealFrame()).toEqual(byLength.concealFrame());
-    expect(new FrameDecoder(model, { conceal: false }).concealFrame(new Float32Array(FRAME).fill(1))).toEqual(new Float32Array(FRAME));
+    expect(new FrameDecoder(model, { conceal: false }).concealFrame(new Float32Array(FRAME).fill(1))).toEqual(
+      new Float32Array(FRAME),
+    );
   });
 
   it('pipes audio through the TransformStreams exactly as the direct API', async () => {

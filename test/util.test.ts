@@ -20,14 +20,18 @@ describe('src/util', () => {
     const joined = concatBytes([a, new Uint8Array(0), Uint8Array.from([3])]);
     expect(joined).toEqual(Uint8Array.from([1, 2, 3]));
     expect(joined.buffer).not.toBe(a.buffer);
-    expect(concatFloats([Float32Array.from([0.5]), Float32Array.from([-1, 2])])).toEqual(Float32Array.from([0.5, -1, 2]));
+    expect(concatFloats([Float32Array.from([0.5]), Float32Array.from([-1, 2])])).toEqual(
+      Float32Array.from([0.5, -1, 2]),
+    );
     expect(concatFloats([])).toEqual(new Float32Array(0));
   });
 
   it('checkPositiveInteger names the value and what it got', () => {
     expect(() => checkPositiveInteger('sampleRate', 16000)).not.toThrow();
     for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 53]) {
-      expect(() => checkPositiveInteger('sampleRate', bad)).toThrow(`sampleRate must be a positive integer, got ${bad}`);
+      expect(() => checkPositiveInteger('sampleRate', bad)).toThrow(
+        `sampleRate must be a positive integer, got ${bad}`,
+      );
     }
   });
 

@@ -62,15 +62,31 @@ function fmtBody(spec: WavSpec): Uint8Array {
   const rate = spec.sampleRate ?? 16000;
   const align = spec.blockAlign ?? (channels * spec.bits) / 8;
   const tag = spec.formatTag ?? 1;
-  const common = [...u16(spec.extensible ? 0xfffe : tag), ...u16(channels), ...u32(rate), ...u32(rate * align), ...u16(align), ...u16(spec.bits)];
+  const common = [
+    ...u16(spec.extensible ? 0xfffe : tag),
+    ...u16(channels),
+    ...u32(rate),
+    ...u32(rate * align),
+    ...u16(align),
+    ...u16(spec.bits),
+  ];
   if (!spec.extensible) return new Uint8Array(common);
-  const ext = [...u16(22), ...u16(spec.bits), ...u32(channels === 2 ? 3 : 4), ...u16(tag), ...(spec.guidTail ?? STANDARD_GUID_TAIL)];
+  const ext = [
+    ...u16(22),
+    ...u16(spec.bits),
+    ...u32(channels === 2 ? 3 : 4),
+    ...u16(tag),
+    ...(spec.guidTail ?? STANDARD_GUID_TAIL),
+  ];
   return new Uint8Array([...common, ...ext]);
 }
 
 function buildWav(spec: WavSpec): Uint8Array {
   const chunks: Uint8Array[] = [];
-  const add = (list?: Chunk[]) => list?.forEach(([id, body]) => { chunks.push(chunkBytes(id, body)); });
+  const add = (list?: Chunk[]) =>
+    list?.forEach(([id, body]) => {
+      chunks.push(chunkBytes(id, body));
+    });
   const fmt = spec.omitFmt ? [] : [chunkBytes('fmt ', spec.fmtBody ?? fmtBody(spec))];
   const data = spec.omitData ? [] : [chunkBytes('data', spec.data, spec.declaredDataSize)];
   if (spec.dataFirst) chunks.push(...data);
@@ -84,11 +100,19 @@ function buildWav(spec: WavSpec): Uint8Array {
 }
 
 /** Interleaves frames (one array of channel values per frame) using the given per-sample writer. */
-function interleave(frames: number[][], bytesPer: number, write: (dv: DataView, o: number, v: number) => void): Uint8Array {
+function interleave(
+  frames: number[][],
+  bytesPer: number,
+  write: (dv: DataView, o: number, v: number) => void,
+): Uint8Array {
   const channels = frames[0]?.length ?? 1;
   const out = new Uint8Array(frames.length * channels * bytesPer);
   const dv = new DataView(out.buffer);
-  frames.forEach((frame, i) => { frame.forEach((v, c) => { write(dv, (i * channels + c) * bytesPer, v); }); });
+  frames.forEach((frame, i) => {
+    frame.forEach((v, c) => {
+      write(dv, (i * channels + c) * bytesPer, v);
+    });
+  });
   return out;
 }
 
@@ -115,7 +139,9 @@ function intCodes(bits: number, n = 64): number[][] {
 
 function expectFloatArray(actual: Float32Array, expected: number[]): void {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((v, i) => { expect(actual[i]).toBe(Math.fround(v)); });
+  expected.forEach((v, i) => {
+    expect(actual[i]).toBe(Math.fround(v));
+  });
 }
 
 function expectWavError(bytes: Uint8Array, message: RegExp | string): void {
@@ -145,10 +171,19 @@ describe('decodeWav: encodings', () => {
     it(`reads ${bits}-bit PCM with full-scale codes mapped into [-1, 1)`, () => {
       const frames = intCodes(bits);
       const w = decodeWav(buildWav({ bits, sampleRate: 22050, data: interleave(frames, bits / 8, writers[writer]) }));
-      expect(w).toMatchObject({ sampleRate: 22050, channels: 1, bitsPerSample: bits, format: 'pcm', frames: frames.length });
+      expect(w).toMatchObject({
+        sampleRate: 22050,
+        channels: 1,
+        bitsPerSample: bits,
+        format: 'pcm',
+        frames: frames.length,
+      });
       // +full scale of 32-bit codes would round to 1.0 in float32; the decoder keeps it below 1.
       const top = bits === 32 ? 1 - 2 ** -24 : (2 ** (bits - 1) - 1) / 2 ** (bits - 1);
-      expectFloatArray(w.samples, frames.map(([q]) => Math.min(q / 2 ** (bits - 1), top)));
+      expectFloatArray(
+        w.samples,
+        frames.map(([q]) => Math.min(q / 2 ** (bits - 1), top)),
+      );
       expect(w.samples[0]).toBe(-1);
       expect(w.samples[1]).toBe(Math.fround(top));
       expect(w.samples[1]).toBeLessThan(1);
@@ -157,46 +192,107 @@ describe('decodeWav: encodings', () => {
 
   it('reads 32-bit float exactly, without clipping values beyond full scale', () => {
     const values = [0, 0.25, -0.5, 1, -1, 1.5, -2.25, 1e-8].map(Math.fround);
-    const w = decodeWav(buildWav({ formatTag: 3, bits: 32, data: interleave(values.map((v) => [v]), 4, writers.f32) }));
+    const w = decodeWav(
+      buildWav({
+        formatTag: 3,
+        bits: 32,
+        data: interleave(
+          values.map((v) => [v]),
+          4,
+          writers.f32,
+        ),
+      }),
+    );
     expect(w.format).toBe('float');
     expectFloatArray(w.samples, values);
   });
 
   it('reads 64-bit float, rounding to float32', () => {
     const values = [0, 0.1, -0.3333333333333333, 0.999999999, -1];
-    const w = decodeWav(buildWav({ formatTag: 3, bits: 64, data: interleave(values.map((v) => [v]), 8, writers.f64) }));
+    const w = decodeWav(
+      buildWav({
+        formatTag: 3,
+        bits: 64,
+        data: interleave(
+          values.map((v) => [v]),
+          8,
+          writers.f64,
+        ),
+      }),
+    );
     expect(w).toMatchObject({ format: 'float', bitsPerSample: 64, frames: values.length });
     expectFloatArray(w.samples, values);
   });
 
   it('reads WAVE_FORMAT_EXTENSIBLE PCM (24-bit) and float (32-bit)', () => {
     const frames = intCodes(24, 16);
-    const pcm = decodeWav(buildWav({ extensible: true, formatTag: 1, bits: 24, data: interleave(frames, 3, writers.i24) }));
+    const pcm = decodeWav(
+      buildWav({ extensible: true, formatTag: 1, bits: 24, data: interleave(frames, 3, writers.i24) }),
+    );
     expect(pcm).toMatchObject({ format: 'pcm', bitsPerSample: 24 });
-    expectFloatArray(pcm.samples, frames.map(([q]) => q / 8388608));
+    expectFloatArray(
+      pcm.samples,
+      frames.map(([q]) => q / 8388608),
+    );
 
     const values = [0.5, -0.75, 0.125];
-    const flt = decodeWav(buildWav({ extensible: true, formatTag: 3, bits: 32, data: interleave(values.map((v) => [v]), 4, writers.f32) }));
+    const flt = decodeWav(
+      buildWav({
+        extensible: true,
+        formatTag: 3,
+        bits: 32,
+        data: interleave(
+          values.map((v) => [v]),
+          4,
+          writers.f32,
+        ),
+      }),
+    );
     expect(flt.format).toBe('float');
     expectFloatArray(flt.samples, values);
   });
 
   it('downmixes stereo to the mean of the channels and keeps per-channel data', () => {
-    const frames = [[1000, -1000], [32767, 32767], [-32768, 0], [5, 6]];
+    const frames = [
+      [1000, -1000],
+      [32767, 32767],
+      [-32768, 0],
+      [5, 6],
+    ];
     const w = decodeWav(buildWav({ channels: 2, bits: 16, data: interleave(frames, 2, writers.i16) }));
     expect(w.channels).toBe(2);
     expect(w.frames).toBe(4);
-    expectFloatArray(w.samples, frames.map(([l, r]) => (l + r) / 2 / 32768));
-    expectFloatArray(w.channelData![0], frames.map(([l]) => l / 32768));
-    expectFloatArray(w.channelData![1], frames.map(([, r]) => r / 32768));
+    expectFloatArray(
+      w.samples,
+      frames.map(([l, r]) => (l + r) / 2 / 32768),
+    );
+    expectFloatArray(
+      w.channelData![0],
+      frames.map(([l]) => l / 32768),
+    );
+    expectFloatArray(
+      w.channelData![1],
+      frames.map(([, r]) => r / 32768),
+    );
   });
 
   it('downmixes any channel count (6-channel extensible 24-bit)', () => {
     const frames = Array.from({ length: 10 }, (_, i) => Array.from({ length: 6 }, (_, c) => (i - 5) * 1000 * (c + 1)));
-    const w = decodeWav(buildWav({ extensible: true, channels: 6, bits: 24, sampleRate: 96000, data: interleave(frames, 3, writers.i24) }));
+    const w = decodeWav(
+      buildWav({
+        extensible: true,
+        channels: 6,
+        bits: 24,
+        sampleRate: 96000,
+        data: interleave(frames, 3, writers.i24),
+      }),
+    );
     expect(w).toMatchObject({ channels: 6, sampleRate: 96000, frames: 10 });
     expect(w.channelData).toHaveLength(6);
-    expectFloatArray(w.samples, frames.map((f) => f.reduce((a, b) => a + b, 0) / 6 / 8388608));
+    expectFloatArray(
+      w.samples,
+      frames.map((f) => f.reduce((a, b) => a + b, 0) / 6 / 8388608),
+    );
   });
 
   it('mono files report channelData as [samples]', () => {
@@ -222,8 +318,14 @@ describe('decodeWav: chunk walking', () => {
     const bytes = buildWav({
       bits: 16,
       data,
-      before: [['JUNK', new Uint8Array(5)], ['bext', odd]],
-      between: [['LIST', new Uint8Array(7).fill(0x64)], ['fact', new Uint8Array(4)]],
+      before: [
+        ['JUNK', new Uint8Array(5)],
+        ['bext', odd],
+      ],
+      between: [
+        ['LIST', new Uint8Array(7).fill(0x64)],
+        ['fact', new Uint8Array(4)],
+      ],
       after: [['id3 ', odd]],
     });
     expectFloatArray(decodeWav(bytes).samples, expected);
@@ -270,7 +372,10 @@ describe('decodeWav: errors', () => {
   });
 
   it('rejects a missing data chunk', () => {
-    expectWavError(buildWav({ bits: 16, data, omitData: true, after: [['LIST', new Uint8Array(4)]] }), 'invalid WAV: missing data chunk');
+    expectWavError(
+      buildWav({ bits: 16, data, omitData: true, after: [['LIST', new Uint8Array(4)]] }),
+      'invalid WAV: missing data chunk',
+    );
   });
 
   it('rejects a data chunk that runs past the end of the file', () => {
@@ -278,7 +383,10 @@ describe('decodeWav: errors', () => {
     expectWavError(bytes, 'truncated WAV: data chunk declares 1000 bytes but only 400 remain');
     // Cutting a valid file short is the usual way this happens.
     const whole = encodeWav(new Float32Array(100), 16000);
-    expectWavError(whole.subarray(0, whole.length - 10), 'truncated WAV: data chunk declares 200 bytes but only 190 remain');
+    expectWavError(
+      whole.subarray(0, whole.length - 10),
+      'truncated WAV: data chunk declares 200 bytes but only 190 remain',
+    );
   });
 
   it('reports truncation when an earlier chunk swallows the rest of the file', () => {
@@ -288,7 +396,10 @@ describe('decodeWav: errors', () => {
   });
 
   it('rejects a truncated or short fmt chunk', () => {
-    expectWavError(buildWav({ bits: 16, data, fmtBody: new Uint8Array(12) }), /fmt chunk is 12 bytes, needs at least 16/);
+    expectWavError(
+      buildWav({ bits: 16, data, fmtBody: new Uint8Array(12) }),
+      /fmt chunk is 12 bytes, needs at least 16/,
+    );
     const cut = buildWav({ bits: 16, data, omitData: true });
     expectWavError(cut.subarray(0, cut.length - 4), /truncated WAV: fmt chunk/);
   });
@@ -318,24 +429,59 @@ describe('decodeWav: errors', () => {
     expectWavError(buildWav({ channels: 0, bits: 16, data }), 'invalid WAV: fmt chunk declares 0 channels');
     expectWavError(buildWav({ sampleRate: 0, bits: 16, data }), 'invalid WAV: fmt chunk declares a sample rate of 0');
     // Fuzz seed 1207 case 1953: a tiny file declaring 1 Hz became 100 s of audio at 16 kHz.
-    expectWavError(buildWav({ sampleRate: 1, bits: 16, data }), 'unsupported WAV: sample rate 1 Hz (must be 1000..384000)');
-    expectWavError(buildWav({ sampleRate: 999, bits: 16, data }), 'unsupported WAV: sample rate 999 Hz (must be 1000..384000)');
-    expectWavError(buildWav({ sampleRate: 16_000_000, bits: 16, data }), 'unsupported WAV: sample rate 16000000 Hz (must be 1000..384000)');
+    expectWavError(
+      buildWav({ sampleRate: 1, bits: 16, data }),
+      'unsupported WAV: sample rate 1 Hz (must be 1000..384000)',
+    );
+    expectWavError(
+      buildWav({ sampleRate: 999, bits: 16, data }),
+      'unsupported WAV: sample rate 999 Hz (must be 1000..384000)',
+    );
+    expectWavError(
+      buildWav({ sampleRate: 16_000_000, bits: 16, data }),
+      'unsupported WAV: sample rate 16000000 Hz (must be 1000..384000)',
+    );
     expect(decodeWav(buildWav({ sampleRate: 1000, bits: 16, data })).sampleRate).toBe(1000);
-    expectWavError(buildWav({ channels: 2, bits: 16, blockAlign: 2, data }), /block align is 2 but 2 channel\(s\) x 16 bits needs 4/);
+    expectWavError(
+      buildWav({ channels: 2, bits: 16, blockAlign: 2, data }),
+      /block align is 2 but 2 channel\(s\) x 16 bits needs 4/,
+    );
   });
 });
 
 describe('describeWav', () => {
   it('reads the headers only', () => {
     const bytes = buildWav({ channels: 2, bits: 24, sampleRate: 44100, data: new Uint8Array(6 * 44100) });
-    expect(describeWav(bytes)).toEqual({ sampleRate: 44100, channels: 2, bitsPerSample: 24, format: 'pcm', frames: 44100, durationSeconds: 1 });
+    expect(describeWav(bytes)).toEqual({
+      sampleRate: 44100,
+      channels: 2,
+      bitsPerSample: 24,
+      format: 'pcm',
+      frames: 44100,
+      durationSeconds: 1,
+    });
   });
 });
 
 describe('encodeWav', () => {
   it("writes 16-bit PCM by default by Lyra's rule: x * 32768, clipped, truncated toward zero", () => {
-    const input = new Float32Array([0, 0.5, -0.5, 1, -1, 1.5, -1.5, 0.4 / 32768, 0.6 / 32768, -0.6 / 32768, -1.6 / 32768, 32767.9 / 32768, Number.NaN, Infinity, -Infinity]);
+    const input = new Float32Array([
+      0,
+      0.5,
+      -0.5,
+      1,
+      -1,
+      1.5,
+      -1.5,
+      0.4 / 32768,
+      0.6 / 32768,
+      -0.6 / 32768,
+      -1.6 / 32768,
+      32767.9 / 32768,
+      Number.NaN,
+      Infinity,
+      -Infinity,
+    ]);
     const bytes = encodeWav(input, 16000);
     const w = decodeWav(bytes);
     expect(w).toMatchObject({ sampleRate: 16000, channels: 1, bitsPerSample: 16, format: 'pcm', frames: input.length });
@@ -351,7 +497,9 @@ describe('encodeWav', () => {
       return v < 0 ? Math.ceil(v) : Math.floor(v);
     };
     const random = mulberry32(16);
-    const x = new Float32Array(20000).map((_, i) => (i % 3 === 0 ? (Math.round(random() * 65536 - 32768) + (i % 2 ? 0.5 : -0.5)) / 32768 : (random() * 2.4 - 1.2)));
+    const x = new Float32Array(20000).map((_, i) =>
+      i % 3 === 0 ? (Math.round(random() * 65536 - 32768) + (i % 2 ? 0.5 : -0.5)) / 32768 : random() * 2.4 - 1.2,
+    );
     const codes = new Int16Array(encodeWav(x, 16000).slice(44).buffer);
     for (let i = 0; i < x.length; i++) if (codes[i] !== naive(x[i])) expect(codes[i], `x = ${x[i]}`).toBe(naive(x[i]));
     for (let i = 0; i < x.length; i++) expect(lyraInt16(x[i])).toBe(codes[i]);
@@ -381,7 +529,9 @@ describe('encodeWav', () => {
     const x = new Float32Array(4);
     expect(() => encodeWav(x, 0)).toThrow(RangeError);
     expect(() => encodeWav(x, 16000.5)).toThrow(/16000\.5/);
-    expect(() => encodeWav(x, 16000, { bitsPerSample: 16, float: true })).toThrow(/float output needs bitsPerSample 32/);
+    expect(() => encodeWav(x, 16000, { bitsPerSample: 16, float: true })).toThrow(
+      /float output needs bitsPerSample 32/,
+    );
     expect(() => encodeWav(x, 16000, { bitsPerSample: 24 as 16 })).toThrow(/16 or 32, got 24/);
   });
 });

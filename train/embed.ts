@@ -45,4 +45,6 @@ for (const p of parts) {
   at += p.length;
 }
 writeFileSync(`train/data/${set}.emb${shard}.f32`, out);
-console.log(`${set} shard ${shard}/${shards}: utterances ${first}..${last - 1}, ${out.length / dim} frames in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+console.log(
+  `${set} shard ${shard}/${shards}: utterances ${first}..${last - 1}, ${out.length / dim} frames in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+);

@@ -23,7 +23,10 @@ for (const node of spec.nodes) {
 }
 const all = new Float32Array(offset);
 let at = 0;
-for (const p of parts) { all.set(p, at); at += p.length; }
+for (const p of parts) {
+  all.set(p, at);
+  at += p.length;
+}
 writeFileSync('train/data/decoder-float.f32', all);
 writeFileSync('train/data/decoder-float.json', JSON.stringify({ spec, tensors }));
 console.log(`decoder: ${spec.nodes.length} nodes, ${offset} floats`);

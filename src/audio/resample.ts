@@ -71,7 +71,7 @@ function besselI0(x: number): number {
 function kaiserBeta(attenuationDb: number): number {
   const a = attenuationDb;
   if (a > 50) return 0.1102 * (a - 8.7);
-  if (a >= 21) return 0.5842 * Math.pow(a - 21, 0.4) + 0.07886 * (a - 21);
+  if (a >= 21) return 0.5842 * (a - 21) ** 0.4 + 0.07886 * (a - 21);
   return 0;
 }
 
@@ -100,7 +100,9 @@ function designBank(up: number, down: number, quality: ResamplerQuality): Filter
   const { length, delay } = prototypeLength(spec, nyquist, down);
   const taps = Math.ceil(length / up);
   if (taps * up > MAX_BANK_SIZE) {
-    throw new RangeError(`resampling ratio ${up}/${down} needs a ${taps * up}-tap filter; resample in two stages instead`);
+    throw new RangeError(
+      `resampling ratio ${up}/${down} needs a ${taps * up}-tap filter; resample in two stages instead`,
+    );
   }
   const centre = (length - 1) / 2;
   const norm = besselI0(beta);
@@ -176,7 +178,8 @@ export class Resampler {
     checkPositiveInteger('inRate', inRate);
     checkPositiveInteger('outRate', outRate);
     const quality = opts.quality ?? 'high';
-    if (quality !== 'high' && quality !== 'fast') throw new RangeError(`quality must be 'high' or 'fast', got ${quality}`);
+    if (quality !== 'high' && quality !== 'fast')
+      throw new RangeError(`quality must be 'high' or 'fast', got ${quality}`);
     const g = gcd(inRate, outRate);
     this.inRate = inRate;
     this.outRate = outRate;

@@ -161,7 +161,8 @@ function checkBitDepth(format: WavSampleFormat, bits: number): void {
 
 function parseFmt(bytes: Uint8Array, chunk: Chunk): FmtInfo {
   if (chunk.size < 16) throw new WavFormatError(`invalid WAV: fmt chunk is ${chunk.size} bytes, needs at least 16`);
-  if (chunk.offset + chunk.size > bytes.length) throw new WavFormatError('truncated WAV: fmt chunk runs past the end of the file');
+  if (chunk.offset + chunk.size > bytes.length)
+    throw new WavFormatError('truncated WAV: fmt chunk runs past the end of the file');
   const dv = view(bytes);
   const o = chunk.offset;
   const rawTag = dv.getUint16(o, true);
@@ -176,7 +177,9 @@ function parseFmt(bytes: Uint8Array, chunk: Chunk): FmtInfo {
   if (sampleRate === 0) throw new WavFormatError('invalid WAV: fmt chunk declares a sample rate of 0');
   if (sampleRate < WAV_MIN_RATE || sampleRate > WAV_MAX_RATE) {
     // A rate no recording has lets a few bytes claim minutes of audio (1 Hz: 100 samples = 100 s).
-    throw new WavFormatError(`unsupported WAV: sample rate ${sampleRate} Hz (must be ${WAV_MIN_RATE}..${WAV_MAX_RATE})`);
+    throw new WavFormatError(
+      `unsupported WAV: sample rate ${sampleRate} Hz (must be ${WAV_MIN_RATE}..${WAV_MAX_RATE})`,
+    );
   }
   const expectedAlign = channels * (bitsPerSample / 8);
   if (blockAlign !== expectedAlign) {
@@ -300,7 +303,8 @@ function checkEncodeArgs(sampleRate: number, bits: number, float: boolean, byteL
   }
   if (bits !== 16 && bits !== 32) throw new RangeError(`encodeWav: bitsPerSample must be 16 or 32, got ${bits}`);
   if (float && bits !== 32) throw new RangeError(`encodeWav: float output needs bitsPerSample 32, got ${bits}`);
-  if (byteLength > 0xffffffff - 64) throw new RangeError(`encodeWav: ${byteLength} bytes of audio exceed the 4 GiB WAV limit`);
+  if (byteLength > 0xffffffff - 64)
+    throw new RangeError(`encodeWav: ${byteLength} bytes of audio exceed the 4 GiB WAV limit`);
 }
 
 // Round to nearest, then clip to the integer range; NaN becomes silence rather than garbage.

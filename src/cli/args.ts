@@ -56,7 +56,10 @@ export function parseArgs(args: string[], spec: CommandSpec, command: string): {
   }
   if (pos.length !== spec.positionals.length) {
     const want = spec.positionals.map((p) => `<${p}>`).join(' ');
-    const problem = pos.length < spec.positionals.length ? `missing <${spec.positionals[pos.length]}>` : `unexpected argument ${pos[spec.positionals.length]}`;
+    const problem =
+      pos.length < spec.positionals.length
+        ? `missing <${spec.positionals[pos.length]}>`
+        : `unexpected argument ${pos[spec.positionals.length]}`;
     throw new UsageError(`${command}: ${problem} (usage: soundstream ${command} ${want} ...)`);
   }
   return { pos, opts };
@@ -79,6 +82,7 @@ export function positiveInt(opts: OptionValues, name: string): number | undefine
 export function formatOpt(opts: OptionValues): 'sst' | 'lyra' | undefined {
   const v = str(opts, 'format');
   if (v === undefined) return undefined;
-  if (v !== 'sst' && v !== 'lyra') throw new UsageError(`option --format must be sst or lyra, got ${JSON.stringify(v)}`);
+  if (v !== 'sst' && v !== 'lyra')
+    throw new UsageError(`option --format must be sst or lyra, got ${JSON.stringify(v)}`);
   return v;
 }

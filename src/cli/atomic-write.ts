@@ -62,9 +62,14 @@ export async function removeStaleTemporaries(target: string): Promise<string[]> 
     return removed;
   }
   for (const name of names) {
-    const match = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{12}(?:\.old)?\.tmp$/.exec(name.slice(prefix.length)) : null;
+    const match = name.startsWith(prefix)
+      ? /^(\d+)\.[0-9a-f]{12}(?:\.old)?\.tmp$/.exec(name.slice(prefix.length))
+      : null;
     if (!match || isAlive(Number(match[1]))) continue;
-    await rm(join(dir, name), { recursive: true, force: true }).then(() => removed.push(name), () => undefined);
+    await rm(join(dir, name), { recursive: true, force: true }).then(
+      () => removed.push(name),
+      () => undefined,
+    );
   }
   return removed;
 }

@@ -47,7 +47,9 @@ export async function openCodec(opts: OptionValues): Promise<Codec> {
     throw new ModelError(`${dir}: cannot load model: ${(err as Error).message}`);
   }
   if (isStaleLyraImport(model.manifest)) {
-    process.stderr.write(`warning: ${dir} was imported by an older soundstream-ts and is not bit-exact with Lyra on every input; run \`soundstream import-tflite\` again\n`);
+    process.stderr.write(
+      `warning: ${dir} was imported by an older soundstream-ts and is not bit-exact with Lyra on every input; run \`soundstream import-tflite\` again\n`,
+    );
   }
   const bitrates = BitrateTable.of(model);
   return {
@@ -75,7 +77,8 @@ export async function openEncodeInput(input: string, output: string, opts: Optio
 
 export function precisionOption(opts: OptionValues): FloatPrecision {
   const value = str(opts, 'precision') ?? 'exact';
-  if (value !== 'exact' && value !== 'fast') throw new UsageError(`option --precision must be exact or fast, got ${JSON.stringify(value)}`);
+  if (value !== 'exact' && value !== 'fast')
+    throw new UsageError(`option --precision must be exact or fast, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -85,15 +88,26 @@ export function precisionOption(opts: OptionValues): FloatPrecision {
  */
 export async function denoiserOption(opts: OptionValues): Promise<Model | undefined> {
   const flag = str(opts, 'denoise') ?? 'off';
-  if (flag !== 'on' && flag !== 'off') throw new UsageError(`option --denoise must be on or off, got ${JSON.stringify(flag)}`);
+  if (flag !== 'on' && flag !== 'off')
+    throw new UsageError(`option --denoise must be on or off, got ${JSON.stringify(flag)}`);
   if (flag === 'off') return undefined;
   return loadModel(str(opts, 'denoise-model') ?? denoiserModelDir());
 }
 
 /** 16 kHz audio -> one packet per frame (the tail zero-padded to a whole frame), with --denoise on the denoiser on throughout. */
-export function encodeAudio(codec: Codec, audio: Float32Array, bitrate: number, progress: Progress): { packets: Uint8Array[]; ms: number } {
+export function encodeAudio(
+  codec: Codec,
+  audio: Float32Array,
+  bitrate: number,
+  progress: Progress,
+): { packets: Uint8Array[]; ms: number } {
   const { frameSize } = codec;
-  const encoder = new FrameEncoder(codec.model, { precision: codec.precision, bitrate, denoiser: codec.denoiser, denoise: codec.denoiser !== undefined });
+  const encoder = new FrameEncoder(codec.model, {
+    precision: codec.precision,
+    bitrate,
+    denoiser: codec.denoiser,
+    denoise: codec.denoiser !== undefined,
+  });
   const frames = Math.ceil(audio.length / frameSize);
   const padded = new Float32Array(frames * frameSize);
   padded.set(audio);
@@ -116,7 +130,12 @@ export interface DecodeResult {
 }
 
 /** Packets (or lost-frame markers) -> 16 kHz audio, one frame each; problems go to `report`. */
-export function decodeFrames(codec: Codec, frames: SstFrame[], progress: Progress, report: (line: string) => void): DecodeResult {
+export function decodeFrames(
+  codec: Codec,
+  frames: SstFrame[],
+  progress: Progress,
+  report: (line: string) => void,
+): DecodeResult {
   const { frameSize } = codec;
   const decoder = new FrameDecoder(codec.model, { precision: codec.precision, denoiser: codec.denoiser });
   const audio = new Float32Array(frames.length * frameSize);
@@ -125,9 +144,12 @@ export function decodeFrames(codec: Codec, frames: SstFrame[], progress: Progres
   const start = performance.now();
   frames.forEach((frame, f) => {
     const out = audio.subarray(f * frameSize, (f + 1) * frameSize);
-    const reason = 'lost' in frame
-      ? frame.reason
-      : frame.numQuantizers > decoder.maxQuantizers ? `${frame.numQuantizers} quantizers but the model has ${decoder.maxQuantizers}` : null;
+    const reason =
+      'lost' in frame
+        ? frame.reason
+        : frame.numQuantizers > decoder.maxQuantizers
+          ? `${frame.numQuantizers} quantizers but the model has ${decoder.maxQuantizers}`
+          : null;
     if (reason === null && !('lost' in frame)) {
       decoder.decodeFrame(frame.packet, frame.numQuantizers, out);
       decoded++;

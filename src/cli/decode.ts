@@ -22,7 +22,12 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
   const bytes = await readInput(input);
   if (bytes.length === 0) throw new CliError(`${input} is empty: not an encoded stream; nothing written`);
   const format = forced ?? (looksLikeSst(bytes) ? 'sst' : 'lyra');
-  if (forced === undefined && format === 'lyra' && bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF') {
+  if (
+    forced === undefined &&
+    format === 'lyra' &&
+    bytes.length >= 12 &&
+    String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF'
+  ) {
     throw new CliError(`${input} is a WAV file, not an encoded stream (use encode or roundtrip)`);
   }
   let header: SstHeader | null = null;
@@ -46,7 +51,11 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
   }
   const codec = await openCodec(opts);
   if (header !== null) {
-    if (header.sampleRate !== codec.sampleRate || header.frameSize !== codec.frameSize || header.bitsPerIndex !== codec.bitsPerIndex) {
+    if (
+      header.sampleRate !== codec.sampleRate ||
+      header.frameSize !== codec.frameSize ||
+      header.bitsPerIndex !== codec.bitsPerIndex
+    ) {
       throw new ModelError(
         `${input} was encoded at ${header.sampleRate} Hz, ${header.frameSize}-sample frames, ${header.bitsPerIndex}-bit indices; ` +
           `the model at ${codec.dir} uses ${codec.sampleRate} Hz, ${codec.frameSize}, ${codec.bitsPerIndex}`,
@@ -62,7 +71,11 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
     }
   } else {
     const numQuantizers = codec.bitrates.quantizersFor(bitrate!);
-    const { packets, packetBytes: size, trailingBytes: trailing } = splitLyraStream(bytes, numQuantizers, codec.bitsPerIndex);
+    const {
+      packets,
+      packetBytes: size,
+      trailingBytes: trailing,
+    } = splitLyraStream(bytes, numQuantizers, codec.bitsPerIndex);
     frames = packets.map((packet, index) => ({ index, numQuantizers, packet }));
     if (trailing > 0 && forced === undefined && bitrateOpt === undefined) {
       // Guessed raw Lyra at the default bitrate, and it does not even fit: most likely not a stream at all.
@@ -71,7 +84,8 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
           `(${bitrate} bps); nothing written. To decode it as raw packets anyway, pass --format lyra and --bitrate`,
       );
     }
-    if (trailing > 0) problems.push(`${trailing} trailing bytes do not make a whole ${size}-byte packet (${bitrate} bps); ignored`);
+    if (trailing > 0)
+      problems.push(`${trailing} trailing bytes do not make a whole ${size}-byte packet (${bitrate} bps); ignored`);
   }
 
   const inputRate = header?.inputSampleRate ?? codec.sampleRate;
@@ -100,14 +114,29 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
   );
   const outSeconds = out.length / outRate;
   const figures = {
-    command: 'decode', input, output, format, frames: frames.length, decodedFrames: result.decoded,
-    concealedFrames: result.concealed, bitrates, problems: [...frameLines, ...otherProblems],
-    outputSampleRate: outRate, durationSeconds: round(outSeconds, 4), outputBytes: wavBytes.length,
-    decodeMs: round(result.ms, 1), realTimeFactor: round(seconds > 0 ? result.ms / 1000 / seconds : 0, 4),
+    command: 'decode',
+    input,
+    output,
+    format,
+    frames: frames.length,
+    decodedFrames: result.decoded,
+    concealedFrames: result.concealed,
+    bitrates,
+    problems: [...frameLines, ...otherProblems],
+    outputSampleRate: outRate,
+    durationSeconds: round(outSeconds, 4),
+    outputBytes: wavBytes.length,
+    decodeMs: round(result.ms, 1),
+    realTimeFactor: round(seconds > 0 ? result.ms / 1000 / seconds : 0, 4),
   };
   if (ctx.json) return ctx.out(JSON.stringify(figures));
-  const rates = Object.entries(bitrates).map(([bps, n]) => `${bps} bps x ${n}`).join(', ') || 'none';
+  const rates =
+    Object.entries(bitrates)
+      .map(([bps, n]) => `${bps} bps x ${n}`)
+      .join(', ') || 'none';
   ctx.out(`decoded ${input} (${format}) -> ${output}`);
   ctx.out(`  ${frames.length} frames (${result.decoded} decoded, ${result.concealed} concealed); bitrates: ${rates}`);
-  ctx.out(`  ${fmtSeconds(outSeconds)} at ${outRate} Hz, 16-bit; decode ${fmtMs(result.ms)}, real-time factor ${figures.realTimeFactor}`);
+  ctx.out(
+    `  ${fmtSeconds(outSeconds)} at ${outRate} Hz, 16-bit; decode ${fmtMs(result.ms)}, real-time factor ${figures.realTimeFactor}`,
+  );
 }

@@ -27,20 +27,35 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
       inputSampleRate: wav.sampleRate,
       frameCount: packets.length,
     };
-    bytes = encodeSst(header, packets.map((packet) => ({ numQuantizers, packet })));
+    bytes = encodeSst(
+      header,
+      packets.map((packet) => ({ numQuantizers, packet })),
+    );
   } else {
     bytes = concatBytes(packets);
   }
   await writeOutput(output, bytes, opts.get('force') === true);
   const packetSize = packetBytes(numQuantizers, codec.bitsPerIndex);
   const figures = {
-    command: 'encode', input, output, format, bitrate, numQuantizers, packetBytes: packetSize,
-    frames: packets.length, inputSampleRate: wav.sampleRate, inputChannels: wav.channels,
-    inputDurationSeconds: round(seconds, 4), outputBytes: bytes.length, encodeMs: round(ms, 1),
+    command: 'encode',
+    input,
+    output,
+    format,
+    bitrate,
+    numQuantizers,
+    packetBytes: packetSize,
+    frames: packets.length,
+    inputSampleRate: wav.sampleRate,
+    inputChannels: wav.channels,
+    inputDurationSeconds: round(seconds, 4),
+    outputBytes: bytes.length,
+    encodeMs: round(ms, 1),
     realTimeFactor: round(seconds > 0 ? ms / 1000 / seconds : 0, 4),
   };
   if (ctx.json) return ctx.out(JSON.stringify(figures));
   ctx.out(`encoded ${input} (${fmtSeconds(seconds)}, ${wav.sampleRate} Hz, ${wav.channels} ch) -> ${output}`);
-  ctx.out(`  ${format}, ${bitrate} bps: ${packets.length} frames of ${numQuantizers} quantizers (${packetSize}-byte packets), ${bytes.length} bytes`);
+  ctx.out(
+    `  ${format}, ${bitrate} bps: ${packets.length} frames of ${numQuantizers} quantizers (${packetSize}-byte packets), ${bytes.length} bytes`,
+  );
   ctx.out(`  encode ${fmtMs(ms)}, real-time factor ${figures.realTimeFactor}`);
 }

@@ -21,11 +21,13 @@ async function download(url: string): Promise<Uint8Array> {
 }
 
 export async function cmdFetchWeights([name]: string[], opts: OptionValues, ctx: Context): Promise<void> {
-  if (name !== 'lyra-v2') throw new UsageError(`fetch-weights: unknown model ${JSON.stringify(name)}; available: lyra-v2`);
+  if (name !== 'lyra-v2')
+    throw new UsageError(`fetch-weights: unknown model ${JSON.stringify(name)}; available: lyra-v2`);
   const from = str(opts, 'from') ?? LYRA_V2_URL_PREFIX;
   const out = str(opts, 'out') ?? DEFAULT_MODEL_DIR;
   const isUrl = /^https?:\/\//i.test(from);
-  if (!isUrl && (await sameDir(from, out))) throw new CliError(`refusing to write the model into the source folder ${from}; choose another --out`);
+  if (!isUrl && (await sameDir(from, out)))
+    throw new CliError(`refusing to write the model into the source folder ${from}; choose another --out`);
   const prefix = isUrl && !from.endsWith('/') ? from + '/' : from;
   const got: Uint8Array[] = [];
   for (const file of LYRA_V2_FILES) {
@@ -34,11 +36,19 @@ export async function cmdFetchWeights([name]: string[], opts: OptionValues, ctx:
     const actual = createHash('sha256').update(bytes).digest('hex');
     const expected = LYRA_V2_SHA256[file];
     if (actual !== expected) {
-      throw new CliError(`${file}: sha256 mismatch (expected ${expected}, got ${actual}) from ${where}; nothing written`);
+      throw new CliError(
+        `${file}: sha256 mismatch (expected ${expected}, got ${actual}) from ${where}; nothing written`,
+      );
     }
     got.push(bytes);
   }
-  const { manifest, blob, manifestText } = await buildModelFiles({ encoder: got[0], quantizer: got[1], decoder: got[2] });
+  const { manifest, blob, manifestText } = await buildModelFiles({
+    encoder: got[0],
+    quantizer: got[1],
+    decoder: got[2],
+  });
   await writeModelDir(out, manifest, blob, manifestText);
-  reportImport(ctx, from, out, manifest, { verified: Object.fromEntries(LYRA_V2_FILES.map((f) => [f, LYRA_V2_SHA256[f]])) });
+  reportImport(ctx, from, out, manifest, {
+    verified: Object.fromEntries(LYRA_V2_FILES.map((f) => [f, LYRA_V2_SHA256[f]])),
+  });
 }

@@ -69,12 +69,20 @@ async function refuseUnusualOutput(path: string, force: boolean): Promise<void> 
     if (st.isSymbolicLink()) kind = 'a symbolic link';
     else if (!st.isFile()) kind = 'not a regular file (a device, FIFO or socket)';
     // Mode bits, not access(): root may write anything, but a file marked read-only was marked so on purpose.
-    else if ((st.mode & 0o222) === 0 || (await access(path, constants.W_OK).then(() => false, () => true))) kind = 'read-only';
+    else if (
+      (st.mode & 0o222) === 0 ||
+      (await access(path, constants.W_OK).then(
+        () => false,
+        () => true,
+      ))
+    )
+      kind = 'read-only';
   } catch (err) {
     if (err instanceof CliError) throw err;
     return; // nothing there (or nothing we can see): an ordinary new output
   }
-  if (kind !== null && !force) throw new CliError(`refusing to replace ${path}: it is ${kind}; pass --force to replace it`);
+  if (kind !== null && !force)
+    throw new CliError(`refusing to replace ${path}: it is ${kind}; pass --force to replace it`);
 }
 
 export async function writeOutput(path: string, data: Uint8Array, force = false): Promise<void> {

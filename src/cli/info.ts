@@ -16,13 +16,18 @@ export async function cmdInfo([file]: string[], _opts: OptionValues, ctx: Contex
     d = describeWav(bytes);
   } catch (err) {
     if (err instanceof WavFormatError && err.message.startsWith('not a WAV file')) {
-      throw new WavFormatError(`${file}: neither a WAV nor an .sst file (${err.message}); raw Lyra streams carry no header to describe`);
+      throw new WavFormatError(
+        `${file}: neither a WAV nor an .sst file (${err.message}); raw Lyra streams carry no header to describe`,
+      );
     }
     if (err instanceof WavFormatError) throw new WavFormatError(`${file}: ${err.message}`);
     throw err;
   }
   if (ctx.json) {
-    return ctx.out(JSON.stringify({ type: 'wav', file, bytes: bytes.length, ...d, durationSeconds: round(d.durationSeconds, 4) }));
+    ctx.out(
+      JSON.stringify({ type: 'wav', file, bytes: bytes.length, ...d, durationSeconds: round(d.durationSeconds, 4) }),
+    );
+    return;
   }
   ctx.out(`${file}: WAV, ${bytes.length} bytes`);
   ctx.out(`  format:    ${d.format === 'pcm' ? 'PCM' : 'IEEE float'} ${d.bitsPerSample}-bit`);
@@ -43,21 +48,38 @@ export function infoSst(file: string, bytes: Uint8Array, ctx: Context): void {
   const lost = frames.filter((f) => 'lost' in f).length;
   const usage = new Map<number, number>();
   for (const f of frames) if (!('lost' in f)) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);
-  const bitrates = [...usage].sort((a, b) => a[0] - b[0]).map(([nq, count]) => ({
-    numQuantizers: nq,
-    bitrate: h.frameSize > 0 ? packetBitrate(nq, h.bitsPerIndex, h.frameSize, h.sampleRate) : null,
-    lyra: LYRA_TABLE.bitrateOf(nq) !== undefined,
-    frames: count,
-  }));
+  const bitrates = [...usage]
+    .sort((a, b) => a[0] - b[0])
+    .map(([nq, count]) => ({
+      numQuantizers: nq,
+      bitrate: h.frameSize > 0 ? packetBitrate(nq, h.bitsPerIndex, h.frameSize, h.sampleRate) : null,
+      lyra: LYRA_TABLE.bitrateOf(nq) !== undefined,
+      frames: count,
+    }));
   const duration = h.sampleRate > 0 ? (frames.length * h.frameSize) / h.sampleRate : 0;
   const sha = bytesToHex(h.modelSha256Prefix);
   if (ctx.json) {
-    return ctx.out(JSON.stringify({
-      type: 'sst', file, bytes: bytes.length, version: h.version, modelId: h.modelId, modelSha256Prefix: sha,
-      sampleRate: h.sampleRate, frameSize: h.frameSize, bitsPerIndex: h.bitsPerIndex, inputSampleRate: h.inputSampleRate,
-      headerFrameCount: h.frameCount, frames: frames.length, lostFrames: lost, bitrates,
-      durationSeconds: round(duration, 4), problems,
-    }));
+    ctx.out(
+      JSON.stringify({
+        type: 'sst',
+        file,
+        bytes: bytes.length,
+        version: h.version,
+        modelId: h.modelId,
+        modelSha256Prefix: sha,
+        sampleRate: h.sampleRate,
+        frameSize: h.frameSize,
+        bitsPerIndex: h.bitsPerIndex,
+        inputSampleRate: h.inputSampleRate,
+        headerFrameCount: h.frameCount,
+        frames: frames.length,
+        lostFrames: lost,
+        bitrates,
+        durationSeconds: round(duration, 4),
+        problems,
+      }),
+    );
+    return;
   }
   ctx.out(`${file}: .sst, ${bytes.length} bytes`);
   ctx.out(`  model:       ${h.modelId} (weights sha256 ${sha}...)`);

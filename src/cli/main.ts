@@ -21,9 +21,24 @@ const WRITE_FLAGS = ['json', 'force'];
 const COMMANDS: Record<string, CommandSpec> = {
   'import-tflite': { positionals: ['dir'], valued: ['out'], flags: JSON_FLAG, run: cmdImportTflite },
   'fetch-weights': { positionals: ['model'], valued: ['from', 'out'], flags: JSON_FLAG, run: cmdFetchWeights },
-  encode: { positionals: ['in.wav', 'out'], valued: ['bitrate', 'format', 'model', 'denoise', 'denoise-model', 'precision'], flags: WRITE_FLAGS, run: cmdEncode },
-  decode: { positionals: ['in', 'out.wav'], valued: ['format', 'bitrate', 'rate', 'model', 'denoise', 'denoise-model', 'precision'], flags: WRITE_FLAGS, run: cmdDecode },
-  roundtrip: { positionals: ['in.wav', 'out.wav'], valued: ['bitrate', 'model', 'denoise', 'denoise-model', 'precision'], flags: WRITE_FLAGS, run: cmdRoundtrip },
+  encode: {
+    positionals: ['in.wav', 'out'],
+    valued: ['bitrate', 'format', 'model', 'denoise', 'denoise-model', 'precision'],
+    flags: WRITE_FLAGS,
+    run: cmdEncode,
+  },
+  decode: {
+    positionals: ['in', 'out.wav'],
+    valued: ['format', 'bitrate', 'rate', 'model', 'denoise', 'denoise-model', 'precision'],
+    flags: WRITE_FLAGS,
+    run: cmdDecode,
+  },
+  roundtrip: {
+    positionals: ['in.wav', 'out.wav'],
+    valued: ['bitrate', 'model', 'denoise', 'denoise-model', 'precision'],
+    flags: WRITE_FLAGS,
+    run: cmdRoundtrip,
+  },
   info: { positionals: ['file'], valued: [], flags: JSON_FLAG, run: cmdInfo },
   eval: { positionals: ['ref.wav', 'deg.wav'], valued: [], flags: [...JSON_FLAG, 'align'], run: cmdEval },
 };
@@ -65,7 +80,8 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
-    if (!spec) throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!spec)
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
     const { pos, opts } = parseArgs(rest, spec, command);
     ctx.json = opts.get('json') === true;
     await spec.run(pos, opts, ctx);

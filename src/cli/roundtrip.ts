@@ -55,16 +55,34 @@ export async function cmdRoundtrip([input, output]: string[], opts: OptionValues
   const rtf = (ms: number) => round(seconds > 0 ? ms / 1000 / seconds : 0, 4);
   const finite = (x: number) => (Number.isFinite(x) ? round(x, 2) : null);
   const figures = {
-    command: 'roundtrip', input, output, inputDurationSeconds: round(seconds, 4), inputSampleRate: wav.sampleRate,
-    bitrate, numQuantizers, frames: enc.packets.length, packetBytes: packetSize, totalPacketBytes: packetSize * enc.packets.length,
-    encodeMs: round(enc.ms, 1), decodeMs: round(dec.ms, 1), encodeRtf: rtf(enc.ms), decodeRtf: rtf(dec.ms),
-    snrDb: finite(snr), delaySamples: lag, snrAlignedDb: finite(snrAligned),
-    stoi: round(quality.stoi, 4), logMelDistanceDb: round(quality.logMelDistanceDb, 3),
+    command: 'roundtrip',
+    input,
+    output,
+    inputDurationSeconds: round(seconds, 4),
+    inputSampleRate: wav.sampleRate,
+    bitrate,
+    numQuantizers,
+    frames: enc.packets.length,
+    packetBytes: packetSize,
+    totalPacketBytes: packetSize * enc.packets.length,
+    encodeMs: round(enc.ms, 1),
+    decodeMs: round(dec.ms, 1),
+    encodeRtf: rtf(enc.ms),
+    decodeRtf: rtf(dec.ms),
+    snrDb: finite(snr),
+    delaySamples: lag,
+    snrAlignedDb: finite(snrAligned),
+    stoi: round(quality.stoi, 4),
+    logMelDistanceDb: round(quality.logMelDistanceDb, 3),
   };
   if (ctx.json) return ctx.out(JSON.stringify(figures));
   ctx.out(`roundtrip ${input} -> ${output}`);
-  ctx.out(`  input:     ${fmtSeconds(seconds)} at ${wav.sampleRate} Hz (${wav.channels} ch), ${enc.packets.length} frames`);
-  ctx.out(`  bitrate:   ${bitrate} bps, ${numQuantizers} quantizers, ${packetSize}-byte packets, ${figures.totalPacketBytes} bytes in all`);
+  ctx.out(
+    `  input:     ${fmtSeconds(seconds)} at ${wav.sampleRate} Hz (${wav.channels} ch), ${enc.packets.length} frames`,
+  );
+  ctx.out(
+    `  bitrate:   ${bitrate} bps, ${numQuantizers} quantizers, ${packetSize}-byte packets, ${figures.totalPacketBytes} bytes in all`,
+  );
   ctx.out(`  encode:    ${fmtMs(enc.ms)}, real-time factor ${figures.encodeRtf}`);
   ctx.out(`  decode:    ${fmtMs(dec.ms)}, real-time factor ${figures.decodeRtf}`);
   ctx.out(`  quality vs ${codec.sampleRate} Hz input, after ${lag}-sample delay alignment:`);

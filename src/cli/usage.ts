@@ -82,7 +82,9 @@ Usage:
   soundstream <command> --help     that command's help only
 
 Commands:
-${Object.values(COMMANDS).map((text) => indent(text, '  ')).join('\n\n')}
+${Object.values(COMMANDS)
+  .map((text) => indent(text, '  '))
+  .join('\n\n')}
 
 Denoising (encode, roundtrip; decode applies it on the receiving side):
 ${DENOISE_OPTIONS}

@@ -22,7 +22,12 @@ export async function buildModelFiles(files: { encoder: Uint8Array; quantizer: U
   return { manifest, blob, manifestText };
 }
 
-export async function writeModelDir(out: string, manifest: Manifest, blob: Uint8Array, manifestText: string): Promise<void> {
+export async function writeModelDir(
+  out: string,
+  manifest: Manifest,
+  blob: Uint8Array,
+  manifestText: string,
+): Promise<void> {
   const files: Record<string, Uint8Array> = {
     'manifest.json': new TextEncoder().encode(manifestText),
     [manifest.blob.file]: blob,
@@ -35,18 +40,34 @@ export async function writeModelDir(out: string, manifest: Manifest, blob: Uint8
   }
 }
 
-export function reportImport(ctx: Context, source: string, out: string, manifest: Manifest, extra: Record<string, unknown> = {}): void {
+export function reportImport(
+  ctx: Context,
+  source: string,
+  out: string,
+  manifest: Manifest,
+  extra: Record<string, unknown> = {},
+): void {
   const written = ['manifest.json', manifest.blob.file].map((f) => join(out, f));
   if (ctx.json) {
-    ctx.out(JSON.stringify({
-      model: manifest.model, source, out, files: written, tensors: manifest.tensors.length,
-      bytes: manifest.blob.byteLength, sha256: manifest.blob.sha256, ...extra,
-    }));
+    ctx.out(
+      JSON.stringify({
+        model: manifest.model,
+        source,
+        out,
+        files: written,
+        tensors: manifest.tensors.length,
+        bytes: manifest.blob.byteLength,
+        sha256: manifest.blob.sha256,
+        ...extra,
+      }),
+    );
     return;
   }
   ctx.out(`imported ${manifest.model} from ${source}`);
   if (extra.knownRelease !== undefined) {
-    ctx.out(`  files:   ${extra.knownRelease ? 'the Lyra v2 release (sha256 of all three verified)' : 'NOT the Lyra v2 release (see the warning above)'}`);
+    ctx.out(
+      `  files:   ${extra.knownRelease ? 'the Lyra v2 release (sha256 of all three verified)' : 'NOT the Lyra v2 release (see the warning above)'}`,
+    );
   }
   ctx.out(`  tensors: ${manifest.tensors.length}`);
   ctx.out(`  bytes:   ${manifest.blob.byteLength} (${manifest.blob.file})`);

@@ -20,7 +20,11 @@ export class BitrateTable {
 
   constructor(bitrates: Readonly<Record<string, number>>, bitsPerIndex: number) {
     this.bitsPerIndex = bitsPerIndex;
-    this.byBitrate = new Map(Object.entries(bitrates).map(([bps, n]) => [Number(bps), n] as const).sort((a, b) => a[0] - b[0]));
+    this.byBitrate = new Map(
+      Object.entries(bitrates)
+        .map(([bps, n]) => [Number(bps), n] as const)
+        .sort((a, b) => a[0] - b[0]),
+    );
     this.byLength = new Map();
     const described = new Map<number, string>();
     for (const [bps, n] of this.byBitrate) {
@@ -28,7 +32,10 @@ export class BitrateTable {
       this.byLength.set(bytes, n);
       described.set(bytes, `${bytes} (${bps} bps)`);
     }
-    this.lengthsText = [...described].sort((a, b) => a[0] - b[0]).map(([, text]) => text).join(', ');
+    this.lengthsText = [...described]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, text]) => text)
+      .join(', ');
   }
 
   /** The table a model's manifest declares; ModelError for a model without a quantizer (no packets at all). */
@@ -77,6 +84,11 @@ export function quantizersForBitrate(bps: number): number {
 }
 
 /** Bits per second that frames of `numQuantizers` indices take, whether or not a table lists it (46 -> 9200 for Lyra v2). */
-export function packetBitrate(numQuantizers: number, bitsPerIndex: number, frameSize: number, sampleRate: number): number {
+export function packetBitrate(
+  numQuantizers: number,
+  bitsPerIndex: number,
+  frameSize: number,
+  sampleRate: number,
+): number {
   return (packetBytes(numQuantizers, bitsPerIndex) * 8 * sampleRate) / frameSize;
 }

@@ -54,10 +54,13 @@ const DEFAULTS: Required<ConcealerOptions> = {
 };
 
 function checkOptions(o: Required<ConcealerOptions>): void {
-  const bad = (name: string, v: number, range: string) => new RangeError(`Concealer: ${name} must be ${range}, got ${v}`);
+  const bad = (name: string, v: number, range: string) =>
+    new RangeError(`Concealer: ${name} must be ${range}, got ${v}`);
   if (!(o.attenuation >= 0 && o.attenuation <= 1)) throw bad('attenuation', o.attenuation, 'in 0..1');
-  if (!Number.isInteger(o.holdFrames) || o.holdFrames < 0) throw bad('holdFrames', o.holdFrames, 'a non-negative integer');
-  if (!Number.isInteger(o.fadeFrames) || o.fadeFrames < 0) throw bad('fadeFrames', o.fadeFrames, 'a non-negative integer');
+  if (!Number.isInteger(o.holdFrames) || o.holdFrames < 0)
+    throw bad('holdFrames', o.holdFrames, 'a non-negative integer');
+  if (!Number.isInteger(o.fadeFrames) || o.fadeFrames < 0)
+    throw bad('fadeFrames', o.fadeFrames, 'a non-negative integer');
   if (!(o.floorRise >= 1 && Number.isFinite(o.floorRise))) throw bad('floorRise', o.floorRise, 'a finite number >= 1');
   if (!(o.maxComfortRms > 0)) throw bad('maxComfortRms', o.maxComfortRms, 'positive');
 }
@@ -80,7 +83,8 @@ export class Concealer {
    */
   constructor(dim: number, silence?: Float32Array, options: ConcealerOptions = {}) {
     checkPositiveInteger('Concealer: dim', dim);
-    if (silence && silence.length !== dim) throw new RangeError(`Concealer: silence embedding has ${silence.length} values, expected ${dim}`);
+    if (silence && silence.length !== dim)
+      throw new RangeError(`Concealer: silence embedding has ${silence.length} values, expected ${dim}`);
     this.dim = dim;
     this.options = { ...DEFAULTS, ...stripUndefined(options) };
     checkOptions(this.options);
@@ -101,7 +105,8 @@ export class Concealer {
 
   /** Call for every received frame, with its embedding and the decoder's output for it. */
   observe(embedding: Float32Array, pcm: Float32Array): void {
-    if (embedding.length !== this.dim) throw new RangeError(`Concealer.observe: embedding has ${embedding.length} values, expected ${this.dim}`);
+    if (embedding.length !== this.dim)
+      throw new RangeError(`Concealer.observe: embedding has ${embedding.length} values, expected ${this.dim}`);
     this.last.set(embedding);
     this.hasLast = true;
     this.run = 0;
@@ -120,7 +125,8 @@ export class Concealer {
 
   /** The embedding to decode in place of the next lost frame (written to `out`). */
   conceal(out: Float32Array = new Float32Array(this.dim)): Float32Array {
-    if (out.length !== this.dim) throw new RangeError(`Concealer.conceal: output has ${out.length} values, expected ${this.dim}`);
+    if (out.length !== this.dim)
+      throw new RangeError(`Concealer.conceal: output has ${out.length} values, expected ${this.dim}`);
     const k = ++this.run;
     this.total++;
     const { attenuation, holdFrames, fadeFrames } = this.options;
@@ -130,7 +136,7 @@ export class Concealer {
       out.set(c);
       return out;
     }
-    const g = Math.pow(attenuation, k);
+    const g = attenuation ** k;
     for (let i = 0; i < this.dim; i++) out[i] = c[i] + w * (g * this.last[i] - c[i]);
     return out;
   }
@@ -162,7 +168,10 @@ const silenceCache = new WeakMap<Model, Map<ComputeMode, Float32Array>>();
  */
 export function silenceEmbedding(model: Model, mode: ComputeMode = 'int8'): Float32Array {
   let perMode = silenceCache.get(model);
-  if (!perMode) silenceCache.set(model, (perMode = new Map()));
+  if (!perMode) {
+    perMode = new Map();
+    silenceCache.set(model, perMode);
+  }
   let emb = perMode.get(mode);
   if (!emb) {
     const dim = model.manifest.embeddingDim;

@@ -19,7 +19,8 @@ export class Denoiser {
     const spec = model.manifest.bottleneck;
     if (!spec) throw new ModelError(`model ${model.manifest.model} has no bottleneck graph: not a denoiser`);
     const width = spec.conditions?.denoise;
-    if (width !== 1) throw new ModelError(`model ${model.manifest.model}: bottleneck needs a one-value "denoise" condition`);
+    if (width !== 1)
+      throw new ModelError(`model ${model.manifest.model}: bottleneck needs a one-value "denoise" condition`);
     this.dim = spec.inputChannels;
     this.graph = buildGraph(model, 'bottleneck', 1); // as stored: the denoiser is float throughout
   }
@@ -30,7 +31,9 @@ export class Denoiser {
     const sums = (codec.manifest.provenance as { sha256?: Record<string, string> }).sha256 ?? {};
     if (!expects) throw new ModelError(`${denoiser.manifest.model}: the manifest does not say which codec it expects`);
     if (sums['soundstream_encoder.tflite'] !== expects.encoderSha256) {
-      throw new ModelError(`${denoiser.manifest.model} was trained on ${expects.model} with encoder sha256 ${expects.encoderSha256.slice(0, 12)}..., but the codec model ${codec.manifest.model} has ${String(sums['soundstream_encoder.tflite']).slice(0, 12)}...`);
+      throw new ModelError(
+        `${denoiser.manifest.model} was trained on ${expects.model} with encoder sha256 ${expects.encoderSha256.slice(0, 12)}..., but the codec model ${codec.manifest.model} has ${String(sums['soundstream_encoder.tflite']).slice(0, 12)}...`,
+      );
     }
   }
 

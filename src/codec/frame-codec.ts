@@ -145,9 +145,10 @@ export class FrameDecoder {
     this.quantizer = new Quantizer(model);
     this.denoiser = openDenoiser(options.denoiser, model);
     this.denoiseOn = options.denoise ?? true;
-    this.concealer = options.conceal === false
-      ? null
-      : new Concealer(this.decoder.embeddingDim, silenceEmbedding(model, mode), options.conceal ?? {});
+    this.concealer =
+      options.conceal === false
+        ? null
+        : new Concealer(this.decoder.embeddingDim, silenceEmbedding(model, mode), options.conceal ?? {});
     this.frameSize = this.decoder.frameSize;
     this.maxQuantizers = this.quantizer.numQuantizers;
     this.embedding = new Float32Array(this.decoder.embeddingDim);
@@ -159,7 +160,11 @@ export class FrameDecoder {
    * packet must be exactly as long as that many indices take; RangeError otherwise, and for a
    * count outside 1..maxQuantizers, with the decoder's state untouched.
    */
-  decodeFrame(packet: Uint8Array, numQuantizers: number, out: Float32Array = new Float32Array(this.frameSize)): Float32Array {
+  decodeFrame(
+    packet: Uint8Array,
+    numQuantizers: number,
+    out: Float32Array = new Float32Array(this.frameSize),
+  ): Float32Array {
     if (!Number.isInteger(numQuantizers) || numQuantizers < 1 || numQuantizers > this.maxQuantizers) {
       throw new RangeError(`number of quantizers must be 1..${this.maxQuantizers}, got ${numQuantizers}`);
     }

@@ -42,11 +42,7 @@ export function packetBytes(numQuantizers: number, bitsPerIndex = 4): number {
  * zero. If `out` is given it must be large enough; the returned array is a view
  * of exactly packetBytes(...) bytes at its start.
  */
-export function packIndices(
-  indices: ArrayLike<number>,
-  bitsPerIndex = 4,
-  out?: Uint8Array,
-): Uint8Array {
+export function packIndices(indices: ArrayLike<number>, bitsPerIndex = 4, out?: Uint8Array): Uint8Array {
   const size = packetBytes(indices.length, bitsPerIndex);
   if (out !== undefined && out.length < size) {
     throw new RangeError(`output buffer has ${out.length} bytes, need ${size}`);
@@ -59,9 +55,7 @@ export function packIndices(
   for (let i = 0; i < indices.length; i++) {
     const v = indices[i];
     if (!Number.isInteger(v) || v < 0 || v >= limit) {
-      throw new RangeError(
-        `index ${v} at position ${i} does not fit in ${bitsPerIndex} bits (0..${limit - 1})`,
-      );
+      throw new RangeError(`index ${v} at position ${i} does not fit in ${bitsPerIndex} bits (0..${limit - 1})`);
     }
     acc = (acc << bitsPerIndex) | v;
     pending += bitsPerIndex;
@@ -77,7 +71,8 @@ export function packIndices(
 
 /** TypeError unless `packet` is a Uint8Array: strings, arrays and other views would be read wrongly or not at all. */
 export function checkPacket(packet: unknown, what: string): asserts packet is Uint8Array {
-  if (!(packet instanceof Uint8Array)) throw new TypeError(`${what}: expected a Uint8Array packet, got ${describeValue(packet)}`);
+  if (!(packet instanceof Uint8Array))
+    throw new TypeError(`${what}: expected a Uint8Array packet, got ${describeValue(packet)}`);
 }
 
 /**

@@ -21,13 +21,16 @@ export class Quantizer {
     this.bitsPerIndex = spec.bitsPerIndex;
     this.codebooks = model.weights.f32(spec.codebooks);
     if (this.codebooks.length !== spec.numQuantizers * spec.codebookSize * spec.dim) {
-      throw new ModelError(`quantizer codebooks "${spec.codebooks}" hold ${this.codebooks.length} values, expected ${spec.numQuantizers}x${spec.codebookSize}x${spec.dim}`);
+      throw new ModelError(
+        `quantizer codebooks "${spec.codebooks}" hold ${this.codebooks.length} values, expected ${spec.numQuantizers}x${spec.codebookSize}x${spec.dim}`,
+      );
     }
     this.residual = new Float32Array(this.dim);
   }
 
   private stages(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > this.numQuantizers) throw new RangeError(`number of quantizers must be 1..${this.numQuantizers}, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > this.numQuantizers)
+      throw new RangeError(`number of quantizers must be 1..${this.numQuantizers}, got ${n}`);
     return n;
   }
 
@@ -45,7 +48,8 @@ export class Quantizer {
     const stages = this.stages(numQuantizers);
     const frames = checkFrames('dequantize', indices.length, stages);
     for (let i = 0; i < indices.length; i++) {
-      if (indices[i] < 0 || indices[i] >= this.codebookSize) throw new RangeError(`index ${indices[i]} at position ${i} is outside 0..${this.codebookSize - 1}`);
+      if (indices[i] < 0 || indices[i] >= this.codebookSize)
+        throw new RangeError(`index ${indices[i]} at position ${i} is outside 0..${this.codebookSize - 1}`);
     }
     const embeddings = out ?? new Float32Array(frames * this.dim);
     rvqDecode(indices, frames, stages, this.codebooks, this.codebookSize, this.dim, embeddings);

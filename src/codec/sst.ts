@@ -108,8 +108,10 @@ export function writeSstHeader(h: SstHeader): Uint8Array {
     throw new RangeError(`modelSha256Prefix must be 8 bytes, got ${h.modelSha256Prefix.length}`);
   }
   const version = h.version ?? SST_VERSION;
-  if (!SST_READABLE_VERSIONS.includes(version)) throw new RangeError(`version must be ${SST_READABLE_VERSIONS.join(' or ')}, got ${version}`);
-  for (const [field, [min, max]] of Object.entries(SST_HEADER_BOUNDS)) checkUint(field, h[field as keyof typeof SST_HEADER_BOUNDS], max, min);
+  if (!SST_READABLE_VERSIONS.includes(version))
+    throw new RangeError(`version must be ${SST_READABLE_VERSIONS.join(' or ')}, got ${version}`);
+  for (const [field, [min, max]] of Object.entries(SST_HEADER_BOUNDS))
+    checkUint(field, h[field as keyof typeof SST_HEADER_BOUNDS], max, min);
   checkUint('bitsPerIndex', h.bitsPerIndex, 16, 1);
   if (h.frameCount !== null) checkUint('frameCount', h.frameCount, SST_UNKNOWN_FRAME_COUNT - 1);
 
@@ -136,7 +138,12 @@ export function writeSstHeader(h: SstHeader): Uint8Array {
  * packet marks a frame as lost. With a `sequence` (the frame's number, from 0)
  * it is a version-2 record; without, a version-1 record.
  */
-export function writeSstPacket(numQuantizers: number, packet: Uint8Array, bitsPerIndex = 4, sequence?: number): Uint8Array {
+export function writeSstPacket(
+  numQuantizers: number,
+  packet: Uint8Array,
+  bitsPerIndex = 4,
+  sequence?: number,
+): Uint8Array {
   checkUint('numQuantizers', numQuantizers, SST_MAX_QUANTIZERS);
   if (sequence !== undefined) checkUint('sequence', sequence, 0xffffffff);
   const size = packetBytes(numQuantizers, bitsPerIndex);
@@ -164,7 +171,9 @@ export function encodeSst(h: SstHeader, packets: { numQuantizers: number; packet
   }
   const parts = [writeSstHeader({ ...h, frameCount: packets.length })];
   const sequenced = (h.version ?? SST_VERSION) >= 2;
-  packets.forEach((p, i) => parts.push(writeSstPacket(p.numQuantizers, p.packet, h.bitsPerIndex, sequenced ? i : undefined)));
+  packets.forEach((p, i) => {
+    parts.push(writeSstPacket(p.numQuantizers, p.packet, h.bitsPerIndex, sequenced ? i : undefined));
+  });
   return concatBytes(parts);
 }
 
@@ -284,7 +293,9 @@ export class SstStreamParser {
       if (data[i] !== SST_MAGIC[i]) throw new SstFormatError('not an .sst file: bad magic (expected "SSTm")');
     }
     if (data.length >= 5 && !SST_READABLE_VERSIONS.includes(data[4])) {
-      throw new SstFormatError(`unsupported .sst version ${data[4]} (this reader supports ${SST_READABLE_VERSIONS.join(' and ')})`);
+      throw new SstFormatError(
+        `unsupported .sst version ${data[4]} (this reader supports ${SST_READABLE_VERSIONS.join(' and ')})`,
+      );
     }
     if (data.length < 6) return 0;
     const L = data[5];
@@ -366,7 +377,9 @@ export class SstStreamParser {
       if (!this.damage) {
         const q = data[pos];
         this.damage = {
-          offset, frame: this.nextIndex, claimedSize: q <= SST_MAX_QUANTIZERS ? this.recordBytes(q) : null,
+          offset,
+          frame: this.nextIndex,
+          claimedSize: q <= SST_MAX_QUANTIZERS ? this.recordBytes(q) : null,
           truncated: a.kind === 'short' ? { have: data.length - pos, need: a.need } : null,
         };
       }
@@ -381,16 +394,23 @@ export class SstStreamParser {
     if (a.sequence !== null) {
       const expected = this.nextSequence;
       if (a.sequence < expected) {
-        this.problems.push(`record at byte offset ${offset} carries frame ${a.sequence}, but frame ${expected} was due (duplicated or out of order); dropped`);
+        this.problems.push(
+          `record at byte offset ${offset} carries frame ${a.sequence}, but frame ${expected} was due (duplicated or out of order); dropped`,
+        );
         return;
       }
       const gap = a.sequence - expected;
       if (this.mayFill(gap)) {
-        this.problems.push(`frames ${expected}..${a.sequence - 1} missing before byte offset ${offset} (deleted or reordered records); marked lost`);
+        this.problems.push(
+          `frames ${expected}..${a.sequence - 1} missing before byte offset ${offset} (deleted or reordered records); marked lost`,
+        );
         this.gapFramesFilled += gap;
-        for (let i = 0; i < gap; i++) frames.push({ index: this.nextIndex++, lost: true, reason: 'missing from the stream' });
+        for (let i = 0; i < gap; i++)
+          frames.push({ index: this.nextIndex++, lost: true, reason: 'missing from the stream' });
       } else if (gap > 0) {
-        this.problems.push(`record at byte offset ${offset} jumps from frame ${expected} to ${a.sequence}, too far to fill; read on from there`);
+        this.problems.push(
+          `record at byte offset ${offset} jumps from frame ${expected} to ${a.sequence}, too far to fill; read on from there`,
+        );
       }
       this.nextSequence = a.sequence + 1;
     }
@@ -429,12 +449,16 @@ export class SstStreamParser {
     this.damage = null;
     const skipped = this.pendingOffset - d.offset;
     if (d.truncated && d.truncated.have === skipped) {
-      this.problems.push(`frame ${d.frame} at byte offset ${d.offset}: truncated record (${d.truncated.have} of ${d.truncated.need} bytes); stopped reading`);
+      this.problems.push(
+        `frame ${d.frame} at byte offset ${d.offset}: truncated record (${d.truncated.have} of ${d.truncated.need} bytes); stopped reading`,
+      );
       return;
     }
     const lost = this.estimateFrames(skipped, skipped);
     this.markLost(lost, frames);
-    this.problems.push(`frame ${d.frame} at byte offset ${d.offset}: no good record in the last ${skipped} bytes; ${lost} frame${lost === 1 ? '' : 's'} marked lost`);
+    this.problems.push(
+      `frame ${d.frame} at byte offset ${d.offset}: no good record in the last ${skipped} bytes; ${lost} frame${lost === 1 ? '' : 's'} marked lost`,
+    );
   }
 
   /**

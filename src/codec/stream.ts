@@ -98,7 +98,8 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
   const frame = new Float32Array(frameSize);
   let fill = 0;
 
-  const resampler = sampleRate === modelRate ? null : new Resampler(sampleRate, modelRate, { quality: options.resamplerQuality });
+  const resampler =
+    sampleRate === modelRate ? null : new Resampler(sampleRate, modelRate, { quality: options.resamplerQuality });
   // The resampler's first outputs are its filter's ramp-up; dropping them aligns the model-rate
   // audio with the input (as resample() does), so frame t covers input time [20t, 20t + 20) ms.
   let skip = resampler?.delaySamples ?? 0;
@@ -131,7 +132,8 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
 
   return {
     encode(samples: Float32Array): Uint8Array[] {
-      if (!(samples instanceof Float32Array)) throw new TypeError(`encode(samples): expected a Float32Array, got ${describeValue(samples)}`);
+      if (!(samples instanceof Float32Array))
+        throw new TypeError(`encode(samples): expected a Float32Array, got ${describeValue(samples)}`);
       const packets: Uint8Array[] = [];
       push(resampler ? resampler.process(samples) : samples, packets);
       return packets;
@@ -153,7 +155,8 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
       return codec.bitrate;
     },
     setDenoise(on: boolean): void {
-      if (on && !codec.hasDenoiser) throw new RangeError('setDenoise(true) needs a denoiser model (createEncoder({ denoiser }))');
+      if (on && !codec.hasDenoiser)
+        throw new RangeError('setDenoise(true) needs a denoiser model (createEncoder({ denoiser }))');
       codec.setDenoise(on);
     },
     get denoise() {
@@ -177,7 +180,8 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   checkPositiveInteger('sampleRate', sampleRate);
   const codec = new FrameDecoder(model, options);
   const frameSize = codec.frameSize;
-  const resampler = sampleRate === modelRate ? null : new Resampler(modelRate, sampleRate, { quality: options.resamplerQuality });
+  const resampler =
+    sampleRate === modelRate ? null : new Resampler(modelRate, sampleRate, { quality: options.resamplerQuality });
   const pcm = resampler ? new Float32Array(frameSize) : null;
   let skip = resampler?.delaySamples ?? 0;
   let lost = 0;

@@ -2,7 +2,11 @@
 // pipelines. They use the global TransformStream (Node 18+, browsers, Deno, Bun).
 
 import {
-  createDecoder, createEncoder, type StreamDecoder, type StreamDecoderOptions, type StreamEncoder,
+  createDecoder,
+  createEncoder,
+  type StreamDecoder,
+  type StreamDecoderOptions,
+  type StreamEncoder,
   type StreamEncoderOptions,
 } from './stream.js';
 

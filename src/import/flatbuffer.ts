@@ -134,7 +134,9 @@ export class FlatBuffer {
 
   check(pos: number, size: number): void {
     if (pos < 0 || size < 0 || pos + size > this.bytes.byteLength) {
-      throw new TFLiteFormatError(`offset ${pos}+${size} is outside the ${this.bytes.byteLength}-byte buffer (truncated or corrupt file)`);
+      throw new TFLiteFormatError(
+        `offset ${pos}+${size} is outside the ${this.bytes.byteLength}-byte buffer (truncated or corrupt file)`,
+      );
     }
   }
   checkTable(pos: number): number {

@@ -54,7 +54,9 @@ export function extractRvqCodebooks(model: TFLiteModel): RvqCodebooks {
   const codebooks = new Float32Array(books.length * codebookSize * dim);
   books.forEach((t, s) => {
     if (t.shape[0] !== codebookSize || t.shape[1] !== dim) {
-      throw new ImportError(`decode: codebook ${describe(t)} of stage ${s} differs in shape from stage 0's [${codebookSize},${dim}]`);
+      throw new ImportError(
+        `decode: codebook ${describe(t)} of stage ${s} differs in shape from stage 0's [${codebookSize},${dim}]`,
+      );
     }
     codebooks.set(floats(t), s * codebookSize * dim);
   });
@@ -70,7 +72,8 @@ function decodeCodebooks(g: Graph): TFLiteTensor[] {
   let sum = output;
   const visited = new Set<TFLiteOperator>();
   for (let add = g.producer(sum); add?.op === 'ADD'; add = g.producer(sum)) {
-    if (visited.has(add)) throw new ImportError(`decode: the chain of ADDs from the output loops back to operator ${add.index}`);
+    if (visited.has(add))
+      throw new ImportError(`decode: the chain of ADDs from the output loops back to operator ${add.index}`);
     visited.add(add);
     g.expectNoActivation(add);
     terms.push(add.inputs[1]);
@@ -98,7 +101,9 @@ function decodeCodebooks(g: Graph): TFLiteTensor[] {
     // The index reaches the GATHER through MAXIMUM(indices, 0); the mask is CAST(indices != -1).
     const maximum = g.producer(g.producer(gather.inputs[1])!.inputs[0]);
     if (maximum?.op !== 'MAXIMUM' || maximum.inputs[0] !== indicesInput || g.scalar(maximum.inputs[1]) !== 0) {
-      throw new ImportError(`decode: index of GATHER operator ${gather.index} is not sliced from MAXIMUM(encoding_indices, 0)`);
+      throw new ImportError(
+        `decode: index of GATHER operator ${gather.index} is not sliced from MAXIMUM(encoding_indices, 0)`,
+      );
     }
     const table = g.tensor(gather.inputs[0]);
     g.expectFloatConst(table, 2, `decode: GATHER operator ${gather.index}`);
@@ -121,7 +126,8 @@ function checkEncode(g: Graph, books: TFLiteTensor[]): void {
     g.expectFloatConst(table, 3, `${where}: SQUARED_DIFFERENCE operator ${sqdiff.index}`);
     g.expectSameValues(table, book, where);
     const sum = g.only(g.consumers(sqdiff.outputs[0], 'SUM'), `${where}: SUM of the squared differences`);
-    if (g.scalar(sum.inputs[1]) !== -1) throw new ImportError(`${where}: SUM operator ${sum.index} does not reduce the last axis`);
+    if (g.scalar(sum.inputs[1]) !== -1)
+      throw new ImportError(`${where}: SUM operator ${sum.index} does not reduce the last axis`);
     const argmin = g.only(g.consumers(sum.outputs[0], 'ARG_MIN'), `${where}: ARG_MIN of the distances`);
     if (s === books.length - 1) return;
 
@@ -135,10 +141,16 @@ function checkEncode(g: Graph, books: TFLiteTensor[]): void {
     const sum2 = g.only(g.consumers(diff.outputs[0], 'ADD'), `${where}: residual + (codeword - residual)`);
     const next = g.only(g.consumers(sum2.outputs[0], 'SUB'), `${where}: residual - (residual + (codeword - residual))`);
     const ok =
-      diff.inputs[0] === codeword && diff.inputs[1] === residual &&
-      sum2.inputs[0] === residual && sum2.inputs[1] === diff.outputs[0] &&
-      next.inputs[0] === residual && next.inputs[1] === sum2.outputs[0];
-    if (!ok) throw new ImportError(`${where}: operators ${diff.index}, ${sum2.index}, ${next.index} do not compute r - (r + (c - r))`);
+      diff.inputs[0] === codeword &&
+      diff.inputs[1] === residual &&
+      sum2.inputs[0] === residual &&
+      sum2.inputs[1] === diff.outputs[0] &&
+      next.inputs[0] === residual &&
+      next.inputs[1] === sum2.outputs[0];
+    if (!ok)
+      throw new ImportError(
+        `${where}: operators ${diff.index}, ${sum2.index}, ${next.index} do not compute r - (r + (c - r))`,
+      );
     for (const op of [diff, sum2, next]) g.expectNoActivation(op);
     residual = next.outputs[0];
   });
@@ -153,7 +165,10 @@ class Graph {
     private readonly key: string,
   ) {
     const sig = model.signatures.find((s) => s.key === key);
-    if (!sig) throw new ImportError(`model has no "${key}" signature (has: ${model.signatures.map((s) => s.key).join(', ') || 'none'})`);
+    if (!sig)
+      throw new ImportError(
+        `model has no "${key}" signature (has: ${model.signatures.map((s) => s.key).join(', ') || 'none'})`,
+      );
     this.sg = model.subgraphs[sig.subgraphIndex];
     if (!this.sg) throw new ImportError(`signature "${key}" names subgraph ${sig.subgraphIndex}, which does not exist`);
     for (const op of this.sg.operators) for (const t of op.outputs) this.producers.set(t, op);
@@ -161,7 +176,10 @@ class Graph {
 
   tensor(index: number): TFLiteTensor {
     const t = this.sg.tensors[index];
-    if (!t) throw new ImportError(`signature "${this.key}": tensor index ${index} is outside the subgraph's ${this.sg.tensors.length} tensors`);
+    if (!t)
+      throw new ImportError(
+        `signature "${this.key}": tensor index ${index} is outside the subgraph's ${this.sg.tensors.length} tensors`,
+      );
     return t;
   }
   producer(tensor: number): TFLiteOperator | undefined {
@@ -174,7 +192,8 @@ class Graph {
   signatureTensors(side: 'inputs' | 'outputs', count: number): number[] {
     const sig = this.model.signatures.find((s) => s.key === this.key)!;
     const tensors = Object.values(sig[side]);
-    if (tensors.length !== count) throw new ImportError(`signature "${this.key}" has ${tensors.length} ${side}, expected ${count}`);
+    if (tensors.length !== count)
+      throw new ImportError(`signature "${this.key}" has ${tensors.length} ${side}, expected ${count}`);
     return tensors;
   }
   signatureTensor(side: 'inputs' | 'outputs', name: string): number {
@@ -186,11 +205,17 @@ class Graph {
 
   expectOp(tensor: number, op: string, what: string): TFLiteOperator {
     const p = this.producer(tensor);
-    if (p?.op !== op) throw new ImportError(`${what}: tensor ${describe(this.tensor(tensor))} comes from ${p ? `operator ${p.index} (${p.op})` : 'no operator'}, expected ${op}`);
+    if (p?.op !== op)
+      throw new ImportError(
+        `${what}: tensor ${describe(this.tensor(tensor))} comes from ${p ? `operator ${p.index} (${p.op})` : 'no operator'}, expected ${op}`,
+      );
     return p;
   }
   only(ops: TFLiteOperator[], what: string): TFLiteOperator {
-    if (ops.length !== 1) throw new ImportError(`${what}: expected one operator, found ${ops.length} (${ops.map((o) => o.index).join(', ')})`);
+    if (ops.length !== 1)
+      throw new ImportError(
+        `${what}: expected one operator, found ${ops.length} (${ops.map((o) => o.index).join(', ')})`,
+      );
     return ops[0];
   }
 
@@ -204,13 +229,15 @@ class Graph {
   sliceStart(tensor: number, what: string): number {
     const slice = this.expectOp(tensor, 'STRIDED_SLICE', what);
     const begin = this.scalar(slice.inputs[1]);
-    if (begin === undefined) throw new ImportError(`${what}: STRIDED_SLICE operator ${slice.index} has no constant begin`);
+    if (begin === undefined)
+      throw new ImportError(`${what}: STRIDED_SLICE operator ${slice.index} has no constant begin`);
     return begin;
   }
 
   expectNoActivation(op: TFLiteOperator): void {
     // Field 0 of AddOptions/SubOptions/MulOptions is the fused activation (0 = NONE).
-    if (op.options && op.options.i8(0) !== 0) throw new ImportError(`${this.key}: operator ${op.index} (${op.op}) has a fused activation`);
+    if (op.options && op.options.i8(0) !== 0)
+      throw new ImportError(`${this.key}: operator ${op.index} (${op.op}) has a fused activation`);
   }
   expectGatherAxis0(op: TFLiteOperator): void {
     if (op.options && (op.options.i32(0) !== 0 || op.options.i32(1) !== 0)) {
@@ -220,12 +247,17 @@ class Graph {
   expectFloatConst(t: TFLiteTensor, rank: number, what: string): void {
     if (!t.data) throw new ImportError(`${what}: codebook ${describe(t)} is not a constant`);
     if (t.type !== 'float32' || t.quantization) {
-      throw new ImportError(`${what}: codebook ${describe(t)} is ${t.quantization ? 'quantized ' : ''}${t.type}; only float32 is supported`);
+      throw new ImportError(
+        `${what}: codebook ${describe(t)} is ${t.quantization ? 'quantized ' : ''}${t.type}; only float32 is supported`,
+      );
     }
     if (t.shape.length !== rank || (rank === 3 && t.shape[0] !== 1)) {
-      throw new ImportError(`${what}: codebook ${describe(t)} has shape [${t.shape}], expected ${rank === 2 ? '[K, D]' : '[1, K, D]'}`);
+      throw new ImportError(
+        `${what}: codebook ${describe(t)} has shape [${t.shape}], expected ${rank === 2 ? '[K, D]' : '[1, K, D]'}`,
+      );
     }
-    if (t.data.byteLength !== 4 * t.shape.reduce((a, b) => a * b, 1)) throw new ImportError(`${what}: codebook ${describe(t)} has ${t.data.byteLength} bytes for shape [${t.shape}]`);
+    if (t.data.byteLength !== 4 * t.shape.reduce((a, b) => a * b, 1))
+      throw new ImportError(`${what}: codebook ${describe(t)} has ${t.data.byteLength} bytes for shape [${t.shape}]`);
   }
   expectSameValues(t: TFLiteTensor, book: TFLiteTensor, what: string): void {
     const a = t.data;

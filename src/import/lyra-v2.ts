@@ -40,15 +40,19 @@ export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Mani
   const rvq = inFile('quantizer.tflite', () => extractRvqCodebooks(readTFLite(files.quantizer)));
   const frameSize = encoder.graph.inputChannels === 1 ? 320 : 0;
   if (encoder.graph.outputChannels !== rvq.dim || decoder.graph.inputChannels !== rvq.dim) {
-    throw new ImportError(`embedding sizes disagree: encoder ${encoder.graph.outputChannels}, quantizer ${rvq.dim}, decoder ${decoder.graph.inputChannels}`);
+    throw new ImportError(
+      `embedding sizes disagree: encoder ${encoder.graph.outputChannels}, quantizer ${rvq.dim}, decoder ${decoder.graph.inputChannels}`,
+    );
   }
   const codebooks: MappedTensor = {
-    name: 'quantizer/codebooks', dtype: 'f32', shape: [rvq.numQuantizers, rvq.codebookSize, rvq.dim],
+    name: 'quantizer/codebooks',
+    dtype: 'f32',
+    shape: [rvq.numQuantizers, rvq.codebookSize, rvq.dim],
     data: new Uint8Array(rvq.codebooks.buffer, rvq.codebooks.byteOffset, rvq.codebooks.byteLength),
   };
-  const sums = Object.fromEntries(await Promise.all(
-    (['encoder', 'quantizer', 'decoder'] as const).map(async (k) => [k, await sha256Hex(files[k])]),
-  ));
+  const sums = Object.fromEntries(
+    await Promise.all((['encoder', 'quantizer', 'decoder'] as const).map(async (k) => [k, await sha256Hex(files[k])])),
+  );
   const packed = await packWeights([...encoder.tensors, codebooks, ...decoder.tensors], {
     model: 'lyra-v2',
     sampleRate: 16000,
@@ -58,12 +62,20 @@ export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Mani
       source: 'Lyra v2 SoundStream (github.com/google/lyra, lyra/model_coeffs), Apache-2.0',
       importedBy: 'soundstream-ts import-tflite',
       importRevision: LYRA_V2_IMPORT_REVISION,
-      sha256: { 'soundstream_encoder.tflite': sums.encoder, 'quantizer.tflite': sums.quantizer, 'lyragan.tflite': sums.decoder },
+      sha256: {
+        'soundstream_encoder.tflite': sums.encoder,
+        'quantizer.tflite': sums.quantizer,
+        'lyragan.tflite': sums.decoder,
+      },
     },
     encoder: encoder.graph,
     quantizer: {
-      numQuantizers: rvq.numQuantizers, codebookSize: rvq.codebookSize, dim: rvq.dim, codebooks: codebooks.name,
-      bitsPerIndex: Math.log2(rvq.codebookSize), bitrates: { 3200: 16, 6000: 30, 9200: 46 },
+      numQuantizers: rvq.numQuantizers,
+      codebookSize: rvq.codebookSize,
+      dim: rvq.dim,
+      codebooks: codebooks.name,
+      bitsPerIndex: Math.log2(rvq.codebookSize),
+      bitrates: { 3200: 16, 6000: 30, 9200: 46 },
     },
     decoder: decoder.graph,
   });
@@ -71,7 +83,8 @@ export async function importLyraV2(files: LyraV2Files): Promise<{ manifest: Mani
   try {
     checkManifest(JSON.parse(JSON.stringify(packed.manifest)), 'imported model');
   } catch (err) {
-    if (err instanceof ModelError) throw new ImportError(`the graph mapped from the .tflite files is not a valid model: ${err.message}`);
+    if (err instanceof ModelError)
+      throw new ImportError(`the graph mapped from the .tflite files is not a valid model: ${err.message}`);
     throw err;
   }
   return packed;

@@ -43,10 +43,12 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
   const tensors: MappedTensor[] = [];
   const tensorOf = (i: number) => {
     const t = sg.tensors[i];
-    if (!t) throw new ImportError(`a tensor index ${i} is missing or outside the subgraph's ${sg.tensors.length} tensors`);
+    if (!t)
+      throw new ImportError(`a tensor index ${i} is missing or outside the subgraph's ${sg.tensors.length} tensors`);
     return t;
   };
-  const where = (op: TfliteOperator, i?: number) => `${op.op} #${op.index}${i === undefined ? '' : ` (tensor ${sg.tensors[i]?.name ?? i})`}`;
+  const where = (op: TfliteOperator, i?: number) =>
+    `${op.op} #${op.index}${i === undefined ? '' : ` (tensor ${sg.tensors[i]?.name ?? i})`}`;
   const fail = (op: TfliteOperator, why: string, i?: number): never => {
     throw new ImportError(`${where(op, i)}: ${why}`);
   };
@@ -58,7 +60,8 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
 
   const act = (op: TfliteOperator, i: number): Activation => {
     const v = values.get(i);
-    if (v?.kind !== 'act') return fail(op, `expected an activation input, found ${v ? v.kind : 'an unknown tensor'}`, i);
+    if (v?.kind !== 'act')
+      return fail(op, `expected an activation input, found ${v ? v.kind : 'an unknown tensor'}`, i);
     return v;
   };
   /** The node id of the op being mapped: constants are named after it. */
@@ -126,7 +129,11 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
       case 'READ_VARIABLE': {
         const v = values.get(in0);
         if (v?.kind !== 'var') fail(op, 'reads something that is not a variable', in0);
-        values.set(out0, { kind: 'state', variable: (v as { variable: string }).variable, length: tensorOf(out0).shape[1] });
+        values.set(out0, {
+          kind: 'state',
+          variable: (v as { variable: string }).variable,
+          length: tensorOf(out0).shape[1],
+        });
         return true;
       }
       case 'ASSIGN_VARIABLE':
@@ -160,14 +167,16 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
         if (src?.kind === 'stream') values.set(out0, { kind: 'state-update' });
         else if (src?.kind === 'tconv-sum') {
           const begin = readI32(tensorOf(op.inputs[1]), 2);
-          if (begin[1] === 0) values.set(out0, { kind: 'act', name: src.node.output, channels: src.node.outChannels, dtype: 'f32' });
+          if (begin[1] === 0)
+            values.set(out0, { kind: 'act', name: src.node.output, channels: src.node.outChannels, dtype: 'f32' });
           else values.set(out0, { kind: 'tconv-sum', node: src.node });
         } else fail(op, 'slicing is supported only for streaming state', in0);
         return true;
       }
       case 'SUB': {
         const src = values.get(in0);
-        if (src?.kind !== 'tconv-sum') return fail(op, "subtraction is supported only on a transposed conv's overlap tail", in0);
+        if (src?.kind !== 'tconv-sum')
+          return fail(op, "subtraction is supported only on a transposed conv's overlap tail", in0);
         src.node.tailBias = ctx.constant(op, in1, 'tail_bias', 'f32');
         values.set(out0, { kind: 'state-update' });
         return true;
@@ -195,7 +204,12 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
         // A fused activation is refused by the add op's own mapping.
         if (a?.kind !== 'tconv' || b?.kind !== 'tail-buffer' || (op.options?.i8(0) ?? 0) !== 0) return false;
         if (!a.dequantized) fail(op, 'int8 transposed conv output must be dequantized before the overlap add', in0);
-        if (b.length !== a.node.kernel - a.node.stride) fail(op, `overlap tail of ${b.length} steps, expected kernel - stride = ${a.node.kernel - a.node.stride}`, in1);
+        if (b.length !== a.node.kernel - a.node.stride)
+          fail(
+            op,
+            `overlap tail of ${b.length} steps, expected kernel - stride = ${a.node.kernel - a.node.stride}`,
+            in1,
+          );
         a.node.source = tensorOf(out0).name;
         nodes.push(a.node);
         values.set(out0, { kind: 'tconv-sum', node: a.node });
@@ -208,7 +222,8 @@ export function mapStreamingGraph(model: TFLiteModel, prefix: string): { graph: 
 
   const outputIndex = sg.outputs[0];
   const out = values.get(outputIndex);
-  if (out?.kind !== 'act' || out.dtype !== 'f32') throw new ImportError(`graph output ${tensorOf(outputIndex)?.name} is not a float activation`);
+  if (out?.kind !== 'act' || out.dtype !== 'f32')
+    throw new ImportError(`graph output ${tensorOf(outputIndex)?.name} is not a float activation`);
   return {
     graph: { input: 'input', inputChannels, output: out.name, outputChannels: out.channels, nodes },
     tensors,
@@ -230,7 +245,9 @@ function int8Spec(x: { quant?: ActivationQuant; name: string }, out: TFLiteTenso
 function readI32(t: TFLiteTensor, minLength: number): Int32Array {
   if (!t.data) throw new ImportError(`tensor ${t.name}: expected a constant`);
   if (t.data.byteLength % 4 !== 0 || t.data.byteLength < 4 * minLength) {
-    throw new ImportError(`tensor ${t.name}: expected at least ${minLength} int32 values, got ${t.data.byteLength} bytes`);
+    throw new ImportError(
+      `tensor ${t.name}: expected at least ${minLength} int32 values, got ${t.data.byteLength} bytes`,
+    );
   }
   return new Int32Array(t.data.slice().buffer);
 }

@@ -19,7 +19,9 @@ export async function packWeights(
     offset += Math.ceil(t.data.byteLength / 4) * 4;
   }
   const blob = new Uint8Array(offset);
-  tensors.forEach((t, i) => blob.set(t.data, entries[i].offset));
+  tensors.forEach((t, i) => {
+    blob.set(t.data, entries[i].offset);
+  });
   const full: Manifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,

@@ -8,7 +8,8 @@ export function addInt8Lut(a: Int8Array, b: Int8Array, n: number, tables: AddInt
   const { scaledA, scaledB, outputMultiplier, outputShift, outputZeroPoint } = tables;
   for (let i = 0; i < n; i++) {
     const sum = scaledA[a[i] + 128] + scaledB[b[i] + 128];
-    const out = outputZeroPoint + roundingDivideByPOT(saturatingRoundingDoublingHighMul(sum, outputMultiplier), -outputShift);
+    const out =
+      outputZeroPoint + roundingDivideByPOT(saturatingRoundingDoublingHighMul(sum, outputMultiplier), -outputShift);
     y[i] = out < -128 ? -128 : out > 127 ? 127 : out;
   }
 }
@@ -27,8 +28,20 @@ export function addInt8InputTables(p: AddInt8Params): AddInt8Tables {
   const scaledA = new Int32Array(256);
   const scaledB = new Int32Array(256);
   for (let code = -128; code < 128; code++) {
-    scaledA[code + 128] = roundingDivideByPOT(saturatingRoundingDoublingHighMul((code - p.zeroPointA) * headroom, p.multiplierA), -p.shiftA);
-    scaledB[code + 128] = roundingDivideByPOT(saturatingRoundingDoublingHighMul((code - p.zeroPointB) * headroom, p.multiplierB), -p.shiftB);
+    scaledA[code + 128] = roundingDivideByPOT(
+      saturatingRoundingDoublingHighMul((code - p.zeroPointA) * headroom, p.multiplierA),
+      -p.shiftA,
+    );
+    scaledB[code + 128] = roundingDivideByPOT(
+      saturatingRoundingDoublingHighMul((code - p.zeroPointB) * headroom, p.multiplierB),
+      -p.shiftB,
+    );
   }
-  return { scaledA, scaledB, outputMultiplier: p.outputMultiplier, outputShift: p.outputShift, outputZeroPoint: p.outputZeroPoint };
+  return {
+    scaledA,
+    scaledB,
+    outputMultiplier: p.outputMultiplier,
+    outputShift: p.outputShift,
+    outputZeroPoint: p.outputZeroPoint,
+  };
 }

@@ -24,7 +24,12 @@ export interface PackedInt8Weights {
  * `termsPerOutput`: products summed into one output (K * CinG for a convolution).
  */
 export function packConv1dInt8Weights(
-  w: Int8Array, cOut: number, kernel: number, cInG: number, groups: number, termsPerOutput = kernel * cInG,
+  w: Int8Array,
+  cOut: number,
+  kernel: number,
+  cInG: number,
+  groups: number,
+  termsPerOutput = kernel * cInG,
 ): PackedInt8Weights | null {
   if ((cOut / groups) % INT8_BLOCK !== 0 || termsPerOutput > MAX_TERMS) return null;
   const pairs = new Float64Array(w.length / 2);
@@ -46,9 +51,19 @@ export function packConv1dInt8Weights(
 }
 
 export function conv1dInt8Blocked(
-  x: Int8Array, tIn: number, cIn: number, inputZeroPoint: number,
-  weights: PackedInt8Weights, bias: Int32Array | null, kernel: number, stride: number, dilation: number, groups: number,
-  y: Int8Array, cOut: number, requant: Requantization,
+  x: Int8Array,
+  tIn: number,
+  cIn: number,
+  inputZeroPoint: number,
+  weights: PackedInt8Weights,
+  bias: Int32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  groups: number,
+  y: Int8Array,
+  cOut: number,
+  requant: Requantization,
 ): void {
   const { pairs, sums } = weights;
   const cInG = cIn / groups;
@@ -57,7 +72,8 @@ export function conv1dInt8Blocked(
   const blockSize = kernel * cInG * 2;
   let t = 0;
   // Two output steps per pass where possible: each packed weight pair is then loaded once for both.
-  for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, inputZeroPoint, weights, bias, kernel, stride, dilation, groups, y, cOut, requant);
+  for (; t + 1 < tOut; t += 2)
+    twoSteps(x, t, cIn, inputZeroPoint, weights, bias, kernel, stride, dilation, groups, y, cOut, requant);
   for (; t < tOut; t++) {
     for (let co = 0; co < cOut; co += INT8_BLOCK) {
       const inBase = t * stride * cIn + Math.floor(co / cOutG) * cInG;
@@ -79,9 +95,19 @@ export function conv1dInt8Blocked(
 
 /** Output steps t and t + 1 of conv1dInt8Blocked. */
 function twoSteps(
-  x: Int8Array, t: number, cIn: number, inputZeroPoint: number,
-  weights: PackedInt8Weights, bias: Int32Array | null, kernel: number, stride: number, dilation: number, groups: number,
-  y: Int8Array, cOut: number, requant: Requantization,
+  x: Int8Array,
+  t: number,
+  cIn: number,
+  inputZeroPoint: number,
+  weights: PackedInt8Weights,
+  bias: Int32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  groups: number,
+  y: Int8Array,
+  cOut: number,
+  requant: Requantization,
 ): void {
   const { pairs, sums } = weights;
   const cInG = cIn / groups;
@@ -91,15 +117,22 @@ function twoSteps(
   for (let co = 0; co < cOut; co += INT8_BLOCK) {
     const inBase = t * stride * cIn + Math.floor(co / cOutG) * cInG;
     let w = (co / INT8_BLOCK) * blockSize;
-    let a01 = 0, a23 = 0, b01 = 0, b23 = 0;
+    let a01 = 0,
+      a23 = 0,
+      b01 = 0,
+      b23 = 0;
     for (let k = 0; k < kernel; k++) {
       const xa = inBase + k * dilation * cIn;
       const xb = xa + nextStep;
       for (let c = 0; c < cInG; c++, w += 2) {
-        const p01 = pairs[w], p23 = pairs[w + 1];
-        const va = x[xa + c], vb = x[xb + c];
-        a01 += va * p01; a23 += va * p23;
-        b01 += vb * p01; b23 += vb * p23;
+        const p01 = pairs[w],
+          p23 = pairs[w + 1];
+        const va = x[xa + c],
+          vb = x[xb + c];
+        a01 += va * p01;
+        a23 += va * p23;
+        b01 += vb * p01;
+        b23 += vb * p23;
       }
     }
     storeBlock(y, t * cOut + co, co, a01, a23, inputZeroPoint, sums, bias, requant);
@@ -109,12 +142,22 @@ function twoSteps(
 
 /** Unpacks the two paired sums of output channels co..co+3, corrects for the zero point, adds the bias, requantizes. */
 function storeBlock(
-  y: Int8Array, out: number, co: number, s01: number, s23: number,
-  inputZeroPoint: number, sums: Int32Array, bias: Int32Array | null, requant: Requantization,
+  y: Int8Array,
+  out: number,
+  co: number,
+  s01: number,
+  s23: number,
+  inputZeroPoint: number,
+  sums: Int32Array,
+  bias: Int32Array | null,
+  requant: Requantization,
 ): void {
   const u01 = Math.round(s01 / LANE);
   const u23 = Math.round(s23 / LANE);
-  const b0 = bias ? bias[co] : 0, b1 = bias ? bias[co + 1] : 0, b2 = bias ? bias[co + 2] : 0, b3 = bias ? bias[co + 3] : 0;
+  const b0 = bias ? bias[co] : 0,
+    b1 = bias ? bias[co + 1] : 0,
+    b2 = bias ? bias[co + 2] : 0,
+    b3 = bias ? bias[co + 3] : 0;
   y[out] = requantize(s01 - u01 * LANE - inputZeroPoint * sums[co] + b0, co, requant);
   y[out + 1] = requantize(u01 - inputZeroPoint * sums[co + 1] + b1, co + 1, requant);
   y[out + 2] = requantize(s23 - u23 * LANE - inputZeroPoint * sums[co + 2] + b2, co + 2, requant);

@@ -4,9 +4,19 @@ import { requantize, type Requantization } from './requantize.js';
 // Tout = floor((Tin - dilation*(K-1) - 1) / stride) + 1. Integer sums are exact, so the order is free;
 // only the requantization (per output channel) decides the result.
 export function conv1dInt8(
-  x: Int8Array, tIn: number, cIn: number, inputZeroPoint: number,
-  w: Int8Array, bias: Int32Array | null, kernel: number, stride: number, dilation: number, groups: number,
-  y: Int8Array, cOut: number, requant: Requantization,
+  x: Int8Array,
+  tIn: number,
+  cIn: number,
+  inputZeroPoint: number,
+  w: Int8Array,
+  bias: Int32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  groups: number,
+  y: Int8Array,
+  cOut: number,
+  requant: Requantization,
 ): void {
   const cInG = cIn / groups;
   const cOutG = cOut / groups;

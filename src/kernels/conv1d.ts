@@ -7,9 +7,18 @@
 // it bit for bit. Fewer than 4 steps, and grouped convolutions (TFLite's reference kernel), sum
 // in plain order (splitAccumulators = false). The importer decides per node (floatGemmOrder).
 export function conv1d(
-  x: Float32Array, tIn: number, cIn: number,
-  w: Float32Array, bias: Float32Array | null, kernel: number, stride: number, dilation: number, groups: number,
-  y: Float32Array, cOut: number, splitAccumulators: boolean,
+  x: Float32Array,
+  tIn: number,
+  cIn: number,
+  w: Float32Array,
+  bias: Float32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  groups: number,
+  y: Float32Array,
+  cOut: number,
+  splitAccumulators: boolean,
 ): void {
   const fr = Math.fround;
   const cInG = cIn / groups;

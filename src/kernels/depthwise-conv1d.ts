@@ -2,8 +2,13 @@
 // One filter per channel; float32 arithmetic, taps summed in order, bias added last
 // (the order of TFLite's depthwise kernel).
 export function depthwiseConv1d(
-  x: Float32Array, tIn: number, channels: number,
-  w: Float32Array, bias: Float32Array | null, kernel: number, dilation: number,
+  x: Float32Array,
+  tIn: number,
+  channels: number,
+  w: Float32Array,
+  bias: Float32Array | null,
+  kernel: number,
+  dilation: number,
   y: Float32Array,
 ): void {
   const fr = Math.fround;

@@ -3,8 +3,13 @@
 // through one linear layer (gamma = w[:, :C], beta = w[:, C:]), then y = gamma * x + beta.
 // Float32 throughout: bias first, then the condition terms in order.
 export function film(
-  x: Float32Array, frames: number, channels: number,
-  cond: Float32Array, condDim: number, w: Float32Array, b: Float32Array,
+  x: Float32Array,
+  frames: number,
+  channels: number,
+  cond: Float32Array,
+  condDim: number,
+  w: Float32Array,
+  b: Float32Array,
   y: Float32Array,
 ): void {
   const fr = Math.fround;

@@ -26,10 +26,19 @@ export function quantizeMultiplier(real: number): QuantizedMultiplier {
   let shift = Math.ceil(Math.log2(magnitude));
   let q = magnitude / 2 ** (shift - 1) / 2; // two steps: 2^1024 would overflow
   // log2 can be off by one ulp near powers of two: bring q into [0.5, 1).
-  while (q >= 1) { q /= 2; shift++; }
-  while (q < 0.5) { q *= 2; shift--; }
+  while (q >= 1) {
+    q /= 2;
+    shift++;
+  }
+  while (q < 0.5) {
+    q *= 2;
+    shift--;
+  }
   let fixed = Math.round(q * TWO_31);
-  if (fixed === TWO_31) { fixed /= 2; shift++; }
+  if (fixed === TWO_31) {
+    fixed /= 2;
+    shift++;
+  }
   if (shift < -31) return { multiplier: 0, shift: 0 };
   return { multiplier: real < 0 ? -fixed : fixed, shift: shift + 0 /* no -0 */ };
 }
@@ -77,7 +86,10 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
 export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
   const leftShift = shift > 0 ? shift : 0;
   const rightShift = shift > 0 ? 0 : -shift;
-  return roundingDivideByPOT(saturatingRoundingDoublingHighMul(leftShift === 0 ? x : x * POW2[leftShift], multiplier), rightShift);
+  return roundingDivideByPOT(
+    saturatingRoundingDoublingHighMul(leftShift === 0 ? x : x * POW2[leftShift], multiplier),
+    rightShift,
+  );
 }
 
 /** round(x * multiplier / 2^(31 - shift)) with ties toward +infinity, in one step (ruy's GEMM requantization). */
@@ -85,7 +97,8 @@ export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplie
   const totalShift = 31 - shift;
   const product = x * multiplier;
   // Usual case: product and rounding term both exact in a double, so one floor does it.
-  if (product < TWO_52 && product > -TWO_52 && totalShift <= 51) return Math.floor((product + POW2[totalShift - 1]) / POW2[totalShift]);
+  if (product < TWO_52 && product > -TWO_52 && totalShift <= 51)
+    return Math.floor((product + POW2[totalShift - 1]) / POW2[totalShift]);
   if (totalShift < 16 || totalShift > 52) {
     // Outside what the split below keeps exact in a double (multipliers above 2^15 or below
     // about 2^-21): never met in practice, so plain 64-bit integers are fast enough.

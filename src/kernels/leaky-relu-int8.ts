@@ -3,8 +3,13 @@ import { multiplyByQuantizedMultiplier, type QuantizedMultiplier } from './fixed
 // x: [N] int8 -> y: [N] int8 (may alias x). Positive and negative inputs are rescaled by
 // separate fixed-point multipliers (input/output scale, and alpha times it), as in TFLite.
 export function leakyReluInt8(
-  x: Int8Array, n: number, inputZeroPoint: number, outputZeroPoint: number,
-  identity: QuantizedMultiplier, alpha: QuantizedMultiplier, y: Int8Array,
+  x: Int8Array,
+  n: number,
+  inputZeroPoint: number,
+  outputZeroPoint: number,
+  identity: QuantizedMultiplier,
+  alpha: QuantizedMultiplier,
+  y: Int8Array,
 ): void {
   for (let i = 0; i < n; i++) {
     const v = x[i] - inputZeroPoint;

@@ -13,9 +13,10 @@ export interface Requantization {
 
 // acc: int32 accumulator of output channel `channel` -> int8 code
 export function requantize(acc: number, channel: number, r: Requantization): number {
-  const scaled = r.rounding === 'single'
-    ? multiplyByQuantizedMultiplierSingleRounding(acc, r.multipliers[channel], r.shifts[channel])
-    : multiplyByQuantizedMultiplier(acc, r.multipliers[channel], r.shifts[channel]);
+  const scaled =
+    r.rounding === 'single'
+      ? multiplyByQuantizedMultiplierSingleRounding(acc, r.multipliers[channel], r.shifts[channel])
+      : multiplyByQuantizedMultiplier(acc, r.multipliers[channel], r.shifts[channel]);
   const v = scaled + r.outputZeroPoint;
   return v < -128 ? -128 : v > 127 ? 127 : v;
 }

@@ -6,10 +6,18 @@ import { INT8_LANE, type PackedInt8Weights } from './conv1d-int8-blocked.js';
 // output channels per float64 multiply-add, and the zero point taken out once per input step as
 // zeroPoint * (sum of the tap's weights).
 export function transposedConv1dInt8Blocked(
-  x: Int8Array, tIn: number, cIn: number, inputZeroPoint: number,
-  weights: PackedInt8Weights, tapSums: Int32Array /* [Cout, K]: sum over Cin of each tap's weights */,
-  bias: Int32Array | null, kernel: number, stride: number,
-  y: Int8Array, cOut: number, requant: Requantization,
+  x: Int8Array,
+  tIn: number,
+  cIn: number,
+  inputZeroPoint: number,
+  weights: PackedInt8Weights,
+  tapSums: Int32Array /* [Cout, K]: sum over Cin of each tap's weights */,
+  bias: Int32Array | null,
+  kernel: number,
+  stride: number,
+  y: Int8Array,
+  cOut: number,
+  requant: Requantization,
 ): void {
   const { pairs } = weights;
   const tOut = (tIn - 1) * stride + kernel;
@@ -21,7 +29,10 @@ export function transposedConv1dInt8Blocked(
     for (let co = 0; co < cOut; co += 4) {
       let s01 = 0;
       let s23 = 0;
-      let correction0 = 0, correction1 = 0, correction2 = 0, correction3 = 0;
+      let correction0 = 0,
+        correction1 = 0,
+        correction2 = 0,
+        correction3 = 0;
       for (let i = firstInput; i <= lastInput; i++) {
         const xi = i * cIn;
         const k = o - i * stride;
@@ -39,7 +50,10 @@ export function transposedConv1dInt8Blocked(
       const u01 = Math.round(s01 / INT8_LANE);
       const u23 = Math.round(s23 / INT8_LANE);
       const out = o * cOut + co;
-      const b0 = bias ? bias[co] : 0, b1 = bias ? bias[co + 1] : 0, b2 = bias ? bias[co + 2] : 0, b3 = bias ? bias[co + 3] : 0;
+      const b0 = bias ? bias[co] : 0,
+        b1 = bias ? bias[co + 1] : 0,
+        b2 = bias ? bias[co + 2] : 0,
+        b3 = bias ? bias[co + 3] : 0;
       y[out] = requantize(s01 - u01 * INT8_LANE - inputZeroPoint * correction0 + b0, co, requant);
       y[out + 1] = requantize(u01 - inputZeroPoint * correction1 + b1, co + 1, requant);
       y[out + 2] = requantize(s23 - u23 * INT8_LANE - inputZeroPoint * correction2 + b2, co + 2, requant);

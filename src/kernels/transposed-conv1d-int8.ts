@@ -2,9 +2,17 @@ import { requantize, type Requantization } from './requantize.js';
 
 // x: [Tin, Cin] int8 -> y: [(Tin-1)*stride + K, Cout] int8, w: [Cout, K, Cin] int8, bias: [Cout] int32
 export function transposedConv1dInt8(
-  x: Int8Array, tIn: number, cIn: number, inputZeroPoint: number,
-  w: Int8Array, bias: Int32Array | null, kernel: number, stride: number,
-  y: Int8Array, cOut: number, requant: Requantization,
+  x: Int8Array,
+  tIn: number,
+  cIn: number,
+  inputZeroPoint: number,
+  w: Int8Array,
+  bias: Int32Array | null,
+  kernel: number,
+  stride: number,
+  y: Int8Array,
+  cOut: number,
+  requant: Requantization,
 ): void {
   const tOut = (tIn - 1) * stride + kernel;
   for (let o = 0; o < tOut; o++) {

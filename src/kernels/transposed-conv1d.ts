@@ -4,9 +4,15 @@
 // apart (like conv1d's splitAccumulators), the contributions are added from zero, and the
 // bias comes last: the order of TFLite's GEMM + col2im kernel, reproduced bit for bit.
 export function transposedConv1d(
-  x: Float32Array, tIn: number, cIn: number,
-  w: Float32Array, bias: Float32Array | null, kernel: number, stride: number,
-  y: Float32Array, cOut: number,
+  x: Float32Array,
+  tIn: number,
+  cIn: number,
+  w: Float32Array,
+  bias: Float32Array | null,
+  kernel: number,
+  stride: number,
+  y: Float32Array,
+  cOut: number,
 ): void {
   const fr = Math.fround;
   const tOut = (tIn - 1) * stride + kernel;

@@ -26,7 +26,13 @@ export type Convolve<T extends Activation> = (x: T, steps: number, y: T) => void
  * Float convolution in float32 arithmetic, summed in the reference runtime's `order`; or, when
  * `fast`, summed in float64 and rounded once (where the blocked layout allows it).
  */
-export function floatConvolution(s: ConvShape, weight: Float32Array, bias: Float32Array | null, order: 'split2' | 'sequential', fast: boolean): Convolve<Float32Array> {
+export function floatConvolution(
+  s: ConvShape,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  order: 'split2' | 'sequential',
+  fast: boolean,
+): Convolve<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const cInG = cIn / groups;
   const blocks = (cOut / groups) % CONV_BLOCK === 0;
@@ -44,18 +50,41 @@ export function floatConvolution(s: ConvShape, weight: Float32Array, bias: Float
 }
 
 /** int8 convolution in TFLite's integer arithmetic (blocked where the shape allows); `zeroPoint` is the input's. */
-export function int8Convolution(s: ConvShape, weight: Int8Array, bias: Int32Array | null, zeroPoint: number, requant: Requantization): Convolve<Int8Array> {
+export function int8Convolution(
+  s: ConvShape,
+  weight: Int8Array,
+  bias: Int32Array | null,
+  zeroPoint: number,
+  requant: Requantization,
+): Convolve<Int8Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const packed = packConv1dInt8Weights(weight, cOut, k, cIn / groups, groups);
-  if (packed) return (x, steps, y) => conv1dInt8Blocked(x, steps, cIn, zeroPoint, packed, bias, k, stride, dilation, groups, y, cOut, requant);
-  return (x, steps, y) => conv1dInt8(x, steps, cIn, zeroPoint, weight, bias, k, stride, dilation, groups, y, cOut, requant);
+  if (packed)
+    return (x, steps, y) =>
+      conv1dInt8Blocked(x, steps, cIn, zeroPoint, packed, bias, k, stride, dilation, groups, y, cOut, requant);
+  return (x, steps, y) =>
+    conv1dInt8(x, steps, cIn, zeroPoint, weight, bias, k, stride, dilation, groups, y, cOut, requant);
 }
 
-export function floatDepthwise(channels: number, k: number, dilation: number, weight: Float32Array, bias: Float32Array | null): Convolve<Float32Array> {
+export function floatDepthwise(
+  channels: number,
+  k: number,
+  dilation: number,
+  weight: Float32Array,
+  bias: Float32Array | null,
+): Convolve<Float32Array> {
   return (x, steps, y) => depthwiseConv1d(x, steps, channels, weight, bias, k, dilation, y);
 }
 
-export function int8Depthwise(channels: number, k: number, dilation: number, weight: Int8Array, bias: Int32Array | null, zeroPoint: number, requant: Requantization): Convolve<Int8Array> {
+export function int8Depthwise(
+  channels: number,
+  k: number,
+  dilation: number,
+  weight: Int8Array,
+  bias: Int32Array | null,
+  zeroPoint: number,
+  requant: Requantization,
+): Convolve<Int8Array> {
   return (x, steps, y) => depthwiseConv1dInt8(x, steps, channels, zeroPoint, weight, bias, k, dilation, y, requant);
 }
 

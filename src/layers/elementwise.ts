@@ -31,23 +31,32 @@ export class MapLayer<X extends Activation, Y extends Activation> implements Lay
   reset(): void {}
 }
 
-export const leakyReluFloat = (alpha: number) => (x: Float32Array, n: number, y: Float32Array) => leakyRelu(x, n, alpha, y);
+export const leakyReluFloat = (alpha: number) => (x: Float32Array, n: number, y: Float32Array) =>
+  leakyRelu(x, n, alpha, y);
 
 /** int8 leaky ReLU as a table of the activation of every input code, computed once with leakyReluInt8. */
-export function leakyReluInt8Table(alpha: number, input: Affine, output: Affine): (x: Int8Array, n: number, y: Int8Array) => void {
+export function leakyReluInt8Table(
+  alpha: number,
+  input: Affine,
+  output: Affine,
+): (x: Int8Array, n: number, y: Int8Array) => void {
   // TFLite derives both multipliers in float32 arithmetic.
   const fr = Math.fround;
   const identity = quantizeMultiplier(fr(input.scale / output.scale));
   const negative = quantizeMultiplier(fr(fr(input.scale * fr(alpha)) / output.scale));
-  const table = tabulateInt8((codes, out) => leakyReluInt8(codes, 256, input.zeroPoint, output.zeroPoint, identity, negative, out));
+  const table = tabulateInt8((codes, out) =>
+    leakyReluInt8(codes, 256, input.zeroPoint, output.zeroPoint, identity, negative, out),
+  );
   return (x, n, y) => lookupInt8(x, n, table, y);
 }
 
 export const eluFloat = (alpha: number) => (x: Float32Array, n: number, y: Float32Array) => elu(x, n, alpha, y);
 
-export const quantizeTo = (q: Affine) => (x: Float32Array, n: number, y: Int8Array) => quantize(x, n, q.scale, q.zeroPoint, y);
+export const quantizeTo = (q: Affine) => (x: Float32Array, n: number, y: Int8Array) =>
+  quantize(x, n, q.scale, q.zeroPoint, y);
 
-export const dequantizeFrom = (q: Affine) => (x: Int8Array, n: number, y: Float32Array) => dequantize(x, n, q.scale, q.zeroPoint, y);
+export const dequantizeFrom = (q: Affine) => (x: Int8Array, n: number, y: Float32Array) =>
+  dequantize(x, n, q.scale, q.zeroPoint, y);
 
 /** Two inputs of the same shape, one output; `apply` is the kernel call, chosen when built. */
 export class AddLayer<T extends Activation> implements Layer {
@@ -69,7 +78,11 @@ export class AddLayer<T extends Activation> implements Layer {
 export const addFloat = add;
 
 /** int8 add through per-input tables (TFLite's arithmetic, tabulated once). */
-export function addInt8(a: Affine, b: Affine, output: Affine): (x: Int8Array, y: Int8Array, n: number, out: Int8Array) => void {
+export function addInt8(
+  a: Affine,
+  b: Affine,
+  output: Affine,
+): (x: Int8Array, y: Int8Array, n: number, out: Int8Array) => void {
   const tables: AddInt8Tables = addInt8InputTables(addInt8Params(a, b, output));
   return (x, y, n, out) => addInt8Lut(x, y, n, tables, out);
 }
@@ -122,7 +135,16 @@ export class FilmLayer implements Layer {
 
   run(b: Buffers, frames: number): void {
     const { names } = this;
-    film(b.f32(names.input), frames * this.steps, this.channels, b.f32(names.condition), this.conditionDim, this.weight, this.bias, b.f32(names.output));
+    film(
+      b.f32(names.input),
+      frames * this.steps,
+      this.channels,
+      b.f32(names.condition),
+      this.conditionDim,
+      this.weight,
+      this.bias,
+      b.f32(names.output),
+    );
   }
 
   reset(): void {}

@@ -29,18 +29,31 @@ export function fullSteps(s: TransposedShape): number {
 }
 
 /** Float, in float32 arithmetic; or, when `fast`, summed in float64 and rounded once. */
-export function floatTransposed(s: TransposedShape, weight: Float32Array, bias: Float32Array | null, fast: boolean): Transpose<Float32Array> {
+export function floatTransposed(
+  s: TransposedShape,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  fast: boolean,
+): Transpose<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, steps } = s;
   const blocked = cOut % 4 === 0 && (fast || cIn % 2 === 0);
   const packed = blocked ? packConv1dWeights(weight, cOut, k, cIn) : null;
   if (fast) return (x, full) => transposedConv1dFast(x, steps, cIn, weight, packed, bias, k, stride, full, cOut);
-  if (cOut === 1 && cIn % 2 === 0) return (x, full) => transposedConv1dMono(x, steps, cIn, weight, bias, k, stride, full);
+  if (cOut === 1 && cIn % 2 === 0)
+    return (x, full) => transposedConv1dMono(x, steps, cIn, weight, bias, k, stride, full);
   if (packed) return (x, full) => transposedConv1dBlocked(x, steps, cIn, packed, bias, k, stride, full, cOut);
   return (x, full) => transposedConv1d(x, steps, cIn, weight, bias, k, stride, full, cOut);
 }
 
 /** int8 in TFLite's integer arithmetic, then dequantized (the overlap-add is in float). */
-export function int8Transposed(s: TransposedShape, weight: Int8Array, bias: Int32Array | null, zeroPoint: number, requant: Requantization, output: Affine): Transpose<Int8Array> {
+export function int8Transposed(
+  s: TransposedShape,
+  weight: Int8Array,
+  bias: Int32Array | null,
+  zeroPoint: number,
+  requant: Requantization,
+  output: Affine,
+): Transpose<Int8Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, steps } = s;
   // At most ceil(K / stride) input steps reach one output.
   const terms = Math.ceil(k / stride) * cIn;

@@ -17,8 +17,14 @@ export interface AlignOptions {
  * `maxSamples` samples of the reference and the matching part of the degraded signal. The
  * raw (signed) correlation is maximised, so a polarity-inverted copy is not matched.
  */
-export function bestLag(reference: Float32Array, degraded: Float32Array, maxLag: number, opts: AlignOptions = {}): number {
-  if (!Number.isSafeInteger(maxLag) || maxLag < 0) throw new RangeError(`maxLag must be a non-negative integer, got ${maxLag}`);
+export function bestLag(
+  reference: Float32Array,
+  degraded: Float32Array,
+  maxLag: number,
+  opts: AlignOptions = {},
+): number {
+  if (!Number.isSafeInteger(maxLag) || maxLag < 0)
+    throw new RangeError(`maxLag must be a non-negative integer, got ${maxLag}`);
   const rn = Math.min(reference.length, opts.maxSamples ?? Infinity);
   const dn = Math.min(degraded.length, rn + maxLag);
   if (rn === 0 || dn === 0) return 0;

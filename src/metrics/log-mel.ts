@@ -75,10 +75,12 @@ function positive(name: string, v: number): number {
 }
 
 function setup(sampleRate: number, opts: LogMelOptions): Setup {
-  if (!Number.isFinite(sampleRate) || sampleRate <= 0) throw new RangeError(`sampleRate must be positive, got ${sampleRate}`);
+  if (!Number.isFinite(sampleRate) || sampleRate <= 0)
+    throw new RangeError(`sampleRate must be positive, got ${sampleRate}`);
   const frameLength = Math.round((positive('frameMs', opts.frameMs ?? 25) * sampleRate) / 1000);
   const hop = Math.round((positive('hopMs', opts.hopMs ?? 10) * sampleRate) / 1000);
-  if (frameLength < 2 || hop < 1) throw new RangeError(`frame (${frameLength}) or hop (${hop}) too short at ${sampleRate} Hz`);
+  if (frameLength < 2 || hop < 1)
+    throw new RangeError(`frame (${frameLength}) or hop (${hop}) too short at ${sampleRate} Hz`);
   const nMels = opts.nMels ?? 64;
   checkPositiveInteger('nMels', nMels);
   const fMin = opts.fMin ?? 0;
@@ -151,13 +153,23 @@ function spectrogram(signal: Float32Array, length: number, sampleRate: number, s
     }
   }
   return {
-    sampleRate, frameLength: s.frameLength, hop: s.hop, fftSize: s.fftSize, frames, nMels: s.nMels,
-    centerHz: s.centerHz, data,
+    sampleRate,
+    frameLength: s.frameLength,
+    hop: s.hop,
+    fftSize: s.fftSize,
+    frames,
+    nMels: s.nMels,
+    centerHz: s.centerHz,
+    data,
   };
 }
 
 /** The log-mel spectrogram S_t[m] of the definition above, in dB. */
-export function logMelSpectrogram(signal: Float32Array, sampleRate: number, opts: LogMelOptions = {}): LogMelSpectrogram {
+export function logMelSpectrogram(
+  signal: Float32Array,
+  sampleRate: number,
+  opts: LogMelOptions = {},
+): LogMelSpectrogram {
   return spectrogram(signal, signal.length, sampleRate, setup(sampleRate, opts));
 }
 

@@ -17,7 +17,12 @@ export interface ComputeOptions {
   precision?: FloatPrecision;
 }
 
-export function buildGraph(model: Model, which: 'encoder' | 'decoder' | 'bottleneck', inputStepsPerFrame: number, options: ComputeOptions = {}): Graph {
+export function buildGraph(
+  model: Model,
+  which: 'encoder' | 'decoder' | 'bottleneck',
+  inputStepsPerFrame: number,
+  options: ComputeOptions = {},
+): Graph {
   const spec: GraphSpec | undefined = model.manifest[which];
   if (!spec) throw new ModelError(`model ${model.manifest.model} has no ${which} graph`);
   const graphSpec = options.mode === 'float' ? floatGraph(spec, model.weights) : spec;

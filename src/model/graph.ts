@@ -27,7 +27,12 @@ export class Graph {
   private readonly output = new RangeView(F32);
   readonly outputStepsPerFrame: number;
 
-  constructor(readonly spec: GraphSpec, weights: WeightStore, readonly inputStepsPerFrame: number, precision: FloatPrecision = 'exact') {
+  constructor(
+    readonly spec: GraphSpec,
+    weights: WeightStore,
+    readonly inputStepsPerFrame: number,
+    precision: FloatPrecision = 'exact',
+  ) {
     const shapes = graphActivations(spec, inputStepsPerFrame, (path, why) => {
       throw new WeightError(`graph ${path} ${why}`);
     });

@@ -40,14 +40,22 @@ export async function loadModelFromUrl(url: string | URL, options: LoadModelFrom
   }
   const { file, byteLength } = checkManifest(raw, manifestUrl).blob;
   const blobUrl = new URL(file, folder).href;
-  const blob = await download(fetchFn, blobUrl, options.signal, (loaded) => options.onProgress?.({ loaded, total: byteLength }));
+  const blob = await download(fetchFn, blobUrl, options.signal, (loaded) =>
+    options.onProgress?.({ loaded, total: byteLength }),
+  );
   return loadModelFromBytes(manifestText, blob, folder.href);
 }
 
 /** The body of `url`; `onBytes` hears the running count as it arrives. HTTP errors become ModelErrors. */
-async function download(fetchFn: typeof fetch, url: string, signal?: AbortSignal, onBytes?: (loaded: number) => void): Promise<Uint8Array> {
+async function download(
+  fetchFn: typeof fetch,
+  url: string,
+  signal?: AbortSignal,
+  onBytes?: (loaded: number) => void,
+): Promise<Uint8Array> {
   const response = await fetchFn(url, signal ? { signal } : {});
-  if (!response.ok) throw new ModelError(`cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`.trimEnd());
+  if (!response.ok)
+    throw new ModelError(`cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`.trimEnd());
   if (!onBytes || !response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     onBytes?.(bytes.length);

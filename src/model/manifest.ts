@@ -15,7 +15,19 @@ import type { ConcatChannelsNode } from './ops/concat-channels.js';
 import type { FilmNode } from './ops/film.js';
 import type { GraphNode } from './ops/index.js';
 
-export type { Conv1dNode, DepthwiseConv1dNode, TransposedConv1dNode, LeakyReluNode, EluNode, AddNode, QuantizeNode, DequantizeNode, SplitChannelsNode, ConcatChannelsNode, FilmNode };
+export type {
+  Conv1dNode,
+  DepthwiseConv1dNode,
+  TransposedConv1dNode,
+  LeakyReluNode,
+  EluNode,
+  AddNode,
+  QuantizeNode,
+  DequantizeNode,
+  SplitChannelsNode,
+  ConcatChannelsNode,
+  FilmNode,
+};
 
 export const MANIFEST_FORMAT = 'soundstream-ts/weights';
 export const MANIFEST_VERSION = 1;
@@ -47,7 +59,6 @@ export interface Int8Spec {
   /** 'double': TFLite's reference kernels (high multiply, then rounding shift); 'single': its GEMM path. */
   rounding?: 'double' | 'single';
 }
-
 
 export type { GraphNode };
 

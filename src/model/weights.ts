@@ -11,7 +11,10 @@ export class WeightStore {
   private readonly entries = new Map<string, TensorEntry>();
   private readonly derived = new Map<string, Float32Array>();
 
-  constructor(manifest: Manifest, private readonly blob: Uint8Array) {
+  constructor(
+    manifest: Manifest,
+    private readonly blob: Uint8Array,
+  ) {
     for (const t of manifest.tensors) this.entries.set(t.name, t);
   }
 
@@ -26,9 +29,15 @@ export class WeightStore {
     this.derived.set(name, data);
   }
 
-  f32(name: string): Float32Array { return this.derived.get(name) ?? (this.view(name, 'f32') as Float32Array); }
-  i8(name: string): Int8Array { return this.view(name, 'i8') as Int8Array; }
-  i32(name: string): Int32Array { return this.view(name, 'i32') as Int32Array; }
+  f32(name: string): Float32Array {
+    return this.derived.get(name) ?? (this.view(name, 'f32') as Float32Array);
+  }
+  i8(name: string): Int8Array {
+    return this.view(name, 'i8') as Int8Array;
+  }
+  i32(name: string): Int32Array {
+    return this.view(name, 'i32') as Int32Array;
+  }
 
   private view(name: string, dtype: DType): TensorData {
     const e = this.entry(name);

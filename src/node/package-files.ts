@@ -13,12 +13,16 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'soundstream-ts') {
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'soundstream-ts'
+    ) {
       root = dir;
       return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`soundstream-ts: cannot find the package folder above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`soundstream-ts: cannot find the package folder above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

@@ -23,16 +23,17 @@ export function decodeUtf8Plain(bytes: Uint8Array): string {
     let code = b;
     let extra = 0;
     let min = 0;
-    if (b >= 0xc2 && b < 0xe0) (code = b & 0x1f), (extra = 1), (min = 0x80);
-    else if (b >= 0xe0 && b < 0xf0) (code = b & 0x0f), (extra = 2), (min = 0x800);
-    else if (b >= 0xf0 && b < 0xf5) (code = b & 0x07), (extra = 3), (min = 0x10000);
+    if (b >= 0xc2 && b < 0xe0) [code, extra, min] = [b & 0x1f, 1, 0x80];
+    else if (b >= 0xe0 && b < 0xf0) [code, extra, min] = [b & 0x0f, 2, 0x800];
+    else if (b >= 0xf0 && b < 0xf5) [code, extra, min] = [b & 0x07, 3, 0x10000];
     else if (b >= 0x80) throw new RangeError(`not valid UTF-8 (byte ${i})`);
     for (let k = 1; k <= extra; k++) {
       const c = bytes[i + k];
       if (c === undefined || (c & 0xc0) !== 0x80) throw new RangeError(`not valid UTF-8 (byte ${i + k})`);
       code = (code << 6) | (c & 0x3f);
     }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code < 0xe000)) throw new RangeError(`not valid UTF-8 (byte ${i})`);
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code < 0xe000))
+      throw new RangeError(`not valid UTF-8 (byte ${i})`);
     if (code >= 0x10000) units.push(0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff));
     else units.push(code);
     i += extra + 1;

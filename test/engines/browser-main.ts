@@ -5,11 +5,23 @@
 // package's own bundle, served under /pkg/.
 import * as lib from '../../src/index.js';
 import * as web from '../../src/web/index.js';
-import { GOLDEN_FRAMES, hex, NODES_BUFFER, NODES_LOST_FRAME, NODES_PACKETS, NODES_RATE, nodesInput, runGolden, timeCodec } from './golden.js';
+import {
+  GOLDEN_FRAMES,
+  hex,
+  NODES_BUFFER,
+  NODES_LOST_FRAME,
+  NODES_PACKETS,
+  NODES_RATE,
+  nodesInput,
+  runGolden,
+  timeCodec,
+} from './golden.js';
 
 type Outcome = { result: Record<string, string> } | { error: string };
 
-const fail = (err: unknown): Outcome => ({ error: String(err instanceof Error ? `${err.message}\n${err.stack}` : err) });
+const fail = (err: unknown): Outcome => ({
+  error: String(err instanceof Error ? `${err.message}\n${err.stack}` : err),
+});
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
@@ -20,7 +32,10 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 (globalThis as unknown as { golden: Record<string, () => Promise<Outcome>> }).golden = {
   async main() {
     try {
-      const models = { lyra: await lib.loadModelFromUrl('/models/lyra-v2/'), denoiser: await lib.loadModelFromUrl('/models/lyra-v2-denoise/') };
+      const models = {
+        lyra: await lib.loadModelFromUrl('/models/lyra-v2/'),
+        denoiser: await lib.loadModelFromUrl('/models/lyra-v2-denoise/'),
+      };
       return { result: await runGolden(lib, models, GOLDEN_FRAMES) };
     } catch (err) {
       return fail(err);
@@ -30,7 +45,10 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   async time() {
     try {
       const query = new URLSearchParams(location.search);
-      const models = { lyra: await lib.loadModelFromUrl('/models/lyra-v2/'), denoiser: await lib.loadModelFromUrl('/models/lyra-v2-denoise/') };
+      const models = {
+        lyra: await lib.loadModelFromUrl('/models/lyra-v2/'),
+        denoiser: await lib.loadModelFromUrl('/models/lyra-v2-denoise/'),
+      };
       return { result: await timeCodec(lib, models, Number(query.get('frames')), Number(query.get('warmup'))) };
     } catch (err) {
       return fail(err);
@@ -74,7 +92,12 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 };
 
 /** Polls `read` until `done` holds of its value (the nodes' workers run behind offline rendering). */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, describe: (value: T) => string): Promise<T> {
+async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  describe: (value: T) => string,
+): Promise<T> {
   const deadline = performance.now() + 60_000;
   for (;;) {
     const value = await read();
@@ -95,22 +118,42 @@ async function runNodes(lyra: lib.Model): Promise<Record<string, string>> {
   const buffer = capture.createBuffer(1, input.length, NODES_RATE);
   buffer.copyToChannel(input, 0);
   source.buffer = buffer;
-  const encoder = await web.SoundstreamEncoderNode.create(capture, { model: lyra, bitrate: 6000, record: true, warmupFrames: 2 });
+  const encoder = await web.SoundstreamEncoderNode.create(capture, {
+    model: lyra,
+    bitrate: 6000,
+    record: true,
+    warmupFrames: 2,
+  });
   const fromPort: web.PacketMessage[] = [];
   encoder.packetPort().onmessage = (e: MessageEvent<web.PacketMessage>) => fromPort.push(e.data);
   source.connect(encoder.input);
   source.start();
   await capture.startRendering();
-  const sent = await until(() => encoder.record(), (r) => r.packets.length >= NODES_PACKETS && r.input.length >= input.length, `the input and ${NODES_PACKETS} packets from the encoder node`,
-    (r) => `${r.packets.length} packets from ${r.input.length} samples fed`);
-  await until(async () => fromPort.length, (n) => n >= NODES_PACKETS, `${NODES_PACKETS} packets on the encoder's packet port`, (n) => `${n} came`);
+  const sent = await until(
+    () => encoder.record(),
+    (r) => r.packets.length >= NODES_PACKETS && r.input.length >= input.length,
+    `the input and ${NODES_PACKETS} packets from the encoder node`,
+    (r) => `${r.packets.length} packets from ${r.input.length} samples fed`,
+  );
+  await until(
+    async () => fromPort.length,
+    (n) => n >= NODES_PACKETS,
+    `${NODES_PACKETS} packets on the encoder's packet port`,
+    (n) => `${n} came`,
+  );
   encoder.close();
   fromPort.slice(0, NODES_PACKETS).forEach(({ seq, packet }, i) => {
-    if (seq !== i || !packet || hex(packet) !== hex(sent.packets[i])) throw new Error(`packet port message ${i} (seq ${seq}) is not the encoder's packet ${i}`);
+    if (seq !== i || !packet || hex(packet) !== hex(sent.packets[i]))
+      throw new Error(`packet port message ${i} (seq ${seq}) is not the encoder's packet ${i}`);
   });
 
   const playback = new OfflineAudioContext(1, (NODES_PACKETS + 8) * frameSize, NODES_RATE);
-  const decoder = await web.SoundstreamDecoderNode.create(playback, { model: lyra, record: true, warmupFrames: 2, ...NODES_BUFFER });
+  const decoder = await web.SoundstreamDecoderNode.create(playback, {
+    model: lyra,
+    record: true,
+    warmupFrames: 2,
+    ...NODES_BUFFER,
+  });
   decoder.output.connect(playback.destination);
   const packets = sent.packets.slice(0, NODES_PACKETS);
   // The first half through push() (numbered by the node), the rest through the packet port, after a message that is no packet.
@@ -123,11 +166,24 @@ async function runNodes(lyra: lib.Model): Promise<Record<string, string>> {
     else into.postMessage({ seq: i, packet: p } satisfies web.PacketMessage);
   });
   await playback.startRendering();
-  const played = await until(() => decoder.record(), (r) => r.packets.length >= NODES_PACKETS, `${NODES_PACKETS} frames from the decoder node`,
-    (r) => `${r.packets.length} frames decoded, playout from frame ${r.firstSeq}`);
-  await until(async () => decoder.stats()?.rejected, (n) => n === 1, 'the decoder node to count the one message that is no packet', (n) => `rejected: ${n}`);
+  const played = await until(
+    () => decoder.record(),
+    (r) => r.packets.length >= NODES_PACKETS,
+    `${NODES_PACKETS} frames from the decoder node`,
+    (r) => `${r.packets.length} frames decoded, playout from frame ${r.firstSeq}`,
+  );
+  await until(
+    async () => decoder.stats()?.rejected,
+    (n) => n === 1,
+    'the decoder node to count the one message that is no packet',
+    (n) => `rejected: ${n}`,
+  );
   decoder.close();
   if (played.firstSeq !== 0) throw new Error(`decoder node began playout at frame ${played.firstSeq}`);
   const decoded = played.pcm.subarray(0, NODES_PACKETS * lyra.manifest.frameSize);
-  return { nodesInput: hex(sent.input.subarray(0, input.length)), nodesPackets: packets.map(hex).join(''), nodesDecoded: hex(decoded) };
+  return {
+    nodesInput: hex(sent.input.subarray(0, input.length)),
+    nodesPackets: packets.map(hex).join(''),
+    nodesDecoded: hex(decoded),
+  };
 }

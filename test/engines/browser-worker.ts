@@ -4,7 +4,10 @@ import { GOLDEN_FRAMES, runGolden } from './golden.js';
 
 (async () => {
   try {
-    const models = { lyra: await lib.loadModelFromUrl('/models/lyra-v2/'), denoiser: await lib.loadModelFromUrl('/models/lyra-v2-denoise/') };
+    const models = {
+      lyra: await lib.loadModelFromUrl('/models/lyra-v2/'),
+      denoiser: await lib.loadModelFromUrl('/models/lyra-v2-denoise/'),
+    };
     postMessage({ result: await runGolden(lib, models, GOLDEN_FRAMES) });
   } catch (err) {
     postMessage({ error: String(err instanceof Error ? `${err.message}\n${err.stack}` : err) });

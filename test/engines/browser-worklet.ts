@@ -14,7 +14,10 @@ class GoldenProcessor extends scope.AudioWorkletProcessor {
   constructor(options: { processorOptions: { bytes: GoldenModelBytes; frames: number } }) {
     super();
     const { bytes, frames } = options.processorOptions;
-    const has = { TextDecoder: typeof TextDecoder !== 'undefined', crypto: typeof crypto !== 'undefined' && !!crypto.subtle };
+    const has = {
+      TextDecoder: typeof TextDecoder !== 'undefined',
+      crypto: typeof crypto !== 'undefined' && !!crypto.subtle,
+    };
     loadGoldenModels(lib, bytes)
       .then((models) => runGolden(lib, models, frames))
       .then(

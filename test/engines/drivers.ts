@@ -10,7 +10,10 @@ export type Outcome = { result: Record<string, string>; has?: Record<string, boo
 export type BrowserContextKind = 'main' | 'worker' | 'worklet' | 'nodes' | 'time';
 export const BROWSER_CONTEXTS: BrowserContextKind[] = ['main', 'worker', 'worklet', 'nodes'];
 /** Runs `kinds` of window.golden in a browser at `url`. */
-export type BrowserRunner = (url: string, kinds?: BrowserContextKind[]) => Promise<Partial<Record<BrowserContextKind, Outcome>>>;
+export type BrowserRunner = (
+  url: string,
+  kinds?: BrowserContextKind[],
+) => Promise<Partial<Record<BrowserContextKind, Outcome>>>;
 
 const bin = (path: string) => join(root, 'node_modules', path);
 export const ENGINE_BINARIES = {
@@ -36,7 +39,14 @@ function parseOutcome(what: string, stdout: string, stderr: string): Outcome {
 
 /** Bun or Deno on the package bundle in `packageDir`, models read from `modelDir` (lyra-v2/, lyra-v2-denoise/). */
 /** `call`: the golden module's function to run, as source, e.g. 'runGolden(lib, models, GOLDEN_FRAMES)'. */
-export function runBunOrDeno(engine: 'bun' | 'deno', scriptDir: string, packageDir: string, goldenModule: string, modelDir: string, call = 'runGolden(lib, models, GOLDEN_FRAMES)'): Outcome {
+export function runBunOrDeno(
+  engine: 'bun' | 'deno',
+  scriptDir: string,
+  packageDir: string,
+  goldenModule: string,
+  modelDir: string,
+  call = 'runGolden(lib, models, GOLDEN_FRAMES)',
+): Outcome {
   const script = join(scriptDir, `golden-${engine}.mjs`);
   writeFileSync(
     script,
@@ -52,13 +62,24 @@ export function runBunOrDeno(engine: 'bun' | 'deno', scriptDir: string, packageD
       `} catch (err) { console.log(JSON.stringify({ error: String(err && err.stack || err) })); }`,
     ].join('\n'),
   );
-  const args = engine === 'bun' ? [script] : ['run', '--quiet', '--no-config', '--no-lock', `--allow-read=${scriptDir},${packageDir},${modelDir}`, script];
-  const run = spawnSync(ENGINE_BINARIES[engine], args, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+  const args =
+    engine === 'bun'
+      ? [script]
+      : ['run', '--quiet', '--no-config', '--no-lock', `--allow-read=${scriptDir},${packageDir},${modelDir}`, script];
+  const run = spawnSync(ENGINE_BINARIES[engine], args, {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+  });
   return parseOutcome(engine, run.stdout ?? '', `${run.stderr ?? ''} ${run.error?.message ?? ''}`);
 }
 
 export function runHermes(scriptPath: string): Outcome {
-  const run = spawnSync(ENGINE_BINARIES.hermes, [scriptPath], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
+  const run = spawnSync(ENGINE_BINARIES.hermes, [scriptPath], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 64 << 20,
+  });
   return parseOutcome('hermes', run.stdout ?? '', `${run.stderr ?? ''} ${run.error?.message ?? ''}`);
 }
 
@@ -71,7 +92,11 @@ interface ScriptablePage {
   evaluate(run: (kind: BrowserContextKind) => Promise<Outcome>, kind: BrowserContextKind): Promise<Outcome>;
 }
 
-async function runOnPage(page: ScriptablePage, url: string, kinds: BrowserContextKind[]): Promise<Partial<Record<BrowserContextKind, Outcome>>> {
+async function runOnPage(
+  page: ScriptablePage,
+  url: string,
+  kinds: BrowserContextKind[],
+): Promise<Partial<Record<BrowserContextKind, Outcome>>> {
   await page.goto(url);
   await page.waitForFunction(() => 'golden' in globalThis);
   const out: Partial<Record<BrowserContextKind, Outcome>> = {};
@@ -81,7 +106,11 @@ async function runOnPage(page: ScriptablePage, url: string, kinds: BrowserContex
 
 export const runChromium: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: ENGINE_BINARIES.chromium, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: ENGINE_BINARIES.chromium,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
   try {
     return await runOnPage(await browser.newPage(), url, kinds);
   } finally {
@@ -91,7 +120,12 @@ export const runChromium: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) 
 
 export const runFirefox: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
   const puppeteer = (await import('puppeteer-core')).default;
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: ENGINE_BINARIES.firefox, headless: true, protocol: 'webDriverBiDi' });
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: ENGINE_BINARIES.firefox,
+    headless: true,
+    protocol: 'webDriverBiDi',
+  });
   try {
     return await runOnPage(await browser.newPage(), url, kinds);
   } finally {
@@ -114,7 +148,11 @@ async function freePort(): Promise<number> {
 export const runWebKit: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
   const { Builder, Capabilities } = await import('selenium-webdriver');
   const port = await freePort();
-  const driverProcess = spawn(ENGINE_BINARIES.xvfb, ['-a', ENGINE_BINARIES.webkit, `--port=${port}`, '--host=127.0.0.1'], { detached: true, stdio: 'ignore' });
+  const driverProcess = spawn(
+    ENGINE_BINARIES.xvfb,
+    ['-a', ENGINE_BINARIES.webkit, `--port=${port}`, '--host=127.0.0.1'],
+    { detached: true, stdio: 'ignore' },
+  );
   try {
     const capabilities = new Capabilities({
       browserName: 'MiniBrowser',

@@ -44,7 +44,11 @@ export function goldenInput(samples: number): Float32Array {
   return x;
 }
 
-export async function runGolden(lib: Lib, models: GoldenModels, frames = GOLDEN_FRAMES): Promise<Record<string, string>> {
+export async function runGolden(
+  lib: Lib,
+  models: GoldenModels,
+  frames = GOLDEN_FRAMES,
+): Promise<Record<string, string>> {
   const { lyra, denoiser } = models;
   const frameSize = lyra.manifest.frameSize;
   const input = goldenInput(frames * frameSize);
@@ -53,7 +57,10 @@ export async function runGolden(lib: Lib, models: GoldenModels, frames = GOLDEN_
   const encoder = new lib.Encoder(lyra);
   const embeddings = new Float32Array(frames * lyra.manifest.embeddingDim);
   for (let f = 0; f < frames; f++) {
-    embeddings.set(encoder.encodeFrame(input.subarray(f * frameSize, (f + 1) * frameSize)), f * lyra.manifest.embeddingDim);
+    embeddings.set(
+      encoder.encodeFrame(input.subarray(f * frameSize, (f + 1) * frameSize)),
+      f * lyra.manifest.embeddingDim,
+    );
   }
   out.encoder = hex(embeddings);
 
@@ -83,7 +90,9 @@ export async function runGolden(lib: Lib, models: GoldenModels, frames = GOLDEN_
     packets.push(...streamEncoder.flush());
     const streamDecoder = lib.createDecoder({ model: lyra, sampleRate: rate });
     const decoded: Float32Array[] = [];
-    packets.forEach((packet, i) => { decoded.push(streamDecoder.decode(i === 1 ? null : packet)); });
+    packets.forEach((packet, i) => {
+      decoded.push(streamDecoder.decode(i === 1 ? null : packet));
+    });
     out[`stream${rate / 1000}k`] = `${packets.map(hex).join('')}/${decoded.map(hex).join('')}`;
   }
   return out;
@@ -114,7 +123,10 @@ export function nodesInput(frameSize: number): Float32Array<ArrayBuffer> {
 
 export function runNodesReference(lib: Lib, lyra: Model): Record<string, string> {
   const input = nodesInput(lyra.manifest.frameSize);
-  const packets = lib.createEncoder({ model: lyra, bitrate: 6000, sampleRate: NODES_RATE }).encode(input).slice(0, NODES_PACKETS);
+  const packets = lib
+    .createEncoder({ model: lyra, bitrate: 6000, sampleRate: NODES_RATE })
+    .encode(input)
+    .slice(0, NODES_PACKETS);
   if (packets.length < NODES_PACKETS) throw new Error(`${packets.length} packets from ${NODES_FRAMES} frames`);
   const decoder = lib.createDecoder({ model: lyra });
   const decoded = packets.map((p, i) => hex(decoder.decode(i === NODES_LOST_FRAME ? null : p))).join('');
@@ -139,7 +151,12 @@ export function hex(view: ArrayBufferView): string {
  * For bench/engines.ts, not the tests: milliseconds per 20 ms frame of encoder + quantizer
  * (9200 bps) + decoder, over `frames` frames after `warmup` frames, timed inside the engine.
  */
-export async function timeCodec(lib: Lib, models: GoldenModels, frames: number, warmup: number): Promise<Record<string, string>> {
+export async function timeCodec(
+  lib: Lib,
+  models: GoldenModels,
+  frames: number,
+  warmup: number,
+): Promise<Record<string, string>> {
   const { lyra } = models;
   const now = typeof performance !== 'undefined' ? () => performance.now() : () => Date.now();
   const encoder = new lib.Encoder(lyra);

@@ -36,7 +36,10 @@ export async function goldenModelBytes(lyra: LyraV2Files): Promise<GoldenModelBy
 
 /** Writes `dir`/lyra-v2/ and `dir`/lyra-v2-denoise/ (manifest.json + model.bin) for engines that read files. */
 export function writeModelFolders(dir: string, models: GoldenModelBytes): void {
-  const folders = [['lyra-v2', models.lyraManifest, models.lyraBlob], ['lyra-v2-denoise', models.denoiserManifest, models.denoiserBlob]] as const;
+  const folders = [
+    ['lyra-v2', models.lyraManifest, models.lyraBlob],
+    ['lyra-v2-denoise', models.denoiserManifest, models.denoiserBlob],
+  ] as const;
   for (const [name, manifest, blob] of folders) {
     mkdirSync(join(dir, name), { recursive: true });
     writeFileSync(join(dir, name, 'manifest.json'), manifest);
@@ -46,7 +49,14 @@ export function writeModelFolders(dir: string, models: GoldenModelBytes): void {
 
 /** golden.ts as one ES module with no imports, for Bun and Deno. */
 export async function bundleGoldenModule(outfile: string): Promise<void> {
-  await build({ entryPoints: [join(here, 'golden.ts')], bundle: true, format: 'esm', target: 'es2022', outfile, logLevel: 'warning' });
+  await build({
+    entryPoints: [join(here, 'golden.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    outfile,
+    logLevel: 'warning',
+  });
 }
 
 /** The golden entries import '../../src/index.js' (and the page '../../src/web/index.js'); point them at the package bundle instead. */
@@ -54,7 +64,9 @@ function packageAs(target: { external: string } | { file: string }): Plugin {
   return {
     name: 'package-under-test',
     setup(b) {
-      b.onResolve({ filter: /\/src\/index\.js$/ }, () => ('external' in target ? { path: target.external, external: true } : { path: target.file }));
+      b.onResolve({ filter: /\/src\/index\.js$/ }, () =>
+        'external' in target ? { path: target.external, external: true } : { path: target.file },
+      );
       b.onResolve({ filter: /\/src\/web\/index\.js$/ }, () => ({ path: '/pkg/src/web/index.js', external: true }));
     },
   };
@@ -89,7 +101,12 @@ export async function hermesScript(packageDir: string, models: GoldenModelBytes,
   });
   // esbuild cannot lower classes to ES5; TypeScript can (Hermes has no class syntax).
   const es5 = ts.transpileModule(result.outputFiles[0]!.text, {
-    compilerOptions: { target: ts.ScriptTarget.ES5, downlevelIteration: true, importHelpers: false, module: ts.ModuleKind.None },
+    compilerOptions: {
+      target: ts.ScriptTarget.ES5,
+      downlevelIteration: true,
+      importHelpers: false,
+      module: ts.ModuleKind.None,
+    },
   }).outputText;
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
   const inline = {
@@ -102,10 +119,16 @@ export async function hermesScript(packageDir: string, models: GoldenModelBytes,
 }
 
 /** Serves the test page, its scripts, the package bundle under /pkg/ and the models under /models/. */
-export async function serveMatrix(packageDir: string, models: GoldenModelBytes): Promise<{ server: Server; url: string }> {
+export async function serveMatrix(
+  packageDir: string,
+  models: GoldenModelBytes,
+): Promise<{ server: Server; url: string }> {
   const files = new Map<string, { body: Uint8Array | string; type: string }>();
   const js = 'text/javascript';
-  files.set('/', { body: '<!doctype html><meta charset="utf-8"><title>soundstream engines</title><script type="module" src="/main.js"></script>', type: 'text/html' });
+  files.set('/', {
+    body: '<!doctype html><meta charset="utf-8"><title>soundstream engines</title><script type="module" src="/main.js"></script>',
+    type: 'text/html',
+  });
   files.set('/main.js', { body: await bundleBrowserEntry('browser-main'), type: js });
   files.set('/worker.js', { body: await bundleBrowserEntry('browser-worker'), type: js });
   files.set('/worklet.js', { body: await bundleBrowserEntry('browser-worklet'), type: js });

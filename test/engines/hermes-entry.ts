@@ -17,7 +17,11 @@ function fromBase64(text: string): Uint8Array {
   const out = new Uint8Array((text.length / 4) * 3 - padding);
   let o = 0;
   for (let i = 0; i < text.length; i += 4) {
-    const n = (value[text.charCodeAt(i)]! << 18) | (value[text.charCodeAt(i + 1)]! << 12) | ((value[text.charCodeAt(i + 2)]! & 63) << 6) | (value[text.charCodeAt(i + 3)]! & 63);
+    const n =
+      (value[text.charCodeAt(i)]! << 18) |
+      (value[text.charCodeAt(i + 1)]! << 12) |
+      ((value[text.charCodeAt(i + 2)]! & 63) << 6) |
+      (value[text.charCodeAt(i + 3)]! & 63);
     if (o < out.length) out[o++] = n >> 16;
     if (o < out.length) out[o++] = (n >> 8) & 255;
     if (o < out.length) out[o++] = n & 255;
@@ -32,7 +36,11 @@ const bytes = {
   denoiserBlob: fromBase64(GOLDEN_MODELS.denoiserBlob),
 };
 loadGoldenModels(lib, bytes)
-  .then((models) => (GOLDEN_TASK.kind === 'golden' ? runGolden(lib, models, GOLDEN_TASK.frames) : timeCodec(lib, models, GOLDEN_TASK.frames, GOLDEN_TASK.warmup)))
+  .then((models) =>
+    GOLDEN_TASK.kind === 'golden'
+      ? runGolden(lib, models, GOLDEN_TASK.frames)
+      : timeCodec(lib, models, GOLDEN_TASK.frames, GOLDEN_TASK.warmup),
+  )
   .then(
     (result) => print(JSON.stringify({ result })),
     (err: Error) => print(JSON.stringify({ error: String(err?.stack ? err.stack : err) })),

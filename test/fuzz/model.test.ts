@@ -35,7 +35,11 @@ type Case = { text: string; blob: Uint8Array; resign: boolean };
 
 const cases: fc.Arbitrary<Case> = fc.oneof(
   mutatedJson(text).map((t) => ({ text: t, blob, resign: false })),
-  mutatedBytes([new TextEncoder().encode(text)]).map((b) => ({ text: new TextDecoder().decode(b), blob, resign: false })),
+  mutatedBytes([new TextEncoder().encode(text)]).map((b) => ({
+    text: new TextDecoder().decode(b),
+    blob,
+    resign: false,
+  })),
   // A blob changed and its checksum updated to match, as a careless or hostile tool would.
   mutatedBytes([blob]).map((b) => ({ text, blob: b, resign: true })),
 );
@@ -53,24 +57,39 @@ describe('model loader fuzz', () => {
     expect(exercise(await loadModelFromBytes(text, blob))).toBe('ran');
   });
 
-  it('mutated manifests and blobs give ModelError or a model that runs', async () => {
-    const report = await fuzz({
-      name: 'model loader', ciRuns: 3000, seed: 1201, input: cases, errors: [ModelError],
-      run: async (c) => exercise(await load(c)),
-    });
-    expect(report.outcomes.ran).toBeGreaterThan(0);
-    expect(report.outcomes.ModelError).toBeGreaterThan(0);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'mutated manifests and blobs give ModelError or a model that runs',
+    async () => {
+      const report = await fuzz({
+        name: 'model loader',
+        ciRuns: 3000,
+        seed: 1201,
+        input: cases,
+        errors: [ModelError],
+        run: async (c) => exercise(await load(c)),
+      });
+      expect(report.outcomes.ran).toBeGreaterThan(0);
+      expect(report.outcomes.ModelError).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it.skipIf(!HAVE_SHARED)('mutated Lyra v2 manifests give ModelError or a model that runs', async () => {
-    const lyra = await importLyraV2(lyraFiles());
-    // JIT warm-up outside the timed cases: the 2 s limit is for the input's cost, not the engine's start.
-    exercise(await loadModelFromBytes(JSON.stringify(lyra.manifest), lyra.blob));
-    const report = await fuzz({
-      name: 'model loader (Lyra v2)', ciRuns: 150, seed: 1202, errors: [ModelError],
-      input: mutatedJson(JSON.stringify(lyra.manifest)),
-      run: async (t) => exercise(await loadModelFromBytes(t, lyra.blob)),
-    });
-    expect(report.outcomes.ModelError).toBeGreaterThan(0);
-  }, FUZZ_TIMEOUT_MS);
+  it.skipIf(!HAVE_SHARED)(
+    'mutated Lyra v2 manifests give ModelError or a model that runs',
+    async () => {
+      const lyra = await importLyraV2(lyraFiles());
+      // JIT warm-up outside the timed cases: the 2 s limit is for the input's cost, not the engine's start.
+      exercise(await loadModelFromBytes(JSON.stringify(lyra.manifest), lyra.blob));
+      const report = await fuzz({
+        name: 'model loader (Lyra v2)',
+        ciRuns: 150,
+        seed: 1202,
+        errors: [ModelError],
+        input: mutatedJson(JSON.stringify(lyra.manifest)),
+        run: async (t) => exercise(await loadModelFromBytes(t, lyra.blob)),
+      });
+      expect(report.outcomes.ModelError).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

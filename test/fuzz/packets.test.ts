@@ -27,26 +27,40 @@ const values: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 describe('packet decoding fuzz', () => {
-  it('decode() of any value: audio, a RangeError for a wrong length, or a TypeError naming what was given', async () => {
-    const decoder = createDecoder({ model });
-    const report = await fuzz({
-      name: 'packet decoding', ciRuns: 5000, seed: 1205, input: values, errors: [],
-      run: (packet) => {
-        try {
-          const audio = decoder.decode(packet as Uint8Array | null);
-          if (audio.length !== decoder.frameSize) throw new Error(`decoded ${audio.length} samples, not one frame`);
-          return packet == null ? 'concealed' : 'decoded';
-        } catch (err) {
-          const isBytes = packet instanceof Uint8Array;
-          if (isBytes && err instanceof RangeError && /^packet has \d+ bytes; allowed lengths/.test(err.message)) return 'RangeError';
-          if (!isBytes && err instanceof TypeError && /^decode\(packet\).*expected a Uint8Array packet, got /.test(err.message)) return 'TypeError';
-          throw err;
-        }
-      },
-    });
-    expect(report.outcomes.decoded).toBeGreaterThan(0);
-    expect(report.outcomes.TypeError).toBeGreaterThan(0);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'decode() of any value: audio, a RangeError for a wrong length, or a TypeError naming what was given',
+    async () => {
+      const decoder = createDecoder({ model });
+      const report = await fuzz({
+        name: 'packet decoding',
+        ciRuns: 5000,
+        seed: 1205,
+        input: values,
+        errors: [],
+        run: (packet) => {
+          try {
+            const audio = decoder.decode(packet as Uint8Array | null);
+            if (audio.length !== decoder.frameSize) throw new Error(`decoded ${audio.length} samples, not one frame`);
+            return packet == null ? 'concealed' : 'decoded';
+          } catch (err) {
+            const isBytes = packet instanceof Uint8Array;
+            if (isBytes && err instanceof RangeError && /^packet has \d+ bytes; allowed lengths/.test(err.message))
+              return 'RangeError';
+            if (
+              !isBytes &&
+              err instanceof TypeError &&
+              /^decode\(packet\).*expected a Uint8Array packet, got /.test(err.message)
+            )
+              return 'TypeError';
+            throw err;
+          }
+        },
+      });
+      expect(report.outcomes.decoded).toBeGreaterThan(0);
+      expect(report.outcomes.TypeError).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   it.each([
     ['a string', 'abcdefgh', /got a string of 8 characters/],
@@ -57,7 +71,11 @@ describe('packet decoding fuzz', () => {
     ['{length: 23}', { length: 23 }, /got an object \{length: 23\}/],
     ['a number', 5, /got number 5/],
     // Fuzz seed 1205 case 13495: describing the value threw its own TypeError.
-    ['an object whose field cannot become a string', { length: Object.create(null) }, /got an object \{length: object\}/],
+    [
+      'an object whose field cannot become a string',
+      { length: Object.create(null) },
+      /got an object \{length: object\}/,
+    ],
   ])('decode() of %s is a TypeError that says so', (_, value, message) => {
     const decoder = createDecoder({ model });
     expect(() => decoder.decode(value as Uint8Array)).toThrow(TypeError);

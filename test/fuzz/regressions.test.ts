@@ -20,7 +20,10 @@ describe.skipIf(!HAVE_SHARED)('fuzz regressions: TFLite importer', () => {
   });
 
   it('seed 1204 case 24509: a decoder whose split axis or slice begin is cut to a length that is no whole int32 is an ImportError, not a RangeError', () => {
-    for (const [op, input] of [['SPLIT', 0], ['STRIDED_SLICE', 1]] as const) {
+    for (const [op, input] of [
+      ['SPLIT', 0],
+      ['STRIDED_SLICE', 1],
+    ] as const) {
       const model = readTFLite(lyraFiles().decoder);
       const sg = model.subgraphs[0];
       for (const o of sg.operators.filter((o) => o.op === op)) {
@@ -33,7 +36,7 @@ describe.skipIf(!HAVE_SHARED)('fuzz regressions: TFLite importer', () => {
 });
 
 describe('fuzz regressions: FlatBuffer reader', () => {
-  it('seed 1203 case 9797: an int8 field (a tensor\'s type) whose offset points past the end of the file is a TFLiteFormatError, not a RangeError', () => {
+  it("seed 1203 case 9797: an int8 field (a tensor's type) whose offset points past the end of the file is a TFLiteFormatError, not a RangeError", () => {
     // Root offset 12; vtable at 4 (6 bytes: one field, at +200); table at 12 (its vtable 8 bytes back); 16 bytes in all.
     const bytes = new Uint8Array(16);
     const view = new DataView(bytes.buffer);

@@ -4,14 +4,28 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { packIndices } from '../../src/codec/lyra-packet.js';
-import { decodeSst, encodeSst, SST_MAX_GAP_FRAMES, SstFormatError, SstStreamParser, type SstFrame, type SstHeader } from '../../src/codec/sst.js';
+import {
+  decodeSst,
+  encodeSst,
+  SST_MAX_GAP_FRAMES,
+  SstFormatError,
+  SstStreamParser,
+  type SstFrame,
+  type SstHeader,
+} from '../../src/codec/sst.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { checkBounded, fuzz, FUZZ_TIMEOUT_MS, mutatedBytes } from './harness.js';
 
 const random = mulberry32(1206);
 const header = (version: number): SstHeader => ({
-  version, modelId: 'lyra-v2', modelSha256Prefix: new Uint8Array(8).fill(7), sampleRate: 16000, frameSize: 320,
-  bitsPerIndex: 4, inputSampleRate: 48000, frameCount: null,
+  version,
+  modelId: 'lyra-v2',
+  modelSha256Prefix: new Uint8Array(8).fill(7),
+  sampleRate: 16000,
+  frameSize: 320,
+  bitsPerIndex: 4,
+  inputSampleRate: 48000,
+  frameCount: null,
 });
 const packets = Array.from({ length: 30 }, (_, i) => {
   const n = i % 7 === 3 ? 0 : [16, 30, 46][i % 3];
@@ -33,33 +47,44 @@ function streamed(bytes: Uint8Array, cuts: number[]): { frames: SstFrame[]; prob
 }
 
 describe('.sst reader fuzz', () => {
-  it('mutated files: frames and problems, or an SstFormatError; streaming agrees; output bounded', async () => {
-    const input = fc.tuple(mutatedBytes(seeds, 6), fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 12 }));
-    const report = await fuzz({
-      name: '.sst reader and SstStreamParser', ciRuns: 4000, seed: 1206, input, errors: [SstFormatError],
-      run: ([bytes, cuts]) => {
-        let whole: ReturnType<typeof decodeSst> | null = null;
-        let error: unknown = null;
-        try {
-          whole = decodeSst(bytes);
-        } catch (err) {
-          error = err;
-        }
-        let piecewise: ReturnType<typeof streamed> | null = null;
-        try {
-          piecewise = streamed(bytes, cuts);
-        } catch (err) {
-          if (!(err instanceof SstFormatError) || !(error instanceof SstFormatError) || err.message !== error.message) throw err;
-        }
-        if (error) throw error;
-        if (!piecewise) throw new Error('decodeSst read a file SstStreamParser refused');
-        expect(piecewise).toEqual({ frames: whole!.frames, problems: whole!.problems });
-        whole!.frames.forEach((f, i) => { if (f.index !== i) throw new Error(`frame ${i} has index ${f.index}`); });
-        checkBounded('.sst frames', whole!.frames.length, bytes.length, 1 / 4, SST_MAX_GAP_FRAMES);
-        return whole!.problems.length === 0 ? 'clean' : 'damage reported';
-      },
-    });
-    expect(report.outcomes['damage reported']).toBeGreaterThan(0);
-    expect(report.outcomes.SstFormatError).toBeGreaterThan(0);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'mutated files: frames and problems, or an SstFormatError; streaming agrees; output bounded',
+    async () => {
+      const input = fc.tuple(mutatedBytes(seeds, 6), fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 12 }));
+      const report = await fuzz({
+        name: '.sst reader and SstStreamParser',
+        ciRuns: 4000,
+        seed: 1206,
+        input,
+        errors: [SstFormatError],
+        run: ([bytes, cuts]) => {
+          let whole: ReturnType<typeof decodeSst> | null = null;
+          let error: unknown = null;
+          try {
+            whole = decodeSst(bytes);
+          } catch (err) {
+            error = err;
+          }
+          let piecewise: ReturnType<typeof streamed> | null = null;
+          try {
+            piecewise = streamed(bytes, cuts);
+          } catch (err) {
+            if (!(err instanceof SstFormatError) || !(error instanceof SstFormatError) || err.message !== error.message)
+              throw err;
+          }
+          if (error) throw error;
+          if (!piecewise) throw new Error('decodeSst read a file SstStreamParser refused');
+          expect(piecewise).toEqual({ frames: whole!.frames, problems: whole!.problems });
+          whole!.frames.forEach((f, i) => {
+            if (f.index !== i) throw new Error(`frame ${i} has index ${f.index}`);
+          });
+          checkBounded('.sst frames', whole!.frames.length, bytes.length, 1 / 4, SST_MAX_GAP_FRAMES);
+          return whole!.problems.length === 0 ? 'clean' : 'damage reported';
+        },
+      });
+      expect(report.outcomes['damage reported']).toBeGreaterThan(0);
+      expect(report.outcomes.SstFormatError).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

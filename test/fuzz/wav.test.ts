@@ -11,21 +11,35 @@ const seeds = [
 ];
 
 describe('WAV reader fuzz', () => {
-  it('mutated WAV files: audio within bounds, or a WavFormatError', async () => {
-    const report = await fuzz({
-      name: 'WAV reader', ciRuns: 4000, seed: 1207, input: mutatedBytes(seeds, 6), errors: [WavFormatError],
-      run: (bytes) => {
-        const described = describeWav(bytes);
-        const wav = decodeWav(bytes);
-        expect(wav.frames).toBe(described.frames);
-        checkBounded('WAV samples', wav.samples.length, bytes.length, 1);
-        // What resample() will make of it at the model's rate (its length is documented; running it
-        // here would time the filter design for odd rate pairs, not the reader).
-        checkBounded('16 kHz samples from the WAV', Math.round((wav.samples.length * 16000) / wav.sampleRate), bytes.length, 16, 16);
-        return 'decoded';
-      },
-    });
-    expect(report.outcomes.decoded).toBeGreaterThan(0);
-    expect(report.outcomes.WavFormatError).toBeGreaterThan(0);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'mutated WAV files: audio within bounds, or a WavFormatError',
+    async () => {
+      const report = await fuzz({
+        name: 'WAV reader',
+        ciRuns: 4000,
+        seed: 1207,
+        input: mutatedBytes(seeds, 6),
+        errors: [WavFormatError],
+        run: (bytes) => {
+          const described = describeWav(bytes);
+          const wav = decodeWav(bytes);
+          expect(wav.frames).toBe(described.frames);
+          checkBounded('WAV samples', wav.samples.length, bytes.length, 1);
+          // What resample() will make of it at the model's rate (its length is documented; running it
+          // here would time the filter design for odd rate pairs, not the reader).
+          checkBounded(
+            '16 kHz samples from the WAV',
+            Math.round((wav.samples.length * 16000) / wav.sampleRate),
+            bytes.length,
+            16,
+            16,
+          );
+          return 'decoded';
+        },
+      });
+      expect(report.outcomes.decoded).toBeGreaterThan(0);
+      expect(report.outcomes.WavFormatError).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

@@ -20,10 +20,22 @@ function refAdd(a: number, b: number, p: AddInt8Params): number {
   return Math.min(127, Math.max(-128, out));
 }
 
-interface Setup { name: string; params: AddInt8Params; scales: { a: number; b: number; out: number } }
+interface Setup {
+  name: string;
+  params: AddInt8Params;
+  scales: { a: number; b: number; out: number };
+}
 
 /** Parameters as TFLite's Prepare derives them: common scale 2 * max(sa, sb), 20 bits of headroom. */
-function fromScales(name: string, sA: number, sB: number, sOut: number, zpA: number, zpB: number, zpOut: number): Setup {
+function fromScales(
+  name: string,
+  sA: number,
+  sB: number,
+  sOut: number,
+  zpA: number,
+  zpB: number,
+  zpOut: number,
+): Setup {
   const leftShift = 20;
   const twiceMax = 2 * Math.max(sA, sB);
   const ma = refQuantizeMultiplier(sA / twiceMax);
@@ -32,9 +44,16 @@ function fromScales(name: string, sA: number, sB: number, sOut: number, zpA: num
   return {
     name,
     params: {
-      zeroPointA: zpA, zeroPointB: zpB, outputZeroPoint: zpOut, leftShift,
-      multiplierA: ma.multiplier, shiftA: ma.shift, multiplierB: mb.multiplier, shiftB: mb.shift,
-      outputMultiplier: mo.multiplier, outputShift: mo.shift,
+      zeroPointA: zpA,
+      zeroPointB: zpB,
+      outputZeroPoint: zpOut,
+      leftShift,
+      multiplierA: ma.multiplier,
+      shiftA: ma.shift,
+      multiplierB: mb.multiplier,
+      shiftB: mb.shift,
+      outputMultiplier: mo.multiplier,
+      outputShift: mo.shift,
     },
     scales: { a: sA, b: sB, out: sOut },
   };
@@ -46,22 +65,37 @@ const SETUPS: Setup[] = [
   fromScales('different scales and zero points', fr(0.03), fr(0.11), fr(0.09), -7, 20, -3),
   fromScales('extreme zero points', fr(0.02), fr(0.02), fr(0.02), -128, 127, 127),
   fromScales('output scale much smaller (clamping)', fr(0.2), fr(0.15), fr(0.01), 5, -5, 0),
-  ...Array.from({ length: 4 }, (_, i) => fromScales(
-    `random #${i}`, rng.float(0.001, 0.2), rng.float(0.001, 0.2), rng.float(0.002, 0.3), rng.int(-128, 127), rng.int(-128, 127), rng.int(-128, 127),
-  )),
+  ...Array.from({ length: 4 }, (_, i) =>
+    fromScales(
+      `random #${i}`,
+      rng.float(0.001, 0.2),
+      rng.float(0.001, 0.2),
+      rng.float(0.002, 0.3),
+      rng.int(-128, 127),
+      rng.int(-128, 127),
+      rng.int(-128, 127),
+    ),
+  ),
 ];
 
 /** All 65536 (a, b) pairs. */
 function allPairs(): { a: Int8Array; b: Int8Array } {
   const a = new Int8Array(65536);
   const b = new Int8Array(65536);
-  for (let i = 0; i < 65536; i++) { a[i] = (i >> 8) - 128; b[i] = (i & 255) - 128; }
+  for (let i = 0; i < 65536; i++) {
+    a[i] = (i >> 8) - 128;
+    b[i] = (i & 255) - 128;
+  }
   return { a, b };
 }
 
 describe.each(SETUPS)('addInt8: $name', (s) => {
   it('multipliers are in TFLite range (shifts <= 0: the kernel negates them)', () => {
-    for (const [m, e] of [[s.params.multiplierA, s.params.shiftA], [s.params.multiplierB, s.params.shiftB], [s.params.outputMultiplier, s.params.outputShift]]) {
+    for (const [m, e] of [
+      [s.params.multiplierA, s.params.shiftA],
+      [s.params.multiplierB, s.params.shiftB],
+      [s.params.outputMultiplier, s.params.outputShift],
+    ]) {
       expect(m).toBeGreaterThanOrEqual(2 ** 30);
       expect(e).toBeLessThanOrEqual(0);
     }

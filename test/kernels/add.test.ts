@@ -11,11 +11,26 @@ function operands(seed: number, n: number): { a: Float32Array; b: Float32Array }
   const b = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     switch (i % 5) {
-      case 0: a[i] = rng.float(-1, 1); b[i] = rng.float(-1, 1); break;
-      case 1: a[i] = rng.wideFloat(-30, 30); b[i] = rng.wideFloat(-30, 30); break;
-      case 2: a[i] = rng.wideFloat(-5, 5); b[i] = fr(-a[i] * (1 + rng.float(-1e-6, 1e-6))); break; // cancellation
-      case 3: a[i] = rng.wideFloat(20, 30); b[i] = rng.wideFloat(-10, 0); break; // absorption
-      default: a[i] = rng.wideFloat(120, 127.9); b[i] = rng.wideFloat(120, 127.9); break; // near overflow
+      case 0:
+        a[i] = rng.float(-1, 1);
+        b[i] = rng.float(-1, 1);
+        break;
+      case 1:
+        a[i] = rng.wideFloat(-30, 30);
+        b[i] = rng.wideFloat(-30, 30);
+        break;
+      case 2:
+        a[i] = rng.wideFloat(-5, 5);
+        b[i] = fr(-a[i] * (1 + rng.float(-1e-6, 1e-6)));
+        break; // cancellation
+      case 3:
+        a[i] = rng.wideFloat(20, 30);
+        b[i] = rng.wideFloat(-10, 0);
+        break; // absorption
+      default:
+        a[i] = rng.wideFloat(120, 127.9);
+        b[i] = rng.wideFloat(120, 127.9);
+        break; // near overflow
     }
   }
   return { a, b };
@@ -33,7 +48,13 @@ describe('add', () => {
       else finite.push(i);
     }
     expect(finite.length).toBeGreaterThan(4000);
-    expect(firstToleranceMismatch(finite.map((i) => y[i]), finite.map((i) => exact[i]), finite.map((i) => Math.abs(exact[i]) * 2 ** -24))).toBeNull();
+    expect(
+      firstToleranceMismatch(
+        finite.map((i) => y[i]),
+        finite.map((i) => exact[i]),
+        finite.map((i) => Math.abs(exact[i]) * 2 ** -24),
+      ),
+    ).toBeNull();
     for (let i = a.length; i < y.length; i++) expect(y[i]).toBe(SENTINEL);
   });
 
@@ -41,7 +62,12 @@ describe('add', () => {
     const { a, b } = operands(0xadd2, 5000);
     const y = new Float32Array(a.length);
     add(a, b, a.length, y);
-    expect(firstBitMismatch(y, Array.from(a, (v, i) => fr(v + b[i])))).toBeNull();
+    expect(
+      firstBitMismatch(
+        y,
+        Array.from(a, (v, i) => fr(v + b[i])),
+      ),
+    ).toBeNull();
   });
 
   it('in place: y aliasing a or b, only the first n elements', () => {

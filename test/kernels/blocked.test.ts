@@ -31,43 +31,57 @@ function requant(channels: number, rand: () => number, rounding: 'single' | 'dou
 
 const convCases = [
   // [cIn, cOut, kernel, stride, dilation, groups, tOut]
-  [64, 64, 1, 1, 1, 1, 20], [64, 128, 10, 5, 1, 1, 4], [128, 128, 1, 1, 1, 2, 4], [128, 256, 4, 2, 1, 2, 2],
-  [256, 512, 4, 1, 1, 4, 1], [512, 64, 3, 1, 1, 4, 1], [6, 8, 3, 7, 9, 1, 5], [8, 16, 5, 2, 3, 4, 3], [1, 64, 64, 16, 1, 1, 20], [1, 8, 5, 2, 3, 1, 4],
+  [64, 64, 1, 1, 1, 1, 20],
+  [64, 128, 10, 5, 1, 1, 4],
+  [128, 128, 1, 1, 1, 2, 4],
+  [128, 256, 4, 2, 1, 2, 2],
+  [256, 512, 4, 1, 1, 4, 1],
+  [512, 64, 3, 1, 1, 4, 1],
+  [6, 8, 3, 7, 9, 1, 5],
+  [8, 16, 5, 2, 3, 4, 3],
+  [1, 64, 64, 16, 1, 1, 20],
+  [1, 8, 5, 2, 3, 1, 4],
 ] as const;
 
 describe('blocked convolutions equal the plain kernels bit for bit', () => {
-  it.each(convCases)('float conv1d cIn %i cOut %i K %i stride %i dilation %i groups %i', (cIn, cOut, k, s, d, g, tOut) => {
-    const rand = prng(cIn * 7 + cOut * 13 + k);
-    const tIn = (tOut - 1) * s + d * (k - 1) + 1 + (s > 1 ? s - 1 : 0);
-    const x = floats(tIn * cIn, rand);
-    const w = floats(cOut * k * (cIn / g), rand);
-    const bias = floats(cOut, rand);
-    for (const split of [true, false]) {
-      const plain = new Float32Array(tOut * cOut);
-      const fast = new Float32Array(tOut * cOut);
-      conv1d(x, tIn, cIn, w, bias, k, s, d, g, plain, cOut, split);
-      conv1dBlocked(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn / g), bias, k, s, d, g, fast, cOut, split);
-      expect(Array.from(fast)).toEqual(Array.from(plain));
-    }
-  });
+  it.each(convCases)(
+    'float conv1d cIn %i cOut %i K %i stride %i dilation %i groups %i',
+    (cIn, cOut, k, s, d, g, tOut) => {
+      const rand = prng(cIn * 7 + cOut * 13 + k);
+      const tIn = (tOut - 1) * s + d * (k - 1) + 1 + (s > 1 ? s - 1 : 0);
+      const x = floats(tIn * cIn, rand);
+      const w = floats(cOut * k * (cIn / g), rand);
+      const bias = floats(cOut, rand);
+      for (const split of [true, false]) {
+        const plain = new Float32Array(tOut * cOut);
+        const fast = new Float32Array(tOut * cOut);
+        conv1d(x, tIn, cIn, w, bias, k, s, d, g, plain, cOut, split);
+        conv1dBlocked(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn / g), bias, k, s, d, g, fast, cOut, split);
+        expect(Array.from(fast)).toEqual(Array.from(plain));
+      }
+    },
+  );
 
-  it.each(convCases)('int8 conv1d cIn %i cOut %i K %i stride %i dilation %i groups %i', (cIn, cOut, k, s, d, g, tOut) => {
-    const rand = prng(cIn * 3 + cOut * 5 + k);
-    const tIn = (tOut - 1) * s + d * (k - 1) + 1;
-    const x = int8s(tIn * cIn, rand);
-    const w = int8s(cOut * k * (cIn / g), rand);
-    const bias = Int32Array.from({ length: cOut }, () => Math.floor(rand() * 20000) - 10000);
-    for (const rounding of ['single', 'double'] as const) {
-      const r = requant(cOut, rand, rounding);
-      const plain = new Int8Array(tOut * cOut);
-      const fast = new Int8Array(tOut * cOut);
-      conv1dInt8(x, tIn, cIn, -7, w, bias, k, s, d, g, plain, cOut, r);
-      const packed = packConv1dInt8Weights(w, cOut, k, cIn / g, g);
-      expect(packed).not.toBeNull();
-      conv1dInt8Blocked(x, tIn, cIn, -7, packed!, bias, k, s, d, g, fast, cOut, r);
-      expect(Array.from(fast)).toEqual(Array.from(plain));
-    }
-  });
+  it.each(convCases)(
+    'int8 conv1d cIn %i cOut %i K %i stride %i dilation %i groups %i',
+    (cIn, cOut, k, s, d, g, tOut) => {
+      const rand = prng(cIn * 3 + cOut * 5 + k);
+      const tIn = (tOut - 1) * s + d * (k - 1) + 1;
+      const x = int8s(tIn * cIn, rand);
+      const w = int8s(cOut * k * (cIn / g), rand);
+      const bias = Int32Array.from({ length: cOut }, () => Math.floor(rand() * 20000) - 10000);
+      for (const rounding of ['single', 'double'] as const) {
+        const r = requant(cOut, rand, rounding);
+        const plain = new Int8Array(tOut * cOut);
+        const fast = new Int8Array(tOut * cOut);
+        conv1dInt8(x, tIn, cIn, -7, w, bias, k, s, d, g, plain, cOut, r);
+        const packed = packConv1dInt8Weights(w, cOut, k, cIn / g, g);
+        expect(packed).not.toBeNull();
+        conv1dInt8Blocked(x, tIn, cIn, -7, packed!, bias, k, s, d, g, fast, cOut, r);
+        expect(Array.from(fast)).toEqual(Array.from(plain));
+      }
+    },
+  );
 
   it('int8 packing refuses shapes whose sums could collide (more than 1023 products per output)', () => {
     expect(packConv1dInt8Weights(new Int8Array(4 * 1024), 4, 1, 1024, 1)).toBeNull();
@@ -88,7 +102,11 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
 
   const tconvCases = [
     // [cIn, cOut, kernel, stride, tIn]
-    [128, 64, 10, 5, 4], [128, 64, 4, 2, 1], [128, 64, 6, 2, 2], [64, 4, 64, 16, 20], [2, 8, 3, 5, 3],
+    [128, 64, 10, 5, 4],
+    [128, 64, 4, 2, 1],
+    [128, 64, 6, 2, 2],
+    [64, 4, 64, 16, 20],
+    [2, 8, 3, 5, 3],
   ] as const;
 
   it.each(tconvCases)('float transposed conv cIn %i cOut %i K %i stride %i', (cIn, cOut, k, s, tIn) => {
@@ -104,22 +122,25 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     expect(Array.from(fast)).toEqual(Array.from(plain));
   });
 
-  it.each([[64, 64, 16, 20], [64, 64, 16, 1], [8, 10, 3, 7], [2, 3, 5, 4], [6, 7, 7, 2]] as const)(
-    'float transposed conv to one channel: cIn %i K %i stride %i tIn %i',
-    (cIn, k, s, tIn) => {
-      const rand = prng(cIn * 5 + k + s + tIn);
-      const x = floats(tIn * cIn, rand);
-      const w = floats(k * cIn, rand);
-      const size = (tIn - 1) * s + k;
-      for (const bias of [floats(1, rand), null]) {
-        const plain = new Float32Array(size);
-        const fast = new Float32Array(size);
-        transposedConv1d(x, tIn, cIn, w, bias, k, s, plain, 1);
-        transposedConv1dMono(x, tIn, cIn, w, bias, k, s, fast);
-        expect(Array.from(fast)).toEqual(Array.from(plain));
-      }
-    },
-  );
+  it.each([
+    [64, 64, 16, 20],
+    [64, 64, 16, 1],
+    [8, 10, 3, 7],
+    [2, 3, 5, 4],
+    [6, 7, 7, 2],
+  ] as const)('float transposed conv to one channel: cIn %i K %i stride %i tIn %i', (cIn, k, s, tIn) => {
+    const rand = prng(cIn * 5 + k + s + tIn);
+    const x = floats(tIn * cIn, rand);
+    const w = floats(k * cIn, rand);
+    const size = (tIn - 1) * s + k;
+    for (const bias of [floats(1, rand), null]) {
+      const plain = new Float32Array(size);
+      const fast = new Float32Array(size);
+      transposedConv1d(x, tIn, cIn, w, bias, k, s, plain, 1);
+      transposedConv1dMono(x, tIn, cIn, w, bias, k, s, fast);
+      expect(Array.from(fast)).toEqual(Array.from(plain));
+    }
+  });
 
   it.each(tconvCases)('int8 transposed conv cIn %i cOut %i K %i stride %i', (cIn, cOut, k, s, tIn) => {
     const rand = prng(cIn * 11 + cOut + k);
@@ -131,7 +152,20 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     const plain = new Int8Array(size);
     const fast = new Int8Array(size);
     transposedConv1dInt8(x, tIn, cIn, 12, w, bias, k, s, plain, cOut, r);
-    transposedConv1dInt8Blocked(x, tIn, cIn, 12, packConv1dInt8Weights(w, cOut, k, cIn, 1, Math.ceil(k / s) * cIn)!, tapWeightSums(w, cOut, k, cIn), bias, k, s, fast, cOut, r);
+    transposedConv1dInt8Blocked(
+      x,
+      tIn,
+      cIn,
+      12,
+      packConv1dInt8Weights(w, cOut, k, cIn, 1, Math.ceil(k / s) * cIn)!,
+      tapWeightSums(w, cOut, k, cIn),
+      bias,
+      k,
+      s,
+      fast,
+      cOut,
+      r,
+    );
     expect(Array.from(fast)).toEqual(Array.from(plain));
   });
 });

@@ -13,14 +13,21 @@ const fr = Math.fround;
 
 interface Case {
   name: string;
-  tIn: number; cIn: number; cOut: number;
-  kernel: number; stride: number; dilation: number; groups: number;
+  tIn: number;
+  cIn: number;
+  cOut: number;
+  kernel: number;
+  stride: number;
+  dilation: number;
+  groups: number;
   bias: boolean;
   wide?: boolean; // inputs spread over many binades (makes summation order matter more)
 }
 
 interface Data {
-  x: Float32Array; w: Float32Array; b: Float32Array | null;
+  x: Float32Array;
+  w: Float32Array;
+  b: Float32Array | null;
   X: number[][]; // [t][c]
   W: number[][][]; // [co][k][ci]
   B: number[] | null;
@@ -55,7 +62,8 @@ function makeData(c: Case, rng: Rng): Data {
   for (let t = 0; t < c.tIn; t++) for (let ch = 0; ch < c.cIn; ch++) x[t * c.cIn + ch] = X[t][ch];
   const w = new Float32Array(c.cOut * c.kernel * cInG);
   for (let co = 0; co < c.cOut; co++) {
-    for (let k = 0; k < c.kernel; k++) for (let ci = 0; ci < cInG; ci++) w[(co * c.kernel + k) * cInG + ci] = W[co][k][ci];
+    for (let k = 0; k < c.kernel; k++)
+      for (let ci = 0; ci < cInG; ci++) w[(co * c.kernel + k) * cInG + ci] = W[co][k][ci];
   }
   return { x, w, b: B ? Float32Array.from(B) : null, X, W, B };
 }
@@ -81,7 +89,10 @@ function referenceFloat64(c: Case, d: Data): { y: number[]; tol: number[] } {
       const p = terms(c, d, t, co);
       let sum = d.B ? d.B[co] : 0;
       let sumAbs = d.B ? Math.abs(d.B[co]) : 0;
-      for (const v of p) { sum += v; sumAbs += Math.abs(v); }
+      for (const v of p) {
+        sum += v;
+        sumAbs += Math.abs(v);
+      }
       y.push(sum);
       tol.push(sumTolerance(p.length + 1, sumAbs));
     }
@@ -123,25 +134,167 @@ const edgeCases: Case[] = [
   { name: 'stride > kernel', tIn: 23, cIn: 3, cOut: 4, kernel: 2, stride: 5, dilation: 1, groups: 1, bias: true },
   { name: 'stride > kernel, K=1', tIn: 20, cIn: 4, cOut: 2, kernel: 1, stride: 3, dilation: 1, groups: 1, bias: true },
   { name: 'dilation 9', tIn: 40, cIn: 5, cOut: 3, kernel: 3, stride: 1, dilation: 9, groups: 1, bias: true },
-  { name: 'dilation 9, stride 2, no bias', tIn: 42, cIn: 4, cOut: 3, kernel: 3, stride: 2, dilation: 9, groups: 1, bias: false },
+  {
+    name: 'dilation 9, stride 2, no bias',
+    tIn: 42,
+    cIn: 4,
+    cOut: 3,
+    kernel: 3,
+    stride: 2,
+    dilation: 9,
+    groups: 1,
+    bias: false,
+  },
   { name: 'groups 2', tIn: 12, cIn: 6, cOut: 4, kernel: 3, stride: 1, dilation: 1, groups: 2, bias: true },
   { name: 'groups 2, dilation 9', tIn: 30, cIn: 4, cOut: 6, kernel: 2, stride: 1, dilation: 9, groups: 2, bias: false },
   { name: 'groups 4', tIn: 13, cIn: 8, cOut: 12, kernel: 2, stride: 2, dilation: 1, groups: 4, bias: true },
-  { name: 'groups 4, one channel per group', tIn: 9, cIn: 4, cOut: 4, kernel: 3, stride: 1, dilation: 2, groups: 4, bias: true },
-  { name: 'length not a multiple of the stride', tIn: 17, cIn: 3, cOut: 2, kernel: 4, stride: 4, dilation: 1, groups: 1, bias: true },
-  { name: 'length not a multiple of the stride (stride 3)', tIn: 20, cIn: 2, cOut: 3, kernel: 3, stride: 3, dilation: 1, groups: 1, bias: false },
-  { name: 'single output frame (Tin = K)', tIn: 5, cIn: 3, cOut: 4, kernel: 5, stride: 3, dilation: 1, groups: 1, bias: true },
-  { name: 'single output frame (Tin = K + stride - 1)', tIn: 7, cIn: 3, cOut: 2, kernel: 5, stride: 3, dilation: 1, groups: 1, bias: true },
-  { name: 'single output frame, dilation 9', tIn: 19, cIn: 2, cOut: 2, kernel: 3, stride: 1, dilation: 9, groups: 1, bias: false },
+  {
+    name: 'groups 4, one channel per group',
+    tIn: 9,
+    cIn: 4,
+    cOut: 4,
+    kernel: 3,
+    stride: 1,
+    dilation: 2,
+    groups: 4,
+    bias: true,
+  },
+  {
+    name: 'length not a multiple of the stride',
+    tIn: 17,
+    cIn: 3,
+    cOut: 2,
+    kernel: 4,
+    stride: 4,
+    dilation: 1,
+    groups: 1,
+    bias: true,
+  },
+  {
+    name: 'length not a multiple of the stride (stride 3)',
+    tIn: 20,
+    cIn: 2,
+    cOut: 3,
+    kernel: 3,
+    stride: 3,
+    dilation: 1,
+    groups: 1,
+    bias: false,
+  },
+  {
+    name: 'single output frame (Tin = K)',
+    tIn: 5,
+    cIn: 3,
+    cOut: 4,
+    kernel: 5,
+    stride: 3,
+    dilation: 1,
+    groups: 1,
+    bias: true,
+  },
+  {
+    name: 'single output frame (Tin = K + stride - 1)',
+    tIn: 7,
+    cIn: 3,
+    cOut: 2,
+    kernel: 5,
+    stride: 3,
+    dilation: 1,
+    groups: 1,
+    bias: true,
+  },
+  {
+    name: 'single output frame, dilation 9',
+    tIn: 19,
+    cIn: 2,
+    cOut: 2,
+    kernel: 3,
+    stride: 1,
+    dilation: 9,
+    groups: 1,
+    bias: false,
+  },
   { name: 'K=1 (pointwise)', tIn: 6, cIn: 16, cOut: 8, kernel: 1, stride: 1, dilation: 1, groups: 1, bias: true },
-  { name: 'K=1, odd channels, no bias', tIn: 5, cIn: 9, cOut: 3, kernel: 1, stride: 1, dilation: 1, groups: 1, bias: false },
+  {
+    name: 'K=1, odd channels, no bias',
+    tIn: 5,
+    cIn: 9,
+    cOut: 3,
+    kernel: 1,
+    stride: 1,
+    dilation: 1,
+    groups: 1,
+    bias: false,
+  },
   { name: 'Cin=1', tIn: 15, cIn: 1, cOut: 5, kernel: 7, stride: 1, dilation: 1, groups: 1, bias: true },
-  { name: 'Cin=1, K=1 (a single term)', tIn: 4, cIn: 1, cOut: 3, kernel: 1, stride: 1, dilation: 1, groups: 1, bias: true },
-  { name: 'odd channels (7 x 3 taps = 21 terms)', tIn: 10, cIn: 7, cOut: 5, kernel: 3, stride: 1, dilation: 1, groups: 1, bias: true },
-  { name: 'odd channels (3 x 5 taps), no bias', tIn: 11, cIn: 3, cOut: 3, kernel: 5, stride: 2, dilation: 1, groups: 1, bias: false },
-  { name: 'odd channels per group (groups 2, 3 each)', tIn: 8, cIn: 6, cOut: 2, kernel: 3, stride: 1, dilation: 1, groups: 2, bias: true },
-  { name: 'wide-range values, 64 terms', tIn: 12, cIn: 16, cOut: 4, kernel: 4, stride: 1, dilation: 1, groups: 1, bias: true, wide: true },
-  { name: 'wide-range values, 45 terms', tIn: 20, cIn: 9, cOut: 6, kernel: 5, stride: 2, dilation: 3, groups: 1, bias: false, wide: true },
+  {
+    name: 'Cin=1, K=1 (a single term)',
+    tIn: 4,
+    cIn: 1,
+    cOut: 3,
+    kernel: 1,
+    stride: 1,
+    dilation: 1,
+    groups: 1,
+    bias: true,
+  },
+  {
+    name: 'odd channels (7 x 3 taps = 21 terms)',
+    tIn: 10,
+    cIn: 7,
+    cOut: 5,
+    kernel: 3,
+    stride: 1,
+    dilation: 1,
+    groups: 1,
+    bias: true,
+  },
+  {
+    name: 'odd channels (3 x 5 taps), no bias',
+    tIn: 11,
+    cIn: 3,
+    cOut: 3,
+    kernel: 5,
+    stride: 2,
+    dilation: 1,
+    groups: 1,
+    bias: false,
+  },
+  {
+    name: 'odd channels per group (groups 2, 3 each)',
+    tIn: 8,
+    cIn: 6,
+    cOut: 2,
+    kernel: 3,
+    stride: 1,
+    dilation: 1,
+    groups: 2,
+    bias: true,
+  },
+  {
+    name: 'wide-range values, 64 terms',
+    tIn: 12,
+    cIn: 16,
+    cOut: 4,
+    kernel: 4,
+    stride: 1,
+    dilation: 1,
+    groups: 1,
+    bias: true,
+    wide: true,
+  },
+  {
+    name: 'wide-range values, 45 terms',
+    tIn: 20,
+    cIn: 9,
+    cOut: 6,
+    kernel: 5,
+    stride: 2,
+    dilation: 3,
+    groups: 1,
+    bias: false,
+    wide: true,
+  },
 ];
 
 function randomCases(count: number, seed: number): Case[] {
@@ -157,7 +310,15 @@ function randomCases(count: number, seed: number): Case[] {
     const tIn = (kernel - 1) * dilation + 1 + rng.int(0, 4 * stride + 2);
     cases.push({
       name: `random #${i}: Tin ${tIn}, Cin ${cIn}, Cout ${cOut}, K ${kernel}, stride ${stride}, dilation ${dilation}, groups ${groups}`,
-      tIn, cIn, cOut, kernel, stride, dilation, groups, bias: rng.bool(), wide: rng.bool(),
+      tIn,
+      cIn,
+      cOut,
+      kernel,
+      stride,
+      dilation,
+      groups,
+      bias: rng.bool(),
+      wide: rng.bool(),
     });
   }
   return cases;
@@ -232,7 +393,10 @@ describe('conv1d: shapes and orders', () => {
     const x = Float32Array.from([1, 2 ** -24, 2 ** -24, 2 ** -24, 1, 2 ** -24, 2 ** -24, 2 ** -24]);
     const w = new Float32Array(16).fill(1); // 4 output channels (the blocked kernel's block)
     const packed = packConv1dWeights(w, 4, 1, 4);
-    for (const [split, expected] of [[false, 1], [true, 1 + 2 ** -23]] as const) {
+    for (const [split, expected] of [
+      [false, 1],
+      [true, 1 + 2 ** -23],
+    ] as const) {
       const plainTwin = new Float32Array(8);
       conv1d(x, 2, 4, w, null, 1, 1, 1, 1, plainTwin, 4, split);
       expect(Array.from(plainTwin)).toEqual(new Array(8).fill(expected));

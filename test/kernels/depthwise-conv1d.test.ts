@@ -10,11 +10,18 @@ const fr = Math.fround;
 
 interface Case {
   name: string;
-  tIn: number; channels: number; kernel: number; dilation: number; bias: boolean; wide?: boolean;
+  tIn: number;
+  channels: number;
+  kernel: number;
+  dilation: number;
+  bias: boolean;
+  wide?: boolean;
 }
 
 interface Data {
-  x: Float32Array; w: Float32Array; b: Float32Array | null;
+  x: Float32Array;
+  w: Float32Array;
+  b: Float32Array | null;
   X: number[][]; // [t][c]
   W: number[][]; // [k][c]
   B: number[] | null;
@@ -98,7 +105,12 @@ function randomCases(count: number, seed: number): Case[] {
     const tIn = (kernel - 1) * dilation + 1 + rng.int(0, 10);
     return {
       name: `random #${i}: Tin ${tIn}, C ${channels}, K ${kernel}, dilation ${dilation}`,
-      tIn, channels, kernel, dilation, bias: rng.bool(), wide: rng.bool(),
+      tIn,
+      channels,
+      kernel,
+      dilation,
+      bias: rng.bool(),
+      wide: rng.bool(),
     };
   });
 }

@@ -7,7 +7,14 @@ const fr = Math.fround;
 const ALL_CODES = Int8Array.from({ length: 256 }, (_, i) => i - 128);
 
 const PARAMS: Array<[number, number]> = [
-  [fr(0.0173), 0], [fr(1 / 3), -128], [0.25, 127], [2 ** -7, 5], [fr(3.7), -17], [fr(0.1), 3], [fr(1e-4), 64], [fr(123.456), -1],
+  [fr(0.0173), 0],
+  [fr(1 / 3), -128],
+  [0.25, 127],
+  [2 ** -7, 5],
+  [fr(3.7), -17],
+  [fr(0.1), 3],
+  [fr(1e-4), 64],
+  [fr(123.456), -1],
 ];
 
 describe.each(PARAMS)('dequantize, scale %s, zero point %i (all 256 codes)', (scale, zeroPoint) => {

@@ -11,8 +11,13 @@ import { film } from '../../src/kernels/film.js';
 import { Rng, SENTINEL, firstBitMismatch, firstToleranceMismatch, sumTolerance } from './random.js';
 
 interface Data {
-  frames: number; channels: number; condDim: number;
-  x: Float32Array; cond: Float32Array; w: Float32Array; b: Float32Array;
+  frames: number;
+  channels: number;
+  condDim: number;
+  x: Float32Array;
+  cond: Float32Array;
+  w: Float32Array;
+  b: Float32Array;
   X: number[][]; // [t][c]
   COND: number[][]; // [t][d]
   WG: number[][]; // gamma weights [d][c]
@@ -32,8 +37,15 @@ function makeData(frames: number, channels: number, condDim: number, value: () =
 }
 
 function pack(
-  frames: number, channels: number, condDim: number,
-  X: number[][], COND: number[][], WG: number[][], WB: number[][], BG: number[], BB: number[],
+  frames: number,
+  channels: number,
+  condDim: number,
+  X: number[][],
+  COND: number[][],
+  WG: number[][],
+  WB: number[][],
+  BG: number[],
+  BB: number[],
 ): Data {
   const x = new Float32Array(frames * channels);
   for (let t = 0; t < frames; t++) for (let c = 0; c < channels; c++) x[t * channels + c] = X[t][c];
@@ -47,7 +59,10 @@ function pack(
     }
   }
   const b = new Float32Array(2 * channels);
-  for (let c = 0; c < channels; c++) { b[c] = BG[c]; b[channels + c] = BB[c]; }
+  for (let c = 0; c < channels; c++) {
+    b[c] = BG[c];
+    b[channels + c] = BB[c];
+  }
   return { frames, channels, condDim, x, cond, w, b, X, COND, WG, WB, BG, BB };
 }
 
@@ -89,7 +104,14 @@ function runKernel(d: Data): Float32Array {
 const dyadic = (rng: Rng) => () => rng.int(-8, 8) / 8;
 
 const SHAPES: Array<[number, number, number]> = [
-  [1, 1, 1], [3, 1, 4], [4, 5, 1], [6, 7, 3], [5, 8, 16], [2, 3, 9], [10, 16, 8], [1, 33, 5],
+  [1, 1, 1],
+  [3, 1, 4],
+  [4, 5, 1],
+  [6, 7, 3],
+  [5, 8, 16],
+  [2, 3, 9],
+  [10, 16, 8],
+  [1, 33, 5],
 ];
 
 describe.each(SHAPES)('film: %i frames, %i channels, condition width %i', (frames, channels, condDim) => {
@@ -110,8 +132,28 @@ describe.each(SHAPES)('film: %i frames, %i channels, condition width %i', (frame
     // Same condition and weights, x = 0 gives beta; x = 1 gives gamma + beta.
     const rng = new Rng(frames * 1000 + channels * 10 + condDim + 2);
     const d = makeData(frames, channels, condDim, dyadic(rng));
-    const zeros = pack(frames, channels, condDim, d.X.map((r) => r.map(() => 0)), d.COND, d.WG, d.WB, d.BG, d.BB);
-    const ones = pack(frames, channels, condDim, d.X.map((r) => r.map(() => 1)), d.COND, d.WG, d.WB, d.BG, d.BB);
+    const zeros = pack(
+      frames,
+      channels,
+      condDim,
+      d.X.map((r) => r.map(() => 0)),
+      d.COND,
+      d.WG,
+      d.WB,
+      d.BG,
+      d.BB,
+    );
+    const ones = pack(
+      frames,
+      channels,
+      condDim,
+      d.X.map((r) => r.map(() => 1)),
+      d.COND,
+      d.WG,
+      d.WB,
+      d.BG,
+      d.BB,
+    );
     const yBeta = runKernel(zeros);
     const yGammaBeta = runKernel(ones);
     for (let t = 0; t < frames; t++) {
@@ -128,9 +170,18 @@ describe('film: hand-computed and in place', () => {
   it('one-hot conditions select one row of the linear layer', () => {
     // C = 2, D = 3. w rows (d): [g0, g1, b0, b1]
     const w = Float32Array.from([
-      1, 2, 10, 20, // d = 0
-      3, 4, 30, 40, // d = 1
-      5, 6, 50, 60, // d = 2
+      1,
+      2,
+      10,
+      20, // d = 0
+      3,
+      4,
+      30,
+      40, // d = 1
+      5,
+      6,
+      50,
+      60, // d = 2
     ]);
     const b = Float32Array.from([0.5, -0.5, 100, 200]);
     const cond = Float32Array.from([1, 0, 0, /* t0 */ 0, 0, 1, /* t1 */ 0, 2, 0 /* t2 */]);
@@ -138,9 +189,12 @@ describe('film: hand-computed and in place', () => {
     const y = new Float32Array(6);
     film(x, 3, 2, cond, 3, w, b, y);
     expect(Array.from(y)).toEqual([
-      (0.5 + 1) * 1 + (100 + 10), (-0.5 + 2) * 1 + (200 + 20), // t0: row 0
-      (0.5 + 5) * 2 + (100 + 50), (-0.5 + 6) * 3 + (200 + 60), // t1: row 2
-      (0.5 + 6) * -1 + (100 + 60), (-0.5 + 8) * 0.5 + (200 + 80), // t2: 2 * row 1
+      (0.5 + 1) * 1 + (100 + 10),
+      (-0.5 + 2) * 1 + (200 + 20), // t0: row 0
+      (0.5 + 5) * 2 + (100 + 50),
+      (-0.5 + 6) * 3 + (200 + 60), // t1: row 2
+      (0.5 + 6) * -1 + (100 + 60),
+      (-0.5 + 8) * 0.5 + (200 + 80), // t2: 2 * row 1
     ]);
   });
 
@@ -154,7 +208,9 @@ describe('film: hand-computed and in place', () => {
 
   it('bit-exact float32 order on random inputs: bias first, condition terms in order, then gamma * x + beta', () => {
     const rng = new Rng(2024);
-    const frames = 5, channels = 6, condDim = 3;
+    const frames = 5,
+      channels = 6,
+      condDim = 3;
     const x = Float32Array.from({ length: frames * channels }, () => rng.uniform() * 4 - 2);
     const cond = Float32Array.from({ length: frames * condDim }, () => rng.uniform() * 2 - 1);
     const w = Float32Array.from({ length: condDim * 2 * channels }, () => rng.uniform() - 0.5);

@@ -25,8 +25,32 @@ const TWO_31 = 2 ** 31;
 
 /** Extremes and the values next to every interesting boundary of the 16-bit split. */
 const EXTREMES = [
-  INT32_MIN, INT32_MIN + 1, -TWO_30 - 1, -TWO_30, -TWO_30 + 1, -65537, -65536, -65535, -32768, -3, -2, -1,
-  0, 1, 2, 3, 32767, 32768, 65535, 65536, 65537, TWO_30 - 1, TWO_30, TWO_30 + 1, INT32_MAX - 1, INT32_MAX,
+  INT32_MIN,
+  INT32_MIN + 1,
+  -TWO_30 - 1,
+  -TWO_30,
+  -TWO_30 + 1,
+  -65537,
+  -65536,
+  -65535,
+  -32768,
+  -3,
+  -2,
+  -1,
+  0,
+  1,
+  2,
+  3,
+  32767,
+  32768,
+  65535,
+  65536,
+  65537,
+  TWO_30 - 1,
+  TWO_30,
+  TWO_30 + 1,
+  INT32_MAX - 1,
+  INT32_MAX,
 ];
 
 /** Random int32 with a random bit length, so that small and large magnitudes are both common. */
@@ -161,13 +185,14 @@ describe('saturatingRoundingDoublingHighMul', () => {
       const mod = 1n << 31n;
       const a = signedRepresentative(rng, (((target * inverseMod2k(BigInt(b) & (mod - 1n), 31)) % mod) + mod) % mod);
       const ab = BigInt(a) * BigInt(b);
-      if ((((ab % mod) + mod) % mod) === 1n << 30n) ties++;
+      if (((ab % mod) + mod) % mod === 1n << 30n) ties++;
       expect(saturatingRoundingDoublingHighMul(a, b), `${a} * ${b}`).toBe(refSRDHM(a, b));
       // and with even factors: a = 2^k * odd, b = 2^(30-k) * odd gives an exact tie
       const k = rng.int(0, 30);
       const a2 = (2 * rng.int(-(2 ** (29 - Math.min(k, 29))), 2 ** (29 - Math.min(k, 29)) - 1) + 1) * 2 ** k;
       const b2 = (2 * rng.int(-(2 ** (Math.max(k, 1) - 1)), 2 ** (Math.max(k, 1) - 1) - 1) + 1) * 2 ** (30 - k);
-      if (isInt32(a2) && isInt32(b2)) expect(saturatingRoundingDoublingHighMul(a2, b2), `${a2} * ${b2}`).toBe(refSRDHM(a2, b2));
+      if (isInt32(a2) && isInt32(b2))
+        expect(saturatingRoundingDoublingHighMul(a2, b2), `${a2} * ${b2}`).toBe(refSRDHM(a2, b2));
     }
     expect(ties).toBeGreaterThan(1000); // the construction really produced ties
   });
@@ -239,12 +264,18 @@ describe('multiplyByQuantizedMultiplier (double rounding)', () => {
       if (shift > 0) {
         // x << shift must stay in int32 (overflow is undefined behaviour in TFLite)
         const limit = 2 ** (31 - shift);
-        x = rng.pick([rng.int(-limit, limit - 1), -limit, limit - 1, rng.int(-Math.min(3, limit), Math.min(3, limit - 1))]);
+        x = rng.pick([
+          rng.int(-limit, limit - 1),
+          -limit,
+          limit - 1,
+          rng.int(-Math.min(3, limit), Math.min(3, limit - 1)),
+        ]);
       } else {
         x = rng.pick([rng.int32(), int32OfRandomLength(rng), rng.pick(EXTREMES)]);
       }
-      expect(multiplyByQuantizedMultiplier(x, multiplier, shift), `x ${x} M ${multiplier} shift ${shift}`)
-        .toBe(refMultiplyByQuantizedMultiplier(x, multiplier, shift));
+      expect(multiplyByQuantizedMultiplier(x, multiplier, shift), `x ${x} M ${multiplier} shift ${shift}`).toBe(
+        refMultiplyByQuantizedMultiplier(x, multiplier, shift),
+      );
     }
   });
 
@@ -253,7 +284,9 @@ describe('multiplyByQuantizedMultiplier (double rounding)', () => {
     for (let shift = -31; shift <= 0; shift++) {
       for (const x of EXTREMES) {
         for (const m of multipliers) {
-          expect(multiplyByQuantizedMultiplier(x, m, shift), `x ${x} M ${m} shift ${shift}`).toBe(refMultiplyByQuantizedMultiplier(x, m, shift));
+          expect(multiplyByQuantizedMultiplier(x, m, shift), `x ${x} M ${m} shift ${shift}`).toBe(
+            refMultiplyByQuantizedMultiplier(x, m, shift),
+          );
         }
       }
     }
@@ -282,13 +315,17 @@ describe('multiplyByQuantizedMultiplierSingleRounding', () => {
       const shift = rng.int(-27, 30);
       const multiplier = rng.int(TWO_30, INT32_MAX);
       const limit = 2 ** Math.min(31, 31 - shift);
-      const x = shift > 0
-        ? rng.pick([rng.int(-limit, limit - 1), rng.int(-Math.min(3, limit), Math.min(3, limit - 1))])
-        : rng.pick([rng.int32(), int32OfRandomLength(rng), rng.pick(EXTREMES)]);
+      const x =
+        shift > 0
+          ? rng.pick([rng.int(-limit, limit - 1), rng.int(-Math.min(3, limit), Math.min(3, limit - 1))])
+          : rng.pick([rng.int32(), int32OfRandomLength(rng), rng.pick(EXTREMES)]);
       const expected = refMultiplyByQuantizedMultiplierSingleRounding(x, multiplier, shift);
       if (!isInt32(expected)) continue; // TFLite DCHECKs that the result fits in int32
       checked++;
-      expect(multiplyByQuantizedMultiplierSingleRounding(x, multiplier, shift), `x ${x} M ${multiplier} shift ${shift}`).toBe(expected);
+      expect(
+        multiplyByQuantizedMultiplierSingleRounding(x, multiplier, shift),
+        `x ${x} M ${multiplier} shift ${shift}`,
+      ).toBe(expected);
     }
     expect(checked).toBeGreaterThan(30000);
   });
@@ -320,7 +357,10 @@ describe('multiplyByQuantizedMultiplierSingleRounding', () => {
       const expected = refMultiplyByQuantizedMultiplierSingleRounding(x, multiplier, shift);
       if (!isInt32(expected)) continue;
       checked++;
-      expect(multiplyByQuantizedMultiplierSingleRounding(x, multiplier, shift), `x ${x} M ${multiplier} shift ${shift}`).toBe(expected);
+      expect(
+        multiplyByQuantizedMultiplierSingleRounding(x, multiplier, shift),
+        `x ${x} M ${multiplier} shift ${shift}`,
+      ).toBe(expected);
     }
     expect(checked).toBeGreaterThan(10000);
   });

@@ -8,7 +8,13 @@ import type { Rng } from './random.js';
  * `shiftJitter` spreads the channels' scales by up to that many powers of two either way.
  */
 export function randomRequantization(
-  rng: Rng, channels: number, typicalAcc: number, rounding: Rounding, outputZeroPoint: number, target = 40, shiftJitter = 1,
+  rng: Rng,
+  channels: number,
+  typicalAcc: number,
+  rounding: Rounding,
+  outputZeroPoint: number,
+  target = 40,
+  shiftJitter = 1,
 ): Requantization {
   const multipliers = new Int32Array(channels);
   const shifts = new Int32Array(channels);

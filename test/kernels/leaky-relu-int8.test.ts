@@ -13,16 +13,26 @@ const ALL_CODES = Int8Array.from({ length: 256 }, (_, i) => i - 128);
 
 interface Params {
   name: string;
-  zpIn: number; zpOut: number;
+  zpIn: number;
+  zpOut: number;
   identity: { multiplier: number; shift: number };
   alpha: { multiplier: number; shift: number };
   // the real-valued layer the parameters stand for (for the float64 check), when there is one
   real?: { inputScale: number; outputScale: number; alpha: number };
 }
 
-function fromScales(name: string, inputScale: number, outputScale: number, alpha: number, zpIn: number, zpOut: number): Params {
+function fromScales(
+  name: string,
+  inputScale: number,
+  outputScale: number,
+  alpha: number,
+  zpIn: number,
+  zpOut: number,
+): Params {
   return {
-    name, zpIn, zpOut,
+    name,
+    zpIn,
+    zpOut,
     identity: refQuantizeMultiplier(fr(inputScale / outputScale)),
     alpha: refQuantizeMultiplier(fr(fr(inputScale * alpha) / outputScale)),
     real: { inputScale, outputScale, alpha },
@@ -47,15 +57,26 @@ const PARAMS: Params[] = [
   fromScales('output scale larger, alpha 0.01', fr(0.02), fr(0.07), fr(0.01), 100, -100),
   fromScales('zero points at the extremes', fr(0.03), fr(0.03), fr(0.5), -128, 127),
   fromScales('zero points at the other extremes', fr(0.03), fr(0.03), fr(0.5), 127, -128),
-  ...Array.from({ length: 12 }, (_, i) => fromScales(
-    `random scales #${i}`, rng.float(0.001, 0.2), rng.float(0.001, 0.2), rng.float(0.001, 0.9), rng.int(-128, 127), rng.int(-128, 127),
-  )),
-  ...Array.from({ length: 8 }, (_, i): Params => ({
-    name: `raw multipliers #${i}`,
-    zpIn: rng.int(-128, 127), zpOut: rng.int(-128, 127),
-    identity: { multiplier: rng.int(2 ** 30, 2 ** 31 - 1), shift: rng.int(-8, 3) },
-    alpha: { multiplier: rng.int(2 ** 30, 2 ** 31 - 1), shift: rng.int(-12, 1) },
-  })),
+  ...Array.from({ length: 12 }, (_, i) =>
+    fromScales(
+      `random scales #${i}`,
+      rng.float(0.001, 0.2),
+      rng.float(0.001, 0.2),
+      rng.float(0.001, 0.9),
+      rng.int(-128, 127),
+      rng.int(-128, 127),
+    ),
+  ),
+  ...Array.from(
+    { length: 8 },
+    (_, i): Params => ({
+      name: `raw multipliers #${i}`,
+      zpIn: rng.int(-128, 127),
+      zpOut: rng.int(-128, 127),
+      identity: { multiplier: rng.int(2 ** 30, 2 ** 31 - 1), shift: rng.int(-8, 3) },
+      alpha: { multiplier: rng.int(2 ** 30, 2 ** 31 - 1), shift: rng.int(-12, 1) },
+    }),
+  ),
 ];
 
 describe.each(PARAMS)('leakyReluInt8: $name', (p) => {
@@ -85,7 +106,15 @@ describe('leakyReluInt8: hand-computed and in place', () => {
   it('positive and negative branches use their own multipliers; zero takes the identity branch', () => {
     // identity 1.0 (2^30, shift 1), alpha 0.25 (2^30, shift -1); zero points 10 in, -10 out
     const y = new Int8Array(5);
-    leakyReluInt8(Int8Array.from([30, -10, 10, 9, 0]), 5, 10, -10, { multiplier: 2 ** 30, shift: 1 }, { multiplier: 2 ** 30, shift: -1 }, y);
+    leakyReluInt8(
+      Int8Array.from([30, -10, 10, 9, 0]),
+      5,
+      10,
+      -10,
+      { multiplier: 2 ** 30, shift: 1 },
+      { multiplier: 2 ** 30, shift: -1 },
+      y,
+    );
     // v = 20 -> 20 - 10 = 10; v = -20 -> -5 - 10 = -15; v = 0 -> -10; v = -1 -> -0.25 -> 0 -> -10; v = -10 -> -2.5 -> -3 -> -13
     expect(Array.from(y)).toEqual([10, -15, -10, -10, -13]);
   });

@@ -10,7 +10,21 @@ const F32_MIN_SUBNORMAL = 2 ** -149;
 
 /** Inputs: random values over many binades plus the special ones. */
 function inputs(rng: Rng, n: number): Float32Array {
-  const special = [0, -0, 1, -1, F32_MIN_SUBNORMAL, -F32_MIN_SUBNORMAL, -(2 ** -126), F32_MAX, -F32_MAX, Infinity, -Infinity, -1e-30, 1e-30];
+  const special = [
+    0,
+    -0,
+    1,
+    -1,
+    F32_MIN_SUBNORMAL,
+    -F32_MIN_SUBNORMAL,
+    -(2 ** -126),
+    F32_MAX,
+    -F32_MAX,
+    Infinity,
+    -Infinity,
+    -1e-30,
+    1e-30,
+  ];
   const x = new Float32Array(n + special.length);
   for (let i = 0; i < n; i++) x[i] = rng.pick([rng.float(-4, 4), rng.wideFloat(-60, 60), rng.wideFloat(-140, -120)]);
   x.set(special, n);
@@ -35,7 +49,13 @@ describe.each(ALPHAS)('leakyRelu, alpha %s', (alpha) => {
     // infinities compare equal with tolerance 0 only if they are the same infinity
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(ref[i])) expect(y[i], `index ${i}`).toBe(ref[i]);
     const finite = ref.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
-    expect(firstToleranceMismatch(finite.map((i) => y[i]), finite.map((i) => ref[i]), finite.map((i) => tol[i]))).toBeNull();
+    expect(
+      firstToleranceMismatch(
+        finite.map((i) => y[i]),
+        finite.map((i) => ref[i]),
+        finite.map((i) => tol[i]),
+      ),
+    ).toBeNull();
     for (let i = x.length; i < y.length; i++) expect(y[i]).toBe(SENTINEL);
   });
 

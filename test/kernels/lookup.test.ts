@@ -10,7 +10,11 @@ const allCodes = Int8Array.from({ length: 256 }, (_, i) => i - 128);
 
 describe('lookup-table int8 kernels', () => {
   it('tabulateInt8 + lookupInt8 reproduce leakyReluInt8 on every code, in place too', () => {
-    for (const [inScale, outScale, alpha, zpIn, zpOut] of [[0.1, 0.05, 0.3, -5, 12], [6.39, 17.6, 0.2, 67, -8], [1, 1, 0.01, 0, 0]]) {
+    for (const [inScale, outScale, alpha, zpIn, zpOut] of [
+      [0.1, 0.05, 0.3, -5, 12],
+      [6.39, 17.6, 0.2, 67, -8],
+      [1, 1, 0.01, 0, 0],
+    ]) {
       const identity = quantizeMultiplier(Math.fround(inScale / outScale));
       const negative = quantizeMultiplier(Math.fround(Math.fround(inScale * alpha) / outScale));
       const plain = new Int8Array(256);
@@ -24,14 +28,26 @@ describe('lookup-table int8 kernels', () => {
 
   it('addInt8Lut equals addInt8 on all 65536 pairs of codes', () => {
     const leftShift = 20;
-    for (const [sa, sb, so, za, zb, zo] of [[12.72, 4.53, 9.49, 23, 35, 35], [0.2, 0.2, 0.4, 0, 0, 0], [3.08, 9.49, 7.67, 21, 35, 37]]) {
+    for (const [sa, sb, so, za, zb, zo] of [
+      [12.72, 4.53, 9.49, 23, 35, 35],
+      [0.2, 0.2, 0.4, 0, 0, 0],
+      [3.08, 9.49, 7.67, 21, 35, 37],
+    ]) {
       const twiceMax = 2 * Math.max(sa, sb);
       const ma = quantizeMultiplier(sa / twiceMax);
       const mb = quantizeMultiplier(sb / twiceMax);
       const mo = quantizeMultiplier(twiceMax / Math.fround(2 ** leftShift * so));
       const p: AddInt8Params = {
-        zeroPointA: za, zeroPointB: zb, outputZeroPoint: zo, leftShift, multiplierA: ma.multiplier, shiftA: ma.shift,
-        multiplierB: mb.multiplier, shiftB: mb.shift, outputMultiplier: mo.multiplier, outputShift: mo.shift,
+        zeroPointA: za,
+        zeroPointB: zb,
+        outputZeroPoint: zo,
+        leftShift,
+        multiplierA: ma.multiplier,
+        shiftA: ma.shift,
+        multiplierB: mb.multiplier,
+        shiftB: mb.shift,
+        outputMultiplier: mo.multiplier,
+        outputShift: mo.shift,
       };
       const a = new Int8Array(65536);
       const b = new Int8Array(65536);

@@ -41,17 +41,30 @@ function underTie(scale: number): { x: number; n: number } | null {
 }
 
 const PARAMS: Array<[number, number]> = [
-  [fr(0.0173), 0], [fr(1 / 3), -128], [0.25, 127], [2 ** -7, 5], [fr(3.7), -17], [fr(0.1), 0], [fr(1e-4), 64],
+  [fr(0.0173), 0],
+  [fr(1 / 3), -128],
+  [0.25, 127],
+  [2 ** -7, 5],
+  [fr(3.7), -17],
+  [fr(0.1), 0],
+  [fr(1e-4), 64],
 ];
 
 function inputs(rng: Rng, scale: number, n: number): Float32Array {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     switch (i % 4) {
-      case 0: x[i] = fr(rng.float(-300, 300) * scale); break; // spans beyond the int8 range
-      case 1: x[i] = fr((rng.int(-200, 200) + 0.5) * scale); break; // at or next to ties
-      case 2: x[i] = fr(rng.float(-1, 1) * scale * 3); break; // near zero
-      default: x[i] = rng.wideFloat(-40, 40);
+      case 0:
+        x[i] = fr(rng.float(-300, 300) * scale);
+        break; // spans beyond the int8 range
+      case 1:
+        x[i] = fr((rng.int(-200, 200) + 0.5) * scale);
+        break; // at or next to ties
+      case 2:
+        x[i] = fr(rng.float(-1, 1) * scale * 3);
+        break; // near zero
+      default:
+        x[i] = rng.wideFloat(-40, 40);
     }
   }
   return x;

@@ -71,7 +71,11 @@ export class Rng {
 }
 
 /** Index and values of the first element where two float arrays differ bit for bit (or null). */
-export function firstBitMismatch(actual: Float32Array, expected: ArrayLike<number>, n = expected.length): string | null {
+export function firstBitMismatch(
+  actual: Float32Array,
+  expected: ArrayLike<number>,
+  n = expected.length,
+): string | null {
   const a = new Float32Array(1);
   const b = new Float32Array(1);
   const ab = new Uint32Array(a.buffer);
@@ -88,7 +92,10 @@ export function firstBitMismatch(actual: Float32Array, expected: ArrayLike<numbe
 
 /** Index and values of the first element where |actual - expected| > tolerance[i] (or null). */
 export function firstToleranceMismatch(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: ArrayLike<number>, n = expected.length,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: ArrayLike<number>,
+  n = expected.length,
 ): string | null {
   for (let i = 0; i < n; i++) {
     const err = Math.abs(actual[i] - expected[i]);
@@ -100,7 +107,11 @@ export function firstToleranceMismatch(
 }
 
 /** First index where two integer arrays differ (or null). */
-export function firstIntMismatch(actual: ArrayLike<number>, expected: ArrayLike<number>, n = expected.length): string | null {
+export function firstIntMismatch(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  n = expected.length,
+): string | null {
   for (let i = 0; i < n; i++) {
     if (actual[i] !== expected[i]) return `index ${i}: got ${actual[i]}, expected ${expected[i]}`;
   }

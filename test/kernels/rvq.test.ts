@@ -66,7 +66,9 @@ function naiveDecode(p: Problem, indices: number[][]): number[][] {
     const sum = new Array<number>(p.dim).fill(0);
     stageIndices.forEach((k, s) => {
       if (k === -1) return;
-      codeword(p, s, Math.max(k, 0)).forEach((c, d) => { sum[d] = f(sum[d] + c); });
+      codeword(p, s, Math.max(k, 0)).forEach((c, d) => {
+        sum[d] = f(sum[d] + c);
+      });
     });
     return sum;
   });
@@ -113,7 +115,8 @@ describe('rvqEncode', () => {
     const b = Array.from({ length: p.dim }, () => random() - 0.5);
     const rows = [[9, 9, 9, 9, 9], a, [-9, 9, -9, 9, -9], a, a, [5, 5, 5, 5, 5], b, b, b, b, b, b];
     p.codebooks = Float32Array.from(rows.flat());
-    for (let t = 0; t < p.frames; t++) for (let d = 0; d < p.dim; d++) p.x[t * p.dim + d] = a[d] + (random() - 0.5) * 0.1;
+    for (let t = 0; t < p.frames; t++)
+      for (let d = 0; d < p.dim; d++) p.x[t * p.dim + d] = a[d] + (random() - 0.5) * 0.1;
     const indices = encode(p, 2);
     expect(indices).toEqual(naiveEncode(p, 2));
     for (const [first, second] of indices) {
@@ -151,7 +154,9 @@ describe('rvqDecode', () => {
     for (let trial = 0; trial < 60; trial++) {
       const p = randomProblem(random, trial % 2 === 0 ? 1 : 2 + Math.floor(random() * 30));
       for (const stages of [1, p.numQuantizers]) {
-        const indices = Array.from({ length: p.frames }, () => Array.from({ length: stages }, () => Math.floor(random() * p.codebookSize)));
+        const indices = Array.from({ length: p.frames }, () =>
+          Array.from({ length: stages }, () => Math.floor(random() * p.codebookSize)),
+        );
         expect(decode(p, indices)).toEqual(naiveDecode(p, indices));
       }
     }
@@ -174,7 +179,10 @@ describe('rvqDecode', () => {
     const p = randomProblem(random, 8);
     const indices = encode(p, p.numQuantizers);
     const decoded = decode(p, indices);
-    const shallow = decode(p, indices.map((row) => row.slice(0, 1)));
+    const shallow = decode(
+      p,
+      indices.map((row) => row.slice(0, 1)),
+    );
     const error = (y: number[][]) => y.flat().reduce((e, v, i) => e + (v - p.x[i]) ** 2, 0);
     // Codebooks that shrink per stage make each extra stage refine the approximation.
     expect(error(decoded)).toBeLessThanOrEqual(error(shallow));

@@ -68,11 +68,18 @@ export function refMultiplyByQuantizedMultiplierSingleRounding(x: number, multip
 export type RefRounding = 'double' | 'single';
 
 /** Per-channel requantization of an int32 accumulator to int8, as TFLite's integer kernels do it. */
-export function refRequantize(acc: number, multiplier: number, shift: number, outputZeroPoint: number, rounding: RefRounding): number {
+export function refRequantize(
+  acc: number,
+  multiplier: number,
+  shift: number,
+  outputZeroPoint: number,
+  rounding: RefRounding,
+): number {
   if (!isInt32(acc)) throw new Error(`accumulator ${acc} does not fit in int32`);
-  const scaled = rounding === 'double'
-    ? refMultiplyByQuantizedMultiplier(acc, multiplier, shift)
-    : refMultiplyByQuantizedMultiplierSingleRounding(acc, multiplier, shift);
+  const scaled =
+    rounding === 'double'
+      ? refMultiplyByQuantizedMultiplier(acc, multiplier, shift)
+      : refMultiplyByQuantizedMultiplierSingleRounding(acc, multiplier, shift);
   const v = scaled + outputZeroPoint;
   return Math.min(127, Math.max(-128, v));
 }
@@ -85,7 +92,8 @@ export function refRequantize(acc: number, multiplier: number, shift: number, ou
  */
 export function refQuantizeMultiplier(real: number): { multiplier: number; shift: number } {
   if (real === 0) return { multiplier: 0, shift: 0 };
-  if (!(real > 0 && Number.isFinite(real))) throw new Error(`refQuantizeMultiplier: positive finite reals only (${real})`);
+  if (!(real > 0 && Number.isFinite(real)))
+    throw new Error(`refQuantizeMultiplier: positive finite reals only (${real})`);
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, real);
   const bits = view.getBigUint64(0);
@@ -94,14 +102,20 @@ export function refQuantizeMultiplier(real: number): { multiplier: number; shift
   // real = significand * 2^(exp2), significand a 53-bit integer (subnormals: no hidden bit).
   let significand = biasedExp === 0 ? fraction : fraction | (1n << 52n);
   let exp2 = (biasedExp === 0 ? 1 : biasedExp) - 1075;
-  while (significand < 1n << 52n) { significand <<= 1n; exp2--; } // normalise subnormals
+  while (significand < 1n << 52n) {
+    significand <<= 1n;
+    exp2--;
+  } // normalise subnormals
   // frexp: real = (significand / 2^53) * 2^(exp2 + 53), with significand / 2^53 in [0.5, 1)
   let shift = exp2 + 53;
   // q * 2^31 = significand / 2^22: round half away from zero (everything is positive here).
   let qFixed = significand >> 22n;
   const rest = significand & ((1n << 22n) - 1n);
   if (rest >= 1n << 21n) qFixed += 1n;
-  if (qFixed === 1n << 31n) { qFixed /= 2n; shift++; }
+  if (qFixed === 1n << 31n) {
+    qFixed /= 2n;
+    shift++;
+  }
   if (shift < -31) return { multiplier: 0, shift: 0 };
   return { multiplier: Number(qFixed), shift };
 }

@@ -12,11 +12,19 @@ const fr = Math.fround;
 
 interface Case {
   name: string;
-  tIn: number; cIn: number; cOut: number; kernel: number; stride: number; bias: boolean; wide?: boolean;
+  tIn: number;
+  cIn: number;
+  cOut: number;
+  kernel: number;
+  stride: number;
+  bias: boolean;
+  wide?: boolean;
 }
 
 interface Data {
-  x: Float32Array; w: Float32Array; b: Float32Array | null;
+  x: Float32Array;
+  w: Float32Array;
+  b: Float32Array | null;
   X: number[][]; // [t][ci]
   W: number[][][]; // [co][k][ci]
   B: number[] | null;
@@ -25,13 +33,16 @@ interface Data {
 function makeData(c: Case, rng: Rng): Data {
   const value = () => (c.wide ? fr(rng.wideFloat(-10, 3)) : rng.float(-1, 1));
   const X = Array.from({ length: c.tIn }, () => Array.from({ length: c.cIn }, value));
-  const W = Array.from({ length: c.cOut }, () => Array.from({ length: c.kernel }, () => Array.from({ length: c.cIn }, value)));
+  const W = Array.from({ length: c.cOut }, () =>
+    Array.from({ length: c.kernel }, () => Array.from({ length: c.cIn }, value)),
+  );
   const B = c.bias ? Array.from({ length: c.cOut }, () => rng.float(-1, 1)) : null;
   const x = new Float32Array(c.tIn * c.cIn);
   for (let t = 0; t < c.tIn; t++) for (let ci = 0; ci < c.cIn; ci++) x[t * c.cIn + ci] = X[t][ci];
   const w = new Float32Array(c.cOut * c.kernel * c.cIn);
   for (let co = 0; co < c.cOut; co++) {
-    for (let k = 0; k < c.kernel; k++) for (let ci = 0; ci < c.cIn; ci++) w[(co * c.kernel + k) * c.cIn + ci] = W[co][k][ci];
+    for (let k = 0; k < c.kernel; k++)
+      for (let ci = 0; ci < c.cIn; ci++) w[(co * c.kernel + k) * c.cIn + ci] = W[co][k][ci];
   }
   return { x, w, b: B ? Float32Array.from(B) : null, X, W, B };
 }
@@ -123,7 +134,13 @@ function randomCases(count: number, seed: number): Case[] {
     const stride = rng.int(1, 6);
     return {
       name: `random #${i}: Tin ${tIn}, Cin ${cIn}, Cout ${cOut}, K ${kernel}, stride ${stride}`,
-      tIn, cIn, cOut, kernel, stride, bias: rng.bool(), wide: rng.bool(),
+      tIn,
+      cIn,
+      cOut,
+      kernel,
+      stride,
+      bias: rng.bool(),
+      wide: rng.bool(),
     };
   });
 }
@@ -153,15 +170,37 @@ describe('transposedConv1d: hand-computed and order checks', () => {
     // x = [1, 2], w = [1, 10, 100], stride 2 -> y has (2-1)*2 + 3 = 5 frames:
     // frame 0: 1*1, 1: 1*10, 2: 1*100 + 2*1, 3: 2*10, 4: 2*100; bias 0.5
     const y = new Float32Array(5);
-    transposedConv1d(Float32Array.from([1, 2]), 2, 1, Float32Array.from([1, 10, 100]), Float32Array.from([0.5]), 3, 2, y, 1);
+    transposedConv1d(
+      Float32Array.from([1, 2]),
+      2,
+      1,
+      Float32Array.from([1, 10, 100]),
+      Float32Array.from([0.5]),
+      3,
+      2,
+      y,
+      1,
+    );
     expect(Array.from(y)).toEqual([1.5, 10.5, 102.5, 20.5, 200.5]);
   });
 
   it('gaps between footprints (stride > K) hold exactly the bias', () => {
     const y = new Float32Array(3 * 5 + 2);
-    transposedConv1d(Float32Array.from([1, 2, 3]), 3, 1, Float32Array.from([4, 5]), Float32Array.from([-0.25]), 2, 5, y, 1);
+    transposedConv1d(
+      Float32Array.from([1, 2, 3]),
+      3,
+      1,
+      Float32Array.from([4, 5]),
+      Float32Array.from([-0.25]),
+      2,
+      5,
+      y,
+      1,
+    );
     // frames 0..11: input i covers 5i and 5i+1
-    expect(Array.from(y.subarray(0, 12))).toEqual([3.75, 4.75, -0.25, -0.25, -0.25, 7.75, 9.75, -0.25, -0.25, -0.25, 11.75, 14.75]);
+    expect(Array.from(y.subarray(0, 12))).toEqual([
+      3.75, 4.75, -0.25, -0.25, -0.25, 7.75, 9.75, -0.25, -0.25, -0.25, 11.75, 14.75,
+    ]);
   });
 
   it('the documented order differs from a plain running sum on some inputs (the bit-exact test can tell)', () => {

@@ -6,12 +6,25 @@ import { Encoder } from '../../src/codec/encoder.js';
 import { Quantizer } from '../../src/codec/quantizer.js';
 import type { Model } from '../../src/model/load.js';
 import {
-  agreement, DIM, FRAME, HAVE_SHARED, importedModel, indexAgreementPercent, lyraFiles, paritySignals, ReferenceLyra,
+  agreement,
+  DIM,
+  FRAME,
+  HAVE_SHARED,
+  importedModel,
+  indexAgreementPercent,
+  lyraFiles,
+  paritySignals,
+  ReferenceLyra,
 } from '../reference/lyra.js';
 
 const ENCODER_OUTPUT_STEP = 0.26352; // the encoder output's int8 quantization step (manifest), rounded up
 
-function frameByFrame(run: (x: Float32Array) => Float32Array, input: Float32Array, inSize: number, outSize: number): Float32Array {
+function frameByFrame(
+  run: (x: Float32Array) => Float32Array,
+  input: Float32Array,
+  inSize: number,
+  outSize: number,
+): Float32Array {
   const frames = input.length / inSize;
   const out = new Float32Array(frames * outSize);
   for (let t = 0; t < frames; t++) out.set(run(input.subarray(t * inSize, (t + 1) * inSize)), t * outSize);
@@ -46,11 +59,17 @@ describe.skipIf(!HAVE_SHARED)('parity with the reference runtime (Lyra v2)', () 
         const embeddings = refEmbeddings.get(signal.name)!;
         const refAudio = await reference.decode(embeddings);
         const int8 = new Decoder(model);
-        const exact = agreement(frameByFrame((e) => int8.decodeFrame(e), embeddings, DIM, FRAME), refAudio);
+        const exact = agreement(
+          frameByFrame((e) => int8.decodeFrame(e), embeddings, DIM, FRAME),
+          refAudio,
+        );
         expect(exact.snrDb).toBeGreaterThanOrEqual(50);
         expect(exact.maxAbsDiff).toBe(0);
         const float = new Decoder(model, { mode: 'float' });
-        const floatSnr = agreement(frameByFrame((e) => float.decodeFrame(e), embeddings, DIM, FRAME), refAudio).snrDb;
+        const floatSnr = agreement(
+          frameByFrame((e) => float.decodeFrame(e), embeddings, DIM, FRAME),
+          refAudio,
+        ).snrDb;
         // The all-float decoder is a different computation: it must still be the same model, roughly.
         expect(floatSnr).toBeGreaterThan(5);
         expect(floatSnr).toBeLessThan(50);
@@ -120,4 +139,3 @@ describe.skipIf(!HAVE_SHARED)('parity with the reference runtime (Lyra v2)', () 
     });
   });
 });
-

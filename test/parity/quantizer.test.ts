@@ -171,7 +171,8 @@ describe.skipIf(!available)('RVQ parity with quantizer.tflite', () => {
     const wanted = referenceDecode(indices, frames);
     const got = new Float32Array(frames * dim);
     rvqDecode(indices, frames, Q, rvq.codebooks, K, dim, got);
-    for (let i = 0; i < got.length; i++) if (!Object.is(got[i], wanted[i])) expect.fail(`value ${i}: ${got[i]} vs reference ${wanted[i]}`);
+    for (let i = 0; i < got.length; i++)
+      if (!Object.is(got[i], wanted[i])) expect.fail(`value ${i}: ${got[i]} vs reference ${wanted[i]}`);
   });
 
   it('picks codeword 0 when all distances tie (infinite input), like the reference', () => {

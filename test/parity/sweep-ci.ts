@@ -5,7 +5,16 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_SHARED, importedModel, lyraFiles } from '../reference/lyra.js';
-import { allIdentical, BITRATES, describeFirst, hostileSignals, loadSignal, ParitySweep, speechSubset, type SweepSignal } from '../reference/sweep.js';
+import {
+  allIdentical,
+  BITRATES,
+  describeFirst,
+  hostileSignals,
+  loadSignal,
+  ParitySweep,
+  speechSubset,
+  type SweepSignal,
+} from '../reference/sweep.js';
 
 const SPEECH_DIR = fileURLToPath(new URL('../../../shared/train/speech', import.meta.url));
 export const CI_SPEECH_SECONDS = 180;

@@ -16,7 +16,9 @@ export function readPcm16Wav(path: string | URL): Float32Array {
       const channels = view.getUint16(body + 2, true);
       const bits = view.getUint16(body + 14, true);
       if (encoding !== 1 || channels !== 1 || bits !== 16) {
-        throw new Error(`${path}: expected 16-bit PCM mono, got format ${encoding}, ${channels} channels, ${bits} bits`);
+        throw new Error(
+          `${path}: expected 16-bit PCM mono, got format ${encoding}, ${channels} channels, ${bits} bits`,
+        );
       }
       format = true;
     } else if (id === 'data') {

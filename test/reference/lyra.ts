@@ -19,7 +19,11 @@ export const NUM_QUANTIZERS = 46;
 
 export function lyraFiles(): LyraV2Files {
   const read = (f: string) => new Uint8Array(readFileSync(`${LYRA_DIR}/${f}`));
-  return { encoder: read('soundstream_encoder.tflite'), quantizer: read('quantizer.tflite'), decoder: read('lyragan.tflite') };
+  return {
+    encoder: read('soundstream_encoder.tflite'),
+    quantizer: read('quantizer.tflite'),
+    decoder: read('lyragan.tflite'),
+  };
 }
 
 export async function importedModel(files: LyraV2Files): Promise<Model> {
@@ -31,11 +35,16 @@ export async function importedModel(files: LyraV2Files): Promise<Model> {
 export function gaussianNoise(length: number, sigma: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
   const uniform = () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     return (s + 0.5) / 4294967296;
   };
   const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = sigma * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  for (let i = 0; i < length; i++)
+    out[i] = sigma * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   return out;
 }
 
@@ -94,11 +103,17 @@ export class ReferenceLyra {
     return this.perFrame(this.files.quantizer, indices, NUM_QUANTIZERS, DIM);
   }
 
-  private async perFrame(model: Uint8Array, input: Float32Array | Int32Array, inSize: number, outSize: number): Promise<Float32Array> {
+  private async perFrame(
+    model: Uint8Array,
+    input: Float32Array | Int32Array,
+    inSize: number,
+    outSize: number,
+  ): Promise<Float32Array> {
     const runner = await ReferenceRunner.create(model);
     const frames = input.length / inSize;
     const out = new Float32Array(frames * outSize);
-    for (let t = 0; t < frames; t++) out.set(runner.run(input.subarray(t * inSize, (t + 1) * inSize))[0] as Float32Array, t * outSize);
+    for (let t = 0; t < frames; t++)
+      out.set(runner.run(input.subarray(t * inSize, (t + 1) * inSize))[0] as Float32Array, t * outSize);
     runner.dispose();
     return out;
   }
@@ -122,13 +137,18 @@ export function agreement(ours: ArrayLike<number>, reference: ArrayLike<number>)
     signal += reference[i] * reference[i];
     noise += d * d;
   }
-  return { identicalPercent: (100 * same) / reference.length, maxAbsDiff, snrDb: noise === 0 ? Infinity : 10 * Math.log10(signal / noise) };
+  return {
+    identicalPercent: (100 * same) / reference.length,
+    maxAbsDiff,
+    snrDb: noise === 0 ? Infinity : 10 * Math.log10(signal / noise),
+  };
 }
 
 /** Reference indices use -1 for unused stages; ours hold only the used ones. */
 export function indexAgreementPercent(ours: Int32Array, reference: Int32Array, quantizers: number): number {
   const frames = reference.length / NUM_QUANTIZERS;
   let same = 0;
-  for (let t = 0; t < frames; t++) for (let s = 0; s < quantizers; s++) if (ours[t * quantizers + s] === reference[t * NUM_QUANTIZERS + s]) same++;
+  for (let t = 0; t < frames; t++)
+    for (let s = 0; s < quantizers; s++) if (ours[t * quantizers + s] === reference[t * NUM_QUANTIZERS + s]) same++;
   return (100 * same) / (frames * quantizers);
 }

@@ -26,7 +26,10 @@ const SUBGRAPH_OPTIONS: Record<number, number> = {
 
 /** Swaps subgraphs `a` and `b` (default: 0 and 1) in a copy of `modelBytes`, and every reference to them. */
 export function swapSubgraphs(modelBytes: Uint8Array, a = 0, b = 1): Uint8Array {
-  const order = new Map([[a, b], [b, a]]);
+  const order = new Map([
+    [a, b],
+    [b, a],
+  ]);
   return reorderSubgraphs(modelBytes, (i) => order.get(i) ?? i);
 }
 
@@ -42,7 +45,8 @@ export function reorderSubgraphs(modelBytes: Uint8Array, newIndex: (old: number)
   const seen = new Set<number>();
   for (let i = 0; i < subgraphs.length; i++) {
     const j = newIndex(i);
-    if (!(j >= 0 && j < subgraphs.length) || seen.has(j)) throw new Error(`subgraph order is not a permutation of 0..${subgraphs.length - 1}`);
+    if (!(j >= 0 && j < subgraphs.length) || seen.has(j))
+      throw new Error(`subgraph order is not a permutation of 0..${subgraphs.length - 1}`);
     seen.add(j);
     out.setUOffset(subgraphs.start + 4 * j, targets[i]);
   }
@@ -64,14 +68,17 @@ export function reorderSubgraphs(modelBytes: Uint8Array, newIndex: (old: number)
     sg.tableVector(SUBGRAPH_OPERATORS).forEach((op, o) => {
       const builtin = builtins[op.u32(OPERATOR_OPCODE_INDEX)];
       const where = `subgraph ${s} operator ${o} (builtin ${builtin})`;
-      if (op.has(OPERATOR_BUILTIN_OPTIONS_2)) throw new Error(`${where} has builtin_options_2, which may name subgraphs; not supported`);
+      if (op.has(OPERATOR_BUILTIN_OPTIONS_2))
+        throw new Error(`${where} has builtin_options_2, which may name subgraphs; not supported`);
       const fields = SUBGRAPH_OPTIONS[builtin];
       if (fields === undefined) return;
       const options = op.table(OPERATOR_BUILTIN_OPTIONS);
       if (!options) throw new Error(`${where} refers to subgraphs but has no options table to patch`);
       const values = Array.from({ length: fields }, (_, f) => newIndex(options.i32(f)));
       if (values.every((v, f) => options.has(f) || v === 0)) {
-        values.forEach((v, f) => { if (options.has(f)) out.view.setInt32(fieldPos(options, f), v, true); });
+        values.forEach((v, f) => {
+          if (options.has(f)) out.view.setInt32(fieldPos(options, f), v, true);
+        });
       } else {
         out.setUOffset(fieldPos(op, OPERATOR_BUILTIN_OPTIONS), out.appendScalarTable(values));
       }
@@ -144,7 +151,9 @@ class Patcher {
 
   appendScalarTable(values: number[]): number {
     const table = this.table(values.length);
-    values.forEach((v, f) => { this.view.setInt32(table + 4 + 4 * f, v, true); });
+    values.forEach((v, f) => {
+      this.view.setInt32(table + 4 + 4 * f, v, true);
+    });
     return table;
   }
 

@@ -5,7 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { TFLITE_WEB_BUILDS, type TfliteWebBuild, type TfliteWebFactory, type TfliteWebModule, TfliteWebRunner } from './tflite-web.js';
+import {
+  TFLITE_WEB_BUILDS,
+  type TfliteWebBuild,
+  type TfliteWebFactory,
+  type TfliteWebModule,
+  TfliteWebRunner,
+} from './tflite-web.js';
 
 const require = createRequire(import.meta.url);
 const modules = new Map<TfliteWebBuild, Promise<TfliteWebModule>>();
@@ -20,7 +26,11 @@ export function loadTfliteWeb(build: TfliteWebBuild): Promise<TfliteWebModule> {
   if (!loaded) {
     const files = TFLITE_WEB_BUILDS[build];
     const factory = require(join(tfliteWasmDir(), files.js)) as TfliteWebFactory;
-    loaded = factory({ wasmBinary: readFileSync(join(tfliteWasmDir(), files.wasm)), print: () => {}, printErr: () => {} });
+    loaded = factory({
+      wasmBinary: readFileSync(join(tfliteWasmDir(), files.wasm)),
+      print: () => {},
+      printErr: () => {},
+    });
     modules.set(build, loaded);
   }
   return loaded;

@@ -22,7 +22,11 @@ import { ReferenceRunner } from './runtime.js';
 import type { TfliteWebRunner } from './tflite-web.js';
 
 export const SAMPLE_RATE = 16000;
-export const BITRATES = [[3200, 16], [6000, 30], [9200, 46]] as const;
+export const BITRATES = [
+  [3200, 16],
+  [6000, 30],
+  [9200, 46],
+] as const;
 
 /** Where two outputs first differ: frame, element within the frame, both values, and the graph node found responsible. */
 export interface Divergence {
@@ -47,7 +51,11 @@ export interface SweepReport {
   /** By bitrate: indices from the reference's embeddings, from ours (the whole chain), and our dequantization of the reference's indices. */
   quantizer: Record<number, { fedReference: Tally; chain: Tally; dequantized: Tally }>;
   /** Decoded samples at one bitrate, both decoders fed the same packets: the reference's, then ours. */
-  decoder: { bitrate: number; fedReference: { frameByFrame: Tally; oneCall: Tally }; fedOurs: { frameByFrame: Tally; oneCall: Tally; sameAsReferencePackets: boolean } };
+  decoder: {
+    bitrate: number;
+    fedReference: { frameByFrame: Tally; oneCall: Tally };
+    fedOurs: { frameByFrame: Tally; oneCall: Tally; sameAsReferencePackets: boolean };
+  };
 }
 
 export interface SweepSignal {
@@ -69,7 +77,8 @@ export async function loadSignal(path: string, name = path): Promise<SweepSignal
     await flac.ready;
     await flac.reset();
     const decoded = await flac.decodeFile(bytes);
-    if (decoded.errors.length > 0 || decoded.channelData.length === 0) throw new Error(`${path}: FLAC decoding failed (${decoded.errors[0]?.message ?? 'no audio'})`);
+    if (decoded.errors.length > 0 || decoded.channelData.length === 0)
+      throw new Error(`${path}: FLAC decoding failed (${decoded.errors[0]?.message ?? 'no audio'})`);
     // The decoder scales by 1 / (2^(bits-1) - 1); recover the integers, then scale as Lyra does.
     const full = 2 ** (decoded.bitDepth - 1);
     const channels = decoded.channelData;
@@ -104,7 +113,10 @@ export function audioFiles(paths: string[]): string[] {
  * per round, so every dataset and many speakers are in), each folder's files in a seeded shuffle.
  */
 export async function speechSubset(speechDir: string, minSeconds: number, seed = 20261130): Promise<string[]> {
-  const folders = readdirSync(speechDir).sort().map((d) => join(speechDir, d)).filter((d) => statSync(d).isDirectory());
+  const folders = readdirSync(speechDir)
+    .sort()
+    .map((d) => join(speechDir, d))
+    .filter((d) => statSync(d).isDirectory());
   const queues = folders.map((folder) => shuffled(audioFiles([folder]), mulberry32(seed)));
   const chosen: string[] = [];
   let seconds = 0;
@@ -140,7 +152,14 @@ export function hostileSignals(): SweepSignal[] {
     add(`square ${hz} Hz, full scale`, x);
   }
   const clipped = seconds(2);
-  for (let i = 0; i < clipped.length; i++) clipped[i] = Math.max(-1, Math.min(1, 4 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE) + 2 * Math.sin((2 * Math.PI * 1370 * i) / SAMPLE_RATE)));
+  for (let i = 0; i < clipped.length; i++)
+    clipped[i] = Math.max(
+      -1,
+      Math.min(
+        1,
+        4 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE) + 2 * Math.sin((2 * Math.PI * 1370 * i) / SAMPLE_RATE),
+      ),
+    );
   add('two tones hard-clipped at +-1.0', clipped);
   const steps = seconds(3);
   for (let i = 0; i < steps.length; i++) {
@@ -151,7 +170,13 @@ export function hostileSignals(): SweepSignal[] {
   for (const dc of [0.5, -1, 0.01]) add(`DC offset ${dc}`, seconds(1.5).fill(dc));
   const speechLike = seconds(2);
   const rand = mulberry32(7);
-  for (let i = 0; i < speechLike.length; i++) speechLike[i] = 0.3 + 0.2 * Math.sin((2 * Math.PI * 180 * i) / SAMPLE_RATE) * (0.5 + 0.5 * Math.sin((2 * Math.PI * 3 * i) / SAMPLE_RATE)) + 0.02 * (rand() - 0.5);
+  for (let i = 0; i < speechLike.length; i++)
+    speechLike[i] =
+      0.3 +
+      0.2 *
+        Math.sin((2 * Math.PI * 180 * i) / SAMPLE_RATE) *
+        (0.5 + 0.5 * Math.sin((2 * Math.PI * 3 * i) / SAMPLE_RATE)) +
+      0.02 * (rand() - 0.5);
   add('DC 0.3 under a modulated tone', speechLike);
   const impulses = seconds(2);
   for (let i = 0; i < impulses.length; i += 4001) impulses[i] = (i / 4001) % 2 === 0 ? 1 : -1;
@@ -163,7 +188,10 @@ export function hostileSignals(): SweepSignal[] {
   }
   for (const amplitude of [0.5, 1]) {
     const sweep = seconds(4);
-    const f0 = 20, f1 = 8000, duration = sweep.length / SAMPLE_RATE, k = Math.log(f1 / f0);
+    const f0 = 20,
+      f1 = 8000,
+      duration = sweep.length / SAMPLE_RATE,
+      k = Math.log(f1 / f0);
     for (let i = 0; i < sweep.length; i++) {
       const t = i / SAMPLE_RATE;
       sweep[i] = amplitude * Math.sin(((2 * Math.PI * f0 * duration) / k) * (Math.exp((t / duration) * k) - 1));
@@ -173,7 +201,8 @@ export function hostileSignals(): SweepSignal[] {
   const tiny = seconds(1.5);
   const r = mulberry32(11);
   const smallestNormal = 2 ** -126;
-  for (let i = 0; i < tiny.length; i++) tiny[i] = (r() < 0.5 ? -1 : 1) * smallestNormal * Math.floor(1 + r() * 4) * (r() < 0.1 ? 0 : 1);
+  for (let i = 0; i < tiny.length; i++)
+    tiny[i] = (r() < 0.5 ? -1 : 1) * smallestNormal * Math.floor(1 + r() * 4) * (r() < 0.1 ? 0 : 1);
   add('values near the smallest float32 normal (+-1..4 x 2^-126)', tiny);
   return signals;
 }
@@ -215,11 +244,17 @@ function tally(ours: ArrayLike<number>, reference: ArrayLike<number>, perFrame: 
 function usedStages(reference: Int32Array, stages: number): Int32Array {
   const frames = reference.length / NUM_QUANTIZERS;
   const out = new Int32Array(frames * stages);
-  for (let t = 0; t < frames; t++) out.set(reference.subarray(t * NUM_QUANTIZERS, t * NUM_QUANTIZERS + stages), t * stages);
+  for (let t = 0; t < frames; t++)
+    out.set(reference.subarray(t * NUM_QUANTIZERS, t * NUM_QUANTIZERS + stages), t * stages);
   return out;
 }
 
-function frameByFrame(run: (x: Float32Array) => Float32Array, input: Float32Array, inSize: number, outSize: number): Float32Array {
+function frameByFrame(
+  run: (x: Float32Array) => Float32Array,
+  input: Float32Array,
+  inSize: number,
+  outSize: number,
+): Float32Array {
   const frames = input.length / inSize;
   const out = new Float32Array(frames * outSize);
   for (let t = 0; t < frames; t++) out.set(run(input.subarray(t * inSize, (t + 1) * inSize)), t * outSize);
@@ -233,14 +268,21 @@ export class ParitySweep {
   private readonly dequantizeRunner: TfliteWebRunner;
   private readonly quantizer: Quantizer;
 
-  private constructor(private readonly files: LyraV2Files, private readonly model: Model, runners: [TfliteWebRunner, TfliteWebRunner]) {
+  private constructor(
+    private readonly files: LyraV2Files,
+    private readonly model: Model,
+    runners: [TfliteWebRunner, TfliteWebRunner],
+  ) {
     [this.quantizeRunner, this.dequantizeRunner] = runners;
     this.quantizer = new Quantizer(model);
   }
 
   static async create(files: LyraV2Files, model: Model): Promise<ParitySweep> {
     // The quantizer has no state: one interpreter per signature serves every file.
-    const runners = await Promise.all([ReferenceRunner.create(swapSubgraphs(files.quantizer)), ReferenceRunner.create(files.quantizer)]);
+    const runners = await Promise.all([
+      ReferenceRunner.create(swapSubgraphs(files.quantizer)),
+      ReferenceRunner.create(files.quantizer),
+    ]);
     return new ParitySweep(files, model, runners as [TfliteWebRunner, TfliteWebRunner]);
   }
 
@@ -252,7 +294,8 @@ export class ParitySweep {
     const encoder = new Encoder(this.model);
     const ours = frameByFrame((f) => encoder.encodeFrame(f), x, FRAME, DIM);
     const encoderFrames = tally(ours, refEmbeddings, DIM);
-    if (encoderFrames.first) encoderFrames.first.node = await this.locate('encoder', x, FRAME, encoderFrames.first.frame);
+    if (encoderFrames.first)
+      encoderFrames.first.node = await this.locate('encoder', x, FRAME, encoderFrames.first.frame);
     const encoderOneCall = tally(new Encoder(this.model).encode(x), refEmbeddings, DIM);
 
     const quantizer: SweepReport['quantizer'] = {};
@@ -270,11 +313,24 @@ export class ParitySweep {
 
       const fedReferenceDecode = await this.decodeBoth(refPackets);
       const samePackets = chain.identical === chain.values;
-      const fedOurs = samePackets ? fedReferenceDecode : await this.decodeBoth(this.referenceDequantize(withUnusedStages(ourIndices, stages)));
-      decoderReport = { bitrate, fedReference: fedReferenceDecode, fedOurs: { ...fedOurs, sameAsReferencePackets: samePackets } };
+      const fedOurs = samePackets
+        ? fedReferenceDecode
+        : await this.decodeBoth(this.referenceDequantize(withUnusedStages(ourIndices, stages)));
+      decoderReport = {
+        bitrate,
+        fedReference: fedReferenceDecode,
+        fedOurs: { ...fedOurs, sameAsReferencePackets: samePackets },
+      };
     }
-    if (!decoderReport) throw new RangeError(`decode bitrate ${decodeBitrate} is not one of ${BITRATES.map(([b]) => b).join(', ')}`);
-    return { name: signal.name, frames, encoder: { frameByFrame: encoderFrames, oneCall: encoderOneCall }, quantizer, decoder: decoderReport };
+    if (!decoderReport)
+      throw new RangeError(`decode bitrate ${decodeBitrate} is not one of ${BITRATES.map(([b]) => b).join(', ')}`);
+    return {
+      name: signal.name,
+      frames,
+      encoder: { frameByFrame: encoderFrames, oneCall: encoderOneCall },
+      quantizer,
+      decoder: decoderReport,
+    };
   }
 
   dispose(): void {
@@ -285,18 +341,28 @@ export class ParitySweep {
   private async decodeBoth(embeddings: Float32Array): Promise<{ frameByFrame: Tally; oneCall: Tally }> {
     const refAudio = await this.reference(this.files.decoder, embeddings, DIM, FRAME);
     const decoder = new Decoder(this.model);
-    const perFrame = tally(frameByFrame((e) => decoder.decodeFrame(e), embeddings, DIM, FRAME), refAudio, FRAME);
+    const perFrame = tally(
+      frameByFrame((e) => decoder.decodeFrame(e), embeddings, DIM, FRAME),
+      refAudio,
+      FRAME,
+    );
     if (perFrame.first) perFrame.first.node = await this.locate('decoder', embeddings, DIM, perFrame.first.frame);
     return { frameByFrame: perFrame, oneCall: tally(new Decoder(this.model).decode(embeddings), refAudio, FRAME) };
   }
 
   /** A stateful reference model run frame by frame from a fresh state; returns every frame's first output. */
-  private async reference(modelBytes: Uint8Array, input: Float32Array, inSize: number, outSize: number): Promise<Float32Array> {
+  private async reference(
+    modelBytes: Uint8Array,
+    input: Float32Array,
+    inSize: number,
+    outSize: number,
+  ): Promise<Float32Array> {
     const runner = await ReferenceRunner.create(modelBytes);
     try {
       const frames = input.length / inSize;
       const out = new Float32Array(frames * outSize);
-      for (let t = 0; t < frames; t++) out.set(runner.run(input.subarray(t * inSize, (t + 1) * inSize))[0] as Float32Array, t * outSize);
+      for (let t = 0; t < frames; t++)
+        out.set(runner.run(input.subarray(t * inSize, (t + 1) * inSize))[0] as Float32Array, t * outSize);
       return out;
     } finally {
       runner.dispose();
@@ -308,7 +374,9 @@ export class ParitySweep {
     const out = new Int32Array(frames * NUM_QUANTIZERS);
     const count = new Int32Array([stages]);
     for (let t = 0; t < frames; t++) {
-      const indices = this.quantizeRunner.run(count, embeddings.subarray(t * DIM, (t + 1) * DIM)).find((o) => o.length === NUM_QUANTIZERS);
+      const indices = this.quantizeRunner
+        .run(count, embeddings.subarray(t * DIM, (t + 1) * DIM))
+        .find((o) => o.length === NUM_QUANTIZERS);
       if (!indices) throw new Error('reference quantizer gave no indices');
       out.set(indices, t * NUM_QUANTIZERS);
     }
@@ -318,7 +386,11 @@ export class ParitySweep {
   private referenceDequantize(indices: Int32Array): Float32Array {
     const frames = indices.length / NUM_QUANTIZERS;
     const out = new Float32Array(frames * DIM);
-    for (let t = 0; t < frames; t++) out.set(this.dequantizeRunner.run(indices.subarray(t * NUM_QUANTIZERS, (t + 1) * NUM_QUANTIZERS))[0] as Float32Array, t * DIM);
+    for (let t = 0; t < frames; t++)
+      out.set(
+        this.dequantizeRunner.run(indices.subarray(t * NUM_QUANTIZERS, (t + 1) * NUM_QUANTIZERS))[0] as Float32Array,
+        t * DIM,
+      );
     return out;
   }
 
@@ -326,7 +398,12 @@ export class ParitySweep {
    * The first node of our graph whose output at `frame` differs from the reference's tensor of
    * the same name, by bisection over the nodes in graph order (a difference, once made, flows on).
    */
-  private async locate(which: 'encoder' | 'decoder', input: Float32Array, inSize: number, frame: number): Promise<Divergence['node']> {
+  private async locate(
+    which: 'encoder' | 'decoder',
+    input: Float32Array,
+    inSize: number,
+    frame: number,
+  ): Promise<Divergence['node']> {
     const modelBytes = which === 'encoder' ? this.files.encoder : this.files.decoder;
     const tensors = readTFLite(modelBytes).subgraphs[0].tensors;
     const byName = new Map(tensors.map((t, i) => [t.name, i] as const));
@@ -359,7 +436,9 @@ export class ParitySweep {
     }
     const c = candidates[lo];
     const d = c && (await differs(c));
-    return c && d ? { index: c.index, op: c.op, tensor: c.tensor, element: d.element, ours: d.ours, reference: d.reference } : undefined;
+    return c && d
+      ? { index: c.index, op: c.op, tensor: c.tensor, element: d.element, ours: d.ours, reference: d.reference }
+      : undefined;
   }
 }
 
@@ -373,10 +452,20 @@ function withUnusedStages(indices: Int32Array, stages: number): Int32Array {
 /** Every comparison of a report, named, in pipeline order. */
 function stageTallies(r: SweepReport): [string, Tally][] {
   return [
-    ['encoder', r.encoder.frameByFrame], ['encoder one call', r.encoder.oneCall],
-    ...Object.entries(r.quantizer).flatMap(([b, q]) => [[`indices ${b} fed reference`, q.fedReference], [`indices ${b} chain`, q.chain], [`dequantized ${b}`, q.dequantized]] as [string, Tally][]),
-    [`decoder ${r.decoder.bitrate} fed reference packets`, r.decoder.fedReference.frameByFrame], [`decoder ${r.decoder.bitrate} fed reference packets, one call`, r.decoder.fedReference.oneCall],
-    [`decoder ${r.decoder.bitrate} fed our packets`, r.decoder.fedOurs.frameByFrame], [`decoder ${r.decoder.bitrate} fed our packets, one call`, r.decoder.fedOurs.oneCall],
+    ['encoder', r.encoder.frameByFrame],
+    ['encoder one call', r.encoder.oneCall],
+    ...Object.entries(r.quantizer).flatMap(
+      ([b, q]) =>
+        [
+          [`indices ${b} fed reference`, q.fedReference],
+          [`indices ${b} chain`, q.chain],
+          [`dequantized ${b}`, q.dequantized],
+        ] as [string, Tally][],
+    ),
+    [`decoder ${r.decoder.bitrate} fed reference packets`, r.decoder.fedReference.frameByFrame],
+    [`decoder ${r.decoder.bitrate} fed reference packets, one call`, r.decoder.fedReference.oneCall],
+    [`decoder ${r.decoder.bitrate} fed our packets`, r.decoder.fedOurs.frameByFrame],
+    [`decoder ${r.decoder.bitrate} fed our packets, one call`, r.decoder.fedOurs.oneCall],
   ];
 }
 
@@ -391,7 +480,9 @@ export function describeFirst(r: SweepReport): string {
   const found = stages.find(([, t]) => t.first !== null);
   if (!found) return 'identical';
   const [stage, { first: f }] = found as [string, Tally & { first: Divergence }];
-  const node = f.node ? `; first differing node #${f.node.index} ${f.node.op} (${f.node.tensor}) element ${f.node.element}: ours ${f.node.ours}, reference ${f.node.reference}` : '';
+  const node = f.node
+    ? `; first differing node #${f.node.index} ${f.node.op} (${f.node.tensor}) element ${f.node.element}: ours ${f.node.ours}, reference ${f.node.reference}`
+    : '';
   return `${stage}: frame ${f.frame}, element ${f.element}: ours ${f.ours}, reference ${f.reference}${node}`;
 }
 

@@ -56,7 +56,11 @@ function toArray<T>(vector: CppVector<T>): T[] {
 
 /** One single-threaded interpreter over a model's first subgraph. */
 export class TfliteWebRunner {
-  private constructor(private readonly wasm: TfliteWebModule, private readonly runner: WebRunner, private readonly modelPointer: number) {}
+  private constructor(
+    private readonly wasm: TfliteWebModule,
+    private readonly runner: WebRunner,
+    private readonly modelPointer: number,
+  ) {}
 
   static create(wasm: TfliteWebModule, modelBytes: Uint8Array): TfliteWebRunner {
     // The interpreter points into this copy for its whole life: freed by dispose().
@@ -79,7 +83,9 @@ export class TfliteWebRunner {
     // WASM memory may grow during Infer(), detaching earlier views: re-read them on each call.
     const ins = toArray(this.runner.GetInputs());
     if (ins.length !== inputs.length) throw new Error(`model takes ${ins.length} inputs, got ${inputs.length}`);
-    ins.forEach((info, i) => { info.data().set(inputs[i]); });
+    ins.forEach((info, i) => {
+      info.data().set(inputs[i]);
+    });
     if (!this.runner.Infer()) throw new Error('TFLite web runtime: Infer() failed');
     return toArray(this.runner.GetOutputs()).map((o) => o.data().slice());
   }

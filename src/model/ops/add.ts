@@ -19,7 +19,8 @@ export const add = defineOp('add', fields, {
     const [first, second] = n.inputs;
     const a = ctx.read('inputs[0]', first, n.int8 ? 'i8' : 'f32');
     const b = ctx.read('inputs[1]', second, n.int8 ? 'i8' : 'f32');
-    if (a.channels !== b.channels || a.steps !== b.steps) ctx.fail('inputs', `"${first}" is ${a.channels}x${a.steps} per frame, "${second}" ${b.channels}x${b.steps}`);
+    if (a.channels !== b.channels || a.steps !== b.steps)
+      ctx.fail('inputs', `"${first}" is ${a.channels}x${a.steps} per frame, "${second}" ${b.channels}x${b.steps}`);
     if (n.int8) ctx.multiplier((2 * Math.max(n.int8.a.scale, n.int8.b.scale)) / (2 ** 20 * n.int8.output.scale));
     ctx.write('output', n.output, { ...a });
   },
@@ -40,7 +41,10 @@ export const add = defineOp('add', fields, {
       const y = ctx.activation(op, op.inputs[1]);
       const o = ctx.output(out, x.dtype);
       ctx.emit({
-        op: 'add', inputs: [x.name, y.name], output: o.name, source: ctx.source(out),
+        op: 'add',
+        inputs: [x.name, y.name],
+        output: o.name,
+        source: ctx.source(out),
         ...(x.dtype === 'i8' ? { int8: { a: x.quant!, b: y.quant!, output: o.quant! } } : {}),
       });
     },

@@ -35,7 +35,13 @@ export const concatChannels = defineOp('concat_channels', fields, {
       if (axis !== 3 && axis !== -1) ctx.fail(op, `concatenation on axis ${axis} is not supported`, out);
       const inputs = op.inputs.map((i) => ctx.activation(op, i));
       const y = ctx.output(out, inputs[0].dtype);
-      ctx.emit({ op: 'concat_channels', inputs: inputs.map((v) => v.name), output: y.name, dtype: y.dtype, source: ctx.source(out) });
+      ctx.emit({
+        op: 'concat_channels',
+        inputs: inputs.map((v) => v.name),
+        output: y.name,
+        dtype: y.dtype,
+        source: ctx.source(out),
+      });
     },
   },
 });

@@ -7,15 +7,27 @@ import type { WeightStore } from '../weights.js';
 import type { ShapeContext } from './op.js';
 
 /** int8 weights: a scale per output channel or one for all, every multiplier in range. */
-export function checkWeightScales(ctx: ShapeContext, spec: Int8Spec | undefined, t: TensorEntry | null, outChannels: number): void {
+export function checkWeightScales(
+  ctx: ShapeContext,
+  spec: Int8Spec | undefined,
+  t: TensorEntry | null,
+  outChannels: number,
+): void {
   if (!spec || !t) return;
   const scales = t.scales ?? [];
-  if (scales.length !== 1 && scales.length !== outChannels) ctx.fail('weight', `tensor "${t.name}" has ${scales.length} scales; this node needs 1 or ${outChannels}`);
+  if (scales.length !== 1 && scales.length !== outChannels)
+    ctx.fail('weight', `tensor "${t.name}" has ${scales.length} scales; this node needs 1 or ${outChannels}`);
   for (const s of scales) ctx.multiplier((spec.input.scale * s) / spec.output.scale);
 }
 
 export function requantization(spec: Int8Spec, weights: WeightStore, weight: string, channels: number): Requantization {
-  return channelRequantization(spec.input.scale, spec.output, spec.rounding ?? 'double', weights.entry(weight).scales ?? [], channels);
+  return channelRequantization(
+    spec.input.scale,
+    spec.output,
+    spec.rounding ?? 'double',
+    weights.entry(weight).scales ?? [],
+    channels,
+  );
 }
 
 /**

@@ -5,7 +5,18 @@ import { CausalConv, floatDepthwise, int8Depthwise } from '../../layers/causal-c
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
 import { checkHistory, convOptions } from './conv1d.js';
 import { defineOp } from './op.js';
-import { channels, dilation, history, int8, kernel, type NodeOf, optionalTensor, reads, tensor, writes } from './schema.js';
+import {
+  channels,
+  dilation,
+  history,
+  int8,
+  kernel,
+  type NodeOf,
+  optionalTensor,
+  reads,
+  tensor,
+  writes,
+} from './schema.js';
 
 const fields = {
   input: reads,
@@ -25,7 +36,8 @@ export type DepthwiseConv1dNode = NodeOf<'depthwise_conv1d', typeof fields>;
 export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
   shape(n, ctx) {
     const x = ctx.read('input', n.input, n.int8 ? 'i8' : 'f32');
-    if (x.channels !== n.channels) ctx.fail('channels', `is ${n.channels}, but "${n.input}" has ${x.channels} channels`);
+    if (x.channels !== n.channels)
+      ctx.fail('channels', `is ${n.channels}, but "${n.input}" has ${x.channels} channels`);
     checkHistory(ctx, n.history, n.kernel, n.dilation, 1);
     const w = ctx.weight('weight', n.int8 ? 'i8' : 'f32', n.kernel * n.channels);
     ctx.weight('bias', n.int8 ? 'i32' : 'f32', n.channels);
@@ -40,11 +52,27 @@ export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
     if (n.int8) {
       const bias = n.bias === null ? null : weights.i32(n.bias);
       const requant = requantization(n.int8, weights, n.weight, n.channels);
-      const convolve = int8Depthwise(n.channels, n.kernel, n.dilation, weights.i8(n.weight), bias, n.int8.input.zeroPoint, requant);
+      const convolve = int8Depthwise(
+        n.channels,
+        n.kernel,
+        n.dilation,
+        weights.i8(n.weight),
+        bias,
+        n.int8.input.zeroPoint,
+        requant,
+      );
       return new CausalConv(I8, names, n.channels, n.history, steps, n.int8.input.zeroPoint, convolve);
     }
     const bias = n.bias === null ? null : weights.f32(n.bias);
-    return new CausalConv(F32, names, n.channels, n.history, steps, 0, floatDepthwise(n.channels, n.kernel, n.dilation, weights.f32(n.weight), bias));
+    return new CausalConv(
+      F32,
+      names,
+      n.channels,
+      n.history,
+      steps,
+      0,
+      floatDepthwise(n.channels, n.kernel, n.dilation, weights.f32(n.weight), bias),
+    );
   },
 
   // Depthwise weights are [K, C]: the channel is the last index.
@@ -63,8 +91,17 @@ export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
       const y = ctx.output(out, x.dtype);
       if (w[3] !== x.channels) ctx.fail(op, 'depth multiplier other than 1 is not supported', out);
       ctx.emit({
-        op: 'depthwise_conv1d', input: x.name, output: y.name, weight, bias, channels: x.channels, kernel: w[1], dilation, history,
-        ...(q ? { int8: { ...ctx.int8(x, out), rounding: 'double' as const } } : {}), source: ctx.source(out),
+        op: 'depthwise_conv1d',
+        input: x.name,
+        output: y.name,
+        weight,
+        bias,
+        channels: x.channels,
+        kernel: w[1],
+        dilation,
+        history,
+        ...(q ? { int8: { ...ctx.int8(x, out), rounding: 'double' as const } } : {}),
+        source: ctx.source(out),
       });
     },
   },

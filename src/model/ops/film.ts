@@ -21,8 +21,10 @@ export const film = defineOp('film', fields, {
   shape(n, ctx) {
     const x = ctx.read('input', n.input, 'f32');
     const cond = ctx.read('condition', n.condition, 'f32');
-    if (x.channels !== n.channels) ctx.fail('channels', `is ${n.channels}, but "${n.input}" has ${x.channels} channels`);
-    if (cond.channels !== n.conditionDim || cond.steps !== x.steps) ctx.fail('condition', `"${n.condition}" must give ${n.conditionDim} values per step of "${n.input}"`);
+    if (x.channels !== n.channels)
+      ctx.fail('channels', `is ${n.channels}, but "${n.input}" has ${x.channels} channels`);
+    if (cond.channels !== n.conditionDim || cond.steps !== x.steps)
+      ctx.fail('condition', `"${n.condition}" must give ${n.conditionDim} values per step of "${n.input}"`);
     ctx.weight('weight', 'f32', n.conditionDim * 2 * n.channels);
     ctx.weight('bias', 'f32', 2 * n.channels);
     ctx.write('output', n.output, { ...x });
@@ -30,6 +32,13 @@ export const film = defineOp('film', fields, {
 
   build(n, { weights, activation }) {
     const names = { input: n.input, condition: n.condition, output: n.output };
-    return new FilmLayer(names, activation(n.input).steps, n.channels, n.conditionDim, weights.f32(n.weight), weights.f32(n.bias));
+    return new FilmLayer(
+      names,
+      activation(n.input).steps,
+      n.channels,
+      n.conditionDim,
+      weights.f32(n.weight),
+      weights.f32(n.bias),
+    );
   },
 });

@@ -21,7 +21,14 @@ export const leakyRelu = defineOp('leaky_relu', fields, {
   build(n, { activation }) {
     const x = activation(n.input);
     const names = { input: n.input, output: n.output };
-    if (n.int8) return new MapLayer(I8, I8, names, x.channels * x.steps, leakyReluInt8Table(n.alpha, n.int8.input, n.int8.output));
+    if (n.int8)
+      return new MapLayer(
+        I8,
+        I8,
+        names,
+        x.channels * x.steps,
+        leakyReluInt8Table(n.alpha, n.int8.input, n.int8.output),
+      );
     return new MapLayer(F32, F32, names, x.channels * x.steps, leakyReluFloat(n.alpha));
   },
 
@@ -32,7 +39,14 @@ export const leakyRelu = defineOp('leaky_relu', fields, {
       const out = op.outputs[0];
       const y = ctx.output(out, x.dtype);
       const alpha = op.options?.f32(0) ?? 0;
-      ctx.emit({ op: 'leaky_relu', input: x.name, output: y.name, alpha, ...(x.dtype === 'i8' ? { int8: ctx.int8(x, out) } : {}), source: ctx.source(out) });
+      ctx.emit({
+        op: 'leaky_relu',
+        input: x.name,
+        output: y.name,
+        alpha,
+        ...(x.dtype === 'i8' ? { int8: ctx.int8(x, out) } : {}),
+        source: ctx.source(out),
+      });
     },
   },
 });

@@ -45,7 +45,11 @@ export interface TfliteOperator {
   index: number;
   inputs: number[];
   outputs: number[];
-  options: { i8(slot: number, fallback?: number): number; i32(slot: number, fallback?: number): number; f32(slot: number, fallback?: number): number } | null;
+  options: {
+    i8(slot: number, fallback?: number): number;
+    i32(slot: number, fallback?: number): number;
+    f32(slot: number, fallback?: number): number;
+  } | null;
 }
 
 /** An activation of the graph being imported. */

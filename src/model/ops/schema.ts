@@ -93,7 +93,7 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** The node type an op's schema describes: `op`, an optional `source`, and one property per field. */
 export type NodeOf<Op extends string, S extends Schema> = Simplify<
-  { op: Op; /** The source model's tensor this node's output reproduces (for parity probes). */ source?: string } & {
+  { op: Op /** The source model's tensor this node's output reproduces (for parity probes). */; source?: string } & {
     -readonly [K in keyof S as S[K] extends { optional: true } ? never : K]: FieldValue<S[K]>;
   } & {
     -readonly [K in keyof S as S[K] extends { optional: true } ? K : never]?: FieldValue<S[K]>;
@@ -103,21 +103,29 @@ export type NodeOf<Op extends string, S extends Schema> = Simplify<
 /** Throws the caller's typed error for the field at `path`. */
 export type Fail = (path: string, why: string) => never;
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A short rendering of an untrusted value for an error message. */
 export const show = (v: unknown): string => {
-  const s = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || v === null ? JSON.stringify(v) : Array.isArray(v) ? 'an array' : typeof v;
+  const s =
+    typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || v === null
+      ? JSON.stringify(v)
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v;
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };
 
 export function checkInt(fail: Fail, path: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(path, `must be an integer in ${min}..${max}, got ${show(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    fail(path, `must be an integer in ${min}..${max}, got ${show(v)}`);
   return v as number;
 }
 
 export function checkName(fail: Fail, path: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > LIMITS.nameLength) fail(path, `must be a name (a non-empty string), got ${show(v)}`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > LIMITS.nameLength)
+    fail(path, `must be a name (a non-empty string), got ${show(v)}`);
   return v as string;
 }
 
@@ -145,8 +153,11 @@ export function checkField(fail: Fail, path: string, field: Field, v: unknown): 
     case 'writesList': {
       const max = field.kind === 'readsList' ? (field.max ?? LIMITS.splitParts) : LIMITS.splitParts;
       const count = field.min === max ? `exactly ${max}` : `${field.min}..${max}`;
-      if (!Array.isArray(v) || v.length < field.min || v.length > max) fail(path, `must be a list of ${count} names, got ${show(v)}`);
-      (v as unknown[]).forEach((name, i) => checkName(fail, `${path}[${i}]`, name));
+      if (!Array.isArray(v) || v.length < field.min || v.length > max)
+        fail(path, `must be a list of ${count} names, got ${show(v)}`);
+      (v as unknown[]).forEach((name, i) => {
+        checkName(fail, `${path}[${i}]`, name);
+      });
       break;
     }
     case 'tensor':
@@ -156,10 +167,12 @@ export function checkField(fail: Fail, path: string, field: Field, v: unknown): 
       checkInt(fail, path, v, field.min, field.max);
       break;
     case 'number':
-      if (typeof v !== 'number' || !(Math.abs(v) <= field.maxAbs)) fail(path, `must be a finite number with |value| <= ${field.maxAbs}, got ${show(v)}`);
+      if (typeof v !== 'number' || !(Math.abs(v) <= field.maxAbs))
+        fail(path, `must be a finite number with |value| <= ${field.maxAbs}, got ${show(v)}`);
       break;
     case 'enum':
-      if (typeof v !== 'string' || !field.values.includes(v)) fail(path, `must be one of ${field.values.join(', ')}, got ${show(v)}`);
+      if (typeof v !== 'string' || !field.values.includes(v))
+        fail(path, `must be one of ${field.values.join(', ')}, got ${show(v)}`);
       break;
     case 'quant':
       checkQuant(fail, path, v);
@@ -168,7 +181,8 @@ export function checkField(fail: Fail, path: string, field: Field, v: unknown): 
       if (v === undefined) break;
       if (!isObject(v)) fail(path, `must be an object when present, got ${show(v)}`);
       const q = v as Record<string, unknown>;
-      for (const side of field.add ? ['a', 'b', 'output'] : ['input', 'output']) checkQuant(fail, `${path}.${side}`, q[side]);
+      for (const side of field.add ? ['a', 'b', 'output'] : ['input', 'output'])
+        checkQuant(fail, `${path}.${side}`, q[side]);
       if (!field.add && q.rounding !== undefined && q.rounding !== 'double' && q.rounding !== 'single') {
         fail(`${path}.rounding`, `must be "double" or "single", got ${show(q.rounding)}`);
       }

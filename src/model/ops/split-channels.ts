@@ -11,8 +11,12 @@ export type SplitChannelsNode = NodeOf<'split_channels', typeof fields>;
 export const splitChannels = defineOp('split_channels', fields, {
   shape(n, ctx) {
     const x = ctx.read('input', n.input, n.dtype);
-    if (x.channels % n.outputs.length !== 0) ctx.fail('outputs', `${n.outputs.length} parts do not divide the ${x.channels} channels of "${n.input}"`);
-    n.outputs.forEach((o, j) => ctx.write(`outputs[${j}]`, o, { ...x, channels: x.channels / n.outputs.length }));
+    if (x.channels % n.outputs.length !== 0)
+      ctx.fail('outputs', `${n.outputs.length} parts do not divide the ${x.channels} channels of "${n.input}"`);
+    const channels = x.channels / n.outputs.length;
+    n.outputs.forEach((o, j) => {
+      ctx.write(`outputs[${j}]`, o, { ...x, channels });
+    });
   },
 
   build(n, { activation }) {
@@ -31,7 +35,13 @@ export const splitChannels = defineOp('split_channels', fields, {
       if (axis !== 3 && axis !== -1) ctx.fail(op, `split on axis ${axis} is not supported`, op.inputs[0]);
       const x = ctx.activation(op, op.inputs[1]);
       const outs = op.outputs.map((i) => ctx.output(i, x.dtype));
-      ctx.emit({ op: 'split_channels', input: x.name, outputs: outs.map((v) => v.name), dtype: x.dtype, source: ctx.source(op.outputs[0]) });
+      ctx.emit({
+        op: 'split_channels',
+        input: x.name,
+        outputs: outs.map((v) => v.name),
+        dtype: x.dtype,
+        source: ctx.source(op.outputs[0]),
+      });
     },
   },
 });

@@ -27,7 +27,8 @@ export type TransposedConv1dNode = NodeOf<'transposed_conv1d', typeof fields>;
 export const transposedConv1d = defineOp('transposed_conv1d', fields, {
   shape(n, ctx) {
     const x = ctx.read('input', n.input, n.int8 ? 'i8' : 'f32');
-    if (x.channels !== n.inChannels) ctx.fail('inChannels', `is ${n.inChannels}, but "${n.input}" has ${x.channels} channels`);
+    if (x.channels !== n.inChannels)
+      ctx.fail('inChannels', `is ${n.inChannels}, but "${n.input}" has ${x.channels} channels`);
     if (n.kernel < n.stride) ctx.fail('kernel', `${n.kernel} is shorter than the stride ${n.stride}`);
     const w = ctx.weight('weight', n.int8 ? 'i8' : 'f32', n.outChannels * n.kernel * n.inChannels);
     ctx.weight('bias', n.int8 ? 'i32' : 'f32', n.outChannels);
@@ -44,10 +45,22 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
     if (n.int8) {
       const bias = n.bias === null ? null : weights.i32(n.bias);
       const requant = requantization(n.int8, weights, n.weight, n.outChannels);
-      return new StreamingTransposedConv(I8, names, shape, tailBias, int8Transposed(shape, weights.i8(n.weight), bias, n.int8.input.zeroPoint, requant, n.int8.output));
+      return new StreamingTransposedConv(
+        I8,
+        names,
+        shape,
+        tailBias,
+        int8Transposed(shape, weights.i8(n.weight), bias, n.int8.input.zeroPoint, requant, n.int8.output),
+      );
     }
     const bias = n.bias === null ? null : weights.f32(n.bias);
-    return new StreamingTransposedConv(F32, names, shape, tailBias, floatTransposed(shape, weights.f32(n.weight), bias, fast));
+    return new StreamingTransposedConv(
+      F32,
+      names,
+      shape,
+      tailBias,
+      floatTransposed(shape, weights.f32(n.weight), bias, fast),
+    );
   },
 
   toFloat: (n, weights) => floatWeights(n, weights, (i, length) => Math.floor(i / (length / n.outChannels))),
@@ -65,8 +78,17 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
       const bias = hasBias ? ctx.constant(op, op.inputs[3], 'bias', q ? 'i32' : 'f32') : null;
       if (w[3] !== x.channels) ctx.fail(op, 'grouped transposed convolution must be split into ops', out);
       const node: TransposedConv1dNode = {
-        op: 'transposed_conv1d', input: x.name, output: `t${out}`, weight, bias, inChannels: x.channels, outChannels: w[0],
-        kernel: w[1], stride: op.options!.i32(2, 1), tailBias: null, source: ctx.source(out),
+        op: 'transposed_conv1d',
+        input: x.name,
+        output: `t${out}`,
+        weight,
+        bias,
+        inChannels: x.channels,
+        outChannels: w[0],
+        kernel: w[1],
+        stride: op.options!.i32(2, 1),
+        tailBias: null,
+        source: ctx.source(out),
         ...(q ? { int8: { ...ctx.int8(x, out), rounding: 'double' as const } } : {}),
       };
       // Its output is complete only after the overlap-add that follows, which the importer recognises.
