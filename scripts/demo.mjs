@@ -1,4 +1,4 @@
-// The README's main command: set up Lyra v2 weights (from ../shared/lyra-v2 when present, else
+// The main command (README, "The two commands"): set up Lyra v2 weights (from ../shared/lyra-v2 when present, else
 // downloaded), then encode and decode real speech at the three bitrates through the CLI and
 // print a table of size, speed and quality (STOI, log-mel distance). Usage: npm run demo [-- <file.wav>]
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 // Measures our engine against Google's reference runtime on the same Lyra v2 files and prints
-// the README's parity table (also written into docs/parity.md). Run: npm run parity
+// the parity table of docs/parity.md (written into it). Run: npm run parity
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';

@@ -1,4 +1,4 @@
-// The README's denoising figures: on held-out noisy speech (unseen speakers and noises, about
+// The denoising figures of docs/denoiser.md: on held-out noisy speech (unseen speakers and noises, about
 // 6 dB SNR, from prepare.py's valid set) and on clean speech, STOI and log-mel distance against
 // the clean reference for plain Lyra v2 and Lyra v2 + denoise, at each bitrate; and the largest
 // sample jump where the flag switches every 5 s. Usage (after npm run build):
