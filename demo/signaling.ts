@@ -57,7 +57,9 @@ export function attachSignaling(server: Server): () => void {
         if (peers.length === 0) rooms.delete(room);
         for (const other of peers) tell(other, { type: 'peer-left' });
       });
-      if (peers.length === 2) peers.forEach((p, i) => tell(p, { type: 'start', initiator: i === 0 }));
+      if (peers.length === 2) {
+        for (const [i, p] of peers.entries()) tell(p, { type: 'start', initiator: i === 0 });
+      }
     });
   });
 
