@@ -37,6 +37,8 @@ export interface PacketRecord {
   frame: number;
   /** The RTP packet, hex. */
   rtp: string;
+  /** When it was handed to / came out of the data channel: performance.timeOrigin + now(), ms (one clock for every page on a machine). */
+  atMs: number;
 }
 
 export interface CandidatePair {
@@ -53,6 +55,8 @@ interface CallApi {
   records(): { sent: PacketRecord[]; received: PacketRecord[]; rejected: number; firstFrameSent: number };
   stopSending(): void;
   candidatePair(): Promise<CandidatePair | null>;
+  /** The ICE candidates this side gathered and was given, as SDP lines. */
+  ice: { local: string[]; remote: string[] };
 }
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -188,7 +192,7 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     const rtp = payloader.packetize(packet, seq);
     packetsChannel.send(rtp as Uint8Array<ArrayBuffer>);
     if (firstFrameSent < 0) firstFrameSent = seq;
-    if (sent.length < MAX_RECORDS) sent.push({ frame: seq, rtp: hex(rtp) });
+    if (sent.length < MAX_RECORDS) sent.push({ frame: seq, rtp: hex(rtp), atMs: performance.timeOrigin + performance.now() });
   });
   const receive = (e: MessageEvent<ArrayBuffer>) => {
     const bytes = new Uint8Array(e.data);
@@ -197,7 +201,7 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
       const frame = depayloader.frameOf(rtp);
       if (frame === null) return;
       decoder.push(rtp.payload.slice(), frame);
-      if (received.length < MAX_RECORDS) received.push({ frame, rtp: hex(bytes) });
+      if (received.length < MAX_RECORDS) received.push({ frame, rtp: hex(bytes), atMs: performance.timeOrigin + performance.now() });
     } catch (err) {
       if (!(err instanceof RtpPacketError || err instanceof RangeError)) throw err;
       rejected++;
@@ -221,7 +225,9 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     const connection = new RTCPeerConnection({ iceServers: [] });
     pc = connection;
     connection.onicecandidate = (e) => {
-      if (e.candidate) signal({ type: 'candidate', candidate: e.candidate.toJSON() });
+      if (!e.candidate) return;
+      api.ice.local.push(e.candidate.candidate);
+      signal({ type: 'candidate', candidate: e.candidate.toJSON() });
     };
     connection.onconnectionstatechange = () => {
       state(`connection: ${connection.connectionState}`);
@@ -309,7 +315,7 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   return { sampleRate: context.sampleRate, transport: encoder.transport, crossOriginIsolated, denoiser: denoiser !== null, userAgent: navigator.userAgent };
 }
 
-const api = {} as CallApi;
+const api = { ice: { local: [], remote: [] } } as unknown as CallApi;
 api.ready = main();
 api.ready.catch((err: Error) => {
   if (err.message !== 'weights missing') showError(err.message);
