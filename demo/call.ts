@@ -8,8 +8,8 @@
 //
 // Query parameters: ?room=NAME (made up and put in the address when absent), ?rate=48000
 // (AudioContext rate), ?transport=sab|port, ?source=mic|sample|<URL of an audio file to loop as
-// the microphone> (starts it at once), ?bitrate=3200|6000|9200, ?jitter=MS (the decoder's
-// allowance). The browser tests drive the page through globalThis.soundstreamCall.
+// the microphone> (starts it at once), ?bitrate=3200|6000|9200, ?jitter=MS and ?safety=MS (the
+// decoder's playout buffer: docs/web-audio.md). The browser tests drive the page through globalThis.soundstreamCall.
 
 import { LyraRtpDepayloader, LyraRtpPayloader, readLyraRtpPacket, RtpPacketError } from '../src/codec/rtp.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
@@ -99,9 +99,10 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   const transport = (params.get('transport') as TransportKind | null) ?? 'auto';
   const bitrate = Number(params.get('bitrate')) || 6000;
   const jitterMs = params.has('jitter') ? Number(params.get('jitter')) : 60;
+  const safetyMs = params.has('safety') ? Number(params.get('safety')) : 40;
   const [encoder, decoder] = await Promise.all([
     SoundstreamEncoderNode.create(context, { model: codec, denoiser: denoiser ?? undefined, transport, bitrate }),
-    SoundstreamDecoderNode.create(context, { model: codec, transport, jitterMs }),
+    SoundstreamDecoderNode.create(context, { model: codec, transport, jitterMs, safetyMs }),
   ]);
   $('loading').hidden = true;
   for (const node of [encoder, decoder]) node.addEventListener('error', (e) => showError(String((e as CustomEvent<Error>).detail.message)));

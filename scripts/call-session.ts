@@ -112,7 +112,9 @@ async function main(): Promise<void> {
   copyFileSync(join(FIREFOX_SPEECH_DIR, firefoxSpeech), join(built.dir, 'speech-firefox.flac'));
   const server = await serveDemo(built.dir, 0, '127.0.0.1');
   const room = `test-${process.pid}`;
-  const page = (source: string) => `${server.url}call.html?${new URLSearchParams({ room, rate: '48000', isolated: '0', source })}`;
+  // A deeper playout buffer than the page's default (40 + 60 ms): on the shared 2-core machine two
+  // browsers run four codec workers and two audio threads beside whatever else is running.
+  const page = (source: string) => `${server.url}call.html?${new URLSearchParams({ room, rate: '48000', isolated: '0', source, safety: '80', jitter: '100' })}`;
 
   const chrome = await chromium.launch({
     executablePath: ENGINE_BINARIES.chromium,
