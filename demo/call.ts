@@ -14,7 +14,15 @@
 import { LyraRtpDepayloader, LyraRtpPayloader, readLyraRtpPacket, RtpPacketError } from '../src/codec/rtp.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
 import type { TransportKind } from '../src/web/protocol.js';
-import { computeMeters, DecoderWatch, EncoderWatch, meterTable, type Meters, type ReceivingSide, type SendingSide } from './meters.js';
+import {
+  computeMeters,
+  DecoderWatch,
+  EncoderWatch,
+  meterTable,
+  type Meters,
+  type ReceivingSide,
+  type SendingSide,
+} from './meters.js';
 import { $, loadModels, showError } from './page.js';
 import type { SignalFromServer } from './signaling.js';
 
@@ -48,7 +56,13 @@ export interface CandidatePair {
 }
 
 interface CallApi {
-  ready: Promise<{ sampleRate: number; transport: TransportKind; crossOriginIsolated: boolean; denoiser: boolean; userAgent: string }>;
+  ready: Promise<{
+    sampleRate: number;
+    transport: TransportKind;
+    crossOriginIsolated: boolean;
+    denoiser: boolean;
+    userAgent: string;
+  }>;
   /** Resolves when the packet channel is open. */
   connected: Promise<void>;
   meters(): { outgoing: Meters | null; incoming: Meters | null };
@@ -78,10 +92,19 @@ async function selectedPair(pc: RTCPeerConnection): Promise<CandidatePair | null
   if (!pair) return null;
   const describe = (id: unknown) => {
     const c = all.find((s) => s.id === id) ?? ({} as Stat);
-    return { address: String(c.address ?? c.ip ?? ''), port: Number(c.port), protocol: String(c.protocol ?? ''), candidateType: String(c.candidateType ?? '') };
+    return {
+      address: String(c.address ?? c.ip ?? ''),
+      port: Number(c.port),
+      protocol: String(c.protocol ?? ''),
+      candidateType: String(c.candidateType ?? ''),
+    };
   };
   const rtt = pair.currentRoundTripTime;
-  return { local: describe(pair.localCandidateId), remote: describe(pair.remoteCandidateId), rttMs: typeof rtt === 'number' ? rtt * 1000 : null };
+  return {
+    local: describe(pair.localCandidateId),
+    remote: describe(pair.remoteCandidateId),
+    rttMs: typeof rtt === 'number' ? rtt * 1000 : null,
+  };
 }
 
 async function main(): Promise<Awaited<CallApi['ready']>> {
@@ -105,7 +128,8 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     SoundstreamDecoderNode.create(context, { model: codec, transport, jitterMs, safetyMs }),
   ]);
   $('loading').hidden = true;
-  for (const node of [encoder, decoder]) node.addEventListener('error', (e) => showError(String((e as CustomEvent<Error>).detail.message)));
+  for (const node of [encoder, decoder])
+    node.addEventListener('error', (e) => showError(String((e as CustomEvent<Error>).detail.message)));
   decoder.output.connect(context.destination);
   const encoderWatch = new EncoderWatch(encoder, context);
   const decoderWatch = new DecoderWatch(decoder, context);
@@ -125,8 +149,15 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     for (const b of sourceButtons) b.classList.toggle('active', b === button);
   };
   const microphone = async () => {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
-    return { node: context.createMediaStreamSource(stream), stop: () => { for (const t of stream.getTracks()) t.stop(); } };
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+    });
+    return {
+      node: context.createMediaStreamSource(stream),
+      stop: () => {
+        for (const t of stream.getTracks()) t.stop();
+      },
+    };
   };
   const loopFile = (url: string) => async () => {
     const response = await fetch(url);
@@ -137,8 +168,10 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     node.start();
     return { node, stop: () => node.stop() };
   };
-  $('src-mic').onclick = () => use(microphone, sourceButtons[0]).catch((err: Error) => showError(`microphone: ${err.message}`));
-  $('src-sample').onclick = () => use(loopFile('sample.wav'), sourceButtons[1]).catch((err: Error) => showError(`sample: ${err.message}`));
+  $('src-mic').onclick = () =>
+    use(microphone, sourceButtons[0]).catch((err: Error) => showError(`microphone: ${err.message}`));
+  $('src-sample').onclick = () =>
+    use(loopFile('sample.wav'), sourceButtons[1]).catch((err: Error) => showError(`sample: ${err.message}`));
   $('src-mute').onclick = () => {
     stopSource();
     stopSource = () => {};
@@ -193,7 +226,8 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     const rtp = payloader.packetize(packet, seq);
     packetsChannel.send(rtp as Uint8Array<ArrayBuffer>);
     if (firstFrameSent < 0) firstFrameSent = seq;
-    if (sent.length < MAX_RECORDS) sent.push({ frame: seq, rtp: hex(rtp), atMs: performance.timeOrigin + performance.now() });
+    if (sent.length < MAX_RECORDS)
+      sent.push({ frame: seq, rtp: hex(rtp), atMs: performance.timeOrigin + performance.now() });
   });
   const receive = (e: MessageEvent<ArrayBuffer>) => {
     const bytes = new Uint8Array(e.data);
@@ -202,14 +236,17 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
       const frame = depayloader.frameOf(rtp);
       if (frame === null) return;
       decoder.push(rtp.payload.slice(), frame);
-      if (received.length < MAX_RECORDS) received.push({ frame, rtp: hex(bytes), atMs: performance.timeOrigin + performance.now() });
+      if (received.length < MAX_RECORDS)
+        received.push({ frame, rtp: hex(bytes), atMs: performance.timeOrigin + performance.now() });
     } catch (err) {
       if (!(err instanceof RtpPacketError || err instanceof RangeError)) throw err;
       rejected++;
     }
   };
 
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signal?room=${encodeURIComponent(room)}`);
+  const ws = new WebSocket(
+    `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signal?room=${encodeURIComponent(room)}`,
+  );
   const signal = (message: unknown) => ws.send(JSON.stringify(message));
   const hangUp = () => {
     pc?.close();
@@ -222,7 +259,12 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     depayloader = new LyraRtpDepayloader();
     decoder.restart();
     firstFrameSent = -1;
-    payloader = new LyraRtpPayloader({ payloadType: PAYLOAD_TYPE, ssrc: randomUint32(), sequenceNumber: randomUint32() & 0xffff, timestamp: randomUint32() });
+    payloader = new LyraRtpPayloader({
+      payloadType: PAYLOAD_TYPE,
+      ssrc: randomUint32(),
+      sequenceNumber: randomUint32() & 0xffff,
+      timestamp: randomUint32(),
+    });
     const connection = new RTCPeerConnection({ iceServers: [] });
     pc = connection;
     connection.onicecandidate = (e) => {
@@ -234,12 +276,20 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
       state(`connection: ${connection.connectionState}`);
       if (connection.connectionState === 'connected') {
         void selectedPair(connection).then((p) => {
-          if (p) state(`connected: ${p.local.address}:${p.local.port} ↔ ${p.remote.address}:${p.remote.port} (${p.local.protocol}, ${p.local.candidateType})`);
+          if (p)
+            state(
+              `connected: ${p.local.address}:${p.local.port} ↔ ${p.remote.address}:${p.remote.port} (${p.local.protocol}, ${p.local.candidateType})`,
+            );
         });
       }
     };
     // Negotiated channels (same ids on both sides): nothing to wait for but the connection.
-    const packets = connection.createDataChannel('lyra', { negotiated: true, id: 0, ordered: false, maxRetransmits: 0 });
+    const packets = connection.createDataChannel('lyra', {
+      negotiated: true,
+      id: 0,
+      ordered: false,
+      maxRetransmits: 0,
+    });
     const meters = connection.createDataChannel('meters', { negotiated: true, id: 1 });
     packets.binaryType = 'arraybuffer';
     packets.onmessage = receive;
@@ -260,22 +310,28 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   // One message at a time, in order: a candidate must not overtake the description it belongs to.
   let signaling = Promise.resolve();
   ws.onmessage = (e: MessageEvent<string>) => {
-    signaling = signaling.then(async () => {
-      const message = JSON.parse(e.data) as SignalFromServer | RTCSessionDescriptionInit | { type: 'candidate'; candidate: RTCIceCandidateInit };
-      if (message.type === 'start') await startCall(message.initiator);
-      else if (message.type === 'peer-left') {
-        hangUp();
-        state('the other side left; waiting for someone to join…');
-      } else if (message.type === 'candidate') await pc?.addIceCandidate(message.candidate);
-      else if (message.type === 'offer' && pc) {
-        await pc.setRemoteDescription(message as RTCSessionDescriptionInit);
-        await pc.setLocalDescription(await pc.createAnswer());
-        signal(pc.localDescription!.toJSON());
-      } else if (message.type === 'answer' && pc) await pc.setRemoteDescription(message as RTCSessionDescriptionInit);
-    }).catch((err: Error) => showError(`signaling: ${err.message}`));
+    signaling = signaling
+      .then(async () => {
+        const message = JSON.parse(e.data) as
+          | SignalFromServer
+          | RTCSessionDescriptionInit
+          | { type: 'candidate'; candidate: RTCIceCandidateInit };
+        if (message.type === 'start') await startCall(message.initiator);
+        else if (message.type === 'peer-left') {
+          hangUp();
+          state('the other side left; waiting for someone to join…');
+        } else if (message.type === 'candidate') await pc?.addIceCandidate(message.candidate);
+        else if (message.type === 'offer' && pc) {
+          await pc.setRemoteDescription(message as RTCSessionDescriptionInit);
+          await pc.setLocalDescription(await pc.createAnswer());
+          signal(pc.localDescription!.toJSON());
+        } else if (message.type === 'answer' && pc) await pc.setRemoteDescription(message as RTCSessionDescriptionInit);
+      })
+      .catch((err: Error) => showError(`signaling: ${err.message}`));
   };
   ws.onclose = (e) => {
-    if (e.code === 4001) showError(`room ${room} already has two people in it: open the page without ?room= to start another call`);
+    if (e.code === 4001)
+      showError(`room ${room} already has two people in it: open the page without ?room= to start another call`);
   };
   $('hang-up').onclick = () => {
     hangUp();
@@ -285,10 +341,16 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   };
 
   // Meters: this side's half of each direction here, the other half from the other page.
-  const mine = (): SideReport => ({ sending: encoderWatch.snapshot(), receiving: decoderWatch.snapshot(), firstFrameSent });
+  const mine = (): SideReport => ({
+    sending: encoderWatch.snapshot(),
+    receiving: decoderWatch.snapshot(),
+    firstFrameSent,
+  });
   /** The decoder counts frames from the first packet it received; the meters count the encoder's. */
   const inSenderFrames = (r: ReceivingSide, firstFrame: number): ReceivingSide =>
-    r.stats && r.stats.firstSeq >= 0 && firstFrame >= 0 ? { ...r, stats: { ...r.stats, firstSeq: r.stats.firstSeq + firstFrame } } : r;
+    r.stats && r.stats.firstSeq >= 0 && firstFrame >= 0
+      ? { ...r, stats: { ...r.stats, firstSeq: r.stats.firstSeq + firstFrame } }
+      : r;
   const meters = () => {
     const me = mine();
     return {
@@ -313,7 +375,13 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     sending = false;
   };
   api.candidatePair = async () => (pc ? selectedPair(pc) : null);
-  return { sampleRate: context.sampleRate, transport: encoder.transport, crossOriginIsolated, denoiser: denoiser !== null, userAgent: navigator.userAgent };
+  return {
+    sampleRate: context.sampleRate,
+    transport: encoder.transport,
+    crossOriginIsolated,
+    denoiser: denoiser !== null,
+    userAgent: navigator.userAgent,
+  };
 }
 
 const api = { ice: { local: [], remote: [] } } as unknown as CallApi;

@@ -9,7 +9,11 @@ function pixel(x: number, y: number): [number, number, number, number] {
   const dy = y + 0.5 - SIZE / 2;
   if (dx * dx + dy * dy > (SIZE / 2) ** 2) return [0, 0, 0, 0];
   // Bars at x 4-5, 7-8, 10-11, of heights 6, 10 and 4, centred.
-  const bars: [number, number][] = [[4, 6], [7, 10], [10, 4]];
+  const bars: [number, number][] = [
+    [4, 6],
+    [7, 10],
+    [10, 4],
+  ];
   for (const [left, height] of bars) {
     if (x >= left && x < left + 2 && Math.abs(y + 0.5 - SIZE / 2) < height / 2) return [255, 255, 255, 255];
   }

@@ -37,13 +37,22 @@ export interface ClockReading {
 export function readClock(context: AudioContext): ClockReading {
   const t = context.getOutputTimestamp?.();
   if (t?.contextTime !== undefined && t.performanceTime !== undefined && t.performanceTime > 0) {
-    return { sampleRate: context.sampleRate, contextSeconds: t.contextTime, epochMs: performance.timeOrigin + t.performanceTime };
+    return {
+      sampleRate: context.sampleRate,
+      contextSeconds: t.contextTime,
+      epochMs: performance.timeOrigin + t.performanceTime,
+    };
   }
-  return { sampleRate: context.sampleRate, contextSeconds: context.currentTime, epochMs: performance.timeOrigin + performance.now() };
+  return {
+    sampleRate: context.sampleRate,
+    contextSeconds: context.currentTime,
+    epochMs: performance.timeOrigin + performance.now(),
+  };
 }
 
 /** The wall-clock time (ms) of sample `frame` of the context that `clock` was read on. */
-const epochOf = (clock: ClockReading, frame: number) => clock.epochMs + (frame / clock.sampleRate - clock.contextSeconds) * 1000;
+const epochOf = (clock: ClockReading, frame: number) =>
+  clock.epochMs + (frame / clock.sampleRate - clock.contextSeconds) * 1000;
 
 export interface SendingSide {
   frames: number;
@@ -67,7 +76,10 @@ export class EncoderWatch {
   private readonly recent: number[] = [];
   private readonly computeMs: number[] = [];
 
-  constructor(private readonly encoder: SoundstreamEncoderNode, private readonly context: AudioContext) {
+  constructor(
+    private readonly encoder: SoundstreamEncoderNode,
+    private readonly context: AudioContext,
+  ) {
     encoder.addEventListener('packet', (e) => {
       const p = (e as CustomEvent<EncodedPacket>).detail;
       this.recent.push(p.packet.length);
@@ -79,7 +91,13 @@ export class EncoderWatch {
 
   snapshot(): SendingSide {
     const s = this.encoder.stats();
-    return { frames: s.frames, recentBytes: [...this.recent], computeMs: [...this.computeMs], capture: s.audioThread, clock: readClock(this.context) };
+    return {
+      frames: s.frames,
+      recentBytes: [...this.recent],
+      computeMs: [...this.computeMs],
+      capture: s.audioThread,
+      clock: readClock(this.context),
+    };
   }
 }
 
@@ -87,7 +105,10 @@ export class EncoderWatch {
 export class DecoderWatch {
   private readonly computeMs: number[] = [];
 
-  constructor(private readonly decoder: SoundstreamDecoderNode, private readonly context: AudioContext) {
+  constructor(
+    private readonly decoder: SoundstreamDecoderNode,
+    private readonly context: AudioContext,
+  ) {
     decoder.addEventListener('stats', () => {
       const s = decoder.stats();
       if (!s) return;
@@ -98,7 +119,12 @@ export class DecoderWatch {
 
   snapshot(): ReceivingSide {
     const s = this.decoder.stats();
-    return { stats: s, computeMs: [...this.computeMs], playback: s?.audioThread ?? null, clock: readClock(this.context) };
+    return {
+      stats: s,
+      computeMs: [...this.computeMs],
+      playback: s?.audioThread ?? null,
+      clock: readClock(this.context),
+    };
   }
 }
 
@@ -130,7 +156,8 @@ export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters
   const e = [...send.computeMs].sort((a, b) => a - b);
   const dm = [...receive.computeMs].sort((a, b) => a - b);
   return {
-    bitsPerSecond: (send.recentBytes.reduce((s, n) => s + n * 8, 0) / Math.max(1, send.recentBytes.length)) * (1000 / FRAME_MS),
+    bitsPerSecond:
+      (send.recentBytes.reduce((s, n) => s + n * 8, 0) / Math.max(1, send.recentBytes.length)) * (1000 / FRAME_MS),
     packetBytes: send.recentBytes.at(-1) ?? 0,
     encoderMs: { p50: percentile(e, 0.5), p99: percentile(e, 0.99) },
     decoderMs: { p50: percentile(dm, 0.5), p99: percentile(dm, 0.99) },

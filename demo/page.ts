@@ -26,10 +26,12 @@ function missingWeights(): void {
 export async function loadModels(): Promise<{ codec: Model; denoiser: Model | null }> {
   const progress = $<HTMLProgressElement>('progress');
   const text = $('load-text');
-  const show = (label: string) => ({ loaded, total }: { loaded: number; total: number }) => {
-    progress.value = loaded / total;
-    text.textContent = `${label}: ${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB`;
-  };
+  const show =
+    (label: string) =>
+    ({ loaded, total }: { loaded: number; total: number }) => {
+      progress.value = loaded / total;
+      text.textContent = `${label}: ${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB`;
+    };
   const manifest = await fetch('weights/lyra-v2/manifest.json', { method: 'HEAD' });
   if (!manifest.ok) {
     missingWeights();

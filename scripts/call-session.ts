@@ -55,7 +55,16 @@ interface CallPage {
   goto(url: string): Promise<unknown>;
   evaluate<R>(run: () => R | Promise<R>): Promise<R>;
 }
-type Api = { soundstreamCall: { ready: Promise<SideReport['info']>; connected: Promise<void>; meters(): SideReport['meters']; records(): SideReport['records']; stopSending(): void; candidatePair(): Promise<CandidatePair | null> } };
+type Api = {
+  soundstreamCall: {
+    ready: Promise<SideReport['info']>;
+    connected: Promise<void>;
+    meters(): SideReport['meters'];
+    records(): SideReport['records'];
+    stopSending(): void;
+    candidatePair(): Promise<CandidatePair | null>;
+  };
+};
 
 export const PULSEAUDIO = '/usr/bin/pulseaudio';
 
@@ -69,7 +78,16 @@ async function startPulseAudio(): Promise<{ server: string; stop(): void } | nul
   const socket = join(dir, 'native');
   const daemon = spawn(
     PULSEAUDIO,
-    ['-n', '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '-L', `module-native-protocol-unix socket=${socket} auth-anonymous=1`, '-L', 'module-null-sink sink_name=call'],
+    [
+      '-n',
+      '--daemonize=no',
+      '--exit-idle-time=-1',
+      '--use-pid-file=no',
+      '-L',
+      `module-native-protocol-unix socket=${socket} auth-anonymous=1`,
+      '-L',
+      'module-null-sink sink_name=call',
+    ],
     { env: { ...process.env, HOME: dir, XDG_RUNTIME_DIR: dir }, stdio: 'ignore' },
   );
   const stop = () => {
@@ -89,8 +107,18 @@ async function within<T>(ms: number, what: string, promise: Promise<T>, page: Ca
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(async () => {
-      const text = await Promise.race([page.evaluate(() => `${JSON.stringify((globalThis as unknown as { soundstreamCall: { ice: unknown } }).soundstreamCall.ice)} ${document.body.textContent}`), new Promise<string>((r) => setTimeout(() => r('(page not answering)'), 5000))]);
-      reject(new Error(`${what}: nothing after ${ms / 1000} s; page errors: ${JSON.stringify(errors)}; page text: ${text.slice(0, 1500)}`));
+      const text = await Promise.race([
+        page.evaluate(
+          () =>
+            `${JSON.stringify((globalThis as unknown as { soundstreamCall: { ice: unknown } }).soundstreamCall.ice)} ${document.body.textContent}`,
+        ),
+        new Promise<string>((r) => setTimeout(() => r('(page not answering)'), 5000)),
+      ]);
+      reject(
+        new Error(
+          `${what}: nothing after ${ms / 1000} s; page errors: ${JSON.stringify(errors)}; page text: ${text.slice(0, 1500)}`,
+        ),
+      );
     }, ms);
   });
   try {
@@ -104,29 +132,47 @@ async function main(): Promise<void> {
   const [out, secondsArg] = process.argv.slice(2);
   const seconds = Number(secondsArg ?? 20);
   // /proc/net/dev is this process's network namespace (/sys/class/net is that of whoever mounted /sys).
-  const interfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0].trim()).filter(Boolean).sort();
-  if (interfaces.join() !== 'lo') throw new Error(`this must run in a network namespace with only lo, found: ${interfaces.join(', ')}`);
+  const interfaces = readFileSync('/proc/net/dev', 'utf8')
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0].trim())
+    .filter(Boolean)
+    .sort();
+  if (interfaces.join() !== 'lo')
+    throw new Error(`this must run in a network namespace with only lo, found: ${interfaces.join(', ')}`);
 
   const built = await buildWithWeights(join(ROOT, 'dist', 'test-call-web'));
-  const firefoxSpeech = readdirSync(FIREFOX_SPEECH_DIR).filter((f) => f.endsWith('.flac')).sort()[0];
+  const firefoxSpeech = readdirSync(FIREFOX_SPEECH_DIR)
+    .filter((f) => f.endsWith('.flac'))
+    .sort()[0];
   copyFileSync(join(FIREFOX_SPEECH_DIR, firefoxSpeech), join(built.dir, 'speech-firefox.flac'));
   const server = await serveDemo(built.dir, 0, '127.0.0.1');
   const room = `test-${process.pid}`;
   // A deeper playout buffer than the page's default (40 + 60 ms): on the shared 2-core machine two
   // browsers run four codec workers and two audio threads beside whatever else is running.
-  const page = (source: string) => `${server.url}call.html?${new URLSearchParams({ room, rate: '48000', isolated: '0', source, safety: '80', jitter: '100' })}`;
+  const page = (source: string) =>
+    `${server.url}call.html?${new URLSearchParams({ room, rate: '48000', isolated: '0', source, safety: '150', jitter: '150' })}`;
 
   const chrome = await chromium.launch({
     executablePath: ENGINE_BINARIES.chromium,
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
       '--autoplay-policy=no-user-gesture-required',
       // ICE on loopback (Chromium leaves 127.0.0.1 out otherwise), with plain host addresses
       // rather than mDNS names (granting the microphone does that too; this makes it certain).
-      '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+      '--allow-loopback-in-peer-connection',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
     ],
   });
   const pulse = await startPulseAudio();
@@ -167,35 +213,72 @@ async function main(): Promise<void> {
       ['firefox', firefoxPage as unknown as CallPage, page('speech-firefox.flac')],
     ];
     const started = performance.now();
-    const infos = await Promise.all(sides.map(async ([browser, p, url]) => {
-      await p.goto(url);
-      const info = await within(90_000, `${browser}: the page getting ready`, p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.ready), p, errors[browser]);
-      console.log(`${browser} ready: ${JSON.stringify(info)}`);
-      return info;
-    }));
+    const infos = await Promise.all(
+      sides.map(async ([browser, p, url]) => {
+        await p.goto(url);
+        const info = await within(
+          90_000,
+          `${browser}: the page getting ready`,
+          p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.ready),
+          p,
+          errors[browser],
+        );
+        console.log(`${browser} ready: ${JSON.stringify(info)}`);
+        return info;
+      }),
+    );
     const readyAt = performance.now();
-    await Promise.all(sides.map(([browser, p]) => within(30_000, `${browser}: connecting`, p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.connected), p, errors[browser])));
+    await Promise.all(
+      sides.map(([browser, p]) =>
+        within(
+          30_000,
+          `${browser}: connecting`,
+          p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.connected),
+          p,
+          errors[browser],
+        ),
+      ),
+    );
     const connectMs = performance.now() - readyAt;
-    console.log(`pages ready in ${((readyAt - started) / 1000).toFixed(1)} s, connected ${connectMs.toFixed(0)} ms later`);
+    console.log(
+      `pages ready in ${((readyAt - started) / 1000).toFixed(1)} s, connected ${connectMs.toFixed(0)} ms later`,
+    );
     const timeline: SideReport['timeline'][] = [[], []];
     for (let s = 1; s <= seconds; s++) {
       await new Promise((r) => setTimeout(r, 1000));
-      const now = await Promise.all(sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.meters())));
+      const now = await Promise.all(
+        sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.meters())),
+      );
       for (const [i, m] of now.entries()) timeline[i].push({ atS: s, ...m });
     }
-    const meters = await Promise.all(sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.meters())));
-    const pairs = await Promise.all(sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.candidatePair())));
+    const meters = await Promise.all(
+      sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.meters())),
+    );
+    const pairs = await Promise.all(
+      sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.candidatePair())),
+    );
     // Stop sending, then let what is in flight land before the records are compared.
-    await Promise.all(sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.stopSending())));
+    await Promise.all(
+      sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.stopSending())),
+    );
     await new Promise((r) => setTimeout(r, 1500));
-    const records = await Promise.all(sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.records())));
+    const records = await Promise.all(
+      sides.map(([, p]) => p.evaluate(() => (globalThis as unknown as Api).soundstreamCall.records())),
+    );
     const report: CallReport = {
       interfaces,
       firefoxAudio: pulse ? 'pulseaudio' : 'mock',
       seconds,
       speech: { chromium: MICROPHONE_WAV, firefox: join(FIREFOX_SPEECH_DIR, firefoxSpeech) },
       sides: sides.map(([browser], i) => ({
-        browser, info: infos[i], timeline: timeline[i], meters: meters[i], pair: pairs[i], records: records[i], errors: errors[browser], connectMs,
+        browser,
+        info: infos[i],
+        timeline: timeline[i],
+        meters: meters[i],
+        pair: pairs[i],
+        records: records[i],
+        errors: errors[browser],
+        connectMs,
       })),
     };
     writeFileSync(out, JSON.stringify(report));

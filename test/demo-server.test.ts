@@ -12,13 +12,19 @@ import { ROOM_FULL } from '../demo/signaling.js';
 const ROOT = join(import.meta.dirname, '..');
 
 /** The request line's path goes out exactly as given (fetch() would normalise it first). */
-function get(server: DemoServer, path: string, method = 'GET'): Promise<{ status: number; type: string | undefined; body: Buffer }> {
+function get(
+  server: DemoServer,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; type: string | undefined; body: Buffer }> {
   const { hostname, port } = new URL(server.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port, path, method }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: Buffer.concat(chunks) }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -65,14 +71,25 @@ describe('demo server', () => {
   });
 
   it('answers a path that does not decode with 400 and serves the next request', async () => {
-    for (const bad of ['/%E0%A4%A', '/%', '/%ZZ', '/index.html%']) expect((await get(server, bad)).status, bad).toBe(400);
+    for (const bad of ['/%E0%A4%A', '/%', '/%ZZ', '/index.html%'])
+      expect((await get(server, bad)).status, bad).toBe(400);
     expect((await get(server, '/index.html')).status).toBe(200);
   });
 
   it('refuses with 404 whatever leaves the folder: .., encoded slashes and backslashes, symbolic links out', async () => {
     const outside = [
-      '/../secret.txt', '/a/../../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/..%2Fsecret.txt', '/..%5csecret.txt',
-      '/..%5Csecret.txt', '/%2E%2E%2Fsecret.txt', '/..\\secret.txt', '/link-out.txt', '/linked-folder/inner.txt', '/index.html%00',
+      '/../secret.txt',
+      '/a/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/..%2Fsecret.txt',
+      '/..%5csecret.txt',
+      '/..%5Csecret.txt',
+      '/%2E%2E%2Fsecret.txt',
+      '/..\\secret.txt',
+      '/link-out.txt',
+      '/linked-folder/inner.txt',
+      '/index.html%00',
       '/./index.html',
     ];
     for (const path of outside) {
@@ -104,7 +121,12 @@ describe('demo server', () => {
         ws.on('close', (code) => resolve(code));
         ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       });
-      return { ws, messages, closed, next: () => (messages.length ? Promise.resolve(messages.shift()) : new Promise((r) => waiting.push(r))) };
+      return {
+        ws,
+        messages,
+        closed,
+        next: () => (messages.length ? Promise.resolve(messages.shift()) : new Promise((r) => waiting.push(r))),
+      };
     }
     const opened = (p: Peer) => new Promise<void>((resolve) => p.ws.on('open', () => resolve()));
 

@@ -9,7 +9,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  LYRA_RTP_CLOCK_RATE, LYRA_RTP_TIMESTAMP_STEP, LyraRtpDepayloader, LyraRtpPayloader, readLyraRtpPacket, RtpPacketError, writeRtpPacket,
+  LYRA_RTP_CLOCK_RATE,
+  LYRA_RTP_TIMESTAMP_STEP,
+  LyraRtpDepayloader,
+  LyraRtpPayloader,
+  readLyraRtpPacket,
+  RtpPacketError,
+  writeRtpPacket,
 } from '../src/codec/rtp.js';
 import { createDecoder, createEncoder } from '../src/codec/stream.js';
 import { HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
@@ -77,16 +83,35 @@ async function makeVectors(): Promise<Vectors> {
     const encoder = createEncoder({ model, bitrate });
     const payloads = [...encoder.encode(buzz(12)), ...encoder.flush()].slice(0, 8);
     // Starting values that make the sequence number and the timestamp wrap inside the stream.
-    const payloader = new LyraRtpPayloader({ payloadType, ssrc, sequenceNumber: 65533, timestamp: 2 ** 32 - 3 * LYRA_RTP_TIMESTAMP_STEP });
+    const payloader = new LyraRtpPayloader({
+      payloadType,
+      ssrc,
+      sequenceNumber: 65533,
+      timestamp: 2 ** 32 - 3 * LYRA_RTP_TIMESTAMP_STEP,
+    });
     // Frame 5 is never sent (discontinuous transmission): a timestamp gap and the marker after it.
     const frames = payloads.flatMap((payload, frame) => {
       if (frame === 5) return [];
       const rtp = payloader.packetize(payload, frame);
       const parsed = readLyraRtpPacket(rtp);
-      return [{ sequenceNumber: parsed.sequenceNumber, timestamp: parsed.timestamp, marker: parsed.marker, rtp: hex(rtp), payload: hex(payload) }];
+      return [
+        {
+          sequenceNumber: parsed.sequenceNumber,
+          timestamp: parsed.timestamp,
+          marker: parsed.marker,
+          rtp: hex(rtp),
+          payload: hex(payload),
+        },
+      ];
     });
     const decoded = await decodeHashes(payloads.map((p, i) => (i === 5 ? null : p)));
-    streams.push({ bitrate, fmtp: `bitrate=${bitrate}`, frames, decodedFloat32Sha256: decoded.float32, decodedPcm16Sha256: decoded.pcm16 });
+    streams.push({
+      bitrate,
+      fmtp: `bitrate=${bitrate}`,
+      frames,
+      decodedFloat32Sha256: decoded.float32,
+      decodedPcm16Sha256: decoded.pcm16,
+    });
   }
   const good = bytes(streams[0].frames[0].rtp);
   const malformed: Vectors['malformed'] = [
@@ -95,9 +120,19 @@ async function makeVectors(): Promise<Vectors> {
     { rtp: hex(Uint8Array.from([0x83, ...good.subarray(1)])), why: '3 CSRCs in a packet with room for 2' },
     { rtp: hex(Uint8Array.from([0xa0, ...good.subarray(1, -1), 0])), why: 'padding count 0' },
     { rtp: hex(good.subarray(0, -1)), why: 'a 7-byte payload (not 8, 15 or 23)' },
-    { rtp: hex(Uint8Array.from([0x90, ...good.subarray(1, 12), 0xbe, 0xde, 0x00, 0x09, ...good.subarray(12)])), why: 'a header extension longer than the packet' },
+    {
+      rtp: hex(Uint8Array.from([0x90, ...good.subarray(1, 12), 0xbe, 0xde, 0x00, 0x09, ...good.subarray(12)])),
+      why: 'a header extension longer than the packet',
+    },
   ];
-  return { clockRate: LYRA_RTP_CLOCK_RATE, timestampStep: LYRA_RTP_TIMESTAMP_STEP, payloadType, ssrc, streams, malformed };
+  return {
+    clockRate: LYRA_RTP_CLOCK_RATE,
+    timestampStep: LYRA_RTP_TIMESTAMP_STEP,
+    payloadType,
+    ssrc,
+    streams,
+    malformed,
+  };
 }
 
 if (process.env.UPDATE_RTP_VECTORS === '1') writeFileSync(VECTORS, `${JSON.stringify(await makeVectors(), null, 2)}\n`);
@@ -107,20 +142,38 @@ describe('RTP for Lyra v2: the vectors', () => {
   it('use a 16 kHz clock, 320 ticks per 20 ms frame, one Lyra packet per RTP packet', () => {
     expect([vectors.clockRate, vectors.timestampStep]).toEqual([16000, 320]);
     expect(vectors.streams.map((s) => [s.bitrate, new Set(s.frames.map((f) => f.payload.length / 2))])).toEqual([
-      [3200, new Set([8])], [6000, new Set([15])], [9200, new Set([23])],
+      [3200, new Set([8])],
+      [6000, new Set([15])],
+      [9200, new Set([23])],
     ]);
   });
 
   for (const stream of vectors.streams) {
     it(`${stream.bitrate} bps: each RTP packet parses to its header and payload, and the payloader writes it back byte for byte`, () => {
       const first = stream.frames[0];
-      const payloader = new LyraRtpPayloader({ payloadType: vectors.payloadType, ssrc: vectors.ssrc, sequenceNumber: first.sequenceNumber, timestamp: first.timestamp });
+      const payloader = new LyraRtpPayloader({
+        payloadType: vectors.payloadType,
+        ssrc: vectors.ssrc,
+        sequenceNumber: first.sequenceNumber,
+        timestamp: first.timestamp,
+      });
       const depayloader = new LyraRtpDepayloader();
       const framesSeen: (number | null)[] = [];
       for (const f of stream.frames) {
         const packet = readLyraRtpPacket(bytes(f.rtp), vectors.payloadType);
-        expect({ sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, marker: packet.marker, payload: hex(packet.payload), ssrc: packet.ssrc })
-          .toEqual({ sequenceNumber: f.sequenceNumber, timestamp: f.timestamp, marker: f.marker, payload: f.payload, ssrc: vectors.ssrc });
+        expect({
+          sequenceNumber: packet.sequenceNumber,
+          timestamp: packet.timestamp,
+          marker: packet.marker,
+          payload: hex(packet.payload),
+          ssrc: packet.ssrc,
+        }).toEqual({
+          sequenceNumber: f.sequenceNumber,
+          timestamp: f.timestamp,
+          marker: f.marker,
+          payload: f.payload,
+          ssrc: vectors.ssrc,
+        });
         const frame = depayloader.frameOf(packet)!;
         framesSeen.push(frame);
         expect(hex(payloader.packetize(bytes(f.payload), frame))).toBe(f.rtp);
@@ -137,23 +190,32 @@ describe('RTP for Lyra v2: the vectors', () => {
     for (const m of vectors.malformed) {
       expect(() => readLyraRtpPacket(bytes(m.rtp)), m.why).toThrow(RtpPacketError);
     }
-    expect(() => readLyraRtpPacket(bytes(vectors.streams[0].frames[0].rtp), 97)).toThrow(/payload type 96, expected 97/);
+    expect(() => readLyraRtpPacket(bytes(vectors.streams[0].frames[0].rtp), 97)).toThrow(
+      /payload type 96, expected 97/,
+    );
   });
 
-  it.skipIf(!HAVE_SHARED)('our decoder turns each stream (the frame not sent concealed) into the audio whose sha256 the vectors give', async () => {
-    for (const stream of vectors.streams) {
-      const byFrame = new Map<number, Uint8Array>();
-      const depayloader = new LyraRtpDepayloader();
-      for (const f of stream.frames) {
-        const p = readLyraRtpPacket(bytes(f.rtp));
-        byFrame.set(depayloader.frameOf(p)!, p.payload);
+  it.skipIf(!HAVE_SHARED)(
+    'our decoder turns each stream (the frame not sent concealed) into the audio whose sha256 the vectors give',
+    async () => {
+      for (const stream of vectors.streams) {
+        const byFrame = new Map<number, Uint8Array>();
+        const depayloader = new LyraRtpDepayloader();
+        for (const f of stream.frames) {
+          const p = readLyraRtpPacket(bytes(f.rtp));
+          byFrame.set(depayloader.frameOf(p)!, p.payload);
+        }
+        const last = Math.max(...byFrame.keys());
+        const payloads = Array.from({ length: last + 1 }, (_, k) => byFrame.get(k) ?? null);
+        const decoded = await decodeHashes(payloads);
+        expect(decoded, `${stream.bitrate} bps`).toEqual({
+          float32: stream.decodedFloat32Sha256,
+          pcm16: stream.decodedPcm16Sha256,
+        });
       }
-      const last = Math.max(...byFrame.keys());
-      const payloads = Array.from({ length: last + 1 }, (_, k) => byFrame.get(k) ?? null);
-      const decoded = await decodeHashes(payloads);
-      expect(decoded, `${stream.bitrate} bps`).toEqual({ float32: stream.decodedFloat32Sha256, pcm16: stream.decodedPcm16Sha256 });
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });
 
 describe('RTP for Lyra v2: payloader and depayloader', () => {
@@ -172,8 +234,12 @@ describe('RTP for Lyra v2: payloader and depayloader', () => {
   });
 
   it('refuses bad header fields and frames that go backwards', () => {
-    expect(() => writeRtpPacket({ payloadType: 128, sequenceNumber: 0, timestamp: 0, ssrc: 0, marker: false }, payload)).toThrow(RangeError);
-    expect(() => new LyraRtpPayloader({ payloadType: 96, ssrc: 2 ** 32, sequenceNumber: 0, timestamp: 0 })).toThrow(/ssrc/);
+    expect(() =>
+      writeRtpPacket({ payloadType: 128, sequenceNumber: 0, timestamp: 0, ssrc: 0, marker: false }, payload),
+    ).toThrow(RangeError);
+    expect(() => new LyraRtpPayloader({ payloadType: 96, ssrc: 2 ** 32, sequenceNumber: 0, timestamp: 0 })).toThrow(
+      /ssrc/,
+    );
     const payloader = new LyraRtpPayloader({ payloadType: 96, ssrc: 1, sequenceNumber: 0, timestamp: 0 });
     payloader.packetize(payload, 10);
     expect(() => payloader.packetize(payload, 10)).toThrow(RangeError);

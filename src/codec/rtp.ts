@@ -44,7 +44,8 @@ export interface LyraRtpPacket extends RtpHeader {
 }
 
 function checkField(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
 }
 
 /** An RTP packet (version 2, no padding, no extension, no CSRC) carrying `payload`. */
@@ -72,7 +73,8 @@ export function writeRtpPacket(header: RtpHeader, payload: Uint8Array): Uint8Arr
  */
 export function readLyraRtpPacket(packet: Uint8Array, payloadType?: number): LyraRtpPacket {
   if (!(packet instanceof Uint8Array)) throw new TypeError('readLyraRtpPacket() takes a Uint8Array');
-  if (packet.length < FIXED_HEADER_BYTES) throw new RtpPacketError(`${packet.length} bytes, shorter than the 12-byte header`);
+  if (packet.length < FIXED_HEADER_BYTES)
+    throw new RtpPacketError(`${packet.length} bytes, shorter than the 12-byte header`);
   const version = packet[0] >> 6;
   if (version !== 2) throw new RtpPacketError(`version ${version}, not 2`);
   const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
@@ -92,14 +94,18 @@ export function readLyraRtpPacket(packet: Uint8Array, payloadType?: number): Lyr
   let end = packet.length;
   if (packet[0] & 0x20) {
     const padding = packet[packet.length - 1];
-    if (padding === 0 || padding > end - at) throw new RtpPacketError(`padding of ${padding} bytes with ${end - at} after the header`);
+    if (padding === 0 || padding > end - at)
+      throw new RtpPacketError(`padding of ${padding} bytes with ${end - at} after the header`);
     end -= padding;
   }
   const type = packet[1] & 0x7f;
-  if (payloadType !== undefined && type !== payloadType) throw new RtpPacketError(`payload type ${type}, expected ${payloadType}`);
+  if (payloadType !== undefined && type !== payloadType)
+    throw new RtpPacketError(`payload type ${type}, expected ${payloadType}`);
   const payload = packet.subarray(at, end);
   if (!LYRA_PAYLOAD_BYTES.has(payload.length)) {
-    throw new RtpPacketError(`a payload of ${payload.length} bytes is not a Lyra v2 packet (${[...LYRA_PAYLOAD_BYTES].join(', ')} bytes)`);
+    throw new RtpPacketError(
+      `a payload of ${payload.length} bytes is not a Lyra v2 packet (${[...LYRA_PAYLOAD_BYTES].join(', ')} bytes)`,
+    );
   }
   return {
     payloadType: type,
@@ -126,7 +132,12 @@ export class LyraRtpPayloader {
   private firstTimestamp: number;
 
   constructor(o: { payloadType: number; ssrc: number; sequenceNumber: number; timestamp: number }) {
-    this.header = { payloadType: o.payloadType, ssrc: o.ssrc, sequenceNumber: o.sequenceNumber, timestamp: o.timestamp };
+    this.header = {
+      payloadType: o.payloadType,
+      ssrc: o.ssrc,
+      sequenceNumber: o.sequenceNumber,
+      timestamp: o.timestamp,
+    };
     writeRtpPacket({ ...this.header, marker: false }, new Uint8Array(0)); // checks the fields
     this.firstSequence = o.sequenceNumber;
     this.firstTimestamp = o.timestamp;
@@ -139,9 +150,12 @@ export class LyraRtpPayloader {
    */
   packetize(payload: Uint8Array, frame: number): Uint8Array {
     if (!Number.isSafeInteger(frame) || (this.nextFrame !== null && frame < this.nextFrame)) {
-      throw new RangeError(`frame must be an integer after the last one sent (${(this.nextFrame ?? 0) - 1}), got ${frame}`);
+      throw new RangeError(
+        `frame must be an integer after the last one sent (${(this.nextFrame ?? 0) - 1}), got ${frame}`,
+      );
     }
-    if (!LYRA_PAYLOAD_BYTES.has(payload.length)) throw new RangeError(`a payload of ${payload.length} bytes is not a Lyra v2 packet`);
+    if (!LYRA_PAYLOAD_BYTES.has(payload.length))
+      throw new RangeError(`a payload of ${payload.length} bytes is not a Lyra v2 packet`);
     this.firstFrame ??= frame;
     const marker = this.nextFrame !== frame;
     const sequenceNumber = this.header.sequenceNumber;
