@@ -6,37 +6,17 @@
 import { packetBytes } from '../src/codec/lyra-packet.js';
 import { encodeSst } from '../src/codec/sst.js';
 import { encodeWav } from '../src/audio/wav.js';
-import type { Model } from '../src/model/load.js';
-import { loadModelFromUrl } from '../src/model/load-url.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
-import type { DecoderRecord, EncoderRecord, ProcessorStats, TransportKind } from '../src/web/protocol.js';
+import type { DecoderRecord, EncoderRecord, TransportKind } from '../src/web/protocol.js';
+import { computeMeters, DecoderWatch, EncoderWatch, meterTable, type Meters } from './meters.js';
 import type { NetworkSettings } from './network.js';
 import type { NetworkControl } from './network-worker.js';
+import { $, loadModels, showError } from './page.js';
 import { Spectrogram } from './spectrogram.js';
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
-const FRAME_MS = 20;
 
-/** What the page's meters show; tests read the same object through soundstreamDemo.meters(). */
-export interface Meters {
-  bitsPerSecond: number;
-  packetBytes: number;
-  encoderMs: { p50: number; p99: number };
-  decoderMs: { p50: number; p99: number };
-  rtf: number;
-  underruns: number;
-  concealed: number;
-  droppedSamples: number;
-  worstQuantumMs: number;
-  latencyMs: number | null;
-  framesEncoded: number;
-  framesDecoded: number;
-  /** The latest packet so far, ms behind schedule at the decoder (what the jitter allowance must cover). */
-  packetLateMs: number;
-  /** The encoder's frame the decoder began playout with (-1: not yet): packets before it were never routed to the decoder. */
-  playoutFrom: number;
-}
+export type { Meters };
 
 interface DemoApi {
   ready: Promise<{ sampleRate: number; transport: TransportKind; crossOriginIsolated: boolean; denoiser: boolean }>;
@@ -44,50 +24,6 @@ interface DemoApi {
   records(): Promise<{ encoder: EncoderRecord | null; decoder: DecoderRecord }>;
   packets: Uint8Array[];
   settingsLog: { fromFrame: number; bitrate: number; denoise: boolean }[];
-}
-
-function showError(message: string): void {
-  const el = $('error');
-  el.hidden = false;
-  el.textContent = message;
-}
-
-function missingWeights(): void {
-  const el = $('missing');
-  el.hidden = false;
-  el.innerHTML =
-    '<b>The Lyra v2 weights are missing.</b> The server looks for them in <code>weights/lyra-v2/</code> ' +
-    '(manifest.json + model.bin), made at set-up and never committed. Make them from the repository root with ' +
-    '<code>npx soundstream import-tflite ../shared/lyra-v2</code> (from the three .tflite files) or ' +
-    '<code>npx soundstream fetch-weights lyra-v2</code> (downloads them from google/lyra), then reload.';
-  $('loading').hidden = true;
-}
-
-async function loadModels(): Promise<{ codec: Model; denoiser: Model | null }> {
-  const progress = $<HTMLProgressElement>('progress');
-  const text = $('load-text');
-  const show = (label: string) => ({ loaded, total }: { loaded: number; total: number }) => {
-    progress.value = loaded / total;
-    text.textContent = `${label}: ${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB`;
-  };
-  const manifest = await fetch('weights/lyra-v2/manifest.json', { method: 'HEAD' });
-  if (!manifest.ok) {
-    missingWeights();
-    throw new Error('weights missing');
-  }
-  const codec = await loadModelFromUrl('weights/lyra-v2/', { onProgress: show('Lyra v2 weights') });
-  let denoiser: Model | null = null;
-  try {
-    denoiser = await loadModelFromUrl('weights/lyra-v2-denoise/', { onProgress: show('denoiser weights') });
-  } catch {
-    text.textContent = 'denoiser weights not found: denoising is off';
-  }
-  return { codec, denoiser };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 function download(bytes: Uint8Array, name: string, type: string): void {
@@ -148,25 +84,11 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   control({ type: 'connect', from, to }, [from, to]);
   const networkSettings = (settings: Partial<NetworkSettings>) => control({ type: 'settings', settings });
   const packets: Uint8Array[] = [];
-  const recent: EncodedPacket[] = [];
-  const encoderMs: number[] = [];
-  const decoderMs: number[] = [];
   const settingsLog: DemoApi['settingsLog'] = [];
-  encoder.addEventListener('packet', (e) => {
-    const p = (e as CustomEvent<EncodedPacket>).detail;
-    packets.push(p.packet);
-    recent.push(p);
-    if (recent.length > 50) recent.shift();
-    encoderMs.push(p.computeMs);
-    if (encoderMs.length > 500) encoderMs.shift();
-  });
+  encoder.addEventListener('packet', (e) => packets.push((e as CustomEvent<EncodedPacket>).detail.packet));
   encoder.addEventListener('settings', (e) => settingsLog.push((e as CustomEvent<DemoApi['settingsLog'][number]>).detail));
-  decoder.addEventListener('stats', () => {
-    const s = decoder.stats();
-    if (!s) return;
-    decoderMs.push(...s.computeMs);
-    if (decoderMs.length > 500) decoderMs.splice(0, decoderMs.length - 500);
-  });
+  const encoderWatch = new EncoderWatch(encoder, context);
+  const decoderWatch = new DecoderWatch(decoder, context);
 
   // Sources.
   let current: AudioNode | null = null;
@@ -268,57 +190,9 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   for (const id of ['dl-wav', 'dl-sst']) $<HTMLButtonElement>(id).disabled = false;
 
   // Meters and spectrograms.
-  const meters = (): Meters => {
-    const d = decoder.stats();
-    const enc = encoder.stats();
-    const capture = enc.audioThread;
-    const playback = d?.audioThread ?? null;
-    const e = [...encoderMs].sort((a, b) => a - b);
-    const dm = [...decoderMs].sort((a, b) => a - b);
-    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
-    return {
-      bitsPerSecond: (recent.reduce((s, p) => s + p.packet.length * 8, 0) / Math.max(1, recent.length)) * (1000 / FRAME_MS),
-      packetBytes: recent.at(-1)?.packet.length ?? 0,
-      encoderMs: { p50: percentile(e, 0.5), p99: percentile(e, 0.99) },
-      decoderMs: { p50: percentile(dm, 0.5), p99: percentile(dm, 0.99) },
-      rtf: (mean(encoderMs) + mean(decoderMs)) / FRAME_MS,
-      underruns: playback?.underruns ?? 0,
-      concealed: d ? d.late + d.lost : 0,
-      droppedSamples: capture?.droppedSamples ?? 0,
-      worstQuantumMs: Math.max(capture?.worstQuantumMs ?? 0, playback?.worstQuantumMs ?? 0),
-      latencyMs: latency(capture, playback, d?.firstSeq ?? -1),
-      framesEncoded: enc.frames,
-      framesDecoded: d?.frames ?? 0,
-      playoutFrom: d?.firstSeq ?? -1,
-      packetLateMs: d?.maxLateMs ?? 0,
-    };
-  };
-  /**
-   * Both processors run on the context's clock: frame k of the input starts k frames (plus any
-   * samples dropped) after the capture began, and is played k frames (plus the silence of any
-   * underrun) after the first decoded frame was. The difference is the whole path now: framing,
-   * resampling, transports, compute and the playout queue (not the output device's own latency).
-   */
-  const latency = (capture: ProcessorStats | null, playback: ProcessorStats | null, firstSeq: number): number | null => {
-    if (!capture || !playback || capture.startFrame < 0 || playback.startFrame < 0 || firstSeq < 0) return null;
-    const captured = capture.startFrame + (firstSeq * context.sampleRate * FRAME_MS) / 1000 + capture.droppedSamples;
-    return ((playback.startFrame + playback.underrunSamples - captured) / context.sampleRate) * 1000;
-  };
-  const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-  setInterval(() => {
-    const m = meters();
-    $('m-bps').textContent = `${Math.round(m.bitsPerSecond)}`;
-    $('m-packet').textContent = m.packetBytes ? `${m.packetBytes} bytes` : '–';
-    $('m-enc').textContent = `${fmt(m.encoderMs.p50)} / ${fmt(m.encoderMs.p99)}`;
-    $('m-dec').textContent = `${fmt(m.decoderMs.p50)} / ${fmt(m.decoderMs.p99)}`;
-    $('m-rtf').textContent = fmt(m.rtf, 3);
-    $('m-underruns').textContent = `${m.underruns}`;
-    $('m-concealed').textContent = `${m.concealed}`;
-    $('m-dropped').textContent = `${m.droppedSamples}`;
-    $('m-quantum').textContent = `${fmt(m.worstQuantumMs, 2)} ms`;
-    $('m-latency').textContent = m.latencyMs === null ? '–' : `${fmt(m.latencyMs, 0)} ms`;
-    $('m-late').textContent = `${fmt(m.packetLateMs, 0)} ms`;
-  }, 250);
+  const meters = (): Meters => computeMeters(encoderWatch.snapshot(), decoderWatch.snapshot());
+  const showMeters = meterTable($('meters'), 'm-');
+  setInterval(() => showMeters(meters()), 250);
   const spectrograms = [
     new Spectrogram($<HTMLCanvasElement>('spectrogram-input'), analyserIn, 8000),
     new Spectrogram($<HTMLCanvasElement>('spectrogram-decoded'), analyserOut, 8000),

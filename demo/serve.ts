@@ -1,4 +1,4 @@
-// npm run web [-- --port 8080]: builds the demo into dist/web and serves it on 127.0.0.1.
+// npm run web [-- --port 8080]: builds the demo pages into dist/web and serves them on 127.0.0.1.
 import { buildDemo, serveDemo } from './server.js';
 
 const args = process.argv.slice(2);
@@ -16,4 +16,5 @@ const { url } = await serveDemo(built.dir, port);
 console.log(`soundstream-ts demo (static folder: ${built.dir}):`);
 console.log(`  ${url}              cross-origin isolated: SharedArrayBuffer rings`);
 console.log(`  ${url}?isolated=0   not isolated: MessagePorts`);
+console.log(`  ${url}call.html     a call between two tabs or browsers (WebRTC; open the invitation link it shows)`);
 console.log('Ctrl-C stops it.');

@@ -1,6 +1,6 @@
 // Test helpers for driving the demo page (demo/) in headless Chromium with a fake microphone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { importLyraV2 } from '../../src/import/lyra-v2.js';
 import { buildDemo, serveDemo, type DemoServer } from '../../demo/server.js';
@@ -8,7 +8,12 @@ import { loadModelFromBytes, type Model } from '../../src/model/load.js';
 import { HAVE_SHARED, lyraFiles } from '../reference/lyra.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const ROOT = join(import.meta.dirname, '..', '..');
+/** The checkout: the first folder up from here with a package.json (this module is also bundled into dist/ by scripts/call-session.ts). */
+export const ROOT = (() => {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 /** The fake microphone: Chromium loops this WAV (16-bit PCM, 48 kHz). */
 export const MICROPHONE_WAV = join(ROOT, '..', 'shared', 'audio', 'sample1_48kHz.wav');
 export const AVAILABLE = existsSync(CHROMIUM) && HAVE_SHARED && existsSync(MICROPHONE_WAV);
@@ -37,9 +42,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Builds the page into dist/test-web (with weights imported from ../shared in memory when weights/lyra-v2 is absent), serves it, starts Chromium. */
-export async function startHarness(): Promise<Harness> {
-  const built = await buildDemo(ROOT, join(ROOT, 'dist', 'test-web'));
+/** Builds the pages into `outDir`, with weights imported from ../shared in memory when weights/lyra-v2 is absent; the codec and denoiser models. */
+export async function buildWithWeights(outDir: string): Promise<{ dir: string; codec: Model; denoiser: Model }> {
+  const built = await buildDemo(ROOT, outDir);
   const { manifest, blob } = await importLyraV2(lyraFiles());
   const manifestText = JSON.stringify(manifest);
   if (!built.weights) {
@@ -51,7 +56,13 @@ export async function startHarness(): Promise<Harness> {
   const denoiser = await loadModelFromBytes(
     readFileSync(join(denoiserDir, 'manifest.json'), 'utf8'), new Uint8Array(readFileSync(join(denoiserDir, 'model.bin'))),
   );
-  const codec = await loadModelFromBytes(manifestText, blob);
+  return { dir: built.dir, codec: await loadModelFromBytes(manifestText, blob), denoiser };
+}
+
+/** Builds the page into dist/test-web (see buildWithWeights), serves it, starts Chromium. */
+export async function startHarness(): Promise<Harness> {
+  const built = await buildWithWeights(join(ROOT, 'dist', 'test-web'));
+  const { codec, denoiser } = built;
   const server = await serveDemo(built.dir);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

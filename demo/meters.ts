@@ -1,0 +1,214 @@
+// The meters of one direction of audio (an encoder node here, a decoder node here or in another
+// page): what the demo page shows for its loopback and the call page for each direction. Each
+// side is a plain snapshot, so that a call page can send its decoder's to the other page.
+
+import type { SoundstreamDecoderNode, SoundstreamEncoderNode, EncodedPacket } from '../src/web/nodes.js';
+import type { DecoderStats, ProcessorStats } from '../src/web/protocol.js';
+
+const FRAME_MS = 20;
+
+/** What the meters show; tests read the same object. */
+export interface Meters {
+  bitsPerSecond: number;
+  packetBytes: number;
+  encoderMs: { p50: number; p99: number };
+  decoderMs: { p50: number; p99: number };
+  rtf: number;
+  underruns: number;
+  concealed: number;
+  droppedSamples: number;
+  worstQuantumMs: number;
+  latencyMs: number | null;
+  framesEncoded: number;
+  framesDecoded: number;
+  /** The latest packet so far, ms behind schedule at the decoder (what the jitter allowance must cover). */
+  packetLateMs: number;
+  /** The encoder's frame the decoder began playout with (-1: not yet): packets before it were never routed to the decoder. */
+  playoutFrom: number;
+}
+
+/** An audio clock read against the wall clock (performance.timeOrigin + now: one machine, one clock). */
+export interface ClockReading {
+  sampleRate: number;
+  contextSeconds: number;
+  epochMs: number;
+}
+
+export function readClock(context: AudioContext): ClockReading {
+  const t = context.getOutputTimestamp?.();
+  if (t?.contextTime !== undefined && t.performanceTime !== undefined && t.performanceTime > 0) {
+    return {
+      sampleRate: context.sampleRate,
+      contextSeconds: t.contextTime,
+      epochMs: performance.timeOrigin + t.performanceTime,
+    };
+  }
+  return {
+    sampleRate: context.sampleRate,
+    contextSeconds: context.currentTime,
+    epochMs: performance.timeOrigin + performance.now(),
+  };
+}
+
+/** The wall-clock time (ms) of sample `frame` of the context that `clock` was read on. */
+const epochOf = (clock: ClockReading, frame: number) =>
+  clock.epochMs + (frame / clock.sampleRate - clock.contextSeconds) * 1000;
+
+export interface SendingSide {
+  frames: number;
+  /** Sizes of the latest packets (up to 50). */
+  recentBytes: number[];
+  /** Compute times of the latest frames (up to 500). */
+  computeMs: number[];
+  capture: ProcessorStats | null;
+  clock: ClockReading;
+}
+
+export interface ReceivingSide {
+  stats: DecoderStats | null;
+  computeMs: number[];
+  playback: ProcessorStats | null;
+  clock: ClockReading;
+}
+
+/** Watches an encoder node's packets; snapshot() for computeMeters(). */
+export class EncoderWatch {
+  private readonly recent: number[] = [];
+  private readonly computeMs: number[] = [];
+
+  constructor(
+    private readonly encoder: SoundstreamEncoderNode,
+    private readonly context: AudioContext,
+  ) {
+    encoder.addEventListener('packet', (e) => {
+      const p = (e as CustomEvent<EncodedPacket>).detail;
+      this.recent.push(p.packet.length);
+      if (this.recent.length > 50) this.recent.shift();
+      this.computeMs.push(p.computeMs);
+      if (this.computeMs.length > 500) this.computeMs.shift();
+    });
+  }
+
+  snapshot(): SendingSide {
+    const s = this.encoder.stats();
+    return {
+      frames: s.frames,
+      recentBytes: [...this.recent],
+      computeMs: [...this.computeMs],
+      capture: s.audioThread,
+      clock: readClock(this.context),
+    };
+  }
+}
+
+/** Watches a decoder node's stats events; snapshot() for computeMeters(). */
+export class DecoderWatch {
+  private readonly computeMs: number[] = [];
+
+  constructor(
+    private readonly decoder: SoundstreamDecoderNode,
+    private readonly context: AudioContext,
+  ) {
+    decoder.addEventListener('stats', () => {
+      const s = decoder.stats();
+      if (!s) return;
+      this.computeMs.push(...s.computeMs);
+      if (this.computeMs.length > 500) this.computeMs.splice(0, this.computeMs.length - 500);
+    });
+  }
+
+  snapshot(): ReceivingSide {
+    const s = this.decoder.stats();
+    return {
+      stats: s,
+      computeMs: [...this.computeMs],
+      playback: s?.audioThread ?? null,
+      clock: readClock(this.context),
+    };
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+
+/**
+ * Mouth to ear: frame k of the input starts k frames (plus any samples dropped) after the capture
+ * began, and is played k frames (plus the silence of any underrun) after the first decoded frame
+ * was. On one page both are on one audio clock; across two pages each is taken to the wall clock
+ * (exact on one machine, off by the clocks' difference across two). Framing, resampling,
+ * transports, network, compute and the playout queue; not the output device's own latency.
+ */
+function latency(send: SendingSide, receive: ReceivingSide): number | null {
+  const { capture, clock: sendClock } = send;
+  const { playback, clock: receiveClock } = receive;
+  const firstSeq = receive.stats?.firstSeq ?? -1;
+  if (!capture || !playback || capture.startFrame < 0 || playback.startFrame < 0 || firstSeq < 0) return null;
+  const captured = capture.startFrame + (firstSeq * sendClock.sampleRate * FRAME_MS) / 1000 + capture.droppedSamples;
+  return epochOf(receiveClock, playback.startFrame + playback.underrunSamples) - epochOf(sendClock, captured);
+}
+
+export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters {
+  const d = receive.stats;
+  const e = [...send.computeMs].sort((a, b) => a - b);
+  const dm = [...receive.computeMs].sort((a, b) => a - b);
+  return {
+    bitsPerSecond:
+      (send.recentBytes.reduce((s, n) => s + n * 8, 0) / Math.max(1, send.recentBytes.length)) * (1000 / FRAME_MS),
+    packetBytes: send.recentBytes.at(-1) ?? 0,
+    encoderMs: { p50: percentile(e, 0.5), p99: percentile(e, 0.99) },
+    decoderMs: { p50: percentile(dm, 0.5), p99: percentile(dm, 0.99) },
+    rtf: (mean(send.computeMs) + mean(receive.computeMs)) / FRAME_MS,
+    underruns: receive.playback?.underruns ?? 0,
+    concealed: d ? d.late + d.lost : 0,
+    droppedSamples: send.capture?.droppedSamples ?? 0,
+    worstQuantumMs: Math.max(send.capture?.worstQuantumMs ?? 0, receive.playback?.worstQuantumMs ?? 0),
+    latencyMs: latency(send, receive),
+    framesEncoded: send.frames,
+    framesDecoded: d?.frames ?? 0,
+    playoutFrom: d?.firstSeq ?? -1,
+    packetLateMs: d?.maxLateMs ?? 0,
+  };
+}
+
+/** [element id suffix, label, value] per meter, two to a row. */
+const METERS: [string, string, (m: Meters) => string][] = [
+  ['bps', 'bits per second', (m) => `${Math.round(m.bitsPerSecond)}`],
+  ['packet', 'packet size', (m) => (m.packetBytes ? `${m.packetBytes} bytes` : '–')],
+  ['enc', 'encoder ms/frame p50 / p99', (m) => `${fmt(m.encoderMs.p50)} / ${fmt(m.encoderMs.p99)}`],
+  ['dec', 'decoder ms/frame p50 / p99', (m) => `${fmt(m.decoderMs.p50)} / ${fmt(m.decoderMs.p99)}`],
+  ['rtf', 'real-time factor', (m) => fmt(m.rtf, 3)],
+  ['underruns', 'underruns', (m) => `${m.underruns}`],
+  ['concealed', 'concealed frames', (m) => `${m.concealed}`],
+  ['dropped', 'dropped input samples', (m) => `${m.droppedSamples}`],
+  ['quantum', 'worst audio-thread quantum', (m) => `${fmt(m.worstQuantumMs, 2)} ms`],
+  ['latency', 'mouth-to-ear latency', (m) => (m.latencyMs === null ? '–' : `${fmt(m.latencyMs, 0)} ms`)],
+  ['late', 'latest packet, behind schedule', (m) => `${fmt(m.packetLateMs, 0)} ms`],
+];
+
+const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+
+/** Fills `tbody` with the meters' rows; cells get the ids `${prefix}bps`, `${prefix}packet`, … */
+export function meterTable(tbody: HTMLElement, prefix: string): (m: Meters) => void {
+  tbody.replaceChildren();
+  for (let i = 0; i < METERS.length; i += 2) {
+    const row = document.createElement('tr');
+    for (const [id, label] of METERS.slice(i, i + 2)) {
+      const name = document.createElement('td');
+      name.textContent = label;
+      const value = document.createElement('td');
+      value.className = 'value';
+      value.id = `${prefix}${id}`;
+      value.textContent = '–';
+      row.append(name, value);
+    }
+    tbody.append(row);
+  }
+  const cells = METERS.map(([id, , show]) => [document.getElementById(`${prefix}${id}`)!, show] as const);
+  return (m) => {
+    for (const [cell, show] of cells) cell.textContent = show(m);
+  };
+}

@@ -1,0 +1,48 @@
+// What both pages (the loopback demo and the call) do alike: find elements, say what went
+// wrong, and load the weights with a progress bar (or say how to make them).
+
+import type { Model } from '../src/model/load.js';
+import { loadModelFromUrl } from '../src/model/load-url.js';
+
+export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+export function showError(message: string): void {
+  const el = $('error');
+  el.hidden = false;
+  el.textContent = message;
+}
+
+function missingWeights(): void {
+  const el = $('missing');
+  el.hidden = false;
+  el.innerHTML =
+    '<b>The Lyra v2 weights are missing.</b> The server looks for them in <code>weights/lyra-v2/</code> ' +
+    '(manifest.json + model.bin), made at set-up and never committed. Make them from the repository root with ' +
+    '<code>npx soundstream import-tflite ../shared/lyra-v2</code> (from the three .tflite files) or ' +
+    '<code>npx soundstream fetch-weights lyra-v2</code> (downloads them from google/lyra), then reload.';
+  $('loading').hidden = true;
+}
+
+export async function loadModels(): Promise<{ codec: Model; denoiser: Model | null }> {
+  const progress = $<HTMLProgressElement>('progress');
+  const text = $('load-text');
+  const show =
+    (label: string) =>
+    ({ loaded, total }: { loaded: number; total: number }) => {
+      progress.value = loaded / total;
+      text.textContent = `${label}: ${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB`;
+    };
+  const manifest = await fetch('weights/lyra-v2/manifest.json', { method: 'HEAD' });
+  if (!manifest.ok) {
+    missingWeights();
+    throw new Error('weights missing');
+  }
+  const codec = await loadModelFromUrl('weights/lyra-v2/', { onProgress: show('Lyra v2 weights') });
+  let denoiser: Model | null = null;
+  try {
+    denoiser = await loadModelFromUrl('weights/lyra-v2-denoise/', { onProgress: show('denoiser weights') });
+  } catch {
+    text.textContent = 'denoiser weights not found: denoising is off';
+  }
+  return { codec, denoiser };
+}

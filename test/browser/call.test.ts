@@ -1,0 +1,126 @@
+// A 20 s call between headless Chromium and headless Firefox through the call page (demo/call.ts):
+// both directions decoded with no underrun, the packets each side received are exactly those the
+// other sent (RTP bytes and frame numbers), and ICE used loopback only.
+//
+// Network rule: the call runs in a network namespace of its own that has only `lo` (unshare
+// --net, which needs root; CI runs as root), so nothing can leave the machine whatever the
+// browsers try; the test also asserts that the selected ICE candidate pair is 127.0.0.1 on both
+// sides. scripts/call-session.ts runs the browsers and writes the report asserted on here.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ENGINE_BINARIES } from '../engines/drivers.js';
+import { AVAILABLE, ROOT } from './demo-page.js';
+import { FIREFOX_SPEECH_DIR, PULSEAUDIO, type CallReport, type SideReport } from '../../scripts/call-session.js';
+
+const SECONDS = 20;
+const FRAMES_PER_SECOND = 50;
+const isRoot = process.getuid?.() === 0;
+const canIsolate =
+  isRoot && spawnSync('unshare', ['--net', 'true']).status === 0 && spawnSync('ip', ['-V']).status === 0;
+// Firefox needs a sound server for its AudioContext to run in real time (PulseAudio, started by
+// the session with a null sink); .ci/run installs it with the browsers.
+const READY =
+  AVAILABLE && existsSync(ENGINE_BINARIES.firefox) && existsSync(FIREFOX_SPEECH_DIR) && existsSync(PULSEAUDIO);
+
+function runCall(out: string): Promise<{ code: number | null; output: string }> {
+  const script = `ip link set lo up && ip route add default dev lo src 127.0.0.1 && exec node scripts/build.mjs --run scripts/call-session.ts ${out} ${SECONDS}`;
+  return new Promise((resolve) => {
+    const child = spawn('unshare', ['--net', 'sh', '-c', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+
+function encodedPerSecond(side: SideReport): number {
+  const [first, last] = [side.timeline[0], side.timeline.at(-1)!];
+  return (last.outgoing!.framesEncoded - first.outgoing!.framesEncoded) / (last.atS - first.atS);
+}
+
+/** What a direction looked like, for the log and the assertions. */
+function direction(from: SideReport, to: SideReport) {
+  const sent = from.records.sent;
+  const received = [...to.records.received].sort((a, b) => a.frame - b.frame);
+  const sentAt = new Map(sent.map((p) => [p.frame - from.records.firstFrameSent, p.atMs]));
+  const transit = received.map((p) => p.atMs - (sentAt.get(p.frame) ?? NaN));
+  const meters = to.meters.incoming!;
+  return {
+    name: `${from.browser} → ${to.browser}`,
+    sent,
+    received,
+    transitMs: { p50: percentile(transit, 0.5), p99: percentile(transit, 0.99), max: Math.max(...transit) },
+    meters,
+    /** Frames the sender encoded per second of wall time during the call: its audio clock (50 = real time). */
+    senderFramesPerSecond: encodedPerSecond(from),
+  };
+}
+
+describe.skipIf(!READY)('a call between Chromium and Firefox (call page, WebRTC data channel, loopback only)', () => {
+  it.skipIf(!canIsolate)(
+    `${SECONDS} s: both directions decoded, no underrun, packets received = packets sent, ICE on 127.0.0.1`,
+    { timeout: 240_000, retry: 1 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'call-'));
+      try {
+        const out = join(dir, 'report.json');
+        const run = await runCall(out);
+        expect(run.code, run.output.slice(-4000)).toBe(0);
+        const report = JSON.parse(readFileSync(out, 'utf8')) as CallReport;
+        if (process.env.CALL_REPORT) writeFileSync(process.env.CALL_REPORT, JSON.stringify(report));
+        expect(report.interfaces).toEqual(['lo']);
+        expect(report.firefoxAudio).toBe('pulseaudio');
+        const [chromium, firefox] = report.sides;
+        expect([chromium.browser, firefox.browser]).toEqual(['chromium', 'firefox']);
+        expect(chromium.info.userAgent).toMatch(/Chrome/);
+        expect(firefox.info.userAgent).toMatch(/Firefox/);
+        for (const side of report.sides) {
+          expect(side.errors, side.browser).toEqual([]);
+          // Not cross-origin isolated: the nodes' MessagePort transport.
+          expect(side.info.crossOriginIsolated).toBe(false);
+          expect(side.info.transport).toBe('port');
+          // Loopback, nothing else. (An end can be peer-reflexive: the other side's check came in
+          // before its host candidate did through signaling; it is the same socket.)
+          expect(side.pair, side.browser).not.toBeNull();
+          for (const end of [side.pair!.local, side.pair!.remote]) {
+            expect(end.address, `${side.browser}: ${JSON.stringify(side.pair)}`).toBe('127.0.0.1');
+            expect(['host', 'prflx']).toContain(end.candidateType);
+            expect(end.protocol).toBe('udp');
+          }
+          expect(side.records.rejected).toBe(0);
+        }
+        // The two ends of the pair are the same two sockets seen from each side.
+        expect(chromium.pair!.local.port).toBe(firefox.pair!.remote.port);
+        expect(firefox.pair!.local.port).toBe(chromium.pair!.remote.port);
+
+        for (const d of [direction(chromium, firefox), direction(firefox, chromium)]) {
+          console.log(
+            `${d.name}: ${d.sent.length} packets sent, ${d.received.length} received; data channel transit p50 ${d.transitMs.p50.toFixed(1)} ms, p99 ${d.transitMs.p99.toFixed(1)} ms, max ${d.transitMs.max.toFixed(1)} ms; sender encoded ${d.senderFramesPerSecond.toFixed(1)} frames/s; receiver's meters ${JSON.stringify(d.meters)}`,
+          );
+          // Every packet sent arrived, once, unchanged, and numbered as the sender numbered it.
+          expect(d.received.length).toBe(d.sent.length);
+          const [from] = d.name.split(' → ');
+          const firstFrame = (from === 'chromium' ? chromium : firefox).records.firstFrameSent;
+          expect(d.received.map((p) => p.frame)).toEqual(d.sent.map((p) => p.frame - firstFrame));
+          expect(d.received.map((p) => p.rtp)).toEqual(d.sent.map((p) => p.rtp));
+          // Both directions decoded, in real time, with no underrun.
+          expect(d.sent.length).toBeGreaterThan(SECONDS * FRAMES_PER_SECOND * 0.8);
+          expect(d.meters.framesDecoded).toBeGreaterThan(SECONDS * FRAMES_PER_SECOND * 0.8);
+          expect(d.meters.underruns).toBe(0);
+        }
+        // Different speech each way: the two streams of packets have nothing in common.
+        const payloads = (s: SideReport) => new Set(s.records.sent.map((p) => p.rtp.slice(24)));
+        const chromiumPayloads = payloads(chromium);
+        expect([...payloads(firefox)].filter((p) => chromiumPayloads.has(p)).length).toBeLessThan(10);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
