@@ -41,18 +41,27 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   const context = new AudioContext({ sampleRate: rate, latencyHint: 'interactive' });
   // Started first and awaited before the packets are routed through it: packets queued while it
   // loads would reach the decoder in a burst, and every one of them would add 20 ms of latency.
-  const network = new Worker(new URL('./network-worker.js', import.meta.url), { type: 'module', name: 'simulated network' });
+  const network = new Worker(new URL('./network-worker.js', import.meta.url), {
+    type: 'module',
+    name: 'simulated network',
+  });
   const networkReady = new Promise<void>((resolve, reject) => {
     network.onmessage = () => resolve();
     network.onerror = (e) => reject(new Error(`network worker: ${e.message || 'failed to load'}`));
   });
   const transport = (params.get('transport') as TransportKind | null) ?? 'auto';
   const [encoder, decoder] = await Promise.all([
-    SoundstreamEncoderNode.create(context, { model: codec, denoiser: denoiser ?? undefined, transport, record: params.get('record') === '1' }),
+    SoundstreamEncoderNode.create(context, {
+      model: codec,
+      denoiser: denoiser ?? undefined,
+      transport,
+      record: params.get('record') === '1',
+    }),
     SoundstreamDecoderNode.create(context, { model: codec, transport, record: true }),
   ]);
   $('loading').hidden = true;
-  for (const node of [encoder, decoder]) node.addEventListener('error', (e) => showError(String((e as CustomEvent<Error>).detail.message)));
+  for (const node of [encoder, decoder])
+    node.addEventListener('error', (e) => showError(String((e as CustomEvent<Error>).detail.message)));
 
   // The graph: source -> bus -> encoder, and A/B to the speakers.
   const bus = context.createGain();
@@ -86,7 +95,9 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   const packets: Uint8Array[] = [];
   const settingsLog: DemoApi['settingsLog'] = [];
   encoder.addEventListener('packet', (e) => packets.push((e as CustomEvent<EncodedPacket>).detail.packet));
-  encoder.addEventListener('settings', (e) => settingsLog.push((e as CustomEvent<DemoApi['settingsLog'][number]>).detail));
+  encoder.addEventListener('settings', (e) =>
+    settingsLog.push((e as CustomEvent<DemoApi['settingsLog'][number]>).detail),
+  );
   const encoderWatch = new EncoderWatch(encoder, context);
   const decoderWatch = new DecoderWatch(decoder, context);
 
@@ -111,17 +122,31 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     node.start();
     return { node, stop: () => node.stop() };
   };
-  $('src-mic').onclick = () => use(async () => {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
-    return { node: context.createMediaStreamSource(stream), stop: () => { for (const t of stream.getTracks()) t.stop(); } };
-  }, $<HTMLButtonElement>('src-mic')).catch((err: Error) => showError(`microphone: ${err.message}`));
-  $('src-sample').onclick = () => use(async () => {
-    const response = await fetch('sample.wav');
-    if (!response.ok) throw new Error('the sample (../shared/audio/sample1_48kHz.wav, served by npm run web) is not available here: drop a WAV instead');
-    return bufferSource(await context.decodeAudioData(await response.arrayBuffer()))();
-  }, $<HTMLButtonElement>('src-sample')).catch((err: Error) => showError(`sample: ${err.message}`));
-  const playFile = (file: File) => use(async () => bufferSource(await context.decodeAudioData(await file.arrayBuffer()))(), null)
-    .catch((err: Error) => showError(`${file.name}: ${err.message}`));
+  $('src-mic').onclick = () =>
+    use(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      });
+      return {
+        node: context.createMediaStreamSource(stream),
+        stop: () => {
+          for (const t of stream.getTracks()) t.stop();
+        },
+      };
+    }, $<HTMLButtonElement>('src-mic')).catch((err: Error) => showError(`microphone: ${err.message}`));
+  $('src-sample').onclick = () =>
+    use(async () => {
+      const response = await fetch('sample.wav');
+      if (!response.ok)
+        throw new Error(
+          'the sample (../shared/audio/sample1_48kHz.wav, served by npm run web) is not available here: drop a WAV instead',
+        );
+      return bufferSource(await context.decodeAudioData(await response.arrayBuffer()))();
+    }, $<HTMLButtonElement>('src-sample')).catch((err: Error) => showError(`sample: ${err.message}`));
+  const playFile = (file: File) =>
+    use(async () => bufferSource(await context.decodeAudioData(await file.arrayBuffer()))(), null).catch((err: Error) =>
+      showError(`${file.name}: ${err.message}`),
+    );
   $<HTMLInputElement>('src-file').onchange = (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) void playFile(file);
@@ -150,7 +175,8 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=bitrate]'))) {
     input.onchange = () => encoder.setBitrate(Number(input.value));
   }
-  for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=listen]'))) input.onchange = () => listen(input.value);
+  for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=listen]')))
+    input.onchange = () => listen(input.value);
   const denoise = $<HTMLInputElement>('denoise');
   denoise.disabled = !denoiser;
   denoise.onchange = () => encoder.setDenoise(denoise.checked);
@@ -164,21 +190,46 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     input.oninput = update;
     update();
   };
-  slider('loss', (v) => `${v} %`, (v) => networkSettings({ loss: v / 100 }));
-  slider('burst', (v) => (v === 1 ? '1 frame' : `${v} frames`), (v) => networkSettings({ burst: v }));
-  slider('jitter', (v) => `${v} ms`, (v) => networkSettings({ jitterMs: v }));
-  slider('jitter-buffer', (v) => `${v} ms`, (v) => decoder.setPlayoutBuffer({ jitterMs: v }));
+  slider(
+    'loss',
+    (v) => `${v} %`,
+    (v) => networkSettings({ loss: v / 100 }),
+  );
+  slider(
+    'burst',
+    (v) => (v === 1 ? '1 frame' : `${v} frames`),
+    (v) => networkSettings({ burst: v }),
+  );
+  slider(
+    'jitter',
+    (v) => `${v} ms`,
+    (v) => networkSettings({ jitterMs: v }),
+  );
+  slider(
+    'jitter-buffer',
+    (v) => `${v} ms`,
+    (v) => decoder.setPlayoutBuffer({ jitterMs: v }),
+  );
 
   // Downloads.
   const codecManifest = codec.manifest;
   const quantizer = codecManifest.quantizer!;
-  const quantizersByBytes = new Map(Object.values(quantizer.bitrates ?? {}).map((n: number) => [packetBytes(n, quantizer.bitsPerIndex), n]));
+  const quantizersByBytes = new Map(
+    Object.values(quantizer.bitrates ?? {}).map((n: number) => [packetBytes(n, quantizer.bitsPerIndex), n]),
+  );
   $('dl-sst').onclick = () => {
     const sha = codecManifest.blob.sha256;
     const prefix = new Uint8Array(8).map((_, i) => parseInt(sha.slice(2 * i, 2 * i + 2), 16));
     const sst = encodeSst(
-      { modelId: codecManifest.model, modelSha256Prefix: prefix, sampleRate: codecManifest.sampleRate, frameSize: codecManifest.frameSize,
-        bitsPerIndex: quantizer.bitsPerIndex, inputSampleRate: context.sampleRate, frameCount: null },
+      {
+        modelId: codecManifest.model,
+        modelSha256Prefix: prefix,
+        sampleRate: codecManifest.sampleRate,
+        frameSize: codecManifest.frameSize,
+        bitsPerIndex: quantizer.bitsPerIndex,
+        inputSampleRate: context.sampleRate,
+        frameCount: null,
+      },
       packets.map((packet) => ({ numQuantizers: quantizersByBytes.get(packet.length)!, packet })),
     );
     download(sst, 'soundstream-demo.sst', 'application/octet-stream');
@@ -214,7 +265,12 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   };
   api.packets = packets;
   api.settingsLog = settingsLog;
-  return { sampleRate: context.sampleRate, transport: encoder.transport, crossOriginIsolated, denoiser: denoiser !== null };
+  return {
+    sampleRate: context.sampleRate,
+    transport: encoder.transport,
+    crossOriginIsolated,
+    denoiser: denoiser !== null,
+  };
 }
 
 const api = { packets: [], settingsLog: [] } as unknown as DemoApi;

@@ -10,7 +10,10 @@ export type NetworkControl =
   | { type: 'settings'; settings: Partial<NetworkSettings> };
 
 const network = new SimulatedNetwork();
-const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<NetworkControl>) => void) | null; postMessage(message: 'ready'): void };
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<NetworkControl>) => void) | null;
+  postMessage(message: 'ready'): void;
+};
 
 scope.onmessage = (e) => {
   const message = e.data;
@@ -19,7 +22,10 @@ scope.onmessage = (e) => {
     const { from, to } = message;
     from.onmessage = (p: MessageEvent<PacketMessage>) => {
       const { seq, packet } = p.data;
-      if (packet) network.send(packet, seq, (delivered, at) => to.postMessage({ seq: at, packet: delivered } satisfies PacketMessage));
+      if (packet)
+        network.send(packet, seq, (delivered, at) =>
+          to.postMessage({ seq: at, packet: delivered } satisfies PacketMessage),
+        );
     };
   }
 };

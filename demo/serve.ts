@@ -10,7 +10,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const built = await buildDemo(process.cwd());
 if (!built.weights) {
-  console.warn('weights/lyra-v2 is missing: the page will say so. Make it with `npx soundstream import-tflite ../shared/lyra-v2` or `npx soundstream fetch-weights lyra-v2`.');
+  console.warn(
+    'weights/lyra-v2 is missing: the page will say so. Make it with `npx soundstream import-tflite ../shared/lyra-v2` or `npx soundstream fetch-weights lyra-v2`.',
+  );
 }
 const { url } = await serveDemo(built.dir, port);
 console.log(`soundstream-ts demo (static folder: ${built.dir}):`);

@@ -5,7 +5,17 @@
 // signaling over WebSocket (demo/signaling.ts).
 
 import { build } from 'esbuild';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
@@ -41,7 +51,8 @@ export async function buildDemo(root: string, outDir = join(root, 'dist', 'web')
     external: ['node:*'],
     logLevel: 'warning',
   });
-  for (const page of ['index.html', 'call.html', 'favicon.svg']) copyFileSync(join(root, 'demo', page), join(outDir, page));
+  for (const page of ['index.html', 'call.html', 'favicon.svg'])
+    copyFileSync(join(root, 'demo', page), join(outDir, page));
   writeFileSync(join(outDir, 'favicon.ico'), faviconIco());
   let weights = false;
   for (const name of ['lyra-v2', 'lyra-v2-denoise']) {
@@ -106,11 +117,16 @@ export async function serveDemo(dir: string, port = 0, host = '127.0.0.1'): Prom
     const url = new URL(target.startsWith('/') ? target : '/', 'http://localhost');
     const found = pathname.startsWith('/') ? resolveRequestPath(base, pathname) : ({ status: 400 } as const);
     if ('status' in found) {
-      res.writeHead(found.status, { 'Content-Type': 'text/plain' }).end(found.status === 400 ? 'bad request' : 'not found');
+      res
+        .writeHead(found.status, { 'Content-Type': 'text/plain' })
+        .end(found.status === 400 ? 'bad request' : 'not found');
       return;
     }
     const path = found.file;
-    const headers: Record<string, string> = { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' };
+    const headers: Record<string, string> = {
+      'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-store',
+    };
     // Isolation is decided by the document; its workers and worklets get COEP in both cases.
     const isDocument = extname(path) === '.html';
     const isolated = url.searchParams.get('isolated') !== '0';

@@ -7,7 +7,11 @@ export class Spectrogram {
   /** Bins shown: 0 to maxHz. */
   private readonly shown: number;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly analyser: AnalyserNode, maxHz: number) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly analyser: AnalyserNode,
+    maxHz: number,
+  ) {
     const context = canvas.getContext('2d');
     if (!context) throw new Error('no 2d canvas context');
     this.context = context;
@@ -42,6 +46,9 @@ export class Spectrogram {
 function heat(v: number): [number, number, number] {
   const r = Math.min(255, Math.round(v * 2.2 * 255));
   const g = Math.max(0, Math.min(255, Math.round((v - 0.35) * 1.6 * 255)));
-  const b = Math.max(0, Math.min(255, Math.round((v < 0.4 ? v * 1.5 : 0.6 - (v - 0.4) + Math.max(0, v - 0.85) * 5) * 255)));
+  const b = Math.max(
+    0,
+    Math.min(255, Math.round((v < 0.4 ? v * 1.5 : 0.6 - (v - 0.4) + Math.max(0, v - 0.85) * 5) * 255)),
+  );
   return [r, g, b];
 }

@@ -15,8 +15,8 @@ export class BitrateTable {
   private readonly byBitrate: Map<number, number>;
   /** packet bytes -> quantizers. */
   private readonly byLength: Map<number, number>;
-  /** For the bad-length message: "8 (3200 bps), 15 (6000 bps), 23 (9200 bps)". */
-  private readonly lengthsText: string;
+  /** The packet lengths, for messages: "8 (3200 bps), 15 (6000 bps), 23 (9200 bps)". */
+  readonly lengthsText: string;
 
   constructor(bitrates: Readonly<Record<string, number>>, bitsPerIndex: number) {
     this.bitsPerIndex = bitsPerIndex;

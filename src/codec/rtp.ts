@@ -4,16 +4,13 @@
 // payload format of its own (google/lyra#98); this is ours, made to agree with pjsip's
 // `lyra/16000` and its `bitrate` fmtp.
 
-import { LYRA_BITRATES, packetBytes } from './lyra-packet.js';
+import { LYRA_TABLE } from './bitrates.js';
 
 /** RTP clock rate of the payload format (Lyra v2 codes 16 kHz audio). */
 export const LYRA_RTP_CLOCK_RATE = 16000;
 /** Timestamp increment per 20 ms Lyra frame. */
 export const LYRA_RTP_TIMESTAMP_STEP = 320;
 const FIXED_HEADER_BYTES = 12;
-
-/** The Lyra v2 payload lengths (8, 15, 23 bytes at 3200, 6000, 9200 bps). */
-const LYRA_PAYLOAD_BYTES = new Set(Object.values(LYRA_BITRATES).map((n) => packetBytes(n)));
 
 /** A byte string that is not an RTP packet carrying one Lyra frame; `reason` says what is wrong. */
 export class RtpPacketError extends Error {
@@ -102,9 +99,9 @@ export function readLyraRtpPacket(packet: Uint8Array, payloadType?: number): Lyr
   if (payloadType !== undefined && type !== payloadType)
     throw new RtpPacketError(`payload type ${type}, expected ${payloadType}`);
   const payload = packet.subarray(at, end);
-  if (!LYRA_PAYLOAD_BYTES.has(payload.length)) {
+  if (!LYRA_TABLE.acceptsPacketLength(payload.length)) {
     throw new RtpPacketError(
-      `a payload of ${payload.length} bytes is not a Lyra v2 packet (${[...LYRA_PAYLOAD_BYTES].join(', ')} bytes)`,
+      `a payload of ${payload.length} bytes is not a Lyra v2 packet (${LYRA_TABLE.lengthsText})`,
     );
   }
   return {
@@ -154,8 +151,8 @@ export class LyraRtpPayloader {
         `frame must be an integer after the last one sent (${(this.nextFrame ?? 0) - 1}), got ${frame}`,
       );
     }
-    if (!LYRA_PAYLOAD_BYTES.has(payload.length))
-      throw new RangeError(`a payload of ${payload.length} bytes is not a Lyra v2 packet`);
+    if (!LYRA_TABLE.acceptsPacketLength(payload.length))
+      throw new RangeError(`a payload of ${payload.length} bytes is not a Lyra v2 packet (${LYRA_TABLE.lengthsText})`);
     this.firstFrame ??= frame;
     const marker = this.nextFrame !== frame;
     const sequenceNumber = this.header.sequenceNumber;

@@ -10,7 +10,15 @@ import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } 
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { JitterBuffer, type PlayoutFrame } from './jitter-buffer.js';
 import type {
-  DecoderInit, DecoderRecord, EncoderInit, EncoderRecord, ModelBytes, PacketMessage, PlayoutBuffer, WorkerReply, WorkerRequest,
+  DecoderInit,
+  DecoderRecord,
+  EncoderInit,
+  EncoderRecord,
+  ModelBytes,
+  PacketMessage,
+  PlayoutBuffer,
+  WorkerReply,
+  WorkerRequest,
 } from './protocol.js';
 import { SampleRing } from './ring.js';
 import { concatFloats } from '../util/concat.js';
@@ -37,7 +45,9 @@ const early: WorkerRequest[] = [];
 scope.onmessage = (e) => {
   const message = e.data;
   if (message.type === 'init-encoder' || message.type === 'init-decoder') {
-    start(message).catch((err: unknown) => reply({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+    start(message).catch((err: unknown) =>
+      reply({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+    );
   } else if (message.type === 'close') {
     scope.close();
   } else if (role) guarded(role, () => role!.handle(message));
@@ -52,17 +62,22 @@ function guarded(target: EncoderRole | DecoderRole, run: () => void): void {
     run();
   } catch (err) {
     failed = true;
-    reply({ type: 'error', message: `${target instanceof EncoderRole ? 'encoder' : 'decoder'} worker: ${err instanceof Error ? err.message : String(err)}` });
+    reply({
+      type: 'error',
+      message: `${target instanceof EncoderRole ? 'encoder' : 'decoder'} worker: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
 }
 
 async function start(init: EncoderInit | DecoderInit): Promise<void> {
-  const load = (bytes: ModelBytes, label: string): Promise<Model> => loadModelFromBytes(bytes.manifestText, bytes.blob, label);
+  const load = (bytes: ModelBytes, label: string): Promise<Model> =>
+    loadModelFromBytes(bytes.manifestText, bytes.blob, label);
   const model = await load(init.model, 'codec model');
   const started = performance.now();
-  const ready = init.type === 'init-encoder'
-    ? new EncoderRole(init, model, init.denoiser ? await load(init.denoiser, 'denoiser model') : undefined)
-    : new DecoderRole(init, model);
+  const ready =
+    init.type === 'init-encoder'
+      ? new EncoderRole(init, model, init.denoiser ? await load(init.denoiser, 'denoiser model') : undefined)
+      : new DecoderRole(init, model);
   const warmupMs = performance.now() - started;
   role = ready;
   reply({ type: 'ready', warmupMs, modelRate: model.manifest.sampleRate, frameSize: model.manifest.frameSize });
@@ -99,8 +114,11 @@ class EncoderRole {
     this.encoder = createEncoder(options);
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.scratch = new Float32Array(this.ring ? this.ring.capacity : 0);
-    if (init.transport.kind === 'port') init.transport.port.onmessage = (e: MessageEvent<Float32Array>) => guarded(this, () => this.encode(e.data));
-    this.record = init.record ? { input: [], settings: [{ atSample: 0, bitrate: init.bitrate, denoise: init.denoise }], packets: [] } : null;
+    if (init.transport.kind === 'port')
+      init.transport.port.onmessage = (e: MessageEvent<Float32Array>) => guarded(this, () => this.encode(e.data));
+    this.record = init.record
+      ? { input: [], settings: [{ atSample: 0, bitrate: init.bitrate, denoise: init.denoise }], packets: [] }
+      : null;
   }
 
   handle(message: WorkerRequest): void {
@@ -135,7 +153,11 @@ class EncoderRole {
     }
     if (packets.length === 0) return;
     // The ports first: they are the packets' way out that does not wait for the main thread.
-    for (const port of this.packetPorts) packets.forEach((packet, i) => port.postMessage({ seq: this.frames + i, packet } satisfies PacketMessage));
+    for (const port of this.packetPorts) {
+      packets.forEach((packet, i) => {
+        port.postMessage({ seq: this.frames + i, packet } satisfies PacketMessage);
+      });
+    }
     const each = packets.map(() => ms / packets.length);
     this.computeMs.push(...each);
     reply({ type: 'packets', seq: this.frames, packets, computeMs: each });
@@ -149,7 +171,12 @@ class EncoderRole {
 
   private takeRecord(): EncoderRecord | undefined {
     if (!this.record) return undefined;
-    return { sampleRate: this.encoder.sampleRate, input: concatFloats(this.record.input), settings: this.record.settings, packets: this.record.packets };
+    return {
+      sampleRate: this.encoder.sampleRate,
+      input: concatFloats(this.record.input),
+      settings: this.record.settings,
+      packets: this.record.packets,
+    };
   }
 }
 
@@ -195,7 +222,9 @@ class DecoderRole {
       const packets = createEncoder({ model }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
       const warm = createDecoder({ model });
       const warmResampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
-      packets.forEach((p, i) => warmResampler?.process(warm.decode(i % 7 === 3 ? null : p)));
+      packets.forEach((p, i) => {
+        warmResampler?.process(warm.decode(i % 7 === 3 ? null : p));
+      });
     }
     // Decoded at the model's rate and resampled here, so the model-rate frames can be recorded.
     this.decoder = createDecoder({ model });
@@ -216,7 +245,8 @@ class DecoderRole {
 
   handle(message: WorkerRequest): void {
     if (message.type === 'packet') this.receive(message);
-    else if (message.type === 'packet-port') message.port.onmessage = (e: MessageEvent<unknown>) => guarded(this, () => this.fromPort(e.data));
+    else if (message.type === 'packet-port')
+      message.port.onmessage = (e: MessageEvent<unknown>) => guarded(this, () => this.fromPort(e.data));
     else if (message.type === 'buffer') this.buffer = message.buffer;
     else if (message.type === 'restart') {
       this.jitter.reset();
@@ -327,7 +357,14 @@ class DecoderRole {
     reply({
       type: 'stats',
       decoder: {
-        frames: j.played, computeMs: this.computeMs, late: j.late, lost: j.lost, tooLate: j.tooLate, rejected: this.rejected, maxLateMs: this.maxLateMs, firstSeq: j.firstSeq,
+        frames: j.played,
+        computeMs: this.computeMs,
+        late: j.late,
+        lost: j.lost,
+        tooLate: j.tooLate,
+        rejected: this.rejected,
+        maxLateMs: this.maxLateMs,
+        firstSeq: j.firstSeq,
         queuedMs: this.queuedCount > 0 ? this.queuedSum / this.queuedCount : 0,
       },
     });
@@ -337,7 +374,11 @@ class DecoderRole {
 
   private takeRecord(): DecoderRecord | undefined {
     if (!this.record) return undefined;
-    return { modelRate: this.modelRate, firstSeq: this.jitter.firstSeq, packets: this.record.packets, pcm: concatFloats(this.record.pcm) };
+    return {
+      modelRate: this.modelRate,
+      firstSeq: this.jitter.firstSeq,
+      packets: this.record.packets,
+      pcm: concatFloats(this.record.pcm),
+    };
   }
 }
-

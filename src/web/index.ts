@@ -1,4 +1,18 @@
 // soundstream-ts for Web Audio (browser only): encoder and decoder nodes and a model fetcher.
 export { SoundstreamEncoderNode, SoundstreamDecoderNode } from './nodes.js';
-export type { CodecNodeOptions, EncoderNodeOptions, DecoderNodeOptions, EncodedPacket, EncoderNodeStats, DecoderNodeStats } from './nodes.js';
-export type { TransportKind, EncoderRecord, DecoderRecord, ProcessorStats, PlayoutBuffer, PacketMessage } from './protocol.js';
+export type {
+  CodecNodeOptions,
+  EncoderNodeOptions,
+  DecoderNodeOptions,
+  EncodedPacket,
+  EncoderNodeStats,
+  DecoderNodeStats,
+} from './nodes.js';
+export type {
+  TransportKind,
+  EncoderRecord,
+  DecoderRecord,
+  ProcessorStats,
+  PlayoutBuffer,
+  PacketMessage,
+} from './protocol.js';

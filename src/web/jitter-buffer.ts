@@ -35,7 +35,8 @@ export class JitterBuffer {
   }
 
   push(seq: number, packet: Uint8Array | null): PushResult {
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`packet sequence number must be a non-negative integer, got ${seq}`);
+    if (!Number.isSafeInteger(seq) || seq < 0)
+      throw new RangeError(`packet sequence number must be a non-negative integer, got ${seq}`);
     if (this.started && seq < this.nextSeq) {
       this.tooLate++;
       return 'late';

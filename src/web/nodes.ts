@@ -16,8 +16,19 @@
 import { BitrateTable } from '../codec/bitrates.js';
 import type { Model } from '../model/load.js';
 import type {
-  DecoderRecord, DecoderStats, EncoderRecord, ModelBytes, PlayoutBuffer, ProcessorControl, ProcessorOptions, ProcessorStarted, ProcessorStats,
-  Transport, TransportKind, WorkerReply, WorkerRequest,
+  DecoderRecord,
+  DecoderStats,
+  EncoderRecord,
+  ModelBytes,
+  PlayoutBuffer,
+  ProcessorControl,
+  ProcessorOptions,
+  ProcessorStarted,
+  ProcessorStats,
+  Transport,
+  TransportKind,
+  WorkerReply,
+  WorkerRequest,
 } from './protocol.js';
 import { SampleRing } from './ring.js';
 
@@ -82,9 +93,15 @@ const loadedWorklets = new WeakMap<BaseAudioContext, Map<string, Promise<void>>>
 
 function addWorklet(context: BaseAudioContext, url: string): Promise<void> {
   let byUrl = loadedWorklets.get(context);
-  if (!byUrl) loadedWorklets.set(context, (byUrl = new Map()));
+  if (!byUrl) {
+    byUrl = new Map();
+    loadedWorklets.set(context, byUrl);
+  }
   let loading = byUrl.get(url);
-  if (!loading) byUrl.set(url, (loading = context.audioWorklet.addModule(url)));
+  if (!loading) {
+    loading = context.audioWorklet.addModule(url);
+    byUrl.set(url, loading);
+  }
   return loading;
 }
 
@@ -95,9 +112,11 @@ function isOffline(context: BaseAudioContext): boolean {
 
 function chooseTransport(wanted: CodecNodeOptions['transport']): TransportKind {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  if (wanted === 'sab' && !isolated) throw new Error("transport 'sab' needs a cross-origin isolated page (COOP: same-origin, COEP: require-corp)");
+  if (wanted === 'sab' && !isolated)
+    throw new Error("transport 'sab' needs a cross-origin isolated page (COOP: same-origin, COEP: require-corp)");
   if (wanted === 'sab' || wanted === 'port') return wanted;
-  if (wanted !== undefined && wanted !== 'auto') throw new RangeError(`transport must be 'auto', 'sab' or 'port', got ${String(wanted)}`);
+  if (wanted !== undefined && wanted !== 'auto')
+    throw new RangeError(`transport must be 'auto', 'sab' or 'port', got ${String(wanted)}`);
   return isolated ? 'sab' : 'port';
 }
 
@@ -135,7 +154,11 @@ abstract class CodecNode extends EventTarget {
     context: BaseAudioContext,
     options: CodecNodeOptions,
     processor: 'soundstream-capture' | 'soundstream-playback',
-    processorOptions: (transport: TransportKind) => { options: ProcessorOptions; transport: Transport; workletPort?: MessagePort },
+    processorOptions: (transport: TransportKind) => {
+      options: ProcessorOptions;
+      transport: Transport;
+      workletPort?: MessagePort;
+    },
     init: (transport: Transport) => WorkerRequest,
   ): Promise<{ worker: Worker; node: AudioWorkletNode; transport: TransportKind }> {
     const transportKind = chooseTransport(options.transport);
@@ -149,7 +172,8 @@ abstract class CodecNode extends EventTarget {
       outputChannelCount: processor === 'soundstream-capture' ? [] : [1],
       processorOptions: p,
     });
-    if (workletPort) node.port.postMessage({ type: 'connect', port: workletPort } satisfies ProcessorControl, [workletPort]);
+    if (workletPort)
+      node.port.postMessage({ type: 'connect', port: workletPort } satisfies ProcessorControl, [workletPort]);
     const worker = new Worker(workerUrl, { type: 'module', name: processor.replace('soundstream-', 'soundstream ') });
     await new Promise<void>((resolve, reject) => {
       worker.onerror = (e) => reject(new Error(`codec worker ${String(workerUrl)}: ${e.message || 'failed to load'}`));
@@ -165,10 +189,10 @@ abstract class CodecNode extends EventTarget {
     // regardless, and one still suspended until a user gesture need not answer yet.)
     const started = isOffline(context)
       ? new Promise<void>((resolve) => {
-        node.port.onmessage = (e: MessageEvent<ProcessorStarted | ProcessorStats>) => {
-          if (e.data.type === 'started') resolve();
-        };
-      })
+          node.port.onmessage = (e: MessageEvent<ProcessorStarted | ProcessorStats>) => {
+            if (e.data.type === 'started') resolve();
+          };
+        })
       : undefined;
     node.port.postMessage({ type: 'start' } satisfies ProcessorControl);
     await started;
@@ -182,7 +206,8 @@ abstract class CodecNode extends EventTarget {
       if (reply.type === 'record') {
         this.pendingRecord?.(reply);
         this.pendingRecord = null;
-      } else if (reply.type === 'error') this.dispatchEvent(new CustomEvent('error', { detail: new Error(reply.message) }));
+      } else if (reply.type === 'error')
+        this.dispatchEvent(new CustomEvent('error', { detail: new Error(reply.message) }));
       else handle(reply);
     };
   }
@@ -217,7 +242,11 @@ abstract class CodecNode extends EventTarget {
   }
 }
 
-function sabOrPort(transport: TransportKind, rate: number, batchQuanta = 1): { options: ProcessorOptions; transport: Transport; workletPort?: MessagePort } {
+function sabOrPort(
+  transport: TransportKind,
+  rate: number,
+  batchQuanta = 1,
+): { options: ProcessorOptions; transport: Transport; workletPort?: MessagePort } {
   if (transport === 'sab') {
     const ring = ringFor(rate);
     return { options: { ring, batchQuanta }, transport: { kind: 'sab', ring } };
@@ -245,18 +274,35 @@ export class SoundstreamEncoderNode extends CodecNode {
     bitrates.quantizersFor(bitrate);
     if (denoise && !options.denoiser) throw new RangeError('denoise: true needs a denoiser model');
     const { worker, node, transport } = await CodecNode.start(
-      context, options, 'soundstream-capture',
+      context,
+      options,
+      'soundstream-capture',
       (kind) => sabOrPort(kind, context.sampleRate, options.batchQuanta ?? 4),
       (t) => ({
-        type: 'init-encoder', model: bytesOf(options.model), denoiser: options.denoiser && bytesOf(options.denoiser), sampleRate: context.sampleRate, bitrate, denoise,
-        transport: t, record: options.record ?? false, warmupFrames: options.warmupFrames ?? 50,
+        type: 'init-encoder',
+        model: bytesOf(options.model),
+        denoiser: options.denoiser && bytesOf(options.denoiser),
+        sampleRate: context.sampleRate,
+        bitrate,
+        denoise,
+        transport: t,
+        record: options.record ?? false,
+        warmupFrames: options.warmupFrames ?? 50,
       }),
     );
-    return new SoundstreamEncoderNode(worker, node, transport, bitrates, options.denoiser !== undefined, { bitrate, denoise });
+    return new SoundstreamEncoderNode(worker, node, transport, bitrates, options.denoiser !== undefined, {
+      bitrate,
+      denoise,
+    });
   }
 
   private constructor(
-    worker: Worker, node: AudioWorkletNode, transport: TransportKind, bitrates: BitrateTable, canDenoise: boolean, settings: { bitrate: number; denoise: boolean },
+    worker: Worker,
+    node: AudioWorkletNode,
+    transport: TransportKind,
+    bitrates: BitrateTable,
+    canDenoise: boolean,
+    settings: { bitrate: number; denoise: boolean },
   ) {
     super(worker, node, transport);
     this.input = node;
@@ -292,7 +338,11 @@ export class SoundstreamEncoderNode extends CodecNode {
 
   /** Every packet from now on, as a stream (created on first use). */
   get packets(): ReadableStream<EncodedPacket> {
-    this.stream ??= new ReadableStream<EncodedPacket>({ start: (c) => void (this.controller = c) });
+    this.stream ??= new ReadableStream<EncodedPacket>({
+      start: (c) => {
+        this.controller = c;
+      },
+    });
     return this.stream;
   }
 
@@ -312,7 +362,8 @@ export class SoundstreamEncoderNode extends CodecNode {
   }
 
   setDenoise(on: boolean): void {
-    if (on && !this.canDenoise) throw new RangeError('setDenoise(true) needs a denoiser model (create(context, { denoiser }))');
+    if (on && !this.canDenoise)
+      throw new RangeError('setDenoise(true) needs a denoiser model (create(context, { denoiser }))');
     this.current.denoise = on;
     this.send({ type: 'denoise', on });
   }
@@ -349,17 +400,30 @@ export class SoundstreamDecoderNode extends CodecNode {
     const bitrates = BitrateTable.of(options.model);
     const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 40, jitterMs: options.jitterMs ?? 60 });
     const { worker, node, transport } = await CodecNode.start(
-      context, options, 'soundstream-playback',
+      context,
+      options,
+      'soundstream-playback',
       (kind) => sabOrPort(kind, context.sampleRate),
       (t) => ({
-        type: 'init-decoder', model: bytesOf(options.model), sampleRate: context.sampleRate, transport: t, buffer,
-        record: options.record ?? false, warmupFrames: options.warmupFrames ?? 50,
+        type: 'init-decoder',
+        model: bytesOf(options.model),
+        sampleRate: context.sampleRate,
+        transport: t,
+        buffer,
+        record: options.record ?? false,
+        warmupFrames: options.warmupFrames ?? 50,
       }),
     );
     return new SoundstreamDecoderNode(worker, node, transport, bitrates, buffer);
   }
 
-  private constructor(worker: Worker, node: AudioWorkletNode, transport: TransportKind, bitrates: BitrateTable, buffer: PlayoutBuffer) {
+  private constructor(
+    worker: Worker,
+    node: AudioWorkletNode,
+    transport: TransportKind,
+    bitrates: BitrateTable,
+    buffer: PlayoutBuffer,
+  ) {
     super(worker, node, transport);
     this.output = node;
     this.bitrates = bitrates;
@@ -377,7 +441,8 @@ export class SoundstreamDecoderNode extends CodecNode {
    * Packets may come out of order; one that comes after its frame was played is dropped.
    */
   push(packet: Uint8Array | null, seq = this.nextSeq): void {
-    if (packet !== null && !(packet instanceof Uint8Array)) throw new TypeError('push() takes a Uint8Array packet or null');
+    if (packet !== null && !(packet instanceof Uint8Array))
+      throw new TypeError('push() takes a Uint8Array packet or null');
     if (packet) this.bitrates.quantizersForPacket(packet.length);
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`seq must be a non-negative integer, got ${seq}`);
     this.nextSeq = Math.max(this.nextSeq, seq + 1);
@@ -424,9 +489,11 @@ export class SoundstreamDecoderNode extends CodecNode {
 
 function checkBuffer(b: PlayoutBuffer): PlayoutBuffer {
   for (const [name, ms] of Object.entries(b)) {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`${name} must be a number of milliseconds >= 0, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`${name} must be a number of milliseconds >= 0, got ${ms}`);
   }
   // The playout ring holds a second or more; the queue must fit in it.
-  if (b.safetyMs + b.jitterMs > 900) throw new RangeError(`safetyMs + jitterMs must be at most 900 ms, got ${b.safetyMs + b.jitterMs}`);
+  if (b.safetyMs + b.jitterMs > 900)
+    throw new RangeError(`safetyMs + jitterMs must be at most 900 ms, got ${b.safetyMs + b.jitterMs}`);
   return b;
 }

@@ -9,9 +9,7 @@ export interface ModelBytes {
 /** How audio moves between the audio thread and the worker. */
 export type TransportKind = 'sab' | 'port';
 
-export type Transport =
-  | { kind: 'sab'; ring: SharedArrayBuffer }
-  | { kind: 'port'; port: MessagePort };
+export type Transport = { kind: 'sab'; ring: SharedArrayBuffer } | { kind: 'port'; port: MessagePort };
 
 export interface EncoderInit {
   type: 'init-encoder';

@@ -11,7 +11,10 @@ declare class AudioWorkletProcessor {
   readonly port: MessagePort;
   constructor(options?: unknown);
 }
-declare function registerProcessor(name: string, processor: new (options: { processorOptions: ProcessorOptions }) => AudioWorkletProcessor): void;
+declare function registerProcessor(
+  name: string,
+  processor: new (options: { processorOptions: ProcessorOptions }) => AudioWorkletProcessor,
+): void;
 
 const perf = (globalThis as { performance?: { now(): number } }).performance;
 const now = perf ? () => perf.now() : () => Date.now();
@@ -21,7 +24,14 @@ abstract class Mover extends AudioWorkletProcessor {
   protected readonly ring: SampleRing | null;
   protected worker: MessagePort | null = null;
   protected stats: ProcessorStats = {
-    type: 'stats', quanta: 0, worstQuantumMs: 0, clock: perf ? 'performance' : 'Date', underruns: 0, underrunSamples: 0, droppedSamples: 0, startFrame: -1,
+    type: 'stats',
+    quanta: 0,
+    worstQuantumMs: 0,
+    clock: perf ? 'performance' : 'Date',
+    underruns: 0,
+    underrunSamples: 0,
+    droppedSamples: 0,
+    startFrame: -1,
   };
 
   constructor(options: { processorOptions: ProcessorOptions }) {

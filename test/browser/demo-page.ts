@@ -30,7 +30,12 @@ export interface PageInfo {
 }
 
 export interface Records {
-  encoder: { sampleRate: number; input: Float32Array; settings: { atSample: number; bitrate: number; denoise: boolean }[]; packets: Uint8Array[] };
+  encoder: {
+    sampleRate: number;
+    input: Float32Array;
+    settings: { atSample: number; bitrate: number; denoise: boolean }[];
+    packets: Uint8Array[];
+  };
   decoder: { modelRate: number; firstSeq: number; packets: (Uint8Array | null)[]; pcm: Float32Array };
 }
 
@@ -54,7 +59,8 @@ export async function buildWithWeights(outDir: string): Promise<{ dir: string; c
   }
   const denoiserDir = join(ROOT, 'weights', 'lyra-v2-denoise');
   const denoiser = await loadModelFromBytes(
-    readFileSync(join(denoiserDir, 'manifest.json'), 'utf8'), new Uint8Array(readFileSync(join(denoiserDir, 'model.bin'))),
+    readFileSync(join(denoiserDir, 'manifest.json'), 'utf8'),
+    new Uint8Array(readFileSync(join(denoiserDir, 'model.bin'))),
   );
   return { dir: built.dir, codec: await loadModelFromBytes(manifestText, blob), denoiser };
 }
@@ -68,15 +74,26 @@ export async function startHarness(): Promise<Harness> {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
       '--autoplay-policy=no-user-gesture-required',
       // A hidden or occluded headless tab must keep its timers and audio running at full rate.
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
     ],
   });
   return {
-    server, browser, codec, denoiser,
+    server,
+    browser,
+    codec,
+    denoiser,
     close: async () => {
       await browser.close();
       await server.close();
@@ -95,22 +112,38 @@ export interface DemoPage {
   settingsLog(): Promise<{ fromFrame: number; bitrate: number; denoise: boolean }[]>;
 }
 
-export async function openDemo(h: Harness, o: { isolated: boolean; throttle?: number; record?: boolean }): Promise<DemoPage> {
+export async function openDemo(
+  h: Harness,
+  o: { isolated: boolean; throttle?: number; record?: boolean },
+): Promise<DemoPage> {
   const page = await h.browser.newPage({ viewport: { width: 1080, height: 860 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const cdp = await page.context().newCDPSession(page);
   const query = new URLSearchParams({ rate: '48000', isolated: o.isolated ? '1' : '0', record: o.record ? '1' : '0' });
   await page.goto(`${h.server.url}?${query}`);
-  const info = await page.evaluate(() => (globalThis as unknown as { soundstreamDemo: { ready: Promise<PageInfo> } }).soundstreamDemo.ready);
+  const info = await page.evaluate(
+    () => (globalThis as unknown as { soundstreamDemo: { ready: Promise<PageInfo> } }).soundstreamDemo.ready,
+  );
   // Set even when 1: Chromium can carry a rate over from an earlier page of the same renderer.
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: o.throttle ?? 1 });
-  type Api = { soundstreamDemo: { meters(): Meters; packets: Uint8Array[]; settingsLog: unknown[]; records(): Promise<unknown> } };
+  type Api = {
+    soundstreamDemo: { meters(): Meters; packets: Uint8Array[]; settingsLog: unknown[]; records(): Promise<unknown> };
+  };
   return {
-    page, cdp, info, errors,
+    page,
+    cdp,
+    info,
+    errors,
     meters: () => page.evaluate(() => (globalThis as unknown as Api).soundstreamDemo.meters()),
-    packets: async () => (await page.evaluate(() => (globalThis as unknown as Api).soundstreamDemo.packets.map((p) => Array.from(p)))).map((p) => new Uint8Array(p)),
-    settingsLog: () => page.evaluate(() => (globalThis as unknown as Api).soundstreamDemo.settingsLog) as Promise<{ fromFrame: number; bitrate: number; denoise: boolean }[]>,
+    packets: async () =>
+      (await page.evaluate(() => (globalThis as unknown as Api).soundstreamDemo.packets.map((p) => Array.from(p)))).map(
+        (p) => new Uint8Array(p),
+      ),
+    settingsLog: () =>
+      page.evaluate(() => (globalThis as unknown as Api).soundstreamDemo.settingsLog) as Promise<
+        { fromFrame: number; bitrate: number; denoise: boolean }[]
+      >,
     records: async () => {
       // Typed arrays cross as base64 (a page's JSON would be ten times larger).
       const raw = await page.evaluate(async () => {
@@ -120,17 +153,35 @@ export async function openDemo(h: Harness, o: { isolated: boolean; throttle?: nu
           for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
           return btoa(s);
         };
-        const r = (await (globalThis as unknown as Api).soundstreamDemo.records()) as { encoder: Records['encoder']; decoder: Records['decoder'] };
+        const r = (await (globalThis as unknown as Api).soundstreamDemo.records()) as {
+          encoder: Records['encoder'];
+          decoder: Records['decoder'];
+        };
         return {
-          encoder: { sampleRate: r.encoder.sampleRate, input: b64(r.encoder.input), settings: r.encoder.settings, packets: r.encoder.packets.map(b64) },
-          decoder: { modelRate: r.decoder.modelRate, firstSeq: r.decoder.firstSeq, packets: r.decoder.packets.map((p) => (p ? b64(p) : null)), pcm: b64(r.decoder.pcm) },
+          encoder: {
+            sampleRate: r.encoder.sampleRate,
+            input: b64(r.encoder.input),
+            settings: r.encoder.settings,
+            packets: r.encoder.packets.map(b64),
+          },
+          decoder: {
+            modelRate: r.decoder.modelRate,
+            firstSeq: r.decoder.firstSeq,
+            packets: r.decoder.packets.map((p) => (p ? b64(p) : null)),
+            pcm: b64(r.decoder.pcm),
+          },
         };
       });
       const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
       const floats = (s: string) => new Float32Array(bytes(s).buffer);
       return {
         encoder: { ...raw.encoder, input: floats(raw.encoder.input), packets: raw.encoder.packets.map(bytes) },
-        decoder: { modelRate: raw.decoder.modelRate, firstSeq: raw.decoder.firstSeq, packets: raw.decoder.packets.map((p) => (p === null ? null : bytes(p))), pcm: floats(raw.decoder.pcm) },
+        decoder: {
+          modelRate: raw.decoder.modelRate,
+          firstSeq: raw.decoder.firstSeq,
+          packets: raw.decoder.packets.map((p) => (p === null ? null : bytes(p))),
+          pcm: floats(raw.decoder.pcm),
+        },
       };
     },
   };

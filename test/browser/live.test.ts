@@ -6,7 +6,7 @@
 // The live runs need the machine to themselves: `npm test` runs test/browser after the rest of
 // the suite, one file at a time. On this project's 2-core machine, minute-long runs at 1x and
 // 4x had packets reach the decoder up to 48 ms behind schedule, against the decoder's default
-// jitter allowance of 60 ms (README, "Live in the browser").
+// jitter allowance of 60 ms (docs/web-audio.md).
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,13 @@ const FRAMES_PER_SECOND = 50;
 /** The packets an offline encoder gives for the recorded input, with the same settings switched at the same samples. */
 function encodeOffline(rec: Records['encoder'], codec: Model, denoiser: Model, settings = rec.settings): Uint8Array[] {
   const first = settings[0];
-  const encoder = createEncoder({ model: codec, denoiser, sampleRate: rec.sampleRate, bitrate: first.bitrate, denoise: first.denoise });
+  const encoder = createEncoder({
+    model: codec,
+    denoiser,
+    sampleRate: rec.sampleRate,
+    bitrate: first.bitrate,
+    denoise: first.denoise,
+  });
   const packets: Uint8Array[] = [];
   let at = 0;
   for (const s of settings.slice(1)) {
@@ -63,7 +69,8 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
   return a.length === b.length ? -1 : Math.min(a.length, b.length);
 }
 
-const samePackets = (a: Uint8Array[], b: Uint8Array[]) => a.length === b.length && a.every((p, i) => Buffer.from(p).equals(Buffer.from(b[i])));
+const samePackets = (a: Uint8Array[], b: Uint8Array[]) =>
+  a.length === b.length && a.every((p, i) => Buffer.from(p).equals(Buffer.from(b[i])));
 
 describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microphone)', () => {
   let h: Harness;
@@ -86,7 +93,11 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     return demo;
   }
 
-  async function liveRun(o: { isolated: boolean; throttle: number; record?: boolean }): Promise<{ demo: DemoPage; meters: Awaited<ReturnType<DemoPage['meters']>> }> {
+  async function liveRun(o: {
+    isolated: boolean;
+    throttle: number;
+    record?: boolean;
+  }): Promise<{ demo: DemoPage; meters: Awaited<ReturnType<DemoPage['meters']>> }> {
     const demo = await open(o);
     expect(demo.info.crossOriginIsolated).toBe(o.isolated);
     expect(demo.info.transport).toBe(o.isolated ? 'sab' : 'port');
@@ -94,38 +105,51 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     await demo.page.click('#src-mic');
     await demo.page.waitForTimeout(LIVE_SECONDS * 1000);
     const meters = await demo.meters();
-    console.log(`live ${LIVE_SECONDS} s, ${o.isolated ? 'isolated (SharedArrayBuffer)' : 'not isolated (MessagePort)'}, CPU throttling ${o.throttle}x: ${JSON.stringify(meters)}`);
+    console.log(
+      `live ${LIVE_SECONDS} s, ${o.isolated ? 'isolated (SharedArrayBuffer)' : 'not isolated (MessagePort)'}, CPU throttling ${o.throttle}x: ${JSON.stringify(meters)}`,
+    );
     return { demo, meters };
   }
 
   for (const isolated of [false, true]) {
     for (const throttle of [1, 4]) {
-      it(`${LIVE_SECONDS} s live at 48 kHz, ${isolated ? '' : 'not '}cross-origin isolated, ${throttle}x CPU throttling: no underrun, no dropped frame`, REAL_TIME, async () => {
-        const { demo, meters } = await liveRun({ isolated, throttle, record: isolated && throttle === 1 });
-        expect(demo.errors).toEqual([]);
-        if (isolated && throttle === 1) {
-          // The page's decoded samples (before resampling to 48 kHz) are an offline decode of the same packets, bit for bit.
-          const rec = await demo.records();
-          expect(firstDifference(rec.decoder.pcm, decodeOffline(rec.decoder, h.codec))).toBe(-1);
-          // ... and those packets are the encoder's (the decoder's frame k is the encoder's firstSeq + k), an offline encode of what it was fed.
-          const { packets: played, firstSeq } = rec.decoder;
-          expect(firstSeq).toBeGreaterThanOrEqual(0);
-          expect(played.every((p, k) => p === null || Buffer.from(p).equals(Buffer.from(rec.encoder.packets[firstSeq + k])))).toBe(true);
-          expect(samePackets(rec.encoder.packets, encodeOffline(rec.encoder, h.codec, h.denoiser))).toBe(true);
-        }
-        // Real time: every 20 ms of the run became a packet and was played (minus start-up and the playout queue), on time.
-        expect(meters.underruns).toBe(0);
-        expect(meters.droppedSamples).toBe(0);
-        expect(meters.concealed).toBe(0);
-        expect(meters.framesEncoded).toBeGreaterThan(LIVE_SECONDS * FRAMES_PER_SECOND * 0.9);
-        // (Frames encoded before the packet path was connected never reach the decoder; the decoder's count is up to 250 ms old.)
-        expect(meters.playoutFrom).toBeGreaterThanOrEqual(0);
-        expect(meters.framesDecoded).toBeGreaterThan(meters.framesEncoded - meters.playoutFrom - 25);
-      });
+      it(
+        `${LIVE_SECONDS} s live at 48 kHz, ${isolated ? '' : 'not '}cross-origin isolated, ${throttle}x CPU throttling: no underrun, no dropped frame`,
+        REAL_TIME,
+        async () => {
+          const { demo, meters } = await liveRun({ isolated, throttle, record: isolated && throttle === 1 });
+          expect(demo.errors).toEqual([]);
+          if (isolated && throttle === 1) {
+            // The page's decoded samples (before resampling to 48 kHz) are an offline decode of the same packets, bit for bit.
+            const rec = await demo.records();
+            expect(firstDifference(rec.decoder.pcm, decodeOffline(rec.decoder, h.codec))).toBe(-1);
+            // ... and those packets are the encoder's (the decoder's frame k is the encoder's firstSeq + k), an offline encode of what it was fed.
+            const { packets: played, firstSeq } = rec.decoder;
+            expect(firstSeq).toBeGreaterThanOrEqual(0);
+            expect(
+              played.every(
+                (p, k) => p === null || Buffer.from(p).equals(Buffer.from(rec.encoder.packets[firstSeq + k])),
+              ),
+            ).toBe(true);
+            expect(samePackets(rec.encoder.packets, encodeOffline(rec.encoder, h.codec, h.denoiser))).toBe(true);
+          }
+          // Real time: every 20 ms of the run became a packet and was played (minus start-up and the playout queue), on time.
+          expect(meters.underruns).toBe(0);
+          expect(meters.droppedSamples).toBe(0);
+          expect(meters.concealed).toBe(0);
+          expect(meters.framesEncoded).toBeGreaterThan(LIVE_SECONDS * FRAMES_PER_SECOND * 0.9);
+          // (Frames encoded before the packet path was connected never reach the decoder; the decoder's count is up to 250 ms old.)
+          expect(meters.playoutFrom).toBeGreaterThanOrEqual(0);
+          expect(meters.framesDecoded).toBeGreaterThan(meters.framesEncoded - meters.playoutFrom - 25);
+        },
+      );
     }
   }
 
-  it('bitrate and denoise switch at the next frame, 10% loss is concealed without underrun, the output is an offline decode bit for bit', { ...REAL_TIME, timeout: 600_000 }, async () => {
+  it('bitrate and denoise switch at the next frame, 10% loss is concealed without underrun, the output is an offline decode bit for bit', {
+    ...REAL_TIME,
+    timeout: 600_000,
+  }, async () => {
     const demo = await open({ isolated: false, throttle: 1, record: true });
     const { page } = demo;
     await page.click('#src-mic');
@@ -139,8 +163,13 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     await page.fill('#loss', '10');
     await page.dispatchEvent('#loss', 'input');
     // Lost packets are concealed as their playout deadlines pass.
-    await page.waitForFunction(() => (globalThis as unknown as { soundstreamDemo: { meters(): { concealed: number } } }).soundstreamDemo.meters().concealed >= 20,
-      undefined, { timeout: 120_000, polling: 250 });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { soundstreamDemo: { meters(): { concealed: number } } }).soundstreamDemo.meters()
+          .concealed >= 20,
+      undefined,
+      { timeout: 120_000, polling: 250 },
+    );
     await page.waitForTimeout(1000);
     const meters = await demo.meters();
     const rec = await demo.records();
@@ -149,7 +178,11 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     console.log(`switches + 10% loss: ${JSON.stringify(meters)}; settings ${JSON.stringify(log)}`);
 
     // Each switch takes effect at the frame the worker reports, and the packet sizes follow.
-    expect(log.map((s) => [s.bitrate, s.denoise])).toEqual([[3200, false], [9200, false], [9200, true]]);
+    expect(log.map((s) => [s.bitrate, s.denoise])).toEqual([
+      [3200, false],
+      [9200, false],
+      [9200, true],
+    ]);
     const bytes = { 3200: 8, 6000: 15, 9200: 23 } as const;
     let previous = 6000 as keyof typeof bytes;
     for (const s of log.slice(0, 2)) {
@@ -160,7 +193,12 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     // The whole packet stream is what an offline encoder gives with the same switches at the same samples ...
     expect(samePackets(packets, encodeOffline(rec.encoder, h.codec, h.denoiser))).toBe(true);
     // ... and denoising changed it from the frame of the switch on, not before.
-    const withoutDenoise = encodeOffline(rec.encoder, h.codec, h.denoiser, rec.encoder.settings.filter((s) => !s.denoise));
+    const withoutDenoise = encodeOffline(
+      rec.encoder,
+      h.codec,
+      h.denoiser,
+      rec.encoder.settings.filter((s) => !s.denoise),
+    );
     const denoiseFrom = log[2].fromFrame;
     const firstChanged = packets.findIndex((p, i) => !Buffer.from(p).equals(Buffer.from(withoutDenoise[i])));
     expect(firstChanged).toBe(denoiseFrom);
@@ -175,7 +213,19 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
   it('the page: controls respond, spectrograms are drawn, downloads hold the packets and the decoded audio', async () => {
     const demo = await open({ isolated: true, throttle: 1 });
     const { page } = demo;
-    for (const id of ['#src-mic', '#src-sample', '#src-file', '#src-stop', '#denoise', '#loss', '#burst', '#jitter', '#jitter-buffer', '#dl-wav', '#dl-sst']) {
+    for (const id of [
+      '#src-mic',
+      '#src-sample',
+      '#src-file',
+      '#src-stop',
+      '#denoise',
+      '#loss',
+      '#burst',
+      '#jitter',
+      '#jitter-buffer',
+      '#dl-wav',
+      '#dl-sst',
+    ]) {
       expect(await page.isEnabled(id), id).toBe(true);
     }
     expect(await page.locator('input[name=bitrate]').count()).toBe(3);
@@ -189,18 +239,25 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     expect(await page.textContent('#jitter-buffer-out')).toBe('80 ms');
     await page.click('input[name=bitrate][value="9200"]');
     // The meters follow (bits per second over the last 50 packets).
-    await page.waitForFunction(() => document.getElementById('m-bps')!.textContent === '9200', undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('m-bps')!.textContent === '9200', undefined, {
+      timeout: 60_000,
+    });
     expect(await page.textContent('#m-packet')).toBe('23 bytes');
 
     expect(await page.textContent('#error')).toBe('');
     // Both spectrograms fill with signal as they scroll (40 columns a second): wait for a good share of lit pixels in each.
-    await page.waitForFunction(() => ['spectrogram-input', 'spectrogram-decoded'].every((id) => {
-      const canvas = document.getElementById(id) as HTMLCanvasElement;
-      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-      let lit = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 90) lit++;
-      return lit / (data.length / 4) > 0.1;
-    }), undefined, { timeout: 90_000, polling: 500 });
+    await page.waitForFunction(
+      () =>
+        ['spectrogram-input', 'spectrogram-decoded'].every((id) => {
+          const canvas = document.getElementById(id) as HTMLCanvasElement;
+          const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+          let lit = 0;
+          for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 90) lit++;
+          return lit / (data.length / 4) > 0.1;
+        }),
+      undefined,
+      { timeout: 90_000, polling: 500 },
+    );
     mkdirSync(join(ROOT, 'dist', 'browser'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'dist', 'browser', 'demo.png'), fullPage: true });
 
