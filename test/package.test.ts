@@ -76,9 +76,9 @@ describe('the packed package, installed into a fresh project', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('ships the library, its types, the bin, our denoiser and the docs, and nothing else', () => {
+  it('ships the library, its types, the bin, our denoiser, the docs and the licence, and nothing else', () => {
     const allowed =
-      /^(package\.json|README\.md|bin\/soundstream\.mjs|dist\/(src|chunks)\/.+\.js|dist\/types\/.+\.d\.ts|weights\/lyra-v2-denoise\/(manifest\.json|model\.bin)|docs\/[\w.-]+\.md)$/;
+      /^(package\.json|README\.md|LICENSE|bin\/soundstream\.mjs|dist\/(src|chunks)\/.+\.js|dist\/types\/.+\.d\.ts|weights\/lyra-v2-denoise\/(manifest\.json|model\.bin)|docs\/[\w.-]+\.md)$/;
     expect(packed.filter((f) => !allowed.test(f))).toEqual([]);
     for (const f of [
       'dist/src/index.js',
@@ -90,6 +90,7 @@ describe('the packed package, installed into a fresh project', () => {
       'dist/src/web/soundstream-worker.js',
       'dist/src/web/soundstream-worklet.js',
       'dist/types/web/index.d.ts',
+      'LICENSE',
     ]) {
       expect(packed).toContain(f);
     }

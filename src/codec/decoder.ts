@@ -1,7 +1,7 @@
 import { buildGraph, type ComputeOptions } from '../model/compute.js';
 import type { Graph } from '../model/graph.js';
 import type { Model } from '../model/load.js';
-import { checkFrames } from './mode.js';
+import { checkFrames } from './check-frames.js';
 
 /** One embedding per frame -> `frameSize` samples per frame. Stateful: frames must arrive in order. */
 export class Decoder {

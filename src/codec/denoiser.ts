@@ -1,7 +1,7 @@
 import { buildGraph } from '../model/compute.js';
 import type { Graph } from '../model/graph.js';
 import { type Model, ModelError } from '../model/load.js';
-import { checkFrames } from './mode.js';
+import { checkFrames } from './check-frames.js';
 
 /**
  * A bottleneck model applied to embeddings between encoder and quantizer (or after the

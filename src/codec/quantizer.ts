@@ -1,7 +1,7 @@
 import { rvqDecode } from '../kernels/rvq-decode.js';
 import { rvqEncode } from '../kernels/rvq-encode.js';
 import { type Model, ModelError } from '../model/load.js';
-import { checkFrames } from './mode.js';
+import { checkFrames } from './check-frames.js';
 
 /** Residual vector quantizer: embeddings <-> codebook indices, 1..numQuantizers stages. Stateless. */
 export class Quantizer {
