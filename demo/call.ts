@@ -23,7 +23,7 @@ import {
   type ReceivingSide,
   type SendingSide,
 } from './meters.js';
-import { $, loadModels, showError } from './page.js';
+import { $, loadModels, openMicrophone, showError } from './page.js';
 import type { SignalFromServer } from './signaling.js';
 
 const params = new URLSearchParams(location.search);
@@ -148,17 +148,7 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     };
     for (const b of sourceButtons) b.classList.toggle('active', b === button);
   };
-  const microphone = async () => {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-    });
-    return {
-      node: context.createMediaStreamSource(stream),
-      stop: () => {
-        for (const t of stream.getTracks()) t.stop();
-      },
-    };
-  };
+  const microphone = () => openMicrophone(context);
   const loopFile = (url: string) => async () => {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);

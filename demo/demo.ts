@@ -11,7 +11,7 @@ import type { DecoderRecord, EncoderRecord, TransportKind } from '../src/web/pro
 import { computeMeters, DecoderWatch, EncoderWatch, meterTable, type Meters } from './meters.js';
 import type { NetworkSettings } from './network.js';
 import type { NetworkControl } from './network-worker.js';
-import { $, loadModels, showError } from './page.js';
+import { $, loadModels, openMicrophone, showError } from './page.js';
 import { Spectrogram } from './spectrogram.js';
 
 const params = new URLSearchParams(location.search);
@@ -123,17 +123,9 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     return { node, stop: () => node.stop() };
   };
   $('src-mic').onclick = () =>
-    use(async () => {
-      const stream = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-      });
-      return {
-        node: context.createMediaStreamSource(stream),
-        stop: () => {
-          for (const t of stream.getTracks()) t.stop();
-        },
-      };
-    }, $<HTMLButtonElement>('src-mic')).catch((err: Error) => showError(`microphone: ${err.message}`));
+    use(() => openMicrophone(context), $<HTMLButtonElement>('src-mic')).catch((err: Error) =>
+      showError(`microphone: ${err.message}`),
+    );
   $('src-sample').onclick = () =>
     use(async () => {
       const response = await fetch('sample.wav');

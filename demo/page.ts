@@ -46,3 +46,16 @@ export async function loadModels(): Promise<{ codec: Model; denoiser: Model | nu
   }
   return { codec, denoiser };
 }
+
+/** The microphone as a source node, without the browser's voice processing (the codec gets the raw signal). */
+export async function openMicrophone(context: AudioContext): Promise<{ node: AudioNode; stop: () => void }> {
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+  });
+  return {
+    node: context.createMediaStreamSource(stream),
+    stop: () => {
+      for (const t of stream.getTracks()) t.stop();
+    },
+  };
+}

@@ -25,7 +25,7 @@ import type { CandidatePair, PacketRecord } from '../demo/call.js';
 import type { Meters } from '../demo/meters.js';
 import { serveDemo } from '../demo/server.js';
 import { ENGINE_BINARIES } from '../test/engines/drivers.js';
-import { buildWithWeights, MICROPHONE_WAV, ROOT } from '../test/browser/demo-page.js';
+import { buildWithWeights, CHROMIUM_ARGS, MICROPHONE_WAV, ROOT } from '../test/browser/demo-page.js';
 
 export const FIREFOX_SPEECH_DIR = join(ROOT, '..', 'shared', 'train', 'speech', 'librispeech');
 
@@ -157,22 +157,11 @@ async function main(): Promise<void> {
     executablePath: ENGINE_BINARIES.chromium,
     headless: true,
     args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
-      '--autoplay-policy=no-user-gesture-required',
+      ...CHROMIUM_ARGS,
       // ICE on loopback (Chromium leaves 127.0.0.1 out otherwise), with plain host addresses
       // rather than mDNS names (granting the microphone does that too; this makes it certain).
       '--allow-loopback-in-peer-connection',
       '--disable-features=WebRtcHideLocalIpsWithMdns',
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
     ],
   });
   const pulse = await startPulseAudio();

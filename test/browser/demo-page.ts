@@ -16,6 +16,23 @@ export const ROOT = (() => {
 })();
 /** The fake microphone: Chromium loops this WAV (16-bit PCM, 48 kHz). */
 export const MICROPHONE_WAV = join(ROOT, '..', 'shared', 'audio', 'sample1_48kHz.wav');
+/** Headless Chromium with the sample as its fake microphone, its tabs kept running at full rate. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
+  '--autoplay-policy=no-user-gesture-required',
+  // A hidden or occluded headless tab must keep its timers and audio running at full rate.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
 export const AVAILABLE = existsSync(CHROMIUM) && HAVE_SHARED && existsSync(MICROPHONE_WAV);
 
 import type { Meters } from '../../demo/demo.js';
@@ -73,21 +90,7 @@ export async function startHarness(): Promise<Harness> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${MICROPHONE_WAV}`,
-      '--autoplay-policy=no-user-gesture-required',
-      // A hidden or occluded headless tab must keep its timers and audio running at full rate.
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
-    ],
+    args: CHROMIUM_ARGS,
   });
   return {
     server,
