@@ -28,7 +28,7 @@ export async function cmdFetchWeights([name]: string[], opts: OptionValues, ctx:
   const isUrl = /^https?:\/\//i.test(from);
   if (!isUrl && (await sameDir(from, out)))
     throw new CliError(`refusing to write the model into the source folder ${from}; choose another --out`);
-  const prefix = isUrl && !from.endsWith('/') ? from + '/' : from;
+  const prefix = isUrl && !from.endsWith('/') ? `${from}/` : from;
   const got: Uint8Array[] = [];
   for (const file of LYRA_V2_FILES) {
     const where = isUrl ? prefix + file : join(from, file);

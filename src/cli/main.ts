@@ -69,8 +69,8 @@ function helpWanted(argv: string[]): string | null {
 export async function main(argv: string[]): Promise<number> {
   const ctx: Context = {
     json: false,
-    out: (text) => void process.stdout.write(text + '\n'),
-    warn: (text) => void process.stderr.write(text + '\n'),
+    out: (text) => void process.stdout.write(`${text}\n`),
+    warn: (text) => void process.stderr.write(`${text}\n`),
   };
   const help = helpWanted(argv);
   if (help !== null) {

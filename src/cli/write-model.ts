@@ -13,7 +13,7 @@ import { CliError, errnoText } from './files.js';
 
 export async function buildModelFiles(files: { encoder: Uint8Array; quantizer: Uint8Array; decoder: Uint8Array }) {
   const { manifest, blob } = await importLyraV2(files);
-  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
   // Check the result loads exactly as `--model` will load it before anything is written.
   const model = await loadModelFromBytes(manifestText, blob, 'imported model');
   new Encoder(model);

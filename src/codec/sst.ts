@@ -184,7 +184,7 @@ export function looksLikeSst(bytes: Uint8Array): boolean {
   return bytes.length >= SST_MAGIC.length && SST_MAGIC.every((b, i) => bytes[i] === b);
 }
 
-const hex = (n: number) => '0x' + n.toString(16).padStart(8, '0');
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** A record that passed its CRC, or why none starts here. */
 type Attempt =
