@@ -24,12 +24,8 @@ export function computeOptions(mode: Mode): { mode: 'int8' | 'float'; precision:
   return { mode: mode.startsWith('float') ? 'float' : 'int8', precision: mode.endsWith('fast') ? 'fast' : 'exact' };
 }
 
-export interface Shape {
-  channels: number;
-  /** Time steps per 20 ms frame. */
-  steps: number;
-  dtype: 'f32' | 'i8';
-}
+/** Channels, time steps and arithmetic per 20 ms frame. */
+export type Shape = BufferInfo;
 
 export interface PlannedNode {
   index: number;
@@ -85,12 +81,7 @@ export function planGraph(
   const shapes = graphActivations(spec, inputStepsPerFrame, (path, why) => {
     throw new Error(`${path} ${why}`);
   });
-  const info = new Map<string, BufferInfo>();
-  for (const [name, a] of shapes) info.set(name, { channels: a.channels, stepsPerFrame: a.steps, dtype: a.dtype });
-  const shape = (name: string): Shape => {
-    const { channels, steps, dtype } = shapes.get(name)!;
-    return { channels, steps, dtype };
-  };
+  const shape = (name: string): Shape => shapes.get(name)!;
   const nodes = spec.nodes.map((node, index): PlannedNode => {
     const x = shape('inputs' in node ? node.inputs[0] : node.input);
     const y = shape('outputs' in node ? node.outputs[0] : node.output);
@@ -105,7 +96,7 @@ export function planGraph(
       elementsPerFrame: y.channels * y.steps * outputs,
     };
   });
-  return { nodes, info };
+  return { nodes, info: shapes };
 }
 
 /** Multiply-accumulates per frame of a node that reads `x` and writes `y` (0 for element-wise nodes). */
@@ -138,14 +129,7 @@ export class LayerByLayer {
   ) {
     const { nodes, info } = planGraph(spec, inputStepsPerFrame, precision);
     this.nodes = nodes;
-    const context = {
-      weights,
-      activation: (name: string) => {
-        const i = info.get(name)!;
-        return { channels: i.channels, steps: i.stepsPerFrame, dtype: i.dtype };
-      },
-      fast: precision === 'fast',
-    };
+    const context = { weights, activation: (name: string) => info.get(name)!, fast: precision === 'fast' };
     this.layers = spec.nodes.map((n) => opFor(n.op).build(n, context));
     this.buffers = new Buffers(info);
     this.buffers.ensureFrames(1);

@@ -12,7 +12,8 @@ import { checkFrames } from './check-frames.js';
  */
 export class Denoiser {
   private readonly graph: Graph;
-  private flags = new Float32Array(1);
+  /** The graph's condition input, remade only when the number of frames per call changes: streaming allocates nothing. */
+  private conditions = { denoise: new Float32Array(1) };
   readonly dim: number;
 
   constructor(model: Model) {
@@ -40,12 +41,12 @@ export class Denoiser {
   /** Embeddings [frames, dim] -> embeddings (into `out` when given, which may be the input); `denoise` per call, or per frame (1 = on). */
   process(embeddings: Float32Array, denoise: boolean | Float32Array, out?: Float32Array): Float32Array {
     const frames = checkFrames('denoiser', embeddings.length, this.dim);
-    if (this.flags.length < frames) this.flags = new Float32Array(frames);
-    const flags = this.flags.subarray(0, frames);
+    if (this.conditions.denoise.length !== frames) this.conditions = { denoise: new Float32Array(frames) };
+    const flags = this.conditions.denoise;
     if (typeof denoise === 'boolean') flags.fill(denoise ? 1 : 0);
     else if (denoise.length !== frames) throw new RangeError(`denoiser: ${denoise.length} flags for ${frames} frames`);
     else flags.set(denoise);
-    const result = this.graph.run(embeddings, frames, { denoise: flags });
+    const result = this.graph.run(embeddings, frames, this.conditions);
     if (!out) return result.slice();
     out.set(result);
     return out;

@@ -1,10 +1,11 @@
 /** Activation buffers of a graph, one per named tensor, sized for a number of frames and grown on demand. */
 export type Activation = Float32Array | Int8Array;
 
+/** The shape of an activation, per 20 ms frame. */
 export interface BufferInfo {
   channels: number;
-  /** Time steps per 20 ms frame at this point of the graph. */
-  stepsPerFrame: number;
+  /** Time steps per frame at this point of the graph. */
+  steps: number;
   dtype: 'f32' | 'i8';
 }
 
@@ -19,7 +20,7 @@ export class Buffers {
     if (frames <= this.capacityFrames) return;
     this.capacityFrames = Math.max(frames, this.capacityFrames * 2);
     for (const [name, i] of this.info) {
-      const size = this.capacityFrames * i.stepsPerFrame * i.channels;
+      const size = this.capacityFrames * i.steps * i.channels;
       if (i.dtype === 'f32') this.floats.set(name, new Float32Array(size));
       else this.codes.set(name, new Int8Array(size));
     }

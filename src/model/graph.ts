@@ -1,4 +1,4 @@
-import { type BufferInfo, Buffers, F32, RangeView } from '../layers/buffers.js';
+import { Buffers, F32, RangeView } from '../layers/buffers.js';
 import type { Layer } from '../layers/layer.js';
 import type { GraphSpec } from './manifest.js';
 import { opFor } from './ops/index.js';
@@ -41,9 +41,7 @@ export class Graph {
     this.layers = spec.nodes.map((node) => opFor(node.op).build(node, context));
     this.conditions = Object.keys(spec.conditions ?? {});
     this.outputStepsPerFrame = activation(spec.output).steps;
-    const info = new Map<string, BufferInfo>();
-    for (const [name, a] of shapes) info.set(name, { channels: a.channels, stepsPerFrame: a.steps, dtype: a.dtype });
-    this.buffers = new Buffers(info);
+    this.buffers = new Buffers(shapes);
     this.buffers.ensureFrames(1);
   }
 

@@ -1,17 +1,13 @@
 // What defines an op: one descriptor per op (src/model/ops/<op>.ts), looped over by the
 // validator, the graph builder, the float rewrite and the TFLite importer.
+import type { BufferInfo } from '../../layers/buffers.js';
 import type { Layer } from '../../layers/layer.js';
 import type { ActivationQuant, DType, GraphNode, Int8Spec, TensorEntry, TransposedConv1dNode } from '../manifest.js';
 import type { WeightStore } from '../weights.js';
 import type { NodeOf, Schema } from './schema.js';
 
-/** An activation as the shape rules see it: per 20 ms frame. */
-export interface Activation {
-  channels: number;
-  /** Time steps per frame at this point of the graph. */
-  steps: number;
-  dtype: 'f32' | 'i8';
-}
+/** An activation as the shape rules see it: channels, steps and arithmetic per 20 ms frame. */
+export type Activation = BufferInfo;
 
 /**
  * What a shape rule works with. The validator runs every rule on untrusted manifests (a failure
