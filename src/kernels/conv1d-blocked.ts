@@ -1,4 +1,4 @@
-// x: [Tin, Cin] -> y: [Tout, Cout], packed w: [Cout/4, K, Cin/groups, 4] (see packConv1dWeights)
+// x: [Tin, Cin] (float32 values widened to float64) -> y: [Tout, Cout], packed w: [Cout/4, K, Cin/groups, 4] (see packConv1dWeights)
 // The same arithmetic as conv1d.ts, bit for bit, made fast: four output channels at a time, so
 // each input value is loaded once for four multiplies, with weights re-laid out at load time so
 // the inner loop reads them contiguously; and, where the shape allows, two output steps at a
@@ -9,9 +9,12 @@
 // waveform input), where it is the parity of the tap.
 export const CONV_BLOCK = 4;
 
-/** Re-lays [Cout, K, CinG] weights as [Cout/4, K, CinG, 4]; Cout/groups must be a multiple of 4. */
-export function packConv1dWeights(w: Float32Array, cOut: number, kernel: number, cInG: number): Float32Array {
-  const packed = new Float32Array(w.length);
+/**
+ * Re-lays [Cout, K, CinG] weights as [Cout/4, K, CinG, 4]; Cout/groups must be a multiple of 4.
+ * Stored as float64 (the same values), so that the inner loops load them without a conversion.
+ */
+export function packConv1dWeights(w: Float32Array, cOut: number, kernel: number, cInG: number): Float64Array {
+  const packed = new Float64Array(w.length);
   let at = 0;
   for (let block = 0; block < cOut; block += CONV_BLOCK) {
     for (let k = 0; k < kernel; k++) {
@@ -24,10 +27,10 @@ export function packConv1dWeights(w: Float32Array, cOut: number, kernel: number,
 }
 
 export function conv1dBlocked(
-  x: Float32Array,
+  x: Float64Array,
   tIn: number,
   cIn: number,
-  packed: Float32Array,
+  packed: Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,
@@ -124,10 +127,10 @@ export function conv1dBlocked(
 
 /** Output steps t and t + 1 of conv1dBlocked (split accumulators need an even Cin/groups). */
 function twoSteps(
-  x: Float32Array,
+  x: Float64Array,
   t: number,
   cIn: number,
-  packed: Float32Array,
+  packed: Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,

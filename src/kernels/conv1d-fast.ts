@@ -7,10 +7,10 @@
 // steps: twelve accumulators, and every loaded input and weight used three or four times, which
 // is as many as the CPU's sixteen float registers hold without spilling.
 export function conv1dFast(
-  x: Float32Array,
+  x: Float64Array,
   tIn: number,
   cIn: number,
-  packed: Float32Array,
+  packed: Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,

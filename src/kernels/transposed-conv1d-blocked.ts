@@ -3,10 +3,10 @@
 // accumulator chains), with weights re-laid out at load time for contiguous reads. Needs an
 // even Cin and Cout a multiple of 4.
 export function transposedConv1dBlocked(
-  x: Float32Array,
+  x: Float64Array,
   tIn: number,
   cIn: number,
-  packed: Float32Array,
+  packed: Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,

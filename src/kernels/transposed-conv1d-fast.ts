@@ -8,11 +8,11 @@
 // one output channel (a waveform), four neighbouring outputs go together instead: the same
 // inputs reach them through four neighbouring taps.
 export function transposedConv1dFast(
-  x: Float32Array,
+  x: Float64Array,
   tIn: number,
   cIn: number,
   w: Float32Array,
-  packed: Float32Array | null,
+  packed: Float64Array | null,
   bias: Float32Array | null,
   kernel: number,
   stride: number,
@@ -73,7 +73,7 @@ export function transposedConv1dFast(
 
 /** transposedConv1dFast for Cout = 1: outputs o .. o + 3 at once where the same inputs reach all four. */
 function monoFast(
-  x: Float32Array,
+  x: Float64Array,
   tIn: number,
   cIn: number,
   w: Float32Array,

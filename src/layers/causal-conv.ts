@@ -6,6 +6,7 @@ import { conv1dInt8Blocked, packConv1dInt8Weights } from '../kernels/conv1d-int8
 import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
 import { depthwiseConv1dInt8 } from '../kernels/depthwise-conv1d-int8.js';
 import type { Requantization } from '../kernels/requantize.js';
+import { widen } from '../kernels/widen.js';
 import { type Activation, type ActivationType, type Buffers, RangeView } from './buffers.js';
 import type { Layer } from './layer.js';
 
@@ -38,15 +39,31 @@ export function floatConvolution(
   const blocks = (cOut / groups) % CONV_BLOCK === 0;
   if (fast && blocks) {
     const packed = packConv1dWeights(weight, cOut, k, cInG);
-    return (x, steps, y) => conv1dFast(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut);
+    return widened(cIn, (x, steps, y) => conv1dFast(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut));
   }
   const split2 = order === 'split2';
   // The blocked kernel pairs even and odd terms within a group: an odd group size splits only when it is 1.
   if (blocks && (!split2 || cInG % 2 === 0 || cInG === 1)) {
     const packed = packConv1dWeights(weight, cOut, k, cInG);
-    return (x, steps, y) => conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2);
+    return widened(cIn, (x, steps, y) =>
+      conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2),
+    );
   }
   return (x, steps, y) => conv1d(x, steps, cIn, weight, bias, k, stride, dilation, groups, y, cOut, split2);
+}
+
+/** Runs a kernel that reads its input as float64 on a widened copy, kept between calls. */
+export function widened<Y>(
+  channels: number,
+  kernel: (x: Float64Array, steps: number, y: Y) => void,
+): (x: Float32Array, steps: number, y: Y) => void {
+  let wide = new Float64Array(0);
+  return (x, steps, y) => {
+    const n = steps * channels;
+    if (wide.length < n) wide = new Float64Array(n);
+    widen(x, n, wide);
+    kernel(wide, steps, y);
+  };
 }
 
 /** int8 convolution in TFLite's integer arithmetic (blocked where the shape allows); `zeroPoint` is the input's. */

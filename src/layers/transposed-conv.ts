@@ -9,6 +9,7 @@ import { tapWeightSums, transposedConv1dInt8Blocked } from '../kernels/transpose
 import { transposedConv1dInt8 } from '../kernels/transposed-conv1d-int8.js';
 import { transposedConv1dMono } from '../kernels/transposed-conv1d-mono.js';
 import { type Activation, type ActivationType, type Buffers, FrameViews } from './buffers.js';
+import { widened } from './causal-conv.js';
 import type { Affine, Layer } from './layer.js';
 
 /** A transposed convolution's shape, computed once. */
@@ -38,10 +39,20 @@ export function floatTransposed(
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, steps } = s;
   const blocked = cOut % 4 === 0 && (fast || cIn % 2 === 0);
   const packed = blocked ? packConv1dWeights(weight, cOut, k, cIn) : null;
-  if (fast) return (x, full) => transposedConv1dFast(x, steps, cIn, weight, packed, bias, k, stride, full, cOut);
+  if (fast) {
+    const run = widened(cIn, (x, _, full: Float32Array) =>
+      transposedConv1dFast(x, steps, cIn, weight, packed, bias, k, stride, full, cOut),
+    );
+    return (x, full) => run(x, steps, full);
+  }
   if (cOut === 1 && cIn % 2 === 0)
     return (x, full) => transposedConv1dMono(x, steps, cIn, weight, bias, k, stride, full);
-  if (packed) return (x, full) => transposedConv1dBlocked(x, steps, cIn, packed, bias, k, stride, full, cOut);
+  if (packed) {
+    const run = widened(cIn, (x, _, full: Float32Array) =>
+      transposedConv1dBlocked(x, steps, cIn, packed, bias, k, stride, full, cOut),
+    );
+    return (x, full) => run(x, steps, full);
+  }
   return (x, full) => transposedConv1d(x, steps, cIn, weight, bias, k, stride, full, cOut);
 }
 

@@ -56,7 +56,20 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
         const plain = new Float32Array(tOut * cOut);
         const fast = new Float32Array(tOut * cOut);
         conv1d(x, tIn, cIn, w, bias, k, s, d, g, plain, cOut, split);
-        conv1dBlocked(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn / g), bias, k, s, d, g, fast, cOut, split);
+        conv1dBlocked(
+          Float64Array.from(x),
+          tIn,
+          cIn,
+          packConv1dWeights(w, cOut, k, cIn / g),
+          bias,
+          k,
+          s,
+          d,
+          g,
+          fast,
+          cOut,
+          split,
+        );
         expect(Array.from(fast)).toEqual(Array.from(plain));
       }
     },
@@ -118,7 +131,7 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     const plain = new Float32Array(size);
     const fast = new Float32Array(size);
     transposedConv1d(x, tIn, cIn, w, bias, k, s, plain, cOut);
-    transposedConv1dBlocked(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn), bias, k, s, fast, cOut);
+    transposedConv1dBlocked(Float64Array.from(x), tIn, cIn, packConv1dWeights(w, cOut, k, cIn), bias, k, s, fast, cOut);
     expect(Array.from(fast)).toEqual(Array.from(plain));
   });
 

@@ -401,7 +401,7 @@ describe('conv1d: shapes and orders', () => {
       conv1d(x, 2, 4, w, null, 1, 1, 1, 1, plainTwin, 4, split);
       expect(Array.from(plainTwin)).toEqual(new Array(8).fill(expected));
       const blocked = new Float32Array(8);
-      conv1dBlocked(x, 2, 4, packed, null, 1, 1, 1, 1, blocked, 4, split);
+      conv1dBlocked(Float64Array.from(x), 2, 4, packed, null, 1, 1, 1, 1, blocked, 4, split);
       expect(Array.from(blocked)).toEqual(new Array(8).fill(expected));
     }
   });

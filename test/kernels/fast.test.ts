@@ -90,7 +90,7 @@ describe('conv1dFast', () => {
       const w = rng.f32Array(cOut * k * (cIn / g), -1, 1);
       for (const bias of [rng.f32Array(cOut), null]) {
         const y = new Float32Array(tOut * cOut + 8).fill(SENTINEL);
-        conv1dFast(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn / g), bias, k, s, d, g, y, cOut);
+        conv1dFast(Float64Array.from(x), tIn, cIn, packConv1dWeights(w, cOut, k, cIn / g), bias, k, s, d, g, y, cOut);
         const expected = naiveConv1dFloat64(x, cIn, w, bias, k, s, d, g, cOut, tOut);
         expect(firstBitMismatch(y, expected)).toBeNull();
         expect(y[tOut * cOut]).toBe(SENTINEL);
@@ -105,7 +105,7 @@ describe('conv1dFast', () => {
     const x = rng.f32Array(tIn * cIn, -2, 2);
     const w = rng.f32Array(cOut * k * cIn);
     const y = new Float32Array(tOut * cOut);
-    conv1dFast(x, tIn, cIn, packConv1dWeights(w, cOut, k, cIn), null, k, 1, 1, 1, y, cOut);
+    conv1dFast(Float64Array.from(x), tIn, cIn, packConv1dWeights(w, cOut, k, cIn), null, k, 1, 1, 1, y, cOut);
     for (let t = 0; t < tOut; t++) {
       for (let co = 0; co < cOut; co++) {
         // Products of float32 values are exact in float64; summing from the largest magnitude down
@@ -141,7 +141,7 @@ describe('transposedConv1dFast', () => {
       const packed = cOut % 4 === 0 ? packConv1dWeights(w, cOut, k, cIn) : null;
       for (const bias of [rng.f32Array(cOut), null]) {
         const y = new Float32Array(tOut * cOut + 8).fill(SENTINEL);
-        transposedConv1dFast(x, tIn, cIn, w, packed, bias, k, s, y, cOut);
+        transposedConv1dFast(Float64Array.from(x), tIn, cIn, w, packed, bias, k, s, y, cOut);
         expect(firstBitMismatch(y, naiveTransposedConv1dFloat64(x, tIn, cIn, w, bias, k, s, cOut))).toBeNull();
         expect(y[tOut * cOut]).toBe(SENTINEL);
       }
