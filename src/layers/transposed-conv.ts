@@ -45,8 +45,13 @@ export function floatTransposed(
     );
     return (x, full) => run(x, steps, full);
   }
-  if (cOut === 1 && cIn % 2 === 0)
-    return (x, full) => transposedConv1dMono(x, steps, cIn, weight, bias, k, stride, full);
+  if (cOut === 1 && cIn % 2 === 0) {
+    const wide = Float64Array.from(weight);
+    const run = widened(cIn, (x, _, full: Float32Array) =>
+      transposedConv1dMono(x, steps, cIn, wide, bias, k, stride, full),
+    );
+    return (x, full) => run(x, steps, full);
+  }
   if (packed) {
     const run = widened(cIn, (x, _, full: Float32Array) =>
       transposedConv1dBlocked(x, steps, cIn, packed, bias, k, stride, full, cOut),
