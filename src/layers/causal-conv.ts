@@ -7,6 +7,7 @@ import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
 import { depthwiseConv1dInt8 } from '../kernels/depthwise-conv1d-int8.js';
 import type { Requantization } from '../kernels/requantize.js';
 import { widen } from '../kernels/widen.js';
+import { centreInt8 } from '../kernels/centre-int8.js';
 import { type Activation, type ActivationType, type Buffers, RangeView } from './buffers.js';
 import type { Layer } from './layer.js';
 
@@ -66,6 +67,21 @@ export function widened<Y>(
   };
 }
 
+/** Runs a kernel that reads its int8 input centred on the zero point, as float64, on a copy kept between calls. */
+export function centred<Y>(
+  channels: number,
+  zeroPoint: number,
+  kernel: (x: Float64Array, steps: number, y: Y) => void,
+): (x: Int8Array, steps: number, y: Y) => void {
+  let wide = new Float64Array(0);
+  return (x, steps, y) => {
+    const n = steps * channels;
+    if (wide.length < n) wide = new Float64Array(n);
+    centreInt8(x, n, zeroPoint, wide);
+    kernel(wide, steps, y);
+  };
+}
+
 /** int8 convolution in TFLite's integer arithmetic (blocked where the shape allows); `zeroPoint` is the input's. */
 export function int8Convolution(
   s: ConvShape,
@@ -77,8 +93,9 @@ export function int8Convolution(
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const packed = packConv1dInt8Weights(weight, cOut, k, cIn / groups, groups);
   if (packed)
-    return (x, steps, y) =>
-      conv1dInt8Blocked(x, steps, cIn, zeroPoint, packed, bias, k, stride, dilation, groups, y, cOut, requant);
+    return centred(cIn, zeroPoint, (x, steps, y) =>
+      conv1dInt8Blocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, requant),
+    );
   return (x, steps, y) =>
     conv1dInt8(x, steps, cIn, zeroPoint, weight, bias, k, stride, dilation, groups, y, cOut, requant);
 }

@@ -5,11 +5,11 @@ import type { Requantization } from '../kernels/requantize.js';
 import { transposedConv1d } from '../kernels/transposed-conv1d.js';
 import { transposedConv1dBlocked } from '../kernels/transposed-conv1d-blocked.js';
 import { transposedConv1dFast } from '../kernels/transposed-conv1d-fast.js';
-import { tapWeightSums, transposedConv1dInt8Blocked } from '../kernels/transposed-conv1d-int8-blocked.js';
+import { transposedConv1dInt8Blocked } from '../kernels/transposed-conv1d-int8-blocked.js';
 import { transposedConv1dInt8 } from '../kernels/transposed-conv1d-int8.js';
 import { transposedConv1dMono } from '../kernels/transposed-conv1d-mono.js';
 import { type Activation, type ActivationType, type Buffers, FrameViews } from './buffers.js';
-import { widened } from './causal-conv.js';
+import { centred, widened } from './causal-conv.js';
 import type { Affine, Layer } from './layer.js';
 
 /** A transposed convolution's shape, computed once. */
@@ -76,11 +76,11 @@ export function int8Transposed(
   const packed = packConv1dInt8Weights(weight, cOut, k, cIn, 1, terms);
   const codes = new Int8Array(fullSteps(s) * cOut);
   if (packed) {
-    const tapSums = tapWeightSums(weight, cOut, k, cIn);
-    return (x, full) => {
-      transposedConv1dInt8Blocked(x, steps, cIn, zeroPoint, packed, tapSums, bias, k, stride, codes, cOut, requant);
+    const run = centred(cIn, zeroPoint, (x, _, full: Float32Array) => {
+      transposedConv1dInt8Blocked(x, steps, cIn, packed, bias, k, stride, codes, cOut, requant);
       dequantize(codes, codes.length, output.scale, output.zeroPoint, full);
-    };
+    });
+    return (x, full) => run(x, steps, full);
   }
   return (x, full) => {
     transposedConv1dInt8(x, steps, cIn, zeroPoint, weight, bias, k, stride, codes, cOut, requant);

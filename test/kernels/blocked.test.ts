@@ -1,6 +1,7 @@
 // The fast kernels must give exactly the bits of their plain twins, on the model's shapes and on
 // awkward ones.
 import { describe, expect, it } from 'vitest';
+import { centreInt8 } from '../../src/kernels/centre-int8.js';
 import { conv1d } from '../../src/kernels/conv1d.js';
 import { conv1dBlocked, packConv1dWeights } from '../../src/kernels/conv1d-blocked.js';
 import { conv1dInt8 } from '../../src/kernels/conv1d-int8.js';
@@ -11,10 +12,17 @@ import { transposedConv1d } from '../../src/kernels/transposed-conv1d.js';
 import { transposedConv1dBlocked } from '../../src/kernels/transposed-conv1d-blocked.js';
 import { transposedConv1dMono } from '../../src/kernels/transposed-conv1d-mono.js';
 import { transposedConv1dInt8 } from '../../src/kernels/transposed-conv1d-int8.js';
-import { tapWeightSums, transposedConv1dInt8Blocked } from '../../src/kernels/transposed-conv1d-int8-blocked.js';
+import { transposedConv1dInt8Blocked } from '../../src/kernels/transposed-conv1d-int8-blocked.js';
+import { widen } from '../../src/kernels/widen.js';
 import { xorshift32 } from '../../src/util/prng.js';
 
 const prng = xorshift32;
+/** The blocked int8 kernels' input: codes minus the zero point, as float64. */
+const centre = (x: Int8Array, zeroPoint: number) => {
+  const y = new Float64Array(x.length);
+  centreInt8(x, x.length, zeroPoint, y);
+  return y;
+};
 const floats = (n: number, rand: () => number) => Float32Array.from({ length: n }, () => (rand() - 0.5) * 4);
 const int8s = (n: number, rand: () => number) => Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128);
 
@@ -90,7 +98,7 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
         conv1dInt8(x, tIn, cIn, -7, w, bias, k, s, d, g, plain, cOut, r);
         const packed = packConv1dInt8Weights(w, cOut, k, cIn / g, g);
         expect(packed).not.toBeNull();
-        conv1dInt8Blocked(x, tIn, cIn, -7, packed!, bias, k, s, d, g, fast, cOut, r);
+        conv1dInt8Blocked(centre(x, -7), tIn, cIn, packed!, bias, k, s, d, g, fast, cOut, r);
         expect(Array.from(fast)).toEqual(Array.from(plain));
       }
     },
@@ -101,16 +109,26 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     expect(packConv1dInt8Weights(new Int8Array(6 * 8), 6, 1, 8, 1)).toBeNull();
   });
 
-  it('holds at the extremes of int8 (every product -128 * -128)', () => {
+  it.each([
+    [-128, 127, -128, 127],
+    [127, -128, -128, 127],
+    [-128, 127, 127, -128],
+  ])('holds at the extremes of int8 (code %i, zero point %i, weights %i and %i)', (code, zeroPoint, wa, wb) => {
+    // 1023 products of 255 * 128 in each lane: the largest sums the packing allows, of either sign.
     const cIn = 1023;
-    const x = new Int8Array(cIn).fill(-128);
-    const w = new Int8Array(4 * cIn).fill(-128);
-    const r = requant(4, prng(1), 'double');
-    const plain = new Int8Array(4);
-    const fast = new Int8Array(4);
-    conv1dInt8(x, 1, cIn, 0, w, null, 1, 1, 1, 1, plain, 4, r);
-    conv1dInt8Blocked(x, 1, cIn, 0, packConv1dInt8Weights(w, 4, 1, cIn, 1)!, null, 1, 1, 1, 1, fast, 4, r);
+    const x = new Int8Array(2 * cIn).fill(code);
+    const w = new Int8Array(4 * cIn);
+    for (let co = 0; co < 4; co++) w.fill(co % 2 ? wb : wa, co * cIn, (co + 1) * cIn);
+    const r = requant(4, prng(1), 'single');
+    r.multipliers.fill(1 << 30);
+    r.shifts.fill(-20);
+    const plain = new Int8Array(8);
+    const fast = new Int8Array(8);
+    conv1dInt8(x, 2, cIn, zeroPoint, w, null, 1, 1, 1, 1, plain, 4, r);
+    const packed = packConv1dInt8Weights(w, 4, 1, cIn, 1)!;
+    conv1dInt8Blocked(centre(x, zeroPoint), 2, cIn, packed, null, 1, 1, 1, 1, fast, 4, r);
     expect(Array.from(fast)).toEqual(Array.from(plain));
+    expect(new Set(plain).size).toBeGreaterThan(1);
   });
 
   const tconvCases = [
@@ -167,12 +185,10 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     const fast = new Int8Array(size);
     transposedConv1dInt8(x, tIn, cIn, 12, w, bias, k, s, plain, cOut, r);
     transposedConv1dInt8Blocked(
-      x,
+      centre(x, 12),
       tIn,
       cIn,
-      12,
       packConv1dInt8Weights(w, cOut, k, cIn, 1, Math.ceil(k / s) * cIn)!,
-      tapWeightSums(w, cOut, k, cIn),
       bias,
       k,
       s,
@@ -181,5 +197,17 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
       r,
     );
     expect(Array.from(fast)).toEqual(Array.from(plain));
+  });
+
+  it('widen and centreInt8 copy exactly the first n values, and nothing after', () => {
+    const x = Float32Array.of(1.5, -0, Number.NaN, -Infinity, 1e-45, 3.4028234663852886e38, 7);
+    const wide = new Float64Array(8).fill(99);
+    widen(x, 6, wide);
+    expect(Array.from(wide)).toEqual([...Array.from(x.subarray(0, 6)), 99, 99]);
+    expect(Object.is(wide[1], -0)).toBe(true);
+    const codes = Int8Array.of(-128, 127, 0, 5);
+    const centred = new Float64Array(5).fill(99);
+    centreInt8(codes, 4, -128, centred);
+    expect(Array.from(centred)).toEqual([0, 255, 128, 133, 99]);
   });
 });
