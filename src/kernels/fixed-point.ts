@@ -5,10 +5,12 @@
 const TWO_31 = 2147483648;
 const TWO_16 = 65536;
 const TWO_15 = 32768;
-const TWO_30 = 1073741824;
 const TWO_52 = 2 ** 52;
 /** 2^i for i in 0..63: a table, because `2 ** i` with a variable i is a slow library call in V8. */
 const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
+/** 2^-i: multiplying by it is exact, and faster than dividing by 2^i. */
+const INV_POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** -i);
+const INV_TWO_31 = 2 ** -31;
 
 /** A real multiplier as int32 mantissa in [2^30, 2^31) and power-of-two exponent (TFLite's QuantizeMultiplier). */
 export interface QuantizedMultiplier {
@@ -49,7 +51,10 @@ export function saturatingRoundingDoublingHighMul(a: number, b: number): number 
   // Usual case: the product is small enough to be exact in a double (a rounded product could
   // not pass this test either, since rounding never crosses a power of two); `| 0` truncates
   // toward zero like C's integer division, and the quotient is far inside int32.
-  if (product < TWO_52 && product > -TWO_52) return ((product + (product >= 0 ? TWO_30 : 1 - TWO_30)) / TWO_31) | 0;
+  // That truncation of (product + nudge) / 2^31 is product / 2^31 rounded to nearest with ties
+  // toward +infinity for either sign, which is Math.round's rule, with no branch on the sign; the
+  // scaling by 2^-31 is exact.
+  if (product < TWO_52 && product > -TWO_52) return Math.round(product * INV_TWO_31) | 0;
   if (a === -TWO_31 && b === -TWO_31) return TWO_31 - 1;
   const bHigh = Math.floor(b / TWO_16);
   const bLow = b - bHigh * TWO_16;
@@ -72,7 +77,7 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
   if (exponent <= 30 && (x | 0) === x) {
     // int32 x: gemmlowp's own bit operations.
     const mask = (1 << exponent) - 1;
-    const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    const threshold = (mask >> 1) + (x >>> 31); // + 1 when x < 0, without a branch
     return (x >> exponent) + ((x & mask) > threshold ? 1 : 0);
   }
   const divisor = POW2[exponent];
@@ -97,8 +102,7 @@ export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplie
   const totalShift = 31 - shift;
   const product = x * multiplier;
   // Usual case: product and rounding term both exact in a double, so one floor does it.
-  if (product < TWO_52 && product > -TWO_52 && totalShift <= 51)
-    return Math.floor((product + POW2[totalShift - 1]) / POW2[totalShift]);
+  if (product < TWO_52 && product > -TWO_52 && totalShift <= 51) return Math.round(product * INV_POW2[totalShift]) + 0; // floor(p / 2^s + 1/2) is Math.round; + 0 makes -0 zero
   if (totalShift < 16 || totalShift > 52) {
     // Outside what the split below keeps exact in a double (multipliers above 2^15 or below
     // about 2^-21): never met in practice, so plain 64-bit integers are fast enough.
