@@ -73,13 +73,17 @@ export function parseSidBody(body: Uint8Array): NoiseDescription {
  * Autocorrelation r[0..order] -> reflection coefficients (Levinson-Durbin, A(z) = 1 + sum a_j z^-j,
  * k_i = a_i of order i). A lag window and a tiny white-noise correction keep it well conditioned.
  */
-export function reflectionFromAutocorrelation(r: Float64Array, order: number, out = new Float64Array(order)): Float64Array {
+export function reflectionFromAutocorrelation(
+  r: Float64Array,
+  order: number,
+  out = new Float64Array(order),
+): Float64Array {
   out.fill(0);
   if (!(r[0] > 0)) return out;
   const lagged = new Float64Array(order + 1);
   lagged[0] = r[0] * 1.0001;
   // Gaussian lag window (60 Hz at 16 kHz): smooths the envelope so no coefficient runs to +-1.
-  for (let i = 1; i <= order; i++) lagged[i] = r[i] * Math.exp(-0.5 * (2 * Math.PI * 60 * i / 16000) ** 2);
+  for (let i = 1; i <= order; i++) lagged[i] = r[i] * Math.exp(-0.5 * ((2 * Math.PI * 60 * i) / 16000) ** 2);
   const a = new Float64Array(order + 1);
   const previous = new Float64Array(order + 1);
   a[0] = 1;
@@ -210,10 +214,10 @@ export class ComfortNoise {
   generate(out: Float32Array): Float32Array {
     if (!this.described) return out.fill(0);
     const steps = this.rampLeft;
-    const endAmplitude = steps > 0 ? this.amplitude + (this.targetAmplitude - this.amplitude) / steps : this.targetAmplitude;
+    const endAmplitude =
+      steps > 0 ? this.amplitude + (this.targetAmplitude - this.amplitude) / steps : this.targetAmplitude;
     if (steps > 0) {
-      for (let i = 0; i < SID_ORDER; i++)
-        this.reflection[i] += (this.targetReflection[i] - this.reflection[i]) / steps;
+      for (let i = 0; i < SID_ORDER; i++) this.reflection[i] += (this.targetReflection[i] - this.reflection[i]) / steps;
       this.rampLeft--;
     } else {
       this.reflection.set(this.targetReflection);

@@ -23,7 +23,10 @@ import type { FrameDecoder, FrameEncoder } from './frame-codec.js';
 import { Vad, type VadOptions, type VadResult } from './vad.js';
 
 /** What the sender emits for one frame: a speech packet, a comfort-noise update, or nothing (null). */
-export type DtxFrame = { kind: 'speech'; packet: Uint8Array; numQuantizers: number } | { kind: 'sid'; body: Uint8Array } | null;
+export type DtxFrame =
+  | { kind: 'speech'; packet: Uint8Array; numQuantizers: number }
+  | { kind: 'sid'; body: Uint8Array }
+  | null;
 
 export interface DtxOptions {
   vad?: VadOptions;
@@ -166,7 +169,9 @@ export class DtxFrameDecoder {
     this.comfort = new ComfortNoise(options);
     this.crossfade = options.crossfadeSamples ?? 80;
     if (!Number.isInteger(this.crossfade) || this.crossfade < 0 || this.crossfade > decoder.frameSize)
-      throw new RangeError(`DTX: crossfadeSamples must be an integer in 0..${decoder.frameSize}, got ${this.crossfade}`);
+      throw new RangeError(
+        `DTX: crossfadeSamples must be an integer in 0..${decoder.frameSize}, got ${this.crossfade}`,
+      );
     this.continuation = new Float32Array(this.crossfade);
   }
 
@@ -192,7 +197,8 @@ export class DtxFrameDecoder {
       this.inComfort = true;
       return this.playComfort(out);
     }
-    if (frame.kind !== 'speech') throw new RangeError(`DTX: unknown frame kind ${String((frame as { kind: unknown }).kind)}`);
+    if (frame.kind !== 'speech')
+      throw new RangeError(`DTX: unknown frame kind ${String((frame as { kind: unknown }).kind)}`);
     const resuming = this.inComfort;
     if (resuming) this.comfort.generate(this.continuation);
     this.decoder.decodeFrame(frame.packet, frame.numQuantizers, out);

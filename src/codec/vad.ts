@@ -58,9 +58,9 @@ const BAND_EDGES_HZ = [80, 250, 400, 550, 700, 900, 1100, 1350, 1650, 2000, 2400
 const SNR_CEILING_DB = 30;
 /** Weight of the new frame in the smoothed band energies the floor is tracked on. */
 const SMOOTHING = 0.4;
-/** The floor is the minimum of the smoothed energies over SUBWINDOWS x SUBWINDOW_FRAMES frames (1.6 s)... */
+/** The floor is the minimum of the smoothed energies over SUBWINDOWS x SUBWINDOW_FRAMES frames (2.56 s)... */
 const SUBWINDOWS = 8;
-const SUBWINDOW_FRAMES = 10;
+const SUBWINDOW_FRAMES = 16;
 /** ... raised by this factor (2.5 dB), as the minimum of a fluctuating energy lies below its mean. */
 const MINIMUM_BIAS = 10 ** (2.5 / 10);
 /** Active runs shorter than this get only `SHORT_HANGOVER` frames: a click is not a sentence. */
