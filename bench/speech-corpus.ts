@@ -15,6 +15,8 @@ export interface Clip {
   name: string;
   /** 16 kHz mono, a whole number of frames. */
   samples: Float32Array;
+  /** For a mix: the speech alone, the reference for intelligibility. */
+  clean?: Float32Array;
 }
 
 const flac = new FLACDecoder();
@@ -87,5 +89,5 @@ export function mix(speech: Clip, noise: Clip, snrDb: number): Clip {
   const gain = Math.sqrt((meanSquare(speech.samples) / meanSquare(noise.samples)) * 10 ** (-snrDb / 10));
   const out = new Float32Array(speech.samples.length);
   for (let i = 0; i < out.length; i++) out[i] = speech.samples[i] + gain * noise.samples[i % noise.samples.length];
-  return { name: `${speech.name} + ${noise.name} at ${snrDb} dB SNR`, samples: out };
+  return { name: `${speech.name} + ${noise.name} at ${snrDb} dB SNR`, samples: out, clean: speech.samples };
 }

@@ -119,6 +119,7 @@ export class DtxController {
 /** A FrameEncoder with DTX: one DtxFrame per frame of audio at the model's rate. */
 export class DtxFrameEncoder {
   readonly controller: DtxController;
+  private packet: Uint8Array | null = null;
 
   constructor(
     readonly encoder: FrameEncoder,
@@ -133,15 +134,22 @@ export class DtxFrameEncoder {
   encodeFrame(frame: Float32Array): DtxFrame {
     // Encoded whether sent or not: the encoder's histories must stay continuous.
     const packet = this.encoder.encodeFrame(frame);
+    this.packet = packet;
     const decision = this.controller.decide(frame);
     if (decision.send === 'speech') return { kind: 'speech', packet, numQuantizers: this.encoder.numQuantizers };
     if (decision.send === 'sid') return { kind: 'sid', body: decision.body };
     return null;
   }
 
+  /** The packet encoded for the last frame, whether DTX sent it or not (null before the first frame). */
+  get lastPacket(): Uint8Array | null {
+    return this.packet;
+  }
+
   reset(): void {
     this.encoder.reset();
     this.controller.reset();
+    this.packet = null;
   }
 }
 
