@@ -100,7 +100,8 @@ export function ratesSvg(points: RatePoint[], lyraRates: Map<number, string>): s
   }
   const axisY = TOP + 2 * PANEL_HEIGHT + GAP;
   for (let q = 1; q <= n; q++) {
-    if (q !== 1 && q % 5 !== 0 && !lyraRates.has(q)) continue;
+    const nearLyra = !lyraRates.has(q) && [...lyraRates.keys()].some((l) => Math.abs(l - q) <= 2);
+    if ((q !== 1 && q % 5 !== 0 && !lyraRates.has(q)) || nearLyra) continue;
     out.push(
       `<text x="${num(x(q))}" y="${axisY + 16}" text-anchor="middle">${q}</text>`,
       `<text x="${num(x(q))}" y="${axisY + 30}" text-anchor="middle" fill="#666">${((q * 200) / 1000).toFixed(1)}</text>`,
