@@ -33,3 +33,26 @@ export { Resampler, resample } from './audio/resample.js';
 export { decodeSst, encodeSst, SstFormatError, SstStreamParser } from './codec/sst.js';
 export { packIndices, unpackIndices } from './codec/lyra-packet.js';
 export { LYRA_BITRATES, quantizersForBitrate } from './codec/bitrates.js';
+export {
+  DtxController,
+  DtxFrameDecoder,
+  DtxFrameEncoder,
+  type DtxDecoderOptions,
+  type DtxFrame,
+  type DtxOptions,
+} from './codec/dtx.js';
+export { Vad, type VadOptions, type VadResult } from './codec/vad.js';
+export {
+  ComfortNoise,
+  encodeSidBody,
+  parseSidBody,
+  SID_BODY_BYTES,
+  SidFormatError,
+  type NoiseDescription,
+} from './codec/comfort-noise.js';
+export {
+  RateController,
+  RateControllerError,
+  type RateControllerOptions,
+  type RateReport,
+} from './codec/rate-controller.js';
