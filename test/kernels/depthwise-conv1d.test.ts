@@ -156,4 +156,16 @@ describe('depthwiseConv1d: hand-computed', () => {
     depthwiseConv1d(x, 3, 1, w, null, 3, 1, y);
     expect(y[0]).toBe(2 ** 24);
   });
+
+  it('signed zeros: the sum starts from +0, so products that are all -0 give +0', () => {
+    // x = 0 and negative weights: every product is -0; the reference adds them to 0.0, giving +0.
+    const x = new Float32Array(6);
+    const w = Float32Array.from([-1, -2, -3, -4]);
+    const y = new Float32Array(4).fill(7);
+    depthwiseConv1d(x, 3, 2, w, null, 2, 1, y);
+    for (const v of y) expect(Object.is(v, 0)).toBe(true);
+    // With a -0 bias the total is +0 + -0 = +0 as well.
+    depthwiseConv1d(x, 3, 2, w, Float32Array.from([-0, -0]), 2, 1, y);
+    for (const v of y) expect(Object.is(v, 0)).toBe(true);
+  });
 });
