@@ -24,7 +24,31 @@ export function transposedConv1dInt8Blocked(
   for (let o = 0; o < tOut; o++) {
     const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride));
     const lastInput = Math.min(tIn - 1, Math.floor(o / stride));
-    for (let co = 0; co < cOut; co += 4) {
+    let co = 0;
+    // Eight channels (four independent sums) at a time where Cout allows: one sum per pass would
+    // wait on its own previous add.
+    for (; co + 8 <= cOut; co += 8) {
+      let s01 = 0,
+        s23 = 0,
+        s45 = 0,
+        s67 = 0;
+      for (let i = firstInput; i <= lastInput; i++) {
+        const xi = i * cIn;
+        const tap = (o - i * stride) * tapSize;
+        let w = (co / 4) * blockSize + tap;
+        let v = w + blockSize;
+        for (let c = 0; c < cIn; c++, w += 2, v += 2) {
+          const xv = x[xi + c];
+          s01 += xv * pairs[w];
+          s23 += xv * pairs[w + 1];
+          s45 += xv * pairs[v];
+          s67 += xv * pairs[v + 1];
+        }
+      }
+      storeBlock(y, o * cOut + co, co, s01, s23, bias, requant);
+      storeBlock(y, o * cOut + co + 4, co + 4, s45, s67, bias, requant);
+    }
+    for (; co < cOut; co += 4) {
       let s01 = 0;
       let s23 = 0;
       for (let i = firstInput; i <= lastInput; i++) {

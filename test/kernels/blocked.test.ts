@@ -138,6 +138,7 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     [128, 64, 6, 2, 2],
     [64, 4, 64, 16, 20],
     [2, 8, 3, 5, 3],
+    [6, 12, 4, 2, 3],
   ] as const;
 
   it.each(tconvCases)('float transposed conv cIn %i cOut %i K %i stride %i', (cIn, cOut, k, s, tIn) => {
