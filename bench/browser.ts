@@ -136,7 +136,7 @@ for (const b of browsers) {
   const missing = BROWSERS[b].binaries.filter((path) => !have(path));
   if (missing.length > 0) {
     console.error(
-      `bench:browser: ${missing.join(', ')} missing, so ${BROWSERS[b].title} cannot run. ` +
+      `bench:browser: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing, so ${BROWSERS[b].title} cannot run. ` +
         `Install it (apt-get update && ${BROWSERS[b].install}) or leave it out with --browsers.`,
     );
     process.exit(2);
