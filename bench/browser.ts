@@ -249,8 +249,8 @@ async function benchBrowser(name: BrowserName): Promise<BrowserResult> {
     );
     for (const [engine, why] of Object.entries(info.unavailable)) log(`  not measured: ${engine}: ${why}`);
 
-    const run = (o: { passes: number; warmup: number; frames?: number }) =>
-      tab.call<Record<string, EngineTiming>>(api, 'run', o);
+    const run = async (o: { passes: number; warmup: number; frames?: number }) =>
+      inPageOrder(await tab.call<Record<string, EngineTiming>>(api, 'run', o), info.engines);
     const throttle = tab.throttle?.bind(tab);
     const indexAt = new Map<number, number>();
     /** The page's BenchmarkIndex at `rate`: median of five 250 ms runs (it is noisy on a busy machine). */
@@ -351,7 +351,7 @@ async function benchBrowser(name: BrowserName): Promise<BrowserResult> {
         [...indexAt].sort((a, b) => a[0] - b[0]).map(([rate, score]) => [`${rate}x`, score]),
       ),
       ...(throttle ? { devtoolsCalibration: calibration } : {}),
-      results: results.map((r) => ({ ...r, engines: inPageOrder(r.engines, info.engines) })),
+      results,
       layers,
       ...(layerStatistic ? { layerStatistic } : {}),
       seconds: (performance.now() - t0) / 1000,
@@ -430,7 +430,7 @@ function summaryTable(): string {
     const simd = e['reference simd'];
     const stage = (key: 'encoderMedianMs' | 'decoderMedianMs') => (ours && simd ? fmt(ours[key] / simd[key]) : '—');
     return [
-      `${BROWSERS[b.browser].title} (${b.version})`,
+      `${BROWSERS[b.browser].title}: ${b.version}`,
       fmt(ours?.frameMedianMs),
       fmt(e['reference plain']?.frameMedianMs),
       fmt(simd?.frameMedianMs),

@@ -234,7 +234,7 @@ export async function openWebKit(url: string, options: OpenOptions = {}): Promis
     }
     const session = driver;
     const granted = await session.getCapabilities();
-    const version = `${granted.get('browserName') ?? 'MiniBrowser'} ${granted.get('browserVersion') ?? '(version unknown)'}`;
+    const version = `WebKitGTK ${granted.get('browserVersion') ?? '(version unknown)'} (${granted.get('browserName') ?? 'MiniBrowser'})`;
     await session.manage().setTimeouts({ script: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, pageLoad: 60_000 });
     await session.get(url);
     return {
