@@ -33,7 +33,18 @@ import {
   type Summary,
 } from './common.js';
 import { measureCeiling } from './ceiling.js';
-import { computeOptions, graphSpec, inputSteps, LayerByLayer, MODES, type Mode } from './layers.js';
+import {
+  computeOptions,
+  graphSpec,
+  inputSteps,
+  LayerByLayer,
+  type LayerReport,
+  layerReport,
+  layerTypeTable,
+  MODES,
+  type Mode,
+  timeLayers,
+} from './layers.js';
 import { createReferenceRunner, type FrameRunner } from './reference.js';
 import type { TfliteWebBuild } from '../test/reference/tflite-web.js';
 
@@ -323,34 +334,6 @@ for (const build of BUILDS) {
 
 // ---- per layer type ----------------------------------------------------------------------------
 
-interface TypeResult {
-  nodes: number;
-  macsPerFrame?: number;
-  msPerFrame: number;
-  gmacPerS?: number;
-  melemPerS: number;
-  /** Share of the sum of all layers' time. */
-  share: number;
-}
-interface LayerReport {
-  /** Median ms per frame of the Encoder/Decoder call (streaming case above). */
-  graphMsPerFrame: number;
-  /** Sum over layers of each layer's median ms per frame, measured layer by layer. */
-  layersSumMsPerFrame: number;
-  macsPerFrame: number;
-  gmacPerS: number;
-  types: Record<string, TypeResult>;
-  nodes: {
-    node: string;
-    op: string;
-    type: string;
-    shape: string;
-    macsPerFrame?: number;
-    medianMs: number;
-    gmacPerS?: number;
-  }[];
-}
-
 const tLayers = performance.now();
 const layers: Record<string, LayerReport> = {};
 for (const which of ['encoder', 'decoder'] as const) {
@@ -361,62 +344,13 @@ for (const which of ['encoder', 'decoder'] as const) {
       inputSteps(model, which),
       computeOptions(mode).precision,
     );
-    const L = graph.nodes.length;
-    const times = new Float64Array(L);
-    const inSize = which === 'encoder' ? FRAME : DIM;
-    const input = which === 'encoder' ? audio : embeddings;
-    // A warm-up pass, then timed passes: per layer, the median over the frames of a pass, and
-    // the lowest of those medians over the passes (a pass disturbed by the machine drops out).
-    const timedPasses = quick ? 1 : 3;
-    const nodeMedian = new Array<number>(L).fill(Infinity);
-    for (let pass = quick ? 1 : 0; pass <= timedPasses; pass++) {
-      const perLayer = Array.from({ length: L }, () => new Float64Array(frames));
-      graph.reset();
-      collect();
-      for (let t = 0; t < frames; t++) {
-        graph.runFrame(input.subarray(t * inSize, (t + 1) * inSize), times);
-        for (let i = 0; i < L; i++) perLayer[i][t] = times[i];
-      }
-      if (pass > 0)
-        perLayer.forEach((v, i) => {
-          nodeMedian[i] = Math.min(nodeMedian[i], summarize(v).median);
-        });
-    }
-    const total = nodeMedian.reduce((a, v) => a + v, 0);
-    const types: Record<string, TypeResult> = {};
-    let macs = 0;
-    graph.nodes.forEach((n, i) => {
-      types[n.type] ??= { nodes: 0, msPerFrame: 0, melemPerS: 0, share: 0 };
-      const t = types[n.type];
-      t.nodes++;
-      t.msPerFrame += nodeMedian[i];
-      if (n.macsPerFrame > 0) t.macsPerFrame = (t.macsPerFrame ?? 0) + n.macsPerFrame;
-      t.melemPerS += n.elementsPerFrame; // converted below
-      macs += n.macsPerFrame;
+    const nodeMs = timeLayers(graph, which === 'encoder' ? audio : embeddings, frames, {
+      passes: quick ? 1 : 3,
+      warmup: quick ? 0 : 1,
+      beforePass: collect,
     });
-    for (const t of Object.values(types)) {
-      if (t.macsPerFrame) t.gmacPerS = t.macsPerFrame / (t.msPerFrame * 1e6);
-      t.melemPerS = t.melemPerS / (t.msPerFrame * 1e3);
-      t.share = t.msPerFrame / total;
-    }
     const key = `${which} ${mode}`;
-    layers[key] = {
-      graphMsPerFrame: med(ours[key]),
-      layersSumMsPerFrame: total,
-      macsPerFrame: macs,
-      gmacPerS: macs / (med(ours[key]) * 1e6),
-      types,
-      nodes: graph.nodes.map((n, i) => ({
-        node: `#${n.index}`, // the position in the manifest graph (a string: the JSON holds only positive numbers)
-        op: n.node.op,
-        type: n.type,
-        shape: `[${n.input.steps}x${n.input.channels} ${n.input.dtype}] -> [${n.output.steps}x${n.output.channels} ${n.output.dtype}]`,
-        ...(n.macsPerFrame > 0
-          ? { macsPerFrame: n.macsPerFrame, gmacPerS: n.macsPerFrame / (nodeMedian[i] * 1e6) }
-          : {}),
-        medianMs: nodeMedian[i],
-      })),
-    };
+    layers[key] = layerReport(graph.nodes, nodeMs, med(ours[key]));
   }
 }
 const layersMs = performance.now() - tLayers;
@@ -577,24 +511,7 @@ const mainTable = markdownTable(
     sumRow('encoder + decoder (float, fast)', 'float fast'),
   ],
 );
-const layerTables = Object.entries(layers).map(([key, rep]) => {
-  const rows = Object.entries(rep.types)
-    .sort((a, b) => b[1].msPerFrame - a[1].msPerFrame)
-    .map(([type, t]) => [
-      type,
-      String(t.nodes),
-      t.macsPerFrame ? fmt(t.macsPerFrame / 1e3, 4) : '—',
-      fmt(t.msPerFrame),
-      `${fmt(100 * t.share, 2)}%`,
-      fmt(t.gmacPerS),
-      fmt(t.melemPerS),
-    ]);
-  return (
-    `**${key}**: ${fmt(rep.macsPerFrame / 1e6)} MMAC/frame, ${fmt(rep.graphMsPerFrame)} ms/frame through the ${key.split(' ')[0] === 'encoder' ? 'Encoder' : 'Decoder'} ` +
-    `(${fmt(rep.gmacPerS)} GMAC/s overall); layer by layer the layers add up to ${fmt(rep.layersSumMsPerFrame)} ms/frame.\n\n` +
-    markdownTable(['layer type', 'nodes', 'kMAC/frame', 'ms/frame', 'share', 'GMAC/s', 'Melem/s'], rows)
-  );
-});
+const layerTables = Object.entries(layers).map(([key, rep]) => layerTypeTable(key, rep));
 
 const md = [
   `Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.logicalCpus} logical CPUs), Node ${machine.node}, one thread, ` +

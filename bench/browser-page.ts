@@ -1,10 +1,14 @@
 // The browser benchmark page (bundled by bench/browser.ts for the browser; not part of the library).
 // It loads our weights (manifest.json + model.bin, made in memory by the Node side), the speech
 // samples and, when it can, Google's TFLite Web runtime (the same WASM builds the Node bench
-// uses), then times streaming encoder + decoder, one 20 ms frame per call, on the main thread.
+// uses), then times streaming encoder + decoder, one 20 ms frame per call, on the main thread,
+// and each layer of the graphs on its own (bench/layers.ts, as `npm run bench` does in Node).
+// The same page runs in Chromium, Firefox and WebKit.
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
-import { loadModelFromBytes } from '../src/model/load.js';
+import { loadModelFromBytes, type Model } from '../src/model/load.js';
+import { computeOptions, graphSpec, inputSteps, LayerByLayer, type Mode, timeLayers } from './layers.js';
+import { median } from './numbers.js';
 import {
   TFLITE_WEB_BUILDS,
   type TfliteWebBuild,
@@ -28,6 +32,10 @@ export interface PageInfo {
   hardwareConcurrency: number;
   crossOriginIsolated: boolean;
   frames: number;
+  /** Smallest step of performance.now() seen (coarse clocks make short layers' medians coarse too). */
+  timerResolutionMs: number;
+  /** Whether the browser validates a WebAssembly module with a SIMD instruction. */
+  wasmSimd: boolean;
   engines: string[];
   /** Engines that could not be set up, and why. */
   unavailable: Record<string, string>;
@@ -80,9 +88,56 @@ async function referenceEngine(
   };
 }
 
+/** The smallest nonzero step of performance.now() over a few dozen ticks. */
+function timerResolution(): number {
+  let smallest = Infinity;
+  for (let tick = 0; tick < 50; tick++) {
+    const start = performance.now();
+    let now = start;
+    while (now === start) now = performance.now();
+    smallest = Math.min(smallest, now - start);
+  }
+  return smallest;
+}
+
+/** A module whose one function returns i32x4.splat(0): valid only where WASM SIMD is. */
+const SIMD_PROBE = new Uint8Array([
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // header
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, // type: () -> v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, // one function of that type
+  0x0a,
+  0x08,
+  0x01,
+  0x06,
+  0x00,
+  0x41,
+  0x00,
+  0xfd,
+  0x11,
+  0x0b, // i32.const 0; i32x4.splat; end
+]);
+
 const engines = new Map<string, Engine>();
 const unavailable: Record<string, string> = {};
 let samples: Float32Array = new Float32Array(0);
+let model: Model | undefined;
+const timerStep = timerResolution();
 
 async function setup(): Promise<PageInfo> {
   const [manifestText, blob, pcm] = await Promise.all([
@@ -91,7 +146,7 @@ async function setup(): Promise<PageInfo> {
     bytes('/samples.f32'),
   ]);
   samples = new Float32Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 4);
-  const model = await loadModelFromBytes(manifestText, blob, 'served lyra-v2');
+  model = await loadModelFromBytes(manifestText, blob, 'served lyra-v2');
   for (const mode of ['int8', 'float'] as const) {
     const enc = new Encoder(model, { mode });
     const dec = new Decoder(model, { mode });
@@ -126,16 +181,13 @@ async function setup(): Promise<PageInfo> {
     hardwareConcurrency: navigator.hardwareConcurrency,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     frames: samples.length / FRAME,
+    timerResolutionMs: timerStep,
+    wasmSimd: typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE),
     engines: [...engines.keys()],
     unavailable,
   };
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** `warmup` untimed passes, then `passes` timed ones, of every engine (interleaved pass by pass). */
@@ -188,6 +240,70 @@ async function run(options: {
   return out;
 }
 
+export interface LayerTiming {
+  /** Per graph node, in graph order: ms per frame (bench/layers.ts timeLayers). */
+  nodeMs: number[];
+  /** What sums up a layer's frames: the mean where the clock is coarser than 1 µs (see timeLayers). */
+  statistic: 'median' | 'mean';
+  /** The whole Encoder/Decoder call in the same mode, median ms per frame, timed before each layer pass. */
+  graphMsPerFrame: number;
+}
+
+let embeddings: Float32Array | undefined;
+
+/** Every layer of the encoder or decoder graph in `mode`, timed on its own over the file, as `npm run bench` does. */
+function layers(options: {
+  which: 'encoder' | 'decoder';
+  mode: Mode;
+  passes: number;
+  warmup: number;
+  frames?: number;
+}): LayerTiming {
+  if (!model) throw new Error('layers() before the page was ready');
+  const m = model;
+  const frames = Math.min(options.frames ?? Infinity, samples.length / FRAME);
+  // The decoder's input: what our int8 encoder makes of the file, as in Node.
+  embeddings ??= new Encoder(m).encode(samples);
+  const compute = computeOptions(options.mode);
+  const graph = new LayerByLayer(
+    graphSpec(m, options.which, options.mode),
+    m.weights,
+    inputSteps(m, options.which),
+    compute.precision,
+  );
+  const input = options.which === 'encoder' ? samples : embeddings;
+  const size = graph.inputSize;
+  const whole =
+    options.which === 'encoder'
+      ? (() => {
+          const enc = new Encoder(m, compute);
+          const out = new Float32Array(enc.embeddingDim);
+          return { reset: () => enc.reset(), frame: (x: Float32Array) => void enc.encodeFrame(x, out) };
+        })()
+      : (() => {
+          const dec = new Decoder(m, compute);
+          const out = new Float32Array(dec.frameSize);
+          return { reset: () => dec.reset(), frame: (x: Float32Array) => void dec.decodeFrame(x, out) };
+        })();
+  const graphTimes: number[] = [];
+  const statistic = timerStep > 0.001 ? 'mean' : 'median';
+  const nodeMs = timeLayers(graph, input, frames, {
+    passes: options.passes,
+    warmup: options.warmup,
+    statistic,
+    // The whole graph pass by pass with the layers, so that both see the same state of the machine.
+    beforePass: (pass) => {
+      whole.reset();
+      for (let t = 0; t < frames; t++) {
+        const start = performance.now();
+        whole.frame(input.subarray(t * size, (t + 1) * size));
+        if (pass >= options.warmup) graphTimes.push(performance.now() - start);
+      }
+    },
+  });
+  return { nodeMs: [...nodeMs], statistic, graphMsPerFrame: median(graphTimes) };
+}
+
 /**
  * Lighthouse's "BenchmarkIndex" (the score Chrome DevTools' CPU-throttling calibration aims at:
  * 1000 for its "mid-tier mobile" preset, 264 for "low-tier mobile"): half the time building
@@ -219,4 +335,5 @@ function benchmarkIndex(durationMs = 250): number {
   return (withGc + withoutGc) / 2;
 }
 
-(globalThis as { soundstreamBench?: unknown }).soundstreamBench = { ready: setup(), run, benchmarkIndex };
+const ready = setup();
+(globalThis as { soundstreamBench?: unknown }).soundstreamBench = { ready: () => ready, run, layers, benchmarkIndex };

@@ -1,5 +1,6 @@
 // Shared by the benchmarks (bench.ts, kernels.ts, browser.ts): where the Lyra v2 files and the
-// speech sample are, the model imported from them in memory, and small statistics helpers.
+// speech sample are, the model imported from them in memory, and the command line. The statistics
+// and table helpers live in numbers.ts (a browser page imports them too) and are re-exported here.
 // Dev-only: nothing in src/ imports this.
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -9,6 +10,8 @@ import { importLyraV2, type LyraV2Files } from '../src/import/lyra-v2.js';
 import type { Manifest } from '../src/model/manifest.js';
 import { loadModelFromBytes, type Model } from '../src/model/load.js';
 import { packageRoot } from '../src/node/package-files.js';
+
+export { fmt, markdownTable, median, quantile, slope, sorted, summarize, type Summary } from './numbers.js';
 
 /** The repository root: the nearest folder above this file (bench/ or dist/bench/) with our package.json. */
 export const repoRoot = packageRoot;
@@ -80,72 +83,6 @@ export function machineInfo(): {
 }
 
 export type ManifestGraphs = Pick<Manifest, 'encoder' | 'decoder'>;
-
-// ---- statistics --------------------------------------------------------------------------------
-
-export function sorted(values: ArrayLike<number>): Float64Array {
-  return Float64Array.from(values).sort();
-}
-
-/** Linear-interpolated quantile of sorted values, q in [0, 1]. */
-export function quantile(sortedValues: Float64Array, q: number): number {
-  if (sortedValues.length === 0) return NaN;
-  const at = q * (sortedValues.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.min(lo + 1, sortedValues.length - 1);
-  return sortedValues[lo] + (sortedValues[hi] - sortedValues[lo]) * (at - lo);
-}
-
-export interface Summary {
-  min: number;
-  median: number;
-  p90: number;
-  max: number;
-  mean: number;
-}
-
-export function summarize(values: ArrayLike<number>): Summary {
-  const s = sorted(values);
-  let sum = 0;
-  for (let i = 0; i < s.length; i++) sum += s[i];
-  return { min: s[0], median: quantile(s, 0.5), p90: quantile(s, 0.9), max: s[s.length - 1], mean: sum / s.length };
-}
-
-/** Least-squares slope of y against x. */
-export function slope(x: number[], y: number[]): number {
-  const n = x.length;
-  if (n < 2) return NaN;
-  const mx = x.reduce((a, v) => a + v, 0) / n;
-  const my = y.reduce((a, v) => a + v, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (x[i] - mx) * (y[i] - my);
-    den += (x[i] - mx) ** 2;
-  }
-  return num / den;
-}
-
-// ---- formatting --------------------------------------------------------------------------------
-
-/** A number with `digits` significant digits, never in exponent form for the sizes we print. */
-export function fmt(value: number | undefined, digits = 3): string {
-  if (value === undefined || !Number.isFinite(value)) return '—';
-  if (value === 0) return '0';
-  const magnitude = Math.floor(Math.log10(Math.abs(value)));
-  const decimals = Math.max(0, digits - 1 - magnitude);
-  return value.toFixed(Math.min(decimals, 6));
-}
-
-/** A GitHub-flavoured markdown table (also readable as plain text). */
-export function markdownTable(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const cell = (text: string, i: number) =>
-    (align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? text.padEnd(widths[i]) : text.padStart(widths[i]);
-  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
 
 // ---- command line ------------------------------------------------------------------------------
 

@@ -6,6 +6,9 @@
 // The Graph class keeps its layers private, so this rebuilds them; if Graph ever fuses or
 // reorders nodes, the per-layer times here stay per node, and the sum of the per-layer times
 // (reported next to the whole graph's time) shows how far the two have drifted apart.
+//
+// No Node import: bench/browser-page.ts runs the same measurement in every browser, and
+// bench.ts and browser.ts print the same per-layer-type table from it.
 import { Buffers, type BufferInfo } from '../src/layers/buffers.js';
 import type { Layer } from '../src/layers/layer.js';
 import type { FloatPrecision } from '../src/model/compute.js';
@@ -15,6 +18,7 @@ import type { GraphNode, GraphSpec } from '../src/model/manifest.js';
 import { opFor } from '../src/model/ops/index.js';
 import { graphActivations } from '../src/model/validate.js';
 import type { WeightStore } from '../src/model/weights.js';
+import { fmt, markdownTable, median } from './numbers.js';
 
 /** A compute mode and, after it, the float precision when not 'exact' (see ComputeOptions). */
 export type Mode = 'int8' | 'float' | 'int8 fast' | 'float fast';
@@ -118,6 +122,8 @@ function macs(node: GraphNode, x: Shape, y: Shape): number {
 /** The graph's layers run one frame at a time, each layer timed on its own. */
 export class LayerByLayer {
   readonly nodes: PlannedNode[];
+  /** Values of one frame's input (samples for an encoder, one embedding for a decoder). */
+  readonly inputSize: number;
   private readonly layers: Layer[];
   private readonly buffers: Buffers;
 
@@ -133,6 +139,8 @@ export class LayerByLayer {
     this.layers = spec.nodes.map((n) => opFor(n.op).build(n, context));
     this.buffers = new Buffers(info);
     this.buffers.ensureFrames(1);
+    const input = info.get(spec.input)!;
+    this.inputSize = input.channels * input.steps;
   }
 
   /** One frame through every layer; with `times`, layer i's milliseconds are written to times[i]. */
@@ -155,4 +163,138 @@ export class LayerByLayer {
   reset(): void {
     for (const layer of this.layers) layer.reset();
   }
+}
+
+export interface LayerTimingOptions {
+  /** Timed passes over the frames. */
+  passes: number;
+  /** Untimed passes first (JIT tiers, buffers). */
+  warmup: number;
+  /** Before every pass, warm-up ones included (e.g. a forced GC, or timing the whole graph in the same conditions). */
+  beforePass?: (pass: number) => void;
+  /**
+   * How a pass sums up a layer's times over the frames (default 'median'). Where performance.now()
+   * is coarse (browsers clamp it to 5 to 100 µs), each reading is a multiple of the clock's step, so
+   * the median of a layer shorter than a few steps is a multiple of the step too; the mean of many
+   * such readings is not biased that way (each call starts at a random phase of the step).
+   */
+  statistic?: 'median' | 'mean';
+}
+
+const mean = (values: Float64Array) => values.reduce((a, v) => a + v, 0) / values.length;
+
+/**
+ * Every layer's time per frame, over `frames` frames of `input`: per layer, the median (or mean)
+ * over the frames of a pass, and the lowest of those over the passes (a pass disturbed by the
+ * machine drops out). Milliseconds, in graph order.
+ */
+export function timeLayers(
+  graph: LayerByLayer,
+  input: Float32Array,
+  frames: number,
+  options: LayerTimingOptions,
+): Float64Array {
+  const count = graph.nodes.length;
+  const size = graph.inputSize;
+  const times = new Float64Array(count);
+  const perLayer = Array.from({ length: count }, () => new Float64Array(frames));
+  const lowest = new Float64Array(count).fill(Infinity);
+  const summary = options.statistic === 'mean' ? mean : median;
+  for (let pass = 0; pass < options.warmup + options.passes; pass++) {
+    options.beforePass?.(pass);
+    graph.reset();
+    for (let t = 0; t < frames; t++) {
+      graph.runFrame(input.subarray(t * size, (t + 1) * size), times);
+      for (let i = 0; i < count; i++) perLayer[i][t] = times[i];
+    }
+    if (pass >= options.warmup) for (let i = 0; i < count; i++) lowest[i] = Math.min(lowest[i], summary(perLayer[i]));
+  }
+  return lowest;
+}
+
+export interface LayerTypeResult {
+  nodes: number;
+  macsPerFrame?: number;
+  msPerFrame: number;
+  gmacPerS?: number;
+  melemPerS: number;
+  /** Share of the sum of all layers' time. */
+  share: number;
+}
+
+export interface LayerReport {
+  /** Median ms per frame of the whole Encoder/Decoder call, measured apart from the layers. */
+  graphMsPerFrame: number;
+  /** Sum over layers of each layer's ms per frame, measured layer by layer. */
+  layersSumMsPerFrame: number;
+  macsPerFrame: number;
+  gmacPerS: number;
+  types: Record<string, LayerTypeResult>;
+  nodes: {
+    node: string;
+    op: string;
+    type: string;
+    shape: string;
+    macsPerFrame?: number;
+    medianMs: number;
+    gmacPerS?: number;
+  }[];
+}
+
+/** Per-node times (from timeLayers) summed by layer type, with MACs and rates. */
+export function layerReport(nodes: PlannedNode[], nodeMs: ArrayLike<number>, graphMsPerFrame: number): LayerReport {
+  let total = 0;
+  for (let i = 0; i < nodes.length; i++) total += nodeMs[i];
+  const types: Record<string, LayerTypeResult> = {};
+  const elements: Record<string, number> = {};
+  let macs = 0;
+  nodes.forEach((n, i) => {
+    types[n.type] ??= { nodes: 0, msPerFrame: 0, melemPerS: 0, share: 0 };
+    const t = types[n.type];
+    t.nodes++;
+    t.msPerFrame += nodeMs[i];
+    if (n.macsPerFrame > 0) t.macsPerFrame = (t.macsPerFrame ?? 0) + n.macsPerFrame;
+    elements[n.type] = (elements[n.type] ?? 0) + n.elementsPerFrame;
+    macs += n.macsPerFrame;
+  });
+  for (const [type, t] of Object.entries(types)) {
+    if (t.macsPerFrame) t.gmacPerS = t.macsPerFrame / (t.msPerFrame * 1e6);
+    t.melemPerS = elements[type] / (t.msPerFrame * 1e3);
+    t.share = t.msPerFrame / total;
+  }
+  return {
+    graphMsPerFrame,
+    layersSumMsPerFrame: total,
+    macsPerFrame: macs,
+    gmacPerS: macs / (graphMsPerFrame * 1e6),
+    types,
+    nodes: nodes.map((n, i) => ({
+      node: `#${n.index}`, // the position in the manifest graph (a string: the JSON holds only positive numbers)
+      op: n.node.op,
+      type: n.type,
+      shape: `[${n.input.steps}x${n.input.channels} ${n.input.dtype}] -> [${n.output.steps}x${n.output.channels} ${n.output.dtype}]`,
+      ...(n.macsPerFrame > 0 ? { macsPerFrame: n.macsPerFrame, gmacPerS: n.macsPerFrame / (nodeMs[i] * 1e6) } : {}),
+      medianMs: nodeMs[i],
+    })),
+  };
+}
+
+/** The per-layer-type table of one graph (`key`: e.g. "encoder int8"), slowest type first, with its heading line. */
+export function layerTypeTable(key: string, report: LayerReport): string {
+  const rows = Object.entries(report.types)
+    .sort((a, b) => b[1].msPerFrame - a[1].msPerFrame)
+    .map(([type, t]) => [
+      type,
+      String(t.nodes),
+      t.macsPerFrame ? fmt(t.macsPerFrame / 1e3, 4) : '—',
+      fmt(t.msPerFrame),
+      `${fmt(100 * t.share, 2)}%`,
+      fmt(t.gmacPerS),
+      fmt(t.melemPerS),
+    ]);
+  return (
+    `**${key}**: ${fmt(report.macsPerFrame / 1e6)} MMAC/frame, ${fmt(report.graphMsPerFrame)} ms/frame through the ${key.split(' ')[0] === 'encoder' ? 'Encoder' : 'Decoder'} ` +
+    `(${fmt(report.gmacPerS)} GMAC/s overall); layer by layer the layers add up to ${fmt(report.layersSumMsPerFrame)} ms/frame.\n\n` +
+    markdownTable(['layer type', 'nodes', 'kMAC/frame', 'ms/frame', 'share', 'GMAC/s', 'Melem/s'], rows)
+  );
 }

@@ -2,7 +2,7 @@
 // Only that it exits 0 and that every number it writes is finite and positive: no timed assertion
 // (timings belong to `npm run bench`, not to a test on a shared machine).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,4 +83,45 @@ describe.skipIf(!HAVE_SHARED)('npm run bench -- --quick', () => {
     expect(results.ceiling.kernelGmacPerS).toBeGreaterThan(0);
     expect(results.ceiling.rtfFloorAtKernelRate).toBeGreaterThan(0);
   }, 300_000);
+
+  it('bench:browser exits 2 and says what is missing: the data in ../shared, or a browser', () => {
+    const emptyShared = join(dir, 'no-shared');
+    mkdirSync(emptyShared, { recursive: true });
+    // scripts/build.mjs builds bench/browser.ts into dist/bench/ and runs it (its default build does not).
+    const noData = spawnSync(process.execPath, ['scripts/build.mjs', '--run', 'bench/browser.ts', '--quick'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, SOUNDSTREAM_SHARED: emptyShared },
+    });
+    expect(noData.status, noData.stderr).toBe(2);
+    expect(noData.stderr).toMatch(/shared\/lyra-v2 .*is missing/);
+
+    // No Firefox on this machine, as far as the bench can tell: existsSync says so before it starts.
+    const hideFirefox = join(dir, 'hide-firefox.mjs');
+    writeFileSync(
+      hideFirefox,
+      `import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+const exists = fs.existsSync;
+fs.existsSync = (path) => String(path) !== '/usr/bin/firefox-esr' && exists(path);
+syncBuiltinESMExports();`,
+    );
+    const noFirefox = spawnSync(
+      process.execPath,
+      [
+        'scripts/build.mjs',
+        '--run',
+        `--import=${hideFirefox}`,
+        'bench/browser.ts',
+        '--quick',
+        '--browsers',
+        'chromium,firefox',
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(noFirefox.status, noFirefox.stderr).toBe(2);
+    expect(noFirefox.stderr).toContain('/usr/bin/firefox-esr is missing');
+    expect(noFirefox.stderr).toContain('--browsers');
+  }, 120_000);
 });

@@ -83,55 +83,112 @@ export function runHermes(scriptPath: string): Outcome {
   return parseOutcome('hermes', run.stdout ?? '', `${run.stderr ?? ''} ${run.error?.message ?? ''}`);
 }
 
-type Golden = { golden: Record<BrowserContextKind, () => Promise<Outcome>> };
-
-/** What Playwright's and Puppeteer's pages both offer, as far as the matrix needs it. */
-interface ScriptablePage {
-  goto(url: string): Promise<unknown>;
-  waitForFunction(condition: () => boolean): Promise<unknown>;
-  evaluate(run: (kind: BrowserContextKind) => Promise<Outcome>, kind: BrowserContextKind): Promise<Outcome>;
+/**
+ * A page opened by one browser's automation driver: what the engine matrix and bench/browser.ts
+ * share, whichever protocol is underneath (CDP, WebDriver BiDi, classic WebDriver).
+ */
+export interface DrivenPage {
+  /** The browser's name and version, as its driver reports them. */
+  readonly version: string;
+  /** Resolves once `globalThis[name]` exists in the page. */
+  waitForGlobal(name: string, timeoutMs?: number): Promise<void>;
+  /** Awaits `globalThis[object][method](arg)` in the page; what it resolves to must survive JSON. */
+  call<T>(object: string, method: string, arg?: unknown): Promise<T>;
+  /** DevTools' CPU throttling of the page's main thread: Chromium only (no other driver has such a command). */
+  throttle?(rate: number): Promise<void>;
+  close(): Promise<void>;
 }
 
-async function runOnPage(
-  page: ScriptablePage,
-  url: string,
-  kinds: BrowserContextKind[],
-): Promise<Partial<Record<BrowserContextKind, Outcome>>> {
-  await page.goto(url);
-  await page.waitForFunction(() => 'golden' in globalThis);
-  const out: Partial<Record<BrowserContextKind, Outcome>> = {};
-  for (const kind of kinds) out[kind] = await page.evaluate((k) => (globalThis as unknown as Golden).golden[k](), kind);
-  return out;
+export interface OpenOptions {
+  /** Chromium's command line (default: headless, no sandbox, no GPU). */
+  chromiumArgs?: string[];
+  /** Longest a single `call` may take (WebDriver's script timeout; default 2 minutes). */
+  callTimeoutMs?: number;
+  /** Uncaught errors of the page, where the driver reports them. */
+  onPageError?: (message: string) => void;
 }
 
-export const runChromium: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
+const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+type PageGlobals = Record<string, Record<string, (arg: unknown) => unknown>>;
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Debian's Chromium through playwright-core (CDP), with a CDP session for throttling. */
+export async function openChromium(url: string, options: OpenOptions = {}): Promise<DrivenPage> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: ENGINE_BINARIES.chromium,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    args: options.chromiumArgs ?? ['--headless', '--no-sandbox', '--disable-gpu'],
   });
   try {
-    return await runOnPage(await browser.newPage(), url, kinds);
-  } finally {
+    const page = await browser.newPage();
+    if (options.onPageError) page.on('pageerror', (err) => options.onPageError!(err.message));
+    const cdp = await page.context().newCDPSession(page);
+    const { product } = (await cdp.send('Browser.getVersion')) as { product: string };
+    await page.goto(url);
+    return {
+      version: product,
+      waitForGlobal: async (name, timeoutMs = 30_000) => {
+        await page.waitForFunction((n) => n in globalThis, name, { timeout: timeoutMs });
+      },
+      call: <T>(object: string, method: string, arg?: unknown) =>
+        page.evaluate(([o, m, a]) => (globalThis as unknown as PageGlobals)[o as string][m as string](a), [
+          object,
+          method,
+          arg,
+        ] as const) as Promise<T>,
+      throttle: async (rate) => {
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+      },
+      close: () => browser.close(),
+    };
+  } catch (err) {
     await browser.close();
+    throw err;
   }
-};
+}
 
-export const runFirefox: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
+/** Debian's Firefox ESR through puppeteer-core over WebDriver BiDi. */
+export async function openFirefox(url: string, options: OpenOptions = {}): Promise<DrivenPage> {
   const puppeteer = (await import('puppeteer-core')).default;
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: ENGINE_BINARIES.firefox,
     headless: true,
     protocol: 'webDriverBiDi',
+    protocolTimeout: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   });
   try {
-    return await runOnPage(await browser.newPage(), url, kinds);
-  } finally {
+    const page = await browser.newPage();
+    if (options.onPageError) page.on('pageerror', (err) => options.onPageError!(String(err)));
+    const version = await browser.version();
+    await page.goto(url);
+    return {
+      version,
+      waitForGlobal: async (name, timeoutMs = 30_000) => {
+        await page.waitForFunction((n: string) => n in globalThis, { timeout: timeoutMs }, name);
+      },
+      call: <T>(object: string, method: string, arg?: unknown) =>
+        page.evaluate(
+          (o: string, m: string, a: unknown) => (globalThis as unknown as PageGlobals)[o][m](a),
+          object,
+          method,
+          arg,
+        ) as Promise<T>,
+      close: () => browser.close(),
+    };
+  } catch (err) {
     await browser.close();
+    throw err;
   }
-};
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -144,8 +201,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** WebKitGTK's MiniBrowser through WebKitWebDriver, on a virtual X display (xvfb-run). */
-export const runWebKit: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) => {
+/** WebKitGTK's MiniBrowser through WebKitWebDriver (classic WebDriver, selenium-webdriver), on a virtual X display (xvfb-run). */
+export async function openWebKit(url: string, options: OpenOptions = {}): Promise<DrivenPage> {
   const { Builder, Capabilities } = await import('selenium-webdriver');
   const port = await freePort();
   const driverProcess = spawn(
@@ -153,12 +210,20 @@ export const runWebKit: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) =>
     ['-a', ENGINE_BINARIES.webkit, `--port=${port}`, '--host=127.0.0.1'],
     { detached: true, stdio: 'ignore' },
   );
+  const stopDriver = () => {
+    if (!driverProcess.pid) return;
+    try {
+      process.kill(-driverProcess.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  let driver: WebDriver | undefined;
   try {
     const capabilities = new Capabilities({
       browserName: 'MiniBrowser',
       'webkitgtk:browserOptions': { binary: ENGINE_BINARIES.minibrowser, args: ['--automation'] },
     });
-    let driver: WebDriver | undefined;
     for (let attempt = 0; !driver; attempt++) {
       try {
         driver = await new Builder().usingServer(`http://127.0.0.1:${port}`).withCapabilities(capabilities).build();
@@ -167,28 +232,71 @@ export const runWebKit: BrowserRunner = async (url, kinds = BROWSER_CONTEXTS) =>
         await new Promise((r) => setTimeout(r, 250));
       }
     }
+    const session = driver;
+    const granted = await session.getCapabilities();
+    const version = `WebKitGTK ${granted.get('browserVersion') ?? '(version unknown)'} (${granted.get('browserName') ?? 'MiniBrowser'})`;
+    await session.manage().setTimeouts({ script: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, pageLoad: 60_000 });
+    await session.get(url);
+    return {
+      version,
+      waitForGlobal: (name, timeoutMs = 30_000) =>
+        waitUntil(
+          async () => (await session.executeScript<boolean>('return arguments[0] in globalThis', name)) === true,
+          timeoutMs,
+          `globalThis.${name}`,
+        ),
+      call: async <T>(object: string, method: string, arg?: unknown) => {
+        // Classic WebDriver has no promise support: the script reports back through its callback.
+        const outcome = await session.executeAsyncScript<{ value: T } | { error: string }>(
+          `const done = arguments[arguments.length - 1];
+           Promise.resolve().then(() => globalThis[arguments[0]][arguments[1]](arguments[2]))
+             .then((value) => done({ value }), (e) => done({ error: String(e && e.stack || e) }));`,
+          object,
+          method,
+          arg ?? null,
+        );
+        if ('error' in outcome) throw new Error(`${object}.${method} failed in the page: ${outcome.error}`);
+        return outcome.value;
+      },
+      close: async () => {
+        try {
+          await session.quit();
+        } finally {
+          stopDriver();
+        }
+      },
+    };
+  } catch (err) {
     try {
-      await driver.manage().setTimeouts({ script: 120_000, pageLoad: 60_000 });
-      await driver.get(url);
-      await driver.wait(async () => driver!.executeScript("return 'golden' in globalThis"), 30_000);
+      await driver?.quit();
+    } finally {
+      stopDriver();
+    }
+    throw err;
+  }
+}
+
+/** window.golden's functions, each run in the page in turn; a function that throws gives an error outcome. */
+function goldenRunner(open: (url: string) => Promise<DrivenPage>): BrowserRunner {
+  return async (url, kinds = BROWSER_CONTEXTS) => {
+    const page = await open(url);
+    try {
+      await page.waitForGlobal('golden');
       const out: Partial<Record<BrowserContextKind, Outcome>> = {};
       for (const kind of kinds) {
-        out[kind] = await driver.executeAsyncScript<Outcome>(
-          'const done = arguments[arguments.length - 1]; globalThis.golden[arguments[0]]().then(done, (e) => done({ error: String(e) }));',
-          kind,
-        );
+        try {
+          out[kind] = await page.call<Outcome>('golden', kind);
+        } catch (err) {
+          out[kind] = { error: String(err) };
+        }
       }
       return out;
     } finally {
-      await driver.quit();
+      await page.close();
     }
-  } finally {
-    if (driverProcess.pid) {
-      try {
-        process.kill(-driverProcess.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-  }
-};
+  };
+}
+
+export const runChromium: BrowserRunner = goldenRunner((url) => openChromium(url));
+export const runFirefox: BrowserRunner = goldenRunner((url) => openFirefox(url));
+export const runWebKit: BrowserRunner = goldenRunner((url) => openWebKit(url));

@@ -9,6 +9,7 @@ declare module 'selenium-webdriver' {
     wait(condition: () => Promise<unknown>, timeoutMs: number): Promise<unknown>;
     executeScript<T = unknown>(script: string, ...args: unknown[]): Promise<T>;
     executeAsyncScript<T = unknown>(script: string, ...args: unknown[]): Promise<T>;
+    getCapabilities(): Promise<{ get(key: string): unknown }>;
     quit(): Promise<void>;
   }
   export class Builder {
