@@ -33,3 +33,15 @@ export { Resampler, resample } from './audio/resample.js';
 export { decodeSst, encodeSst, SstFormatError, SstStreamParser } from './codec/sst.js';
 export { packIndices, unpackIndices } from './codec/lyra-packet.js';
 export { LYRA_BITRATES, quantizersForBitrate } from './codec/bitrates.js';
+export {
+  parsePayload,
+  serializePayload,
+  speechPayload,
+  speechPayloadBytes,
+  PayloadFormatError,
+  PAYLOAD_MAX_QUANTIZERS,
+  type Payload,
+  type SpeechPayload,
+  type ComfortNoisePayload,
+} from './codec/payload.js';
+export type { PacketFormat, RedundancyOptions } from './codec/frame-codec.js';
