@@ -127,9 +127,25 @@ export interface DecodeResult {
   ms: number;
   decoded: number;
   concealed: number;
+  /** Lost frames decoded from the redundant copy in the next frame instead of concealed. */
+  recovered: number;
 }
 
-/** Packets (or lost-frame markers) -> 16 kHz audio, one frame each; problems go to `report`. */
+/** Why a frame read from a file cannot be decoded as it is, or null when it can. */
+function undecodable(frame: SstFrame, maxQuantizers: number): string | null {
+  if ('lost' in frame) return frame.reason;
+  if ('notSent' in frame) return 'not sent (discontinuous transmission)';
+  if ('comfortNoise' in frame) return 'comfort-noise update';
+  if (frame.numQuantizers > maxQuantizers)
+    return `${frame.numQuantizers} quantizers but the model has ${maxQuantizers}`;
+  return null;
+}
+
+/**
+ * Packets (or lost-frame markers) -> 16 kHz audio, one frame each; problems go to `report`. A
+ * lost frame whose next frame carries a redundant copy of it is decoded from that copy (the
+ * decoder reads one frame ahead); other lost frames are concealed.
+ */
 export function decodeFrames(
   codec: Codec,
   frames: SstFrame[],
@@ -141,26 +157,30 @@ export function decodeFrames(
   const audio = new Float32Array(frames.length * frameSize);
   let decoded = 0;
   let concealed = 0;
+  let recovered = 0;
   const start = performance.now();
   frames.forEach((frame, f) => {
     const out = audio.subarray(f * frameSize, (f + 1) * frameSize);
-    const reason =
-      'lost' in frame
-        ? frame.reason
-        : frame.numQuantizers > decoder.maxQuantizers
-          ? `${frame.numQuantizers} quantizers but the model has ${decoder.maxQuantizers}`
-          : null;
-    if (reason === null && !('lost' in frame)) {
+    const reason = undecodable(frame, decoder.maxQuantizers);
+    if (reason === null && 'packet' in frame) {
       decoder.decodeFrame(frame.packet, frame.numQuantizers, out);
       decoded++;
     } else {
-      decoder.concealFrame(out);
-      report(`frame ${frame.index}: ${reason}; concealed`);
-      concealed++;
+      const next = frames[f + 1];
+      const copy = next && 'redundancy' in next ? next.redundancy : undefined;
+      if ('lost' in frame && copy && copy.numQuantizers <= decoder.maxQuantizers) {
+        decoder.decodeFrame(copy.packet, copy.numQuantizers, out);
+        report(`frame ${frame.index}: ${reason}; decoded from the redundant copy in frame ${next.index}`);
+        recovered++;
+      } else {
+        decoder.concealFrame(out);
+        report(`frame ${frame.index}: ${reason}; concealed`);
+        concealed++;
+      }
     }
     progress.tick(f + 1);
   });
   const ms = performance.now() - start;
   progress.finish();
-  return { audio, ms, decoded, concealed };
+  return { audio, ms, decoded, concealed, recovered };
 }

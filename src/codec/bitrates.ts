@@ -152,3 +152,13 @@ export function packetBitrate(
 ): number {
   return (packetBytes(numQuantizers, bitsPerIndex) * 8 * sampleRate) / frameSize;
 }
+
+/** Bits per second of the indices alone, `numQuantizers` per frame (the ladder's rate: 15 -> 3000 for Lyra v2). */
+export function indexBitrate(
+  numQuantizers: number,
+  bitsPerIndex: number,
+  frameSize: number,
+  sampleRate: number,
+): number {
+  return (numQuantizers * bitsPerIndex * sampleRate) / frameSize;
+}
