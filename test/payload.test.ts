@@ -8,6 +8,7 @@ import {
   speechPayload,
   speechPayloadBytes,
 } from '../src/codec/payload.js';
+import { LyraRtpPayloader, readLyraRtpPacket, RtpPacketError } from '../src/codec/rtp.js';
 import { bytesToHex, hexToBytes } from '../src/util/hex.js';
 
 describe('SoundStream payload', () => {
@@ -79,5 +80,28 @@ describe('SoundStream payload', () => {
       /has 1 bytes; 3 quantizers take 2/,
     );
     expect(() => serializePayload({ kind: 'comfort-noise', sidBody: new Uint8Array(17) })).toThrow(RangeError);
+  });
+});
+
+describe('SoundStream payloads in RTP', () => {
+  it("are sent and read with format 'soundstream'; raw Lyra stays the default", () => {
+    const payloader = new LyraRtpPayloader({
+      payloadType: 97,
+      ssrc: 1,
+      sequenceNumber: 2,
+      timestamp: 3,
+      format: 'soundstream',
+    });
+    const payload = speechPayload([15, 1], [2, 3, 4]);
+    const rtp = payloader.packetize(payload, 0);
+    expect(readLyraRtpPacket(rtp, 97, 'soundstream').payload).toEqual(payload);
+    expect(() => readLyraRtpPacket(rtp, 97)).toThrow(/5 bytes is not a Lyra v2 packet/);
+    expect(() => payloader.packetize(hexToBytes('c0'), 1)).toThrow(
+      /not a SoundStream payload: TOC 0xc0: kind 3 is reserved/,
+    );
+    const lyra = new LyraRtpPayloader({ payloadType: 96, ssrc: 1, sequenceNumber: 2, timestamp: 3 });
+    const bad = lyra.packetize(new Uint8Array(8), 0);
+    expect(() => readLyraRtpPacket(bad, 96, 'soundstream')).toThrow(RtpPacketError);
+    expect(() => readLyraRtpPacket(bad, 96, 'soundstream')).toThrow(/quantizer count 0/);
   });
 });
