@@ -117,6 +117,23 @@ describe('.sst version 3', () => {
     expect(mixed.length).toBe(12 + 5 + 3);
   });
 
+  it('a writer ends a uniform page where the kind changes rather than write a map', () => {
+    const primary = speech(120, 30, 7);
+    const copy = speech(120, 16, 8);
+    // A redundant stream: the first frame has no copy, the rest do.
+    const inputs: SstFrameInput[] = primary.map((p, t) => (t === 0 ? p : { ...p, redundancy: copy[t - 1] }));
+    const bytes = encodeSst(HEADER, inputs);
+    // Pages of 1, 50, 50 and 19 frames, none with a map.
+    expect(bytes.length).toBe(HEADER_LEN + 4 * 12 + 120 * 15 + 119 * (1 + 8));
+    expect(decodeSst(bytes).frames).toEqual(expected(inputs));
+    // A rate change mid-page starts a page; a pause (mixed) stays one page until full.
+    const pause: SstFrameInput[] = [{ comfortNoise: Uint8Array.of(9) }, { notSent: true }, { notSent: true }];
+    const mixedInputs = [...speech(10, 16), ...speech(10, 30), ...pause, ...speech(5, 16)];
+    const mixed = encodeSst(HEADER, mixedInputs);
+    expect(mixed.length).toBe(HEADER_LEN + 3 * 12 + 80 + 150 + (3 + 1 + 1 + 5) + 5 * 8);
+    expect(decodeSst(mixed).frames).toEqual(expected(mixedInputs));
+  });
+
   it('refuses what a version cannot carry', () => {
     expect(() => encodeSst({ ...HEADER, version: 2 }, [{ notSent: true }])).toThrow(
       /version 2 files carry packets only/,

@@ -276,8 +276,9 @@ export function writeSstPage(sequence: number, frames: SstFrameInput[], bitsPerI
 
 /**
  * A streaming .sst writer: header() first, then push() each frame slot; the bytes come out as
- * records (versions 1, 2) or as pages once `framesPerPage` slots are buffered (version 3), and
- * flush() writes the last partial page. encodeSst is built on it.
+ * records (versions 1, 2) or as pages once `framesPerPage` slots are buffered or a uniform page
+ * meets a frame of another kind (version 3), and flush() writes the last partial page.
+ * encodeSst is built on it.
  */
 export class SstWriter {
   readonly version: number;
@@ -312,9 +313,22 @@ export class SstWriter {
       const f = frame as { numQuantizers: number; packet: Uint8Array };
       return [writeSstPacket(f.numQuantizers, f.packet, this.h.bitsPerIndex, this.version === 2 ? index : undefined)];
     }
+    // A frame that would turn a uniform page mixed starts a new page instead: 12 bytes once,
+    // rather than a map byte for every slot (a bitrate change, the first frame of a redundant
+    // stream, the start of a pause). Pages that are mixed already stay so until full.
+    const pages = this.pageFrames.length > 0 && this.breaksUniformPage(frame) ? this.flush() : [];
     if (this.pageFrames.length === 0) this.pageStart = index;
     this.pageFrames.push(frame);
-    return this.pageFrames.length === this.framesPerPage ? this.flush() : [];
+    if (this.pageFrames.length === this.framesPerPage) pages.push(...this.flush());
+    return pages;
+  }
+
+  /** Whether the buffered slots are all speech of one layout, and `frame` is not of it. */
+  private breaksUniformPage(frame: SstFrameInput): boolean {
+    const [first] = mapEntry(this.pageFrames[0]);
+    if (first === MAP_NOT_SENT || first === MAP_LOST || first === MAP_COMFORT_NOISE) return false;
+    if (!this.pageFrames.every((f) => mapEntry(f)[0] === first)) return false;
+    return mapEntry(frame)[0] !== first;
   }
 
   /** Writes the buffered slots as a page (nothing when none are buffered). */
