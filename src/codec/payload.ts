@@ -111,9 +111,10 @@ export function speechPayload(indices: ArrayLike<number>, redundancy?: ArrayLike
 }
 
 /**
- * Bytes -> a payload; PayloadFormatError naming the problem for anything else (empty, reserved
- * kind, a count out of range, a length that disagrees with the TOC, non-zero padding bits are
- * allowed as Lyra allows them). The arrays returned are copies, never views of `bytes`.
+ * Bytes -> a payload; PayloadFormatError naming the problem for anything else: empty, the
+ * reserved kind, a count out of range, a length that disagrees with the TOC. Padding bits in a
+ * last index byte are not checked, as Lyra's decoder does not check them. The arrays returned
+ * are copies, never views of `bytes`.
  */
 export function parsePayload(bytes: Uint8Array): Payload {
   checkPacket(bytes, 'parsePayload(bytes)');
