@@ -56,12 +56,12 @@ for (const bitrate of [3200, 6000, 9200]) {
 }
 console.log(`\n${input}: ${rows[0].seconds.toFixed(2)} s of speech, encoded and decoded on one thread\n`);
 console.log(
-  '| bitrate (bps) | quantizers | .sst file (bytes) | raw Lyra packets (bytes) | encoder RTF | decoder RTF | STOI | log-mel distance (dB) |',
+  '| bitrate (bps) | quantizers | .sst file (bytes) | raw Lyra packets (bytes) | .sst overhead | encoder RTF | decoder RTF | STOI | log-mel distance (dB) |',
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.bitrate} | ${r.quantizers} | ${r.sstBytes} | ${r.packetBytes} | ${r.encodeRtf.toFixed(3)} | ${r.decodeRtf.toFixed(3)} | ${r.stoi.toFixed(3)} | ${r.logMel.toFixed(2)} |`,
+    `| ${r.bitrate} | ${r.quantizers} | ${r.sstBytes} | ${r.packetBytes} | ${((100 * (r.sstBytes - r.packetBytes)) / r.packetBytes).toFixed(1)}% | ${r.encodeRtf.toFixed(3)} | ${r.decodeRtf.toFixed(3)} | ${r.stoi.toFixed(3)} | ${r.logMel.toFixed(2)} |`,
   );
 }
 console.log(

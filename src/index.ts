@@ -30,7 +30,16 @@ export { Concealer, silenceEmbedding, type ConcealerOptions } from './codec/conc
 export { Denoiser } from './codec/denoiser.js';
 export { decodeWav, describeWav, encodeWav, WavFormatError } from './audio/wav.js';
 export { Resampler, resample } from './audio/resample.js';
-export { decodeSst, encodeSst, SstFormatError, SstStreamParser } from './codec/sst.js';
+export {
+  decodeSst,
+  encodeSst,
+  SstFormatError,
+  SstStreamParser,
+  SstWriter,
+  type SstFrame,
+  type SstFrameInput,
+  type SstHeader,
+} from './codec/sst.js';
 export { packIndices, unpackIndices } from './codec/lyra-packet.js';
 export { LYRA_BITRATES, quantizersForBitrate } from './codec/bitrates.js';
 export {
@@ -56,3 +65,15 @@ export {
   type RateControllerOptions,
   type RateReport,
 } from './codec/rate-controller.js';
+export {
+  parsePayload,
+  serializePayload,
+  speechPayload,
+  speechPayloadBytes,
+  PayloadFormatError,
+  PAYLOAD_MAX_QUANTIZERS,
+  type Payload,
+  type SpeechPayload,
+  type ComfortNoisePayload,
+} from './codec/payload.js';
+export type { PacketFormat, RedundancyOptions } from './codec/frame-codec.js';

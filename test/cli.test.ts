@@ -434,7 +434,7 @@ describe('roundtrip and info', () => {
     const j = JSON.parse(cli('info', sst, '--json').stdout);
     expect(j).toMatchObject({
       type: 'sst',
-      version: 2,
+      version: 3,
       modelId: 'lyra-v2',
       sampleRate: 16000,
       frameSize: 320,
@@ -484,12 +484,13 @@ describe('errors', () => {
     expect(cli('encode', short, sst, '--model', model).status).toBe(0);
     const full = readFileSync(sst);
     const frames = expectedFrames(short);
-    const cut = full.subarray(0, full.length - 10); // the last record loses its tail
+    const cut = full.subarray(0, full.length - 10); // the last page (of 50 frames) loses its tail
     writeFileSync(sst, cut);
     const d = cli('decode', sst, out('trunc.wav'), '--model', model);
     expect(d.status, d.stderr).toBe(0);
-    expect(d.stderr).toMatch(/truncated record/);
-    expect(describeWav(new Uint8Array(readFileSync(out('trunc.wav')))).frames).toBe((frames - 1) * 320 * 3);
+    expect(d.stderr).toMatch(/truncated page/);
+    const whole = Math.floor((frames - 1) / 50) * 50;
+    expect(describeWav(new Uint8Array(readFileSync(out('trunc.wav')))).frames).toBe(whole * 320 * 3);
 
     writeFileSync(sst, full.subarray(0, 20));
     const h = cli('decode', sst, out('trunc2.wav'), '--model', model);
@@ -498,17 +499,22 @@ describe('errors', () => {
     expect(existsSync(out('trunc2.wav'))).toBe(false);
   });
 
-  it('a damaged frame is concealed and reported by number (exit 0)', { timeout: 20_000 }, () => {
+  it('a damaged page is concealed and reported frame by frame (exit 0)', { timeout: 20_000 }, () => {
     const sst = out('damaged.sst');
     expect(cli('encode', short, sst, '--model', model).status).toBe(0);
     const bytes = readFileSync(sst);
     const headerBytes = 33 + 'lyra-v2'.length;
-    const record = 1 + 4 + 23 + 4; // Q, sequence number, packet, CRC (version 2)
-    bytes[headerBytes + 12 * record + 5] ^= 0xff; // inside frame 12's packet
+    bytes[headerBytes + 8 + 12 * 23 + 5] ^= 0xff; // inside frame 12's packet, in the first page (frames 0..49)
     writeFileSync(sst, bytes);
     const d = cli('decode', sst, out('damaged.wav'), '--model', model);
     expect(d.status, d.stderr).toBe(0);
-    expect(d.stderr.trim()).toBe('frame 12: checksum mismatch; concealed');
+    const lines = d.stderr.trim().split('\n');
+    expect(lines.slice(0, 50)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `frame ${i}: checksum mismatch; concealed`),
+    );
+    expect(lines.slice(50)).toEqual([
+      `warning: frames 0..49 at byte offset ${headerBytes}: damaged page (checksum mismatch or bad layout); 50 frames marked lost, ${12 + 50 * 23} bytes skipped, in step again at byte offset ${headerBytes + 12 + 50 * 23}`,
+    ]);
     expect(describeWav(new Uint8Array(readFileSync(out('damaged.wav')))).frames).toBe(expectedFrames(short) * 960);
   });
 
@@ -536,6 +542,26 @@ describe('errors', () => {
     expect(r.stderr).toMatch(/import-tflite/);
     expect(r.stderr).toMatch(/fetch-weights/);
     expect(existsSync(out('nomodel.sst'))).toBe(false);
+  });
+
+  it('--quantizers and --redundancy: any count into .sst, Lyra rates only into raw Lyra', { timeout: 30_000 }, () => {
+    const sst = out('ladder.sst');
+    expect(cli('encode', short, sst, '--quantizers', '13', '--redundancy', '16', '--model', model).status).toBe(0);
+    const j = JSON.parse(cli('info', sst, '--json').stdout);
+    expect(j.bitrates).toEqual([{ numQuantizers: 13, bitrate: 2600, lyra: false, frames: expectedFrames(short) }]);
+    expect(j.redundantFrames).toBe(expectedFrames(short) - 1);
+    const d = JSON.parse(cli('decode', sst, out('ladder.wav'), '--model', model, '--json').stdout);
+    expect([d.decodedFrames, d.concealedFrames, d.bitrates]).toEqual([
+      expectedFrames(short),
+      0,
+      { 2600: expectedFrames(short) },
+    ]);
+    const lyra = cli('encode', short, out('ladder.lyra'), '--bitrate', '2600', '--format', 'lyra', '--model', model);
+    expect(lyra.status).toBe(2);
+    expect(lyra.stderr).toMatch(/--format lyra carries only the Lyra rates \(3200, 6000, 9200 bps\), not 2600 bps/);
+    expect(
+      cli('encode', short, out('x.sst'), '--bitrate', '3200', '--quantizers', '16', '--model', model).stderr,
+    ).toMatch(/not both/);
   });
 
   it('an unsupported bitrate is an error naming the allowed ones', () => {

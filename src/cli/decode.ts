@@ -2,7 +2,7 @@
 
 import { resample } from '../audio/resample.js';
 import { encodeWav } from '../audio/wav.js';
-import { packetBitrate } from '../codec/bitrates.js';
+import { indexBitrate } from '../codec/bitrates.js';
 import { splitLyraStream } from '../codec/lyra-packet.js';
 import { decodeSst, looksLikeSst, type SstFrame, type SstHeader } from '../codec/sst.js';
 import { ModelError } from '../model/load.js';
@@ -108,9 +108,12 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
   await writeOutput(output, wavBytes, opts.get('force') === true);
 
   const usage = new Map<number, number>();
-  for (const f of frames) if (!('lost' in f)) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);
+  for (const f of frames) if ('packet' in f) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);
   const bitrates = Object.fromEntries(
-    [...usage].map(([nq, n]) => [String(packetBitrate(nq, codec.bitsPerIndex, codec.frameSize, codec.sampleRate)), n]),
+    [...usage].map(([nq, n]) => [
+      String(codec.bitrates.bitrateOf(nq) ?? indexBitrate(nq, codec.bitsPerIndex, codec.frameSize, codec.sampleRate)),
+      n,
+    ]),
   );
   const outSeconds = out.length / outRate;
   const figures = {
@@ -121,6 +124,7 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
     frames: frames.length,
     decodedFrames: result.decoded,
     concealedFrames: result.concealed,
+    recoveredFrames: result.recovered,
     bitrates,
     problems: [...frameLines, ...otherProblems],
     outputSampleRate: outRate,
@@ -135,7 +139,10 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
       .map(([bps, n]) => `${bps} bps x ${n}`)
       .join(', ') || 'none';
   ctx.out(`decoded ${input} (${format}) -> ${output}`);
-  ctx.out(`  ${frames.length} frames (${result.decoded} decoded, ${result.concealed} concealed); bitrates: ${rates}`);
+  const recovered = result.recovered > 0 ? `, ${result.recovered} from redundancy` : '';
+  ctx.out(
+    `  ${frames.length} frames (${result.decoded} decoded, ${result.concealed} concealed${recovered}); bitrates: ${rates}`,
+  );
   ctx.out(
     `  ${fmtSeconds(outSeconds)} at ${outRate} Hz, 16-bit; decode ${fmtMs(result.ms)}, real-time factor ${figures.realTimeFactor}`,
   );

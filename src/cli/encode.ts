@@ -1,21 +1,26 @@
-// soundstream encode <in.wav> <out> [--bitrate N] [--format sst|lyra] [--model <dir>]
+// soundstream encode <in.wav> <out> [--bitrate N | --quantizers N] [--redundancy N] [--format sst|lyra] [--model <dir>]
 
 import { packetBytes } from '../codec/lyra-packet.js';
 import { encodeSst, type SstHeader } from '../codec/sst.js';
 import { concatBytes } from '../util/concat.js';
-import { formatOpt, positiveInt, type Context, type OptionValues } from './args.js';
+import { formatOpt, UsageError, type Context, type OptionValues } from './args.js';
 import { encodeAudio, openEncodeInput } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
 import { writeOutput } from './files.js';
 import { Progress, progressWanted } from './progress.js';
-import { DEFAULT_BITRATE } from './usage.js';
 
 export async function cmdEncode([input, output]: string[], opts: OptionValues, ctx: Context): Promise<void> {
   const format = formatOpt(opts) ?? 'sst';
-  const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
-  const { wav, codec, numQuantizers, audio, seconds } = await openEncodeInput(input, output, opts, bitrate);
+  const { wav, codec, rate, audio, seconds } = await openEncodeInput(input, output, opts);
+  const { numQuantizers, bitrate } = rate;
+  if (format === 'lyra' && !codec.bitrates.isListed(numQuantizers))
+    throw new UsageError(
+      `--format lyra carries only the Lyra rates (${codec.bitrates.bitrates.join(', ')} bps), not ${bitrate} bps (${numQuantizers} quantizers); use --format sst`,
+    );
+  if (format === 'lyra' && rate.redundantQuantizers > 0)
+    throw new UsageError('--format lyra cannot carry --redundancy; use --format sst');
   const progress = new Progress('encoding', Math.ceil(audio.length / codec.frameSize), progressWanted(ctx, seconds));
-  const { packets, ms } = encodeAudio(codec, audio, bitrate, progress);
+  const { frames: packets, ms } = encodeAudio(codec, audio, rate, progress);
   let bytes: Uint8Array;
   if (format === 'sst') {
     const header: SstHeader = {
@@ -27,12 +32,9 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
       inputSampleRate: wav.sampleRate,
       frameCount: packets.length,
     };
-    bytes = encodeSst(
-      header,
-      packets.map((packet) => ({ numQuantizers, packet })),
-    );
+    bytes = encodeSst(header, packets);
   } else {
-    bytes = concatBytes(packets);
+    bytes = concatBytes(packets.map((f) => f.packet));
   }
   await writeOutput(output, bytes, opts.get('force') === true);
   const packetSize = packetBytes(numQuantizers, codec.bitsPerIndex);
@@ -43,6 +45,8 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
     format,
     bitrate,
     numQuantizers,
+    lyraCompatible: codec.bitrates.isListed(numQuantizers),
+    redundantQuantizers: rate.redundantQuantizers,
     packetBytes: packetSize,
     frames: packets.length,
     inputSampleRate: wav.sampleRate,
@@ -55,7 +59,7 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
   if (ctx.json) return ctx.out(JSON.stringify(figures));
   ctx.out(`encoded ${input} (${fmtSeconds(seconds)}, ${wav.sampleRate} Hz, ${wav.channels} ch) -> ${output}`);
   ctx.out(
-    `  ${format}, ${bitrate} bps: ${packets.length} frames of ${numQuantizers} quantizers (${packetSize}-byte packets), ${bytes.length} bytes`,
+    `  ${format}, ${bitrate} bps: ${packets.length} frames of ${numQuantizers} quantizers (${packetSize}-byte packets${rate.redundantQuantizers > 0 ? `, + ${rate.redundantQuantizers} quantizers of the previous frame` : ''}), ${bytes.length} bytes`,
   );
   ctx.out(`  encode ${fmtMs(ms)}, real-time factor ${figures.realTimeFactor}`);
 }

@@ -1,7 +1,7 @@
 // soundstream info <file>: describe an .sst or WAV file.
 
 import { describeWav, WavFormatError } from '../audio/wav.js';
-import { LYRA_TABLE, packetBitrate } from '../codec/bitrates.js';
+import { indexBitrate, LYRA_TABLE } from '../codec/bitrates.js';
 import { decodeSst, looksLikeSst } from '../codec/sst.js';
 import { bytesToHex } from '../util/hex.js';
 import type { Context, OptionValues } from './args.js';
@@ -46,13 +46,16 @@ export function infoSst(file: string, bytes: Uint8Array, ctx: Context): void {
   }
   const { header: h, frames, problems } = parsed;
   const lost = frames.filter((f) => 'lost' in f).length;
+  const notSent = frames.filter((f) => 'notSent' in f).length;
+  const comfortNoise = frames.filter((f) => 'comfortNoise' in f).length;
+  const withRedundancy = frames.filter((f) => 'redundancy' in f).length;
   const usage = new Map<number, number>();
-  for (const f of frames) if (!('lost' in f)) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);
+  for (const f of frames) if ('packet' in f) usage.set(f.numQuantizers, (usage.get(f.numQuantizers) ?? 0) + 1);
   const bitrates = [...usage]
     .sort((a, b) => a[0] - b[0])
     .map(([nq, count]) => ({
       numQuantizers: nq,
-      bitrate: h.frameSize > 0 ? packetBitrate(nq, h.bitsPerIndex, h.frameSize, h.sampleRate) : null,
+      bitrate: LYRA_TABLE.bitrateOf(nq) ?? indexBitrate(nq, h.bitsPerIndex, h.frameSize, h.sampleRate),
       lyra: LYRA_TABLE.bitrateOf(nq) !== undefined,
       frames: count,
     }));
@@ -74,6 +77,9 @@ export function infoSst(file: string, bytes: Uint8Array, ctx: Context): void {
         headerFrameCount: h.frameCount,
         frames: frames.length,
         lostFrames: lost,
+        notSentFrames: notSent,
+        comfortNoiseFrames: comfortNoise,
+        redundantFrames: withRedundancy,
         bitrates,
         durationSeconds: round(duration, 4),
         problems,
@@ -86,6 +92,10 @@ export function infoSst(file: string, bytes: Uint8Array, ctx: Context): void {
   ctx.out(`  codec:       ${h.sampleRate} Hz, ${h.frameSize}-sample frames, ${h.bitsPerIndex} bits per index`);
   ctx.out(`  input rate:  ${h.inputSampleRate} Hz`);
   ctx.out(`  frames:      ${frames.length} read (header: ${h.frameCount ?? 'unknown'}), ${lost} lost`);
+  if (notSent + comfortNoise + withRedundancy > 0)
+    ctx.out(
+      `  kinds:       ${notSent} not sent (DTX), ${comfortNoise} comfort-noise updates, ${withRedundancy} with redundancy`,
+    );
   const rates = bitrates.map((b) => `${b.bitrate} bps (${b.numQuantizers} quantizers) x ${b.frames}`).join(', ');
   ctx.out(`  bitrates:    ${rates || 'none'}`);
   ctx.out(`  duration:    ${fmtSeconds(duration)}`);

@@ -23,7 +23,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   'fetch-weights': { positionals: ['model'], valued: ['from', 'out'], flags: JSON_FLAG, run: cmdFetchWeights },
   encode: {
     positionals: ['in.wav', 'out'],
-    valued: ['bitrate', 'format', 'model', 'denoise', 'denoise-model', 'precision'],
+    valued: ['bitrate', 'quantizers', 'redundancy', 'format', 'model', 'denoise', 'denoise-model', 'precision'],
     flags: WRITE_FLAGS,
     run: cmdEncode,
   },
@@ -35,7 +35,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   roundtrip: {
     positionals: ['in.wav', 'out.wav'],
-    valued: ['bitrate', 'model', 'denoise', 'denoise-model', 'precision'],
+    valued: ['bitrate', 'quantizers', 'model', 'denoise', 'denoise-model', 'precision'],
     flags: WRITE_FLAGS,
     run: cmdRoundtrip,
   },

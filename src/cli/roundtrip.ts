@@ -5,12 +5,11 @@ import { encodeWav } from '../audio/wav.js';
 import { packetBytes } from '../codec/lyra-packet.js';
 import type { SstFrame } from '../codec/sst.js';
 import { evaluate } from '../metrics/evaluate.js';
-import { positiveInt, type Context, type OptionValues } from './args.js';
+import type { Context, OptionValues } from './args.js';
 import { decodeFrames, encodeAudio, openEncodeInput } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
 import { writeOutput } from './files.js';
 import { Progress, progressWanted } from './progress.js';
-import { DEFAULT_BITRATE } from './usage.js';
 
 /** SNR of `test` against `ref` in dB (over ref's length), `test` read `lag` samples later. */
 function snrDb(ref: Float32Array, test: Float32Array, lag = 0): number {
@@ -30,12 +29,12 @@ function snrDb(ref: Float32Array, test: Float32Array, lag = 0): number {
 const MAX_DELAY_FRAMES = 4;
 
 export async function cmdRoundtrip([input, output]: string[], opts: OptionValues, ctx: Context): Promise<void> {
-  const bitrate = positiveInt(opts, 'bitrate') ?? DEFAULT_BITRATE;
-  const { wav, codec, numQuantizers, audio, seconds } = await openEncodeInput(input, output, opts, bitrate);
+  const { wav, codec, rate, audio, seconds } = await openEncodeInput(input, output, opts);
+  const { numQuantizers, bitrate } = rate;
   const show = progressWanted(ctx, seconds);
   const frameCount = Math.ceil(audio.length / codec.frameSize);
-  const enc = encodeAudio(codec, audio, bitrate, new Progress('encoding', frameCount, show));
-  const frames: SstFrame[] = enc.packets.map((packet, index) => ({ index, numQuantizers, packet }));
+  const enc = encodeAudio(codec, audio, rate, new Progress('encoding', frameCount, show));
+  const frames: SstFrame[] = enc.frames.map((frame, index) => ({ index, ...frame }));
   const dec = decodeFrames(codec, frames, new Progress('decoding', frameCount, show), (line) => ctx.warn(line));
   const decoded16 = dec.audio.subarray(0, audio.length);
   const out = fitLength(resample(decoded16, codec.sampleRate, wav.sampleRate), wav.frames);
@@ -62,9 +61,9 @@ export async function cmdRoundtrip([input, output]: string[], opts: OptionValues
     inputSampleRate: wav.sampleRate,
     bitrate,
     numQuantizers,
-    frames: enc.packets.length,
+    frames: enc.frames.length,
     packetBytes: packetSize,
-    totalPacketBytes: packetSize * enc.packets.length,
+    totalPacketBytes: packetSize * enc.frames.length,
     encodeMs: round(enc.ms, 1),
     decodeMs: round(dec.ms, 1),
     encodeRtf: rtf(enc.ms),
@@ -78,7 +77,7 @@ export async function cmdRoundtrip([input, output]: string[], opts: OptionValues
   if (ctx.json) return ctx.out(JSON.stringify(figures));
   ctx.out(`roundtrip ${input} -> ${output}`);
   ctx.out(
-    `  input:     ${fmtSeconds(seconds)} at ${wav.sampleRate} Hz (${wav.channels} ch), ${enc.packets.length} frames`,
+    `  input:     ${fmtSeconds(seconds)} at ${wav.sampleRate} Hz (${wav.channels} ch), ${enc.frames.length} frames`,
   );
   ctx.out(
     `  bitrate:   ${bitrate} bps, ${numQuantizers} quantizers, ${packetSize}-byte packets, ${figures.totalPacketBytes} bytes in all`,

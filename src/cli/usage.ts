@@ -19,11 +19,17 @@ const COMMANDS: Record<string, string> = {
     import-tflite does. --from: a folder, or an http(s) URL prefix to which each file name
     is appended (default ${LYRA_V2_URL_PREFIX}).`,
 
-  encode: `encode <in.wav> <out> [--bitrate 3200|6000|9200] [--format sst|lyra] [--model <dir>]
+  encode: `encode <in.wav> <out> [--bitrate N | --quantizers N] [--redundancy N] [--format sst|lyra] [--model <dir>]
     WAV (any rate, mixed to mono, resampled to 16 kHz) -> encoded stream.
-    --bitrate  bits per second (default ${DEFAULT_BITRATE}): 16, 30 or 46 quantizers of 4 bits
-    --format   sst (default): checksummed container recording model, rates and frame count;
-               lyra: raw Lyra packets back to back, exactly as Google's encoder writes them`,
+    --bitrate     bits per second (default ${DEFAULT_BITRATE}): any multiple of 200 from 200 to 9200,
+                  one 4-bit quantizer index per 200; 3200, 6000 and 9200 (16, 30, 46 quantizers)
+                  are the Lyra rates, the only ones Google's decoder reads
+    --quantizers  quantizers per frame, 1..46, instead of --bitrate
+    --redundancy  each frame also carries the previous frame's first N quantizers, which a
+                  decoder uses when that frame is lost (sst only)
+    --format      sst (default): checksummed container recording model, rates and frame count;
+                  lyra: raw Lyra packets back to back, exactly as Google's encoder writes them
+                  (Lyra rates only)`,
 
   decode: `decode <in> <out.wav> [--format sst|lyra] [--bitrate N] [--rate <Hz>] [--model <dir>]
     Encoded stream -> 16-bit WAV. The format is detected when --format is not given
@@ -34,7 +40,7 @@ const COMMANDS: Record<string, string> = {
     stderr; the exit code stays 0 as long as at least one frame decoded. A bad or
     truncated header, or a stream with no decodable frame, is an error (exit 1).`,
 
-  roundtrip: `roundtrip <in.wav> <out.wav> [--bitrate N] [--model <dir>]
+  roundtrip: `roundtrip <in.wav> <out.wav> [--bitrate N | --quantizers N] [--model <dir>]
     Encode and decode in memory, as encode then decode with the same options would; report
     packet sizes, encode/decode time, real-time factors (compute time / audio duration),
     and the quality against the 16 kHz input once the codec's delay is taken out: STOI

@@ -13,11 +13,36 @@ import { Denoiser } from './denoiser.js';
 import { Encoder } from './encoder.js';
 import { packIndices, packetBytes, unpackIndices } from './lyra-packet.js';
 import type { ComputeOptions } from '../model/compute.js';
+import { parsePayload, PayloadFormatError, serializePayload } from './payload.js';
 import { Quantizer } from './quantizer.js';
 
+/**
+ * How a stream's packets are laid out: 'lyra', raw Lyra packets (8 / 15 / 23 bytes, the length
+ * gives the rate; what Google's decoder reads), or 'soundstream', the SoundStream payload
+ * (docs/payload-format.md: a TOC byte, any quantizer count, optional redundancy).
+ */
+export type PacketFormat = 'lyra' | 'soundstream';
+
+export interface RedundancyOptions {
+  /** The previous frame's first quantizers carried in each payload (16 = 3.2 kbps). */
+  quantizers: number;
+}
+
 export interface FrameEncoderOptions extends ComputeOptions {
-  /** Bits per second: one of the model's bitrates. Default 6000. */
+  /**
+   * Bits per second. Default 6000. With packetFormat 'lyra' one of the model's listed rates
+   * (3200, 6000, 9200); with 'soundstream' any multiple of 200 from 200 to 9200.
+   */
   bitrate?: number;
+  /** Quantizers per frame (1..46 for Lyra v2), instead of `bitrate`. */
+  quantizers?: number;
+  /** Each payload also carries the previous frame's first `quantizers` indices (needs 'soundstream'). */
+  redundancy?: RedundancyOptions | false;
+  /**
+   * Default: 'lyra' when the rate is one Google's decoder reads and there is no redundancy,
+   * else 'soundstream'. 'lyra' with another rate or with redundancy is a RangeError.
+   */
+  packetFormat?: PacketFormat;
   /** A denoising bottleneck model (weights/lyra-v2-denoise) run between encoder and quantizer. */
   denoiser?: Model;
   /** Whether the denoiser is on at the start (default false). */
@@ -50,19 +75,38 @@ function prefixViews(buffer: Int32Array): Int32Array[] {
 export class FrameEncoder {
   readonly table: BitrateTable;
   readonly frameSize: number;
+  readonly packetFormat: PacketFormat;
+  /** Quantizers of the previous frame carried in each payload; 0 = no redundancy. */
+  readonly redundantQuantizers: number;
   private readonly encoder: Encoder;
   private readonly quantizer: Quantizer;
   private readonly denoiser: Denoiser | null;
   private readonly embedding: Float32Array;
   private readonly indexViews: Int32Array[];
-  private bps: number;
+  /** With redundancy: this frame's and the previous frame's indices (swapped each frame). */
+  private current: Int32Array;
+  private previous: Int32Array;
+  private hasPrevious = false;
   private stages: number;
   private denoiseOn: boolean;
 
   constructor(model: Model, options: FrameEncoderOptions = {}) {
     this.table = BitrateTable.of(model);
-    this.bps = options.bitrate ?? 6000;
-    this.stages = this.table.quantizersFor(this.bps);
+    const redundancy = options.redundancy || null;
+    this.redundantQuantizers = redundancy === null ? 0 : this.table.checkLadderQuantizers(redundancy.quantizers);
+    if (options.quantizers !== undefined && options.bitrate !== undefined)
+      throw new RangeError('give bitrate or quantizers, not both');
+    const requested =
+      options.quantizers !== undefined
+        ? this.table.checkLadderQuantizers(options.quantizers)
+        : this.table.ladderQuantizersFor(options.bitrate ?? 6000);
+    this.packetFormat =
+      options.packetFormat ?? (this.table.isListed(requested) && redundancy === null ? 'lyra' : 'soundstream');
+    if (this.packetFormat !== 'lyra' && this.packetFormat !== 'soundstream')
+      throw new RangeError(`packetFormat must be 'lyra' or 'soundstream', got ${JSON.stringify(options.packetFormat)}`);
+    if (this.packetFormat === 'lyra' && redundancy !== null)
+      throw new RangeError("redundancy needs packetFormat 'soundstream' (raw Lyra packets cannot carry it)");
+    this.stages = this.checkForFormat(requested);
     this.denoiser = openDenoiser(options.denoiser, model);
     this.denoiseOn = options.denoise ?? false;
     if (this.denoiseOn && !this.denoiser) throw new RangeError('denoise: true needs a denoiser model');
@@ -71,10 +115,22 @@ export class FrameEncoder {
     this.frameSize = this.encoder.frameSize;
     this.embedding = new Float32Array(this.encoder.embeddingDim);
     this.indexViews = prefixViews(new Int32Array(this.quantizer.numQuantizers));
+    this.current = new Int32Array(this.quantizer.numQuantizers);
+    this.previous = new Int32Array(this.quantizer.numQuantizers);
+  }
+
+  /** Raw Lyra packets carry only the listed rates. */
+  private checkForFormat(numQuantizers: number): number {
+    if (this.packetFormat === 'lyra' && !this.table.isListed(numQuantizers))
+      throw new RangeError(
+        `${numQuantizers} quantizers (${this.table.bitrateFor(numQuantizers)} bps) is not a Lyra rate (${this.table.bitrates.join(', ')} bps); ` +
+          "other rates need packetFormat 'soundstream'",
+      );
+    return numQuantizers;
   }
 
   get bitrate(): number {
-    return this.bps;
+    return this.table.bitrateFor(this.stages);
   }
 
   /** Quantizers per frame at the current bitrate. */
@@ -82,15 +138,23 @@ export class FrameEncoder {
     return this.stages;
   }
 
-  /** Bytes of each packet at the current bitrate. */
+  /** Bytes of each packet at the current bitrate (with redundancy: from the second frame on). */
   get packetBytes(): number {
-    return packetBytes(this.stages, this.table.bitsPerIndex);
+    const indices = packetBytes(this.stages, this.table.bitsPerIndex);
+    if (this.packetFormat === 'lyra') return indices;
+    const redundant = this.redundantQuantizers;
+    return 1 + indices + (redundant === 0 ? 0 : 1 + packetBytes(redundant, this.table.bitsPerIndex));
   }
 
-  /** From the next frame on; RangeError (and no change) for a bitrate the model does not have. */
+  /** From the next frame on; RangeError (and no change) for a bitrate this stream cannot carry. */
   setBitrate(bps: number): void {
-    this.stages = this.table.quantizersFor(bps);
-    this.bps = bps;
+    const n = this.packetFormat === 'lyra' ? this.table.quantizersFor(bps) : this.table.ladderQuantizersFor(bps);
+    this.stages = this.checkForFormat(n);
+  }
+
+  /** From the next frame on: any count 1..the model's codebooks ('soundstream'), a Lyra count ('lyra'). */
+  setQuantizers(numQuantizers: number): void {
+    this.stages = this.checkForFormat(this.table.checkLadderQuantizers(numQuantizers));
   }
 
   get denoise(): boolean {
@@ -107,20 +171,45 @@ export class FrameEncoder {
     this.denoiseOn = on;
   }
 
-  /** `frameSize` samples -> a packet (in `out` when given, which must hold packetBytes bytes; else a new array). */
+  /**
+   * `frameSize` samples -> a packet in the stream's format. A raw Lyra packet goes into `out` when
+   * given (which must hold packetBytes bytes; else a new array); a payload is always a new array.
+   */
   encodeFrame(frame: Float32Array, out?: Uint8Array): Uint8Array {
     this.encoder.encodeFrame(frame, this.embedding);
     // The denoiser runs on every frame, on or off, so that its history stays continuous.
     this.denoiser?.process(this.embedding, this.denoiseOn, this.embedding);
-    const indices = this.indexViews[this.stages];
-    this.quantizer.quantize(this.embedding, this.stages, indices);
-    return packIndices(indices, this.table.bitsPerIndex, out);
+    const bits = this.table.bitsPerIndex;
+    if (this.packetFormat === 'lyra') {
+      const indices = this.indexViews[this.stages];
+      this.quantizer.quantize(this.embedding, this.stages, indices);
+      return packIndices(indices, bits, out);
+    }
+    // Residual quantization is greedy, so the first m of n indices are those of m stages:
+    // quantizing once at the larger count gives both this frame's payload and its later copy.
+    const stages = Math.max(this.stages, this.redundantQuantizers);
+    const indices = this.current.subarray(0, stages);
+    this.quantizer.quantize(this.embedding, stages, indices);
+    const m = this.redundantQuantizers;
+    const payload = serializePayload({
+      kind: 'speech',
+      numQuantizers: this.stages,
+      indices: packIndices(indices.subarray(0, this.stages), bits),
+      redundancy:
+        m > 0 && this.hasPrevious
+          ? { numQuantizers: m, indices: packIndices(this.previous.subarray(0, m), bits) }
+          : undefined,
+    });
+    [this.current, this.previous] = [this.previous, this.current];
+    this.hasPrevious = true;
+    return payload;
   }
 
   /** Forgets the model state (the bitrate and denoise setting are kept). */
   reset(): void {
     this.encoder.reset();
     this.denoiser?.reset();
+    this.hasPrevious = false;
   }
 }
 
@@ -180,6 +269,40 @@ export class FrameDecoder {
   /** A packet whose length gives its bitrate (Lyra: 8, 15 or 23 bytes) -> audio; RangeError for any other length. */
   decodePacket(packet: Uint8Array, out?: Float32Array): Float32Array {
     return this.decodeFrame(packet, this.table.quantizersForPacket(packet.length), out);
+  }
+
+  /**
+   * A SoundStream payload (docs/payload-format.md) -> audio: its primary indices, whatever
+   * redundancy it carries. PayloadFormatError for malformed bytes; RangeError for a count the
+   * model does not have; both leave the decoder's state untouched.
+   */
+  decodePayload(payload: Uint8Array, out?: Float32Array): Float32Array {
+    const parsed = parsePayload(payload);
+    if (parsed.kind !== 'speech')
+      throw new PayloadFormatError(
+        'a comfort-noise update is not a speech frame: the comfort-noise generator decodes it',
+      );
+    return this.decodeFrame(parsed.indices, parsed.numQuantizers, out);
+  }
+
+  /**
+   * A lost frame, recovered from the redundant copy the NEXT payload carries: decodes it into
+   * `out` and returns true; returns false (nothing written, state untouched) when `nextPayload` is
+   * null, malformed, or carries no redundancy, and the caller conceals instead.
+   */
+  recoverFrame(nextPayload: Uint8Array | null, out: Float32Array): boolean {
+    if (nextPayload === null) return false;
+    let parsed: ReturnType<typeof parsePayload>;
+    try {
+      parsed = parsePayload(nextPayload);
+    } catch (err) {
+      if (err instanceof PayloadFormatError) return false;
+      throw err;
+    }
+    if (parsed.kind !== 'speech' || !parsed.redundancy || parsed.redundancy.numQuantizers > this.maxQuantizers)
+      return false;
+    this.decodeFrame(parsed.redundancy.indices, parsed.redundancy.numQuantizers, out);
+    return true;
   }
 
   /** A lost frame -> the concealer's continuation (silence, the decoder untouched, with conceal: false). */

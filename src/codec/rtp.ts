@@ -5,6 +5,8 @@
 // `lyra/16000` and its `bitrate` fmtp.
 
 import { LYRA_TABLE } from './bitrates.js';
+import type { PacketFormat } from './frame-codec.js';
+import { parsePayload, PayloadFormatError } from './payload.js';
 
 /** RTP clock rate of the payload format (Lyra v2 codes 16 kHz audio). */
 export const LYRA_RTP_CLOCK_RATE = 16000;
@@ -63,12 +65,34 @@ export function writeRtpPacket(header: RtpHeader, payload: Uint8Array): Uint8Arr
   return packet;
 }
 
+/** Why `payload` is not one frame in `format`, or null when it is. */
+function payloadProblem(payload: Uint8Array, format: PacketFormat): string | null {
+  if (format === 'soundstream') {
+    try {
+      parsePayload(payload);
+      return null;
+    } catch (err) {
+      if (err instanceof PayloadFormatError) return `not a SoundStream payload: ${err.message}`;
+      throw err;
+    }
+  }
+  if (format !== 'lyra') throw new RangeError(`format must be 'lyra' or 'soundstream', got ${JSON.stringify(format)}`);
+  if (LYRA_TABLE.acceptsPacketLength(payload.length)) return null;
+  return `a payload of ${payload.length} bytes is not a Lyra v2 packet (${LYRA_TABLE.lengthsText})`;
+}
+
 /**
- * Parses an RTP packet and checks that its payload is one Lyra v2 packet (8, 15 or 23 bytes).
- * CSRCs, a header extension and padding are accepted and stripped, as RFC 3550 asks of a
- * receiver; `payloadType`, when given, must match. Anything else: RtpPacketError.
+ * Parses an RTP packet and checks that its payload is one Lyra v2 packet (8, 15 or 23 bytes), or
+ * with `format` 'soundstream' one SoundStream payload (docs/payload-format.md; encoding name
+ * `soundstream`, its own payload type). CSRCs, a header extension and padding are accepted and
+ * stripped, as RFC 3550 asks of a receiver; `payloadType`, when given, must match. Anything
+ * else: RtpPacketError.
  */
-export function readLyraRtpPacket(packet: Uint8Array, payloadType?: number): LyraRtpPacket {
+export function readLyraRtpPacket(
+  packet: Uint8Array,
+  payloadType?: number,
+  format: PacketFormat = 'lyra',
+): LyraRtpPacket {
   if (!(packet instanceof Uint8Array)) throw new TypeError('readLyraRtpPacket() takes a Uint8Array');
   if (packet.length < FIXED_HEADER_BYTES)
     throw new RtpPacketError(`${packet.length} bytes, shorter than the 12-byte header`);
@@ -99,11 +123,8 @@ export function readLyraRtpPacket(packet: Uint8Array, payloadType?: number): Lyr
   if (payloadType !== undefined && type !== payloadType)
     throw new RtpPacketError(`payload type ${type}, expected ${payloadType}`);
   const payload = packet.subarray(at, end);
-  if (!LYRA_TABLE.acceptsPacketLength(payload.length)) {
-    throw new RtpPacketError(
-      `a payload of ${payload.length} bytes is not a Lyra v2 packet (${LYRA_TABLE.lengthsText})`,
-    );
-  }
+  const problem = payloadProblem(payload, format);
+  if (problem !== null) throw new RtpPacketError(problem);
   return {
     payloadType: type,
     sequenceNumber: view.getUint16(2),
@@ -127,8 +148,18 @@ export class LyraRtpPayloader {
   private firstFrame: number | null = null;
   private firstSequence: number;
   private firstTimestamp: number;
+  /** 'lyra' (default): raw Lyra packets; 'soundstream': SoundStream payloads, any rate, redundancy. */
+  readonly format: PacketFormat;
 
-  constructor(o: { payloadType: number; ssrc: number; sequenceNumber: number; timestamp: number }) {
+  constructor(o: {
+    payloadType: number;
+    ssrc: number;
+    sequenceNumber: number;
+    timestamp: number;
+    format?: PacketFormat;
+  }) {
+    this.format = o.format ?? 'lyra';
+    payloadProblem(new Uint8Array(8), this.format); // checks the format
     this.header = {
       payloadType: o.payloadType,
       ssrc: o.ssrc,
@@ -151,8 +182,8 @@ export class LyraRtpPayloader {
         `frame must be an integer after the last one sent (${(this.nextFrame ?? 0) - 1}), got ${frame}`,
       );
     }
-    if (!LYRA_TABLE.acceptsPacketLength(payload.length))
-      throw new RangeError(`a payload of ${payload.length} bytes is not a Lyra v2 packet (${LYRA_TABLE.lengthsText})`);
+    const problem = payloadProblem(payload, this.format);
+    if (problem !== null) throw new RangeError(problem);
     this.firstFrame ??= frame;
     const marker = this.nextFrame !== frame;
     const sequenceNumber = this.header.sequenceNumber;

@@ -3,7 +3,7 @@
 
 import type { Model } from '../model/load.js';
 import type { ConcealerOptions } from './conceal.js';
-import { FrameDecoder, FrameEncoder } from './frame-codec.js';
+import { FrameDecoder, FrameEncoder, type PacketFormat, type RedundancyOptions } from './frame-codec.js';
 import { checkPacket } from './lyra-packet.js';
 import type { ComputeMode, FloatPrecision } from '../model/compute.js';
 import { Resampler, type ResamplerQuality } from '../audio/resample.js';
@@ -12,8 +12,20 @@ import { checkPositiveInteger } from '../util/positive-integer.js';
 
 export interface StreamEncoderOptions {
   model: Model;
-  /** Bits per second: one of the model's bitrates (Lyra v2: 3200, 6000, 9200). Default 6000. */
+  /**
+   * Bits per second, default 6000: a Lyra rate (3200, 6000, 9200), or with the 'soundstream'
+   * packet format any multiple of 200 from 200 to 9200.
+   */
   bitrate?: number;
+  /** Quantizers per frame (1..46 for Lyra v2; 200 bps each), instead of `bitrate`. */
+  quantizers?: number;
+  /** Each payload also carries the previous frame's first `quantizers` indices ('soundstream' only). */
+  redundancy?: RedundancyOptions | false;
+  /**
+   * 'lyra': raw Lyra packets, what Google's decoder reads; 'soundstream': the SoundStream payload
+   * (docs/payload-format.md). Default: 'lyra' for a Lyra rate without redundancy, else 'soundstream'.
+   */
+  packetFormat?: PacketFormat;
   /** Rate of the audio passed to encode(); resampled to the model's rate when different. */
   sampleRate?: number;
   mode?: ComputeMode;
@@ -34,6 +46,10 @@ export interface StreamEncoder {
   /** Changes the bitrate from the next frame that completes on. */
   setBitrate(bps: number): void;
   readonly bitrate: number;
+  /** Changes the quantizer count from the next frame that completes on. */
+  setQuantizers(numQuantizers: number): void;
+  readonly numQuantizers: number;
+  readonly packetFormat: PacketFormat;
   /** Switches denoising on or off from the next frame that completes on (needs `denoiser`). */
   setDenoise(on: boolean): void;
   readonly denoise: boolean;
@@ -46,6 +62,8 @@ export interface StreamEncoder {
 
 export interface StreamDecoderOptions {
   model: Model;
+  /** The layout of the packets decode() is given (default 'lyra': 8, 15 or 23 bytes, no TOC). */
+  packetFormat?: PacketFormat;
   /** Rate of the audio decode() returns; resampled from the model's rate when different. */
   sampleRate?: number;
   mode?: ComputeMode;
@@ -67,9 +85,11 @@ export interface StreamDecoder {
   /**
    * One packet -> its frame of audio: frameSize samples at the model's rate, or the resampled
    * equivalent (the resampler's group delay is removed, so the first frames can be a little
-   * shorter; flush() returns the rest). null = packet lost: the frame is concealed.
+   * shorter; flush() returns the rest). null = packet lost: the frame is concealed, unless
+   * `next`, the following frame's packet when it is already at hand (a jitter buffer's next
+   * entry, or a one-frame lookahead), carries a redundant copy of it ('soundstream' payloads).
    */
-  decode(packet: Uint8Array | null): Float32Array;
+  decode(packet: Uint8Array | null, next?: Uint8Array | null): Float32Array;
   /**
    * Ends the stream: returns audio still held by the resampler (empty at the model's rate), then
    * resets the codec state for a new stream (lostFrames is kept).
@@ -81,6 +101,9 @@ export interface StreamDecoder {
   readonly frameSize: number;
   /** Lost frames concealed (or silenced) since creation or the last reset(). */
   readonly lostFrames: number;
+  /** Lost frames decoded from the next payload's redundant copy instead, since creation or the last reset(). */
+  readonly recoveredFrames: number;
+  readonly packetFormat: PacketFormat;
 }
 
 /**
@@ -154,6 +177,13 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
     get bitrate() {
       return codec.bitrate;
     },
+    setQuantizers(numQuantizers: number): void {
+      codec.setQuantizers(numQuantizers);
+    },
+    get numQuantizers() {
+      return codec.numQuantizers;
+    },
+    packetFormat: codec.packetFormat,
     setDenoise(on: boolean): void {
       if (on && !codec.hasDenoiser)
         throw new RangeError('setDenoise(true) needs a denoiser model (createEncoder({ denoiser }))');
@@ -170,8 +200,8 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
 
 /**
  * A streaming decoder: one Lyra packet (8, 15 or 23 bytes for Lyra v2; the length gives the
- * bitrate, which may change from packet to packet) -> one frame of audio, with packet-loss
- * concealment for `null`.
+ * bitrate, which may change from packet to packet) or one SoundStream payload -> one frame of
+ * audio, with packet-loss concealment (or recovery from redundancy) for `null`.
  */
 export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   const { model } = options;
@@ -180,11 +210,15 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   checkPositiveInteger('sampleRate', sampleRate);
   const codec = new FrameDecoder(model, options);
   const frameSize = codec.frameSize;
+  const packetFormat = options.packetFormat ?? 'lyra';
+  if (packetFormat !== 'lyra' && packetFormat !== 'soundstream')
+    throw new RangeError(`packetFormat must be 'lyra' or 'soundstream', got ${JSON.stringify(packetFormat)}`);
   const resampler =
     sampleRate === modelRate ? null : new Resampler(modelRate, sampleRate, { quality: options.resamplerQuality });
   const pcm = resampler ? new Float32Array(frameSize) : null;
   let skip = resampler?.delaySamples ?? 0;
   let lost = 0;
+  let recovered = 0;
 
   function output(frame: Float32Array): Float32Array {
     if (!resampler) return frame;
@@ -202,14 +236,20 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   }
 
   return {
-    decode(packet: Uint8Array | null): Float32Array {
+    decode(packet: Uint8Array | null, next?: Uint8Array | null): Float32Array {
       // Decoded straight into a fresh array when it is the result; else into a reused buffer.
       const frame = pcm ?? new Float32Array(frameSize);
       if (packet === null || packet === undefined) {
+        if (next !== undefined && next !== null) checkPacket(next, 'decode(packet, next)');
+        if (packetFormat === 'soundstream' && codec.recoverFrame(next ?? null, frame)) {
+          recovered++;
+          return output(frame);
+        }
         lost++;
         return output(codec.concealFrame(frame));
       }
       checkPacket(packet, 'decode(packet) (null for a lost packet)');
+      if (packetFormat === 'soundstream') return output(codec.decodePayload(packet, frame));
       return output(codec.decodePacket(packet, frame));
     },
     flush(): Float32Array {
@@ -224,11 +264,16 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
     reset(): void {
       resetState();
       lost = 0;
+      recovered = 0;
     },
     sampleRate,
     frameSize,
+    packetFormat,
     get lostFrames() {
       return lost;
+    },
+    get recoveredFrames() {
+      return recovered;
     },
   };
 }
