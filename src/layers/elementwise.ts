@@ -8,6 +8,7 @@ import { film } from '../kernels/film.js';
 import { leakyRelu } from '../kernels/leaky-relu.js';
 import { leakyReluInt8 } from '../kernels/leaky-relu-int8.js';
 import { lookupInt8, tabulateInt8 } from '../kernels/lookup-int8.js';
+import { lookupInt8Pair, tabulateInt8Pair } from '../kernels/lookup-int8-pair.js';
 import { quantize } from '../kernels/quantize.js';
 import type { Activation, ActivationType, Buffers } from './buffers.js';
 import type { Affine, Layer } from './layer.js';
@@ -77,14 +78,15 @@ export class AddLayer<T extends Activation> implements Layer {
 
 export const addFloat = add;
 
-/** int8 add through per-input tables (TFLite's arithmetic, tabulated once). */
+/** int8 add through one table of every pair of codes (TFLite's arithmetic, tabulated once). */
 export function addInt8(
   a: Affine,
   b: Affine,
   output: Affine,
 ): (x: Int8Array, y: Int8Array, n: number, out: Int8Array) => void {
   const tables: AddInt8Tables = addInt8InputTables(addInt8Params(a, b, output));
-  return (x, y, n, out) => addInt8Lut(x, y, n, tables, out);
+  const table = tabulateInt8Pair((x, y, out) => addInt8Lut(x, y, x.length, tables, out));
+  return (x, y, n, out) => lookupInt8Pair(x, y, n, table, out);
 }
 
 /** Channel split (one whole into parts) or concatenation (parts into one whole): data movement, row by row. */

@@ -5,6 +5,7 @@ import { addInt8InputTables, addInt8Lut } from '../../src/kernels/add-int8-lut.j
 import { quantizeMultiplier } from '../../src/kernels/fixed-point.js';
 import { leakyReluInt8 } from '../../src/kernels/leaky-relu-int8.js';
 import { lookupInt8, tabulateInt8 } from '../../src/kernels/lookup-int8.js';
+import { lookupInt8Pair, tabulateInt8Pair } from '../../src/kernels/lookup-int8-pair.js';
 
 const allCodes = Int8Array.from({ length: 256 }, (_, i) => i - 128);
 
@@ -60,6 +61,13 @@ describe('lookup-table int8 kernels', () => {
       addInt8(a, b, 65536, p, plain);
       addInt8Lut(a, b, 65536, addInt8InputTables(p), fast);
       expect(Array.from(fast)).toEqual(Array.from(plain));
+      // The same through one table of every pair, on shuffled pairs and in place.
+      const table = tabulateInt8Pair((x, y, out) => addInt8(x, y, 65536, p, out));
+      const order = Uint32Array.from({ length: 65536 }, (_, i) => (i * 40503) & 65535);
+      const shuffledA = Int8Array.from(order, (i) => a[i]!);
+      const shuffledB = Int8Array.from(order, (i) => b[i]!);
+      lookupInt8Pair(shuffledA, shuffledB, 65536, table, shuffledA);
+      expect(Array.from(shuffledA)).toEqual(Array.from(order, (i) => plain[i]!));
     }
   });
 });
