@@ -1,13 +1,14 @@
 // The demo page: a source (microphone, the sample or a dropped WAV) -> encoder node -> simulated
 // network -> decoder node -> speakers, with live controls, spectrograms and meters.
 // Query parameters: ?rate=48000 (AudioContext rate; default: the device's), ?transport=sab|port,
-// ?record=1 (keep the encoder's input too, for the browser tests).
+// ?record=1 (keep the encoder's input too, for the browser tests), ?overload=off (the nodes never
+// drop frames nor shed load: for comparison on a device too slow).
 
 import { packetBytes } from '../src/codec/lyra-packet.js';
 import { encodeSst } from '../src/codec/sst.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
-import type { DecoderRecord, EncoderRecord, TransportKind } from '../src/web/protocol.js';
+import type { DecoderRecord, EncoderRecord, OverloadReport, TransportKind } from '../src/web/protocol.js';
 import { computeMeters, DecoderWatch, EncoderWatch, meterTable, type Meters } from './meters.js';
 import type { NetworkSettings } from './network.js';
 import type { NetworkControl } from './network-worker.js';
@@ -24,6 +25,8 @@ interface DemoApi {
   records(): Promise<{ encoder: EncoderRecord | null; decoder: DecoderRecord }>;
   packets: Uint8Array[];
   settingsLog: { fromFrame: number; bitrate: number; denoise: boolean }[];
+  /** Every 'overload' event of both nodes, in order. */
+  overloads: OverloadReport[];
 }
 
 function download(bytes: Uint8Array, name: string, type: string): void {
@@ -50,14 +53,16 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     network.onerror = (e) => reject(new Error(`network worker: ${e.message || 'failed to load'}`));
   });
   const transport = (params.get('transport') as TransportKind | null) ?? 'auto';
+  const overload = params.get('overload') === 'off' ? { maxBacklogMs: Infinity, shedLoad: false } : {};
   const [encoder, decoder] = await Promise.all([
     SoundstreamEncoderNode.create(context, {
       model: codec,
       denoiser: denoiser ?? undefined,
       transport,
       record: params.get('record') === '1',
+      ...overload,
     }),
-    SoundstreamDecoderNode.create(context, { model: codec, transport, record: true }),
+    SoundstreamDecoderNode.create(context, { model: codec, transport, record: true, ...overload }),
   ]);
   $('loading').hidden = true;
   for (const node of [encoder, decoder])
@@ -98,6 +103,29 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   encoder.addEventListener('settings', (e) =>
     settingsLog.push((e as CustomEvent<DemoApi['settingsLog'][number]>).detail),
   );
+  // The device cannot keep up: say so, with what each node measured and did about it.
+  const overloads: OverloadReport[] = [];
+  const latestOverload: { encoder?: OverloadReport; decoder?: OverloadReport } = {};
+  let overloadShownUntil = 0;
+  const showOverload = (e: Event) => {
+    const report = (e as CustomEvent<OverloadReport>).detail;
+    overloads.push(report);
+    latestOverload[report.node] = report;
+    if (report.shed === 'denoiser-off') $<HTMLInputElement>('denoise').checked = false;
+    const parts = Object.values(latestOverload).map(
+      (r) =>
+        `the ${r.node} needs ${r.computeMs.toFixed(1)} ms per ${r.budgetMs} ms frame (${r.droppedFrames} frames ${r.node === 'encoder' ? 'dropped' : 'skipped'} so far${r.precision === 'fast' ? '; now on the fast float path' : ''}${r.node === 'encoder' && !r.denoise ? ', denoiser off' : ''})`,
+    );
+    const banner = $('overload');
+    banner.textContent = `This device is too slow for real time: ${parts.join('; ')}.`;
+    banner.hidden = false;
+    overloadShownUntil = performance.now() + 3000;
+  };
+  encoder.addEventListener('overload', showOverload);
+  decoder.addEventListener('overload', showOverload);
+  setInterval(() => {
+    if (performance.now() > overloadShownUntil) $('overload').hidden = true;
+  }, 500);
   const encoderWatch = new EncoderWatch(encoder, context);
   const decoderWatch = new DecoderWatch(decoder, context);
 
@@ -257,6 +285,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   };
   api.packets = packets;
   api.settingsLog = settingsLog;
+  api.overloads = overloads;
   return {
     sampleRate: context.sampleRate,
     transport: encoder.transport,
@@ -265,7 +294,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   };
 }
 
-const api = { packets: [], settingsLog: [] } as unknown as DemoApi;
+const api = { packets: [], settingsLog: [], overloads: [] } as unknown as DemoApi;
 api.ready = main();
 api.ready.catch((err: Error) => {
   if (err.message !== 'weights missing') showError(err.message);
