@@ -15,7 +15,7 @@
 // --cpu runs the whole browser (every process and thread: main, workers, audio) inside a Linux
 // cgroup CPU quota of that share of one core (test/browser/cpu-quota.ts; cgroup v2 cpu.max or
 // v1 cpu.cfs_quota_us, 10 ms period), one row per quota, as a slow device would; rates default
-// to 1 then, and the results go to bench/browser-live-cpu-results.{json,md}. Where no cgroup
+// to 1 then (each page loads unconfined and is confined once playing), and the results go to bench/browser-live-cpu-results.{json,md}. Where no cgroup
 // can be made (not root, no cgroup file system) those rows are skipped with the reason.
 // --overload off: the page's nodes never drop frames nor shed load (the behaviour before they could).
 //
@@ -81,6 +81,8 @@ for (const cpu of quotas) {
       continue;
     }
     quota = made.quota;
+    // Each page loads at full speed (model, JIT warm-up) and is confined once playing.
+    quota.setFraction(null);
     log(`${cpu} core: cgroup v${quota.version} ${quota.dir}`);
   }
   const h = await startHarness({ executablePath: quota?.executablePath });
@@ -93,6 +95,7 @@ for (const cpu of quotas) {
           query: overloadOff ? { overload: 'off' } : {},
         });
         await demo.page.click('#src-mic');
+        quota?.setFraction(cpu);
         if (loss > 0) {
           await demo.page.fill('#loss', String(loss));
           await demo.page.dispatchEvent('#loss', 'input');
@@ -103,6 +106,7 @@ for (const cpu of quotas) {
         const throttledPeriods = quota ? quota.throttledPeriods() - throttledBefore : null;
         runs.push({ cpu, rate, transport: demo.info.transport, meters, throttledPeriods });
         log(`${cpu ?? 'all'} core ${rate}x ${demo.info.transport}: ${JSON.stringify({ ...meters, throttledPeriods })}`);
+        quota?.setFraction(null);
         await demo.page.close();
       }
     }

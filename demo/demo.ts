@@ -54,6 +54,35 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   });
   const transport = (params.get('transport') as TransportKind | null) ?? 'auto';
   const overload = params.get('overload') === 'off' ? { maxBacklogMs: Infinity, shedLoad: false } : {};
+  // The device cannot keep up: say so, with what each node measured and did about it (listened to
+  // from creation on: a node created before the other may already be reporting).
+  const overloads: OverloadReport[] = [];
+  const latestOverload: { encoder?: OverloadReport; decoder?: OverloadReport } = {};
+  const shed = new Set<string>();
+  let overloadShownUntil = 0;
+  const showOverload = (e: Event) => {
+    const report = (e as CustomEvent<OverloadReport>).detail;
+    overloads.push(report);
+    latestOverload[report.node] = report;
+    if (report.shed === 'denoiser-off') $<HTMLInputElement>('denoise').checked = false;
+    if (report.shed)
+      shed.add(`${report.node}: ${report.shed === 'precision-fast' ? 'fast float path' : 'denoiser off'}`);
+    const parts = Object.values(latestOverload).map(
+      (r) =>
+        `the ${r.node} needs ${r.computeMs.toFixed(1)} ms per ${r.budgetMs} ms frame (${r.droppedFrames} frames ${r.node === 'encoder' ? 'dropped' : 'skipped'} so far)`,
+    );
+    const banner = $('overload');
+    banner.textContent = `This device is too slow for real time: ${parts.join('; ')}.${shed.size > 0 ? ` Load shed: ${[...shed].join(', ')}.` : ''}`;
+    banner.hidden = false;
+    overloadShownUntil = performance.now() + 3000;
+  };
+  setInterval(() => {
+    if (performance.now() > overloadShownUntil) $('overload').hidden = true;
+  }, 500);
+  const watchOverload = <T extends EventTarget>(node: T) => {
+    node.addEventListener('overload', showOverload);
+    return node;
+  };
   const [encoder, decoder] = await Promise.all([
     SoundstreamEncoderNode.create(context, {
       model: codec,
@@ -61,8 +90,8 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
       transport,
       record: params.get('record') === '1',
       ...overload,
-    }),
-    SoundstreamDecoderNode.create(context, { model: codec, transport, record: true, ...overload }),
+    }).then(watchOverload),
+    SoundstreamDecoderNode.create(context, { model: codec, transport, record: true, ...overload }).then(watchOverload),
   ]);
   $('loading').hidden = true;
   for (const node of [encoder, decoder])
@@ -103,29 +132,6 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   encoder.addEventListener('settings', (e) =>
     settingsLog.push((e as CustomEvent<DemoApi['settingsLog'][number]>).detail),
   );
-  // The device cannot keep up: say so, with what each node measured and did about it.
-  const overloads: OverloadReport[] = [];
-  const latestOverload: { encoder?: OverloadReport; decoder?: OverloadReport } = {};
-  let overloadShownUntil = 0;
-  const showOverload = (e: Event) => {
-    const report = (e as CustomEvent<OverloadReport>).detail;
-    overloads.push(report);
-    latestOverload[report.node] = report;
-    if (report.shed === 'denoiser-off') $<HTMLInputElement>('denoise').checked = false;
-    const parts = Object.values(latestOverload).map(
-      (r) =>
-        `the ${r.node} needs ${r.computeMs.toFixed(1)} ms per ${r.budgetMs} ms frame (${r.droppedFrames} frames ${r.node === 'encoder' ? 'dropped' : 'skipped'} so far${r.precision === 'fast' ? '; now on the fast float path' : ''}${r.node === 'encoder' && !r.denoise ? ', denoiser off' : ''})`,
-    );
-    const banner = $('overload');
-    banner.textContent = `This device is too slow for real time: ${parts.join('; ')}.`;
-    banner.hidden = false;
-    overloadShownUntil = performance.now() + 3000;
-  };
-  encoder.addEventListener('overload', showOverload);
-  decoder.addEventListener('overload', showOverload);
-  setInterval(() => {
-    if (performance.now() > overloadShownUntil) $('overload').hidden = true;
-  }, 500);
   const encoderWatch = new EncoderWatch(encoder, context);
   const decoderWatch = new DecoderWatch(decoder, context);
 

@@ -46,11 +46,15 @@ export class JitterBuffer {
 
   /**
    * Catching up when decoding has fallen behind: skips the oldest frames (without playing them)
-   * so that at most `keep` remain from the next to play to the newest waiting. Returns how many.
+   * so that at most `keep` remain from the next to play to the newest waiting, and then any
+   * frame whose packet is missing before the next one there (concealing it would cost as much
+   * compute as decoding a packet). Returns how many.
    */
   skipOldest(keep: number): number {
-    const skip = this.span - Math.max(1, keep);
-    if (skip <= 0) return 0;
+    const span = this.span;
+    let skip = Math.max(0, span - Math.max(1, keep));
+    if (skip === 0) return 0;
+    while (span - skip > 1 && !this.pending.has(this.nextSeq + skip)) skip++;
     const to = this.nextSeq + skip;
     for (let seq = this.nextSeq; seq < to; seq++) this.pending.delete(seq);
     this.nextSeq = to;

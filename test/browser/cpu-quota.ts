@@ -23,6 +23,8 @@ export interface CpuQuota {
   dir: string;
   /** An executable to pass as the browser's executablePath: it joins the cgroup and execs the browser. */
   executablePath: string;
+  /** Changes the quota of the running cgroup (null: no limit), e.g. to load a page at full speed first. */
+  setFraction(fraction: number | null): void;
   /** The kernel's count of periods in which the cgroup used up its quota and was held back (cpu.stat nr_throttled). */
   throttledPeriods(): number;
   /** Moves any process still in the cgroup back to its parent and removes the cgroup and the wrapper (idempotent). */
@@ -66,7 +68,6 @@ export function createCpuQuota(fraction: number, executable: string): CpuQuotaRe
     };
   const parent = version === 2 ? CGROUP_ROOT : join(CGROUP_ROOT, 'cpu');
   const dir = join(parent, `soundstream-quota-${process.pid}-${Math.round(fraction * 1000)}`);
-  const quotaUs = Math.round(fraction * PERIOD_US);
   try {
     if (version === 2) {
       const subtree = join(parent, 'cgroup.subtree_control');
@@ -104,12 +105,18 @@ export function createCpuQuota(fraction: number, executable: string): CpuQuotaRe
     process.stderr.write(`could not remove the cgroup ${dir}: processes ${pidsIn(dir).join(' ')} remain\n`);
   };
   process.on('exit', remove);
-  try {
-    if (version === 2) writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${PERIOD_US}`);
+  const setFraction = (share: number | null) => {
+    if (share !== null && !(share >= 0.1 && share <= 16))
+      throw new RangeError(`CPU quota must be a share of one core from 0.1 to 16, got ${share}`);
+    const us = share === null ? null : Math.round(share * PERIOD_US);
+    if (version === 2) writeFileSync(join(dir, 'cpu.max'), `${us ?? 'max'} ${PERIOD_US}`);
     else {
       writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
-      writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
+      writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(us ?? -1));
     }
+  };
+  try {
+    setFraction(fraction);
     wrapperDir = mkdtempSync(join(tmpdir(), 'soundstream-quota-'));
     const executablePath = join(wrapperDir, 'browser-in-cgroup.sh');
     const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
@@ -122,7 +129,7 @@ export function createCpuQuota(fraction: number, executable: string): CpuQuotaRe
       const stat = readFileSync(join(dir, 'cpu.stat'), 'utf8');
       return Number(/^nr_throttled (\d+)$/m.exec(stat)?.[1] ?? Number.NaN);
     };
-    return { ok: true, quota: { fraction, version, dir, executablePath, throttledPeriods, remove } };
+    return { ok: true, quota: { fraction, version, dir, executablePath, setFraction, throttledPeriods, remove } };
   } catch (err) {
     remove();
     return {
