@@ -64,9 +64,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     const report = (e as CustomEvent<OverloadReport>).detail;
     overloads.push(report);
     latestOverload[report.node] = report;
-    if (report.shed === 'denoiser-off') $<HTMLInputElement>('denoise').checked = false;
-    if (report.shed)
-      shed.add(`${report.node}: ${report.shed === 'precision-fast' ? 'fast float path' : 'denoiser off'}`);
+    if (report.shed === 'precision-fast') shed.add(`${report.node}: fast float path`);
     const parts = Object.values(latestOverload).map(
       (r) =>
         `the ${r.node} needs ${r.computeMs.toFixed(1)} ms per ${r.budgetMs} ms frame (${r.droppedFrames} frames ${r.node === 'encoder' ? 'dropped' : 'skipped'} so far)`,

@@ -73,11 +73,9 @@ describe('framesToDrop (encoder input backlog)', () => {
 });
 
 describe('nextShedStep', () => {
-  it('the fast float path first, then the denoiser, then nothing', () => {
-    expect(nextShedStep({ precision: 'exact', denoise: true })).toBe('precision-fast');
-    expect(nextShedStep({ precision: 'fast', denoise: true })).toBe('denoiser-off');
-    expect(nextShedStep({ precision: 'exact', denoise: false })).toBe('precision-fast');
-    expect(nextShedStep({ precision: 'fast', denoise: false })).toBeNull();
+  it('the fast float path, then nothing', () => {
+    expect(nextShedStep('exact')).toBe('precision-fast');
+    expect(nextShedStep('fast')).toBeNull();
   });
 });
 

@@ -302,12 +302,8 @@ class EncoderRole {
   checkOverload(): void {
     const verdict = this.monitor.endWindow();
     if (!verdict) return;
-    const step = verdict.shedNow && this.policy.shedLoad ? nextShedStep(this.encoder) : null;
+    const step = verdict.shedNow && this.policy.shedLoad ? nextShedStep(this.encoder.precision) : null;
     if (step === 'precision-fast') this.encoder.switchToFast();
-    else if (step === 'denoiser-off') {
-      this.encoder.setDenoise(false);
-      this.settingsChanged();
-    }
     reply({
       type: 'overload',
       report: {
@@ -318,7 +314,6 @@ class EncoderRole {
         droppedFrames: this.droppedFrames,
         shed: step,
         precision: this.encoder.precision,
-        denoise: this.encoder.denoise,
       },
     });
   }
@@ -545,8 +540,7 @@ class DecoderRole {
   checkOverload(): void {
     const verdict = this.monitor.endWindow();
     if (!verdict) return;
-    const step =
-      verdict.shedNow && this.policy.shedLoad ? nextShedStep({ denoise: false, precision: this.precision }) : null;
+    const step = verdict.shedNow && this.policy.shedLoad ? nextShedStep(this.precision) : null;
     if (step === 'precision-fast') {
       // Between two frames; the new decoder starts from silence, so the next frame or two differ.
       this.decoder = createDecoder({ model: this.model, precision: 'fast' });
@@ -562,7 +556,6 @@ class DecoderRole {
         droppedFrames: this.jitter.skipped,
         shed: step,
         precision: this.precision,
-        denoise: false,
       },
     });
   }

@@ -56,11 +56,11 @@ export interface CodecNodeOptions {
    */
   maxBacklogMs?: number;
   /**
-   * While overloaded for 2 s in a row, take a step that makes frames cheaper, one every 2 s at
-   * most: first the float layers' non-exact path (precision 'fast': about a quarter less compute;
-   * the output is no longer bit-identical to Google's runtime), then (encoder) the denoiser off.
-   * Steps are not undone. The 'overload' event reports each; docs/overload.md has their measured
-   * quality cost. Default true: an overloaded node is already dropping frames, a far larger loss.
+   * After 2 s overloaded in a row, make frames cheaper: switch to the float layers' non-exact path
+   * (precision 'fast': about a quarter less compute, a quality change too small to measure, but
+   * no longer bit-identical to Google's runtime). Not undone. The 'overload' event reports it;
+   * docs/overload.md has the measurements. Default true: an overloaded node is already dropping
+   * frames, a far larger loss.
    */
   shedLoad?: boolean;
 }

@@ -15,12 +15,12 @@ export type Transport = { kind: 'sab'; ring: SharedArrayBuffer } | { kind: 'port
 export interface OverloadPolicy {
   /** Encoder: unencoded input beyond which the oldest frames are dropped. Decoder: audio decoded or waiting to be, beyond the playout target, beyond which the oldest waiting frames are skipped (ms). */
   maxBacklogMs: number;
-  /** Take shedding steps (precision 'fast', then the denoiser off) while overloaded. */
+  /** Take shedding steps (precision 'fast') while overloaded. */
   shedLoad: boolean;
 }
 
-/** A shedding step: the float layers' non-exact path, or the encoder's denoiser switched off. */
-export type ShedStep = 'precision-fast' | 'denoiser-off';
+/** A shedding step: the float layers' non-exact path. */
+export type ShedStep = 'precision-fast';
 
 /** The codec worker says the device is too slow (about once a second while it is). */
 export interface OverloadReport {
@@ -34,9 +34,8 @@ export interface OverloadReport {
   droppedFrames: number;
   /** The step taken now, if any. */
   shed: ShedStep | null;
-  /** The node's state after it. */
+  /** The node's float precision after it. */
   precision: 'exact' | 'fast';
-  denoise: boolean;
 }
 
 export interface EncoderInit {
