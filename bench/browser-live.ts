@@ -1,4 +1,5 @@
 // npm run bench:browser-live [-- --seconds 60] [-- --rates 1,4,6] [-- --loss <percent>] [-- --out <file.json>]
+//                            [-- --cpu 1,0.5,0.33] [-- --transports sab,port] [-- --overload off]
 //
 // The Web Audio nodes live in headless Chromium (the demo page, fake microphone looping
 // ../shared/audio/sample1_48kHz.wav, AudioContext at 48 kHz), per CPU throttling rate and per
@@ -11,25 +12,40 @@
 // conceals at its playout deadline). Run it on a quiet machine: other load starves the page's
 // threads.
 //
+// --cpu runs the whole browser (every process and thread: main, workers, audio) inside a Linux
+// cgroup CPU quota of that share of one core (test/browser/cpu-quota.ts; cgroup v2 cpu.max or
+// v1 cpu.cfs_quota_us, 10 ms period), one row per quota, as a slow device would; rates default
+// to 1 then (each page loads unconfined and is confined once playing), and the results go to bench/browser-live-cpu-results.{json,md}. Where no cgroup
+// can be made (not root, no cgroup file system) those rows are skipped with the reason.
+// --overload off: the page's nodes never drop frames nor shed load (the behaviour before they could).
+//
 // The codec-in-the-worklet alternative (the graph sliced across render quanta) is not built:
 // one 20 ms frame costs 3.2-3.5 ms of main-thread-speed JavaScript, more than a 2.67 ms quantum
 // at 48 kHz, and at 4x throttling a frame's work spread over its 7.5 quanta would still fill
 // 90% of each.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AVAILABLE, openDemo, startHarness, type Meters } from '../test/browser/demo-page.js';
+import { createCpuQuota, type CpuQuota } from '../test/browser/cpu-quota.js';
+import { AVAILABLE, CHROMIUM, openDemo, startHarness, type Meters } from '../test/browser/demo-page.js';
 import { fmt, machineInfo, markdownTable, option, repoRoot } from './common.js';
 
 const args = process.argv.slice(2);
 const seconds = Number(option(args, '--seconds') ?? 60);
-const rates = (option(args, '--rates') ?? '1,4,6').split(',').map(Number);
+const cpuOption = option(args, '--cpu');
+/** null: no quota (all of the machine's cores). */
+const quotas: (number | null)[] = cpuOption ? cpuOption.split(',').map(Number) : [null];
+const rates = (option(args, '--rates') ?? (cpuOption ? '1' : '1,4,6')).split(',').map(Number);
+const transports = (option(args, '--transports') ?? 'sab,port').split(',');
 const loss = Number(option(args, '--loss') ?? 0);
-const outJson =
-  option(args, '--out') ??
-  join(repoRoot(), 'bench', loss > 0 ? 'browser-live-loss-results.json' : 'browser-live-results.json');
+const overloadOff = option(args, '--overload') === 'off';
+const defaultName = cpuOption ? 'browser-live-cpu' : loss > 0 ? 'browser-live-loss' : 'browser-live';
+const outJson = option(args, '--out') ?? join(repoRoot(), 'bench', `${defaultName}-results.json`);
 if (!(seconds > 0) || rates.some((r) => !(r >= 1)))
   throw new Error('--seconds > 0 and --rates: comma-separated rates >= 1');
 if (!(loss >= 0 && loss <= 50)) throw new Error('--loss: a percentage from 0 to 50');
+if (quotas.some((q) => q !== null && !(q >= 0.1 && q <= 16)))
+  throw new Error('--cpu: comma-separated shares of one core, from 0.1 to 16 (e.g. 1,0.5,0.33)');
+if (transports.some((t) => t !== 'sab' && t !== 'port')) throw new Error('--transports: sab, port or sab,port');
 if (!AVAILABLE) {
   console.error(
     'bench:browser-live needs /usr/bin/chromium (apt-get install -y chromium) and ../shared (lyra-v2, audio/sample1_48kHz.wav).',
@@ -39,62 +55,116 @@ if (!AVAILABLE) {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const machine = machineInfo();
-log(`soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run, ${loss}% packet loss`);
-const h = await startHarness();
-const runs: { rate: number; transport: string; meters: Meters }[] = [];
-try {
-  for (const rate of rates) {
-    for (const isolated of [true, false]) {
-      const demo = await openDemo(h, { isolated, throttle: rate });
-      await demo.page.click('#src-mic');
-      if (loss > 0) {
-        await demo.page.fill('#loss', String(loss));
-        await demo.page.dispatchEvent('#loss', 'input');
-      }
-      await demo.page.waitForTimeout(seconds * 1000);
-      const meters = await demo.meters();
-      runs.push({ rate, transport: demo.info.transport, meters });
-      log(`${rate}x ${demo.info.transport}: ${JSON.stringify(meters)}`);
-      await demo.page.close();
+log(
+  `soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run, ${loss}% packet loss${overloadOff ? ', overload handling off' : ''}`,
+);
+
+interface Run {
+  /** Share of one core the whole browser was confined to (null: no quota). */
+  cpu: number | null;
+  rate: number;
+  transport: string;
+  meters: Meters;
+  /** CFS periods in which the quota ran out and the browser was held back (null: no quota). */
+  throttledPeriods: number | null;
+}
+const runs: Run[] = [];
+const skipped: string[] = [];
+for (const cpu of quotas) {
+  let quota: CpuQuota | null = null;
+  if (cpu !== null) {
+    const made = createCpuQuota(cpu, CHROMIUM);
+    if (!made.ok) {
+      const why = `${cpu} core: skipped, ${made.reason}`;
+      log(why);
+      skipped.push(why);
+      continue;
     }
+    quota = made.quota;
+    // Each page loads at full speed (model, JIT warm-up) and is confined once playing.
+    quota.setFraction(null);
+    log(`${cpu} core: cgroup v${quota.version} ${quota.dir}`);
   }
-} finally {
-  await h.close();
+  const h = await startHarness({ executablePath: quota?.executablePath });
+  try {
+    for (const rate of rates) {
+      for (const transport of transports) {
+        const demo = await openDemo(h, {
+          isolated: transport === 'sab',
+          throttle: rate,
+          query: overloadOff ? { overload: 'off' } : {},
+        });
+        await demo.page.click('#src-mic');
+        quota?.setFraction(cpu);
+        if (loss > 0) {
+          await demo.page.fill('#loss', String(loss));
+          await demo.page.dispatchEvent('#loss', 'input');
+        }
+        const throttledBefore = quota?.throttledPeriods() ?? 0;
+        await demo.page.waitForTimeout(seconds * 1000);
+        const meters = await demo.meters();
+        const throttledPeriods = quota ? quota.throttledPeriods() - throttledBefore : null;
+        runs.push({ cpu, rate, transport: demo.info.transport, meters, throttledPeriods });
+        log(`${cpu ?? 'all'} core ${rate}x ${demo.info.transport}: ${JSON.stringify({ ...meters, throttledPeriods })}`);
+        quota?.setFraction(null);
+        await demo.page.close();
+      }
+    }
+  } finally {
+    await h.close();
+    quota?.remove();
+  }
+}
+if (runs.length === 0) {
+  log(`No run: ${skipped.join('; ')}`);
+  process.exit(0);
 }
 
 const table = markdownTable(
   [
+    'CPU quota',
     'CPU throttling',
     'transport',
     'worst quantum (ms)',
     'underruns',
     'dropped input samples',
     'concealed frames',
+    'frames dropped / skipped',
     'latest packet (ms behind)',
     'encoder ms p50 / p99',
     'decoder ms p50 / p99',
+    'RTF',
+    'precision enc / dec',
     'latency (ms)',
   ],
-  runs.map(({ rate, transport, meters: m }) => [
+  runs.map(({ cpu, rate, transport, meters: m }) => [
+    cpu === null ? 'none' : `${cpu} core`,
     `${rate}x`,
     transport === 'sab' ? 'SharedArrayBuffer' : 'MessagePort',
     fmt(m.worstQuantumMs),
     String(m.underruns),
     String(m.droppedSamples),
     String(m.concealed),
+    `${m.droppedFrames} / ${m.skippedFrames}`,
     fmt(m.packetLateMs),
     `${fmt(m.encoderMs.p50)} / ${fmt(m.encoderMs.p99)}`,
     `${fmt(m.decoderMs.p50)} / ${fmt(m.decoderMs.p99)}`,
+    fmt(m.rtf),
+    `${m.precision.encoder} / ${m.precision.decoder}`,
     m.latencyMs === null ? '–' : fmt(m.latencyMs),
   ]),
-  ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r'],
 );
 mkdirSync(dirname(outJson), { recursive: true });
 writeFileSync(
   outJson,
-  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 1, machine, seconds, lossPercent: loss, runs }, null, 2)}\n`,
+  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 2, machine, seconds, lossPercent: loss, overloadHandling: !overloadOff, skipped, runs }, null, 2)}\n`,
 );
-const md = `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss, ${machine.cpu}, ${machine.date.slice(0, 10)}:\n\n${table}\n`;
+const quotaNote = cpuOption
+  ? ' The whole browser ran inside a cgroup CPU quota of the share of one core shown (10 ms period).'
+  : '';
+const skippedNote = skipped.length > 0 ? `\n\nSkipped: ${skipped.join('; ')}.` : '';
+const md = `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss${overloadOff ? ', overload handling off' : ''}, ${machine.cpu}, ${machine.date.slice(0, 10)}.${quotaNote} Latency: mouth to ear at the end of the run, on the audio clock.\n\n${table}${skippedNote}\n`;
 writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, md);
 log('');
 log(md);

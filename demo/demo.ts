@@ -1,13 +1,14 @@
 // The demo page: a source (microphone, the sample or a dropped WAV) -> encoder node -> simulated
 // network -> decoder node -> speakers, with live controls, spectrograms and meters.
 // Query parameters: ?rate=48000 (AudioContext rate; default: the device's), ?transport=sab|port,
-// ?record=1 (keep the encoder's input too, for the browser tests).
+// ?record=1 (keep the encoder's input too, for the browser tests), ?overload=off (the nodes never
+// drop frames nor shed load: for comparison on a device too slow).
 
 import { packetBytes } from '../src/codec/lyra-packet.js';
 import { encodeSst } from '../src/codec/sst.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
-import type { DecoderRecord, EncoderRecord, TransportKind } from '../src/web/protocol.js';
+import type { DecoderRecord, EncoderRecord, OverloadReport, TransportKind } from '../src/web/protocol.js';
 import { computeMeters, DecoderWatch, EncoderWatch, meterTable, type Meters } from './meters.js';
 import type { NetworkSettings } from './network.js';
 import type { NetworkControl } from './network-worker.js';
@@ -24,6 +25,8 @@ interface DemoApi {
   records(): Promise<{ encoder: EncoderRecord | null; decoder: DecoderRecord }>;
   packets: Uint8Array[];
   settingsLog: { fromFrame: number; bitrate: number; denoise: boolean }[];
+  /** Every 'overload' event of both nodes, in order. */
+  overloads: OverloadReport[];
 }
 
 function download(bytes: Uint8Array, name: string, type: string): void {
@@ -50,14 +53,43 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     network.onerror = (e) => reject(new Error(`network worker: ${e.message || 'failed to load'}`));
   });
   const transport = (params.get('transport') as TransportKind | null) ?? 'auto';
+  const overload = params.get('overload') === 'off' ? { maxBacklogMs: Infinity, shedLoad: false } : {};
+  // The device cannot keep up: say so, with what each node measured and did about it (listened to
+  // from creation on: a node created before the other may already be reporting).
+  const overloads: OverloadReport[] = [];
+  const latestOverload: { encoder?: OverloadReport; decoder?: OverloadReport } = {};
+  const shed = new Set<string>();
+  let overloadShownUntil = 0;
+  const showOverload = (e: Event) => {
+    const report = (e as CustomEvent<OverloadReport>).detail;
+    overloads.push(report);
+    latestOverload[report.node] = report;
+    if (report.shed === 'precision-fast') shed.add(`${report.node}: fast float path`);
+    const parts = Object.values(latestOverload).map(
+      (r) =>
+        `the ${r.node} needs ${r.computeMs.toFixed(1)} ms per ${r.budgetMs} ms frame (${r.droppedFrames} frames ${r.node === 'encoder' ? 'dropped' : 'skipped'} so far)`,
+    );
+    const banner = $('overload');
+    banner.textContent = `This device is too slow for real time: ${parts.join('; ')}.${shed.size > 0 ? ` Load shed: ${[...shed].join(', ')}.` : ''}`;
+    banner.hidden = false;
+    overloadShownUntil = performance.now() + 3000;
+  };
+  setInterval(() => {
+    if (performance.now() > overloadShownUntil) $('overload').hidden = true;
+  }, 500);
+  const watchOverload = <T extends EventTarget>(node: T) => {
+    node.addEventListener('overload', showOverload);
+    return node;
+  };
   const [encoder, decoder] = await Promise.all([
     SoundstreamEncoderNode.create(context, {
       model: codec,
       denoiser: denoiser ?? undefined,
       transport,
       record: params.get('record') === '1',
-    }),
-    SoundstreamDecoderNode.create(context, { model: codec, transport, record: true }),
+      ...overload,
+    }).then(watchOverload),
+    SoundstreamDecoderNode.create(context, { model: codec, transport, record: true, ...overload }).then(watchOverload),
   ]);
   $('loading').hidden = true;
   for (const node of [encoder, decoder])
@@ -257,6 +289,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   };
   api.packets = packets;
   api.settingsLog = settingsLog;
+  api.overloads = overloads;
   return {
     sampleRate: context.sampleRate,
     transport: encoder.transport,
@@ -265,7 +298,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   };
 }
 
-const api = { packets: [], settingsLog: [] } as unknown as DemoApi;
+const api = { packets: [], settingsLog: [], overloads: [] } as unknown as DemoApi;
 api.ready = main();
 api.ready.catch((err: Error) => {
   if (err.message !== 'weights missing') showError(err.message);

@@ -3,9 +3,11 @@
 // side is a plain snapshot, so that a call page can send its decoder's to the other page.
 
 import type { SoundstreamDecoderNode, SoundstreamEncoderNode, EncodedPacket } from '../src/web/nodes.js';
-import type { DecoderStats, ProcessorStats } from '../src/web/protocol.js';
+import type { DecoderStats, OverloadReport, ProcessorStats } from '../src/web/protocol.js';
 
 const FRAME_MS = 20;
+/** An 'overload' report is shown for this long (the nodes send one a second while overloaded). */
+const OVERLOAD_SHOWN_MS = 3000;
 
 /** What the meters show; tests read the same object. */
 export interface Meters {
@@ -25,6 +27,32 @@ export interface Meters {
   packetLateMs: number;
   /** The encoder's frame the decoder began playout with (-1: not yet): packets before it were never routed to the decoder. */
   playoutFrom: number;
+  /** Frames the encoder dropped from its input and the decoder skipped in playout, because the device could not keep up. */
+  droppedFrames: number;
+  skippedFrames: number;
+  /** While a node reports overload (in the last 3 s): its compute per frame against the frame's 20 ms; null otherwise. */
+  overload: OverloadMeter | null;
+  /** The nodes' float precision ('fast' once they shed load). */
+  precision: { encoder: 'exact' | 'fast'; decoder: 'exact' | 'fast' };
+}
+
+export interface OverloadMeter {
+  /** Compute per frame (ms) of each node that reported overload lately; null: that node keeps up. */
+  encoderMs: number | null;
+  decoderMs: number | null;
+  budgetMs: number;
+}
+
+/** An overload report and when it came (wall clock, ms since the epoch). */
+export type TimedOverload = OverloadReport & { epochMs: number };
+
+function timedOverload(node: EventTarget, into: { overload: TimedOverload | null }): void {
+  node.addEventListener('overload', (e) => {
+    into.overload = {
+      ...(e as CustomEvent<OverloadReport>).detail,
+      epochMs: performance.timeOrigin + performance.now(),
+    };
+  });
 }
 
 /** An audio clock read against the wall clock (performance.timeOrigin + now: one machine, one clock). */
@@ -62,6 +90,9 @@ export interface SendingSide {
   computeMs: number[];
   capture: ProcessorStats | null;
   clock: ClockReading;
+  droppedFrames: number;
+  precision: 'exact' | 'fast';
+  overload: TimedOverload | null;
 }
 
 export interface ReceivingSide {
@@ -69,17 +100,20 @@ export interface ReceivingSide {
   computeMs: number[];
   playback: ProcessorStats | null;
   clock: ClockReading;
+  overload: TimedOverload | null;
 }
 
 /** Watches an encoder node's packets; snapshot() for computeMeters(). */
 export class EncoderWatch {
   private readonly recent: number[] = [];
   private readonly computeMs: number[] = [];
+  private readonly latest: { overload: TimedOverload | null } = { overload: null };
 
   constructor(
     private readonly encoder: SoundstreamEncoderNode,
     private readonly context: AudioContext,
   ) {
+    timedOverload(encoder, this.latest);
     encoder.addEventListener('packet', (e) => {
       const p = (e as CustomEvent<EncodedPacket>).detail;
       this.recent.push(p.packet.length);
@@ -97,6 +131,9 @@ export class EncoderWatch {
       computeMs: [...this.computeMs],
       capture: s.audioThread,
       clock: readClock(this.context),
+      droppedFrames: s.droppedFrames,
+      precision: s.precision,
+      overload: this.latest.overload,
     };
   }
 }
@@ -104,11 +141,13 @@ export class EncoderWatch {
 /** Watches a decoder node's stats events; snapshot() for computeMeters(). */
 export class DecoderWatch {
   private readonly computeMs: number[] = [];
+  private readonly latest: { overload: TimedOverload | null } = { overload: null };
 
   constructor(
     private readonly decoder: SoundstreamDecoderNode,
     private readonly context: AudioContext,
   ) {
+    timedOverload(decoder, this.latest);
     decoder.addEventListener('stats', () => {
       const s = decoder.stats();
       if (!s) return;
@@ -124,6 +163,7 @@ export class DecoderWatch {
       computeMs: [...this.computeMs],
       playback: s?.audioThread ?? null,
       clock: readClock(this.context),
+      overload: this.latest.overload,
     };
   }
 }
@@ -138,7 +178,7 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.le
 /**
  * Mouth to ear: frame k of the input starts k frames (plus any samples dropped) after the capture
  * began, and is played k frames (plus the silence of any underrun) after the first decoded frame
- * was. On one page both are on one audio clock; across two pages each is taken to the wall clock
+ * was, less the frames the decoder skipped to catch up. On one page both are on one audio clock; across two pages each is taken to the wall clock
  * (exact on one machine, off by the clocks' difference across two). Framing, resampling,
  * transports, network, compute and the playout queue; not the output device's own latency.
  */
@@ -148,7 +188,10 @@ function latency(send: SendingSide, receive: ReceivingSide): number | null {
   const firstSeq = receive.stats?.firstSeq ?? -1;
   if (!capture || !playback || capture.startFrame < 0 || playback.startFrame < 0 || firstSeq < 0) return null;
   const captured = capture.startFrame + (firstSeq * sendClock.sampleRate * FRAME_MS) / 1000 + capture.droppedSamples;
-  return epochOf(receiveClock, playback.startFrame + playback.underrunSamples) - epochOf(sendClock, captured);
+  const skippedMs = (receive.stats?.skipped ?? 0) * FRAME_MS;
+  return (
+    epochOf(receiveClock, playback.startFrame + playback.underrunSamples) - skippedMs - epochOf(sendClock, captured)
+  );
 }
 
 export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters {
@@ -171,7 +214,21 @@ export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters
     framesDecoded: d?.frames ?? 0,
     playoutFrom: d?.firstSeq ?? -1,
     packetLateMs: d?.maxLateMs ?? 0,
+    droppedFrames: send.droppedFrames ?? 0,
+    skippedFrames: d?.skipped ?? 0,
+    overload: overloadMeter(send, receive),
+    precision: { encoder: send.precision ?? 'exact', decoder: d?.precision ?? 'exact' },
   };
+}
+
+function overloadMeter(send: SendingSide, receive: ReceivingSide): OverloadMeter | null {
+  // Each report is judged on its own page's clock (a call's two pages are on one machine, or near enough).
+  const lately = (o: TimedOverload | null | undefined, clock: ClockReading) =>
+    o && clock.epochMs - o.epochMs < OVERLOAD_SHOWN_MS ? o : null;
+  const e = lately(send.overload, send.clock);
+  const d = lately(receive.overload, receive.clock);
+  if (!e && !d) return null;
+  return { encoderMs: e?.computeMs ?? null, decoderMs: d?.computeMs ?? null, budgetMs: (e ?? d)!.budgetMs };
 }
 
 /** [element id suffix, label, value] per meter, two to a row. */
@@ -187,6 +244,16 @@ const METERS: [string, string, (m: Meters) => string][] = [
   ['quantum', 'worst audio-thread quantum', (m) => `${fmt(m.worstQuantumMs, 2)} ms`],
   ['latency', 'mouth-to-ear latency', (m) => (m.latencyMs === null ? '–' : `${fmt(m.latencyMs, 0)} ms`)],
   ['late', 'latest packet, behind schedule', (m) => `${fmt(m.packetLateMs, 0)} ms`],
+  [
+    'overload',
+    'device too slow (ms per 20 ms frame)',
+    (m) =>
+      m.overload
+        ? `${m.overload.encoderMs === null ? 'encoder ok' : `encoder ${fmt(m.overload.encoderMs)}`}, ${m.overload.decoderMs === null ? 'decoder ok' : `decoder ${fmt(m.overload.decoderMs)}`}`
+        : 'no',
+  ],
+  ['shed', 'frames dropped / skipped (overload)', (m) => `${m.droppedFrames} / ${m.skippedFrames}`],
+  ['precision', 'float precision, encoder / decoder', (m) => `${m.precision.encoder} / ${m.precision.decoder}`],
 ];
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');

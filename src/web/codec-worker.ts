@@ -9,12 +9,14 @@ import { BitrateTable } from '../codec/bitrates.js';
 import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { JitterBuffer, type PlayoutFrame } from './jitter-buffer.js';
+import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, OverloadMonitor } from './overload.js';
 import type {
   DecoderInit,
   DecoderRecord,
   EncoderInit,
   EncoderRecord,
   ModelBytes,
+  OverloadPolicy,
   PacketMessage,
   PlayoutBuffer,
   WorkerReply,
@@ -28,6 +30,8 @@ const POLL_MS = 4;
 /** Port transport: how long the audio thread is assumed to keep playing after its last count of samples played. */
 const PLAYED_ON_MS = 20;
 const FRAME_MS = 20;
+/** Decoder catching up: frames kept waiting after the oldest are skipped (the next to decode, and one more). */
+const CATCH_UP_KEEP_FRAMES = 2;
 /** Recording (record: true) stops after this many frames (10 minutes), so a long session cannot exhaust memory. */
 const RECORD_LIMIT_FRAMES = 30_000;
 
@@ -84,6 +88,7 @@ async function start(init: EncoderInit | DecoderInit): Promise<void> {
   for (const message of early.splice(0)) guarded(ready, () => ready.handle(message));
   setInterval(() => guarded(ready, () => ready.pump()), POLL_MS);
   setInterval(() => guarded(ready, () => ready.report()), 250);
+  setInterval(() => guarded(ready, () => ready.checkOverload()), OVERLOAD_WINDOW_MS);
 }
 
 /** Deterministic noise to warm up the JIT with (the warm-up codec is thrown away). */
@@ -94,15 +99,94 @@ function warmupSignal(samples: number): Float32Array {
   return x;
 }
 
+/**
+ * The encoder's model-rate stream, which it can switch to the non-exact float path between two
+ * frames: the worker resamples (as createEncoder would, so the packets are the same) and feeds a
+ * model-rate encoder, which is replaced at a frame boundary.
+ */
+class SwitchableEncoder {
+  private encoder: StreamEncoder;
+  private readonly resampler: Resampler | null;
+  /** Resampler outputs still to drop (its filter's ramp-up), as createEncoder does. */
+  private skip: number;
+  /** Model-rate samples into the current frame. */
+  private fill = 0;
+  private switchTo: 'fast' | null = null;
+  precision: 'exact' | 'fast' = 'exact';
+
+  constructor(
+    private readonly options: { model: Model; denoiser?: Model; bitrate: number; denoise: boolean },
+    readonly sampleRate: number,
+  ) {
+    this.encoder = createEncoder(options);
+    const modelRate = options.model.manifest.sampleRate;
+    this.resampler = sampleRate === modelRate ? null : new Resampler(sampleRate, modelRate);
+    this.skip = this.resampler?.delaySamples ?? 0;
+  }
+
+  get bitrate(): number {
+    return this.encoder.bitrate;
+  }
+  get denoise(): boolean {
+    return this.encoder.denoise;
+  }
+  setBitrate(bps: number): void {
+    this.encoder.setBitrate(bps);
+  }
+  setDenoise(on: boolean): void {
+    this.encoder.setDenoise(on);
+  }
+
+  /** From the next frame boundary on. (The new encoder starts from silence: a frame or two sound different.) */
+  switchToFast(): void {
+    if (this.precision === 'exact') this.switchTo = 'fast';
+    this.precision = 'fast';
+  }
+
+  encode(chunk: Float32Array): Uint8Array[] {
+    let x = this.resampler ? this.resampler.process(chunk) : chunk;
+    const skipped = Math.min(this.skip, x.length);
+    this.skip -= skipped;
+    x = x.subarray(skipped);
+    const frameSize = this.encoder.frameSize;
+    const packets: Uint8Array[] = [];
+    if (this.switchTo) {
+      const toBoundary = this.fill === 0 ? 0 : frameSize - this.fill;
+      if (x.length < toBoundary) {
+        this.fill += x.length;
+        return this.encoder.encode(x);
+      }
+      packets.push(...this.encoder.encode(x.subarray(0, toBoundary)));
+      x = x.subarray(toBoundary);
+      this.fill = 0;
+      const { bitrate, denoise } = this.encoder;
+      this.encoder = createEncoder({ ...this.options, bitrate, denoise, precision: this.switchTo });
+      this.switchTo = null;
+    }
+    this.fill = (this.fill + x.length) % frameSize;
+    packets.push(...this.encoder.encode(x));
+    return packets;
+  }
+}
+
 class EncoderRole {
-  private readonly encoder: StreamEncoder;
+  private readonly encoder: SwitchableEncoder;
   private readonly ring: SampleRing | null;
   private readonly scratch: Float32Array;
+  /** Port transport: chunks received and not yet encoded (the input backlog). */
+  private pending: Float32Array[] = [];
+  private pumpScheduled = false;
+  /** Frames completed or dropped: the next packet's sequence number. */
   private frames = 0;
   private samplesFed = 0;
   private computeMs: number[] = [];
   private readonly packetPorts: MessagePort[] = [];
   private readonly record: { input: Float32Array[]; settings: EncoderRecord['settings']; packets: Uint8Array[] } | null;
+  private readonly policy: OverloadPolicy;
+  private readonly monitor = new OverloadMonitor(FRAME_MS);
+  private readonly frameSamples: number;
+  private droppedFrames = 0;
+  private droppedSamples = 0;
 
   constructor(init: EncoderInit, model: Model, denoiser: Model | undefined) {
     const options = { model, denoiser, sampleRate: init.sampleRate, bitrate: init.bitrate, denoise: init.denoise };
@@ -111,11 +195,27 @@ class EncoderRole {
       const frameAtRate = Math.ceil((init.sampleRate * FRAME_MS) / 1000);
       warm.encode(warmupSignal(frameAtRate * init.warmupFrames));
     }
-    this.encoder = createEncoder(options);
+    this.encoder = new SwitchableEncoder(
+      { model, denoiser, bitrate: init.bitrate, denoise: init.denoise },
+      init.sampleRate,
+    );
+    this.policy = init.overload;
+    this.frameSamples = (init.sampleRate * FRAME_MS) / 1000;
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.scratch = new Float32Array(this.ring ? this.ring.capacity : 0);
-    if (init.transport.kind === 'port')
-      init.transport.port.onmessage = (e: MessageEvent<Float32Array>) => guarded(this, () => this.encode(e.data));
+    if (init.transport.kind === 'port') {
+      // Queued, not encoded on arrival: only so can the worker see how far behind it is (the
+      // messages that came while it was busy are all taken before the pump runs).
+      init.transport.port.onmessage = (e: MessageEvent<Float32Array>) => {
+        this.pending.push(e.data);
+        if (this.pumpScheduled) return;
+        this.pumpScheduled = true;
+        setTimeout(() => {
+          this.pumpScheduled = false;
+          guarded(this, () => this.pump());
+        }, 0);
+      };
+    }
     this.record = init.record
       ? { input: [], settings: [{ atSample: 0, bitrate: init.bitrate, denoise: init.denoise }], packets: [] }
       : null;
@@ -131,15 +231,36 @@ class EncoderRole {
       reply({ type: 'record', encoder: this.takeRecord() });
       return;
     } else return;
+    this.settingsChanged();
+  }
+
+  private settingsChanged(): void {
     const { bitrate, denoise } = this.encoder;
     this.record?.settings.push({ atSample: this.samplesFed, bitrate, denoise });
     reply({ type: 'settings', fromFrame: this.frames, bitrate, denoise });
   }
 
   pump(): void {
-    if (!this.ring) return;
-    const n = this.ring.read(this.scratch);
-    if (n > 0) this.encode(this.scratch.subarray(0, n));
+    let chunk: Float32Array;
+    if (this.ring) chunk = this.scratch.subarray(0, this.ring.read(this.scratch));
+    else {
+      chunk = this.pending.length === 1 ? this.pending[0] : concatFloats(this.pending);
+      this.pending = [];
+    }
+    if (chunk.length === 0) return;
+    const maxBacklog = (this.policy.maxBacklogMs * this.encoder.sampleRate) / 1000;
+    const drop = framesToDrop(chunk.length, this.frameSamples, maxBacklog);
+    if (drop > 0) {
+      // Whole frames (rounded as they accumulate, at rates where a frame is not a whole number
+      // of samples), so that every later packet's sequence number still matches its time.
+      const samples = Math.round((this.droppedFrames + drop) * this.frameSamples) - this.droppedSamples;
+      this.droppedFrames += drop;
+      this.droppedSamples += samples;
+      this.frames += drop;
+      this.monitor.drop(drop);
+      chunk = chunk.subarray(samples);
+    }
+    this.encode(chunk);
   }
 
   private encode(chunk: Float32Array): void {
@@ -160,13 +281,41 @@ class EncoderRole {
     }
     const each = packets.map(() => ms / packets.length);
     this.computeMs.push(...each);
+    for (const t of each) this.monitor.frame(t);
     reply({ type: 'packets', seq: this.frames, packets, computeMs: each });
     this.frames += packets.length;
   }
 
   report(): void {
-    reply({ type: 'stats', encoder: { frames: this.frames, computeMs: this.computeMs } });
+    reply({
+      type: 'stats',
+      encoder: {
+        frames: this.frames,
+        computeMs: this.computeMs,
+        droppedFrames: this.droppedFrames,
+        precision: this.encoder.precision,
+      },
+    });
     this.computeMs = [];
+  }
+
+  checkOverload(): void {
+    const verdict = this.monitor.endWindow();
+    if (!verdict) return;
+    const step = verdict.shedNow && this.policy.shedLoad ? nextShedStep(this.encoder.precision) : null;
+    if (step === 'precision-fast') this.encoder.switchToFast();
+    reply({
+      type: 'overload',
+      report: {
+        node: 'encoder',
+        computeMs: verdict.computeMs,
+        budgetMs: FRAME_MS,
+        droppedInWindow: verdict.droppedInWindow,
+        droppedFrames: this.droppedFrames,
+        shed: step,
+        precision: this.encoder.precision,
+      },
+    });
   }
 
   private takeRecord(): EncoderRecord | undefined {
@@ -188,7 +337,11 @@ function isPacketMessage(data: unknown, table: BitrateTable): data is PacketMess
 }
 
 class DecoderRole {
-  private readonly decoder: StreamDecoder;
+  private decoder: StreamDecoder;
+  private readonly model: Model;
+  private precision: 'exact' | 'fast' = 'exact';
+  private readonly policy: OverloadPolicy;
+  private readonly monitor = new OverloadMonitor(FRAME_MS);
   private readonly resampler: Resampler | null;
   private readonly sampleRate: number;
   private readonly modelRate: number;
@@ -214,6 +367,8 @@ class DecoderRole {
   private readonly record: { packets: (Uint8Array | null)[]; pcm: Float32Array[] } | null;
 
   constructor(init: DecoderInit, model: Model) {
+    this.model = model;
+    this.policy = init.overload;
     this.modelRate = model.manifest.sampleRate;
     this.sampleRate = init.sampleRate;
     this.bitrates = BitrateTable.of(model);
@@ -294,6 +449,12 @@ class DecoderRole {
       this.prime(this.firstFill, Math.ceil(targetMs / FRAME_MS));
       return;
     }
+    // Fallen behind (the audio thread is running dry while packets pile up): skip the oldest
+    // waiting frames instead of playing every one of them later and later.
+    if (queued < safetyMs && this.jitter.span * FRAME_MS > this.policy.maxBacklogMs) {
+      const skipped = this.jitter.skipOldest(CATCH_UP_KEEP_FRAMES);
+      this.monitor.drop(skipped);
+    }
     while (queued < targetMs) {
       const frame = this.jitter.take(queued < safetyMs);
       if (!frame) return;
@@ -323,7 +484,9 @@ class DecoderRole {
     const started = performance.now();
     const pcm = this.decoder.decode(frame.packet);
     const out = this.resample(pcm);
-    this.computeMs.push(performance.now() - started);
+    const ms = performance.now() - started;
+    this.computeMs.push(ms);
+    this.monitor.frame(ms);
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
       this.record.packets.push(frame.packet);
       this.record.pcm.push(pcm.slice());
@@ -366,10 +529,35 @@ class DecoderRole {
         maxLateMs: this.maxLateMs,
         firstSeq: j.firstSeq,
         queuedMs: this.queuedCount > 0 ? this.queuedSum / this.queuedCount : 0,
+        skipped: j.skipped,
+        precision: this.precision,
       },
     });
     this.computeMs = [];
     this.queuedSum = this.queuedCount = 0;
+  }
+
+  checkOverload(): void {
+    const verdict = this.monitor.endWindow();
+    if (!verdict) return;
+    const step = verdict.shedNow && this.policy.shedLoad ? nextShedStep(this.precision) : null;
+    if (step === 'precision-fast') {
+      // Between two frames; the new decoder starts from silence, so the next frame or two differ.
+      this.decoder = createDecoder({ model: this.model, precision: 'fast' });
+      this.precision = 'fast';
+    }
+    reply({
+      type: 'overload',
+      report: {
+        node: 'decoder',
+        computeMs: verdict.computeMs,
+        budgetMs: FRAME_MS,
+        droppedInWindow: verdict.droppedInWindow,
+        droppedFrames: this.jitter.skipped,
+        shed: step,
+        precision: this.precision,
+      },
+    });
   }
 
   private takeRecord(): DecoderRecord | undefined {

@@ -15,4 +15,6 @@ export type {
   ProcessorStats,
   PlayoutBuffer,
   PacketMessage,
+  OverloadReport,
+  ShedStep,
 } from './protocol.js';

@@ -20,6 +20,8 @@ export class JitterBuffer {
   tooLate = 0;
   /** The frame playout began with (-1: not yet). */
   firstSeq = -1;
+  /** Frames never played: skipped by skipOldest() to catch up. */
+  skipped = 0;
 
   /** @param maxAhead packets further than this beyond the playout point are refused (a sender far ahead or a bad sequence number). */
   constructor(private readonly maxAhead = 512) {}
@@ -32,6 +34,32 @@ export class JitterBuffer {
   /** Packets waiting, lost markers included. */
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Frames from the next one to play to the newest packet waiting, gaps included (0: none waiting, or not started). */
+  get span(): number {
+    if (!this.started || this.pending.size === 0) return 0;
+    let newest = -1;
+    for (const seq of this.pending.keys()) if (seq > newest) newest = seq;
+    return newest - this.nextSeq + 1;
+  }
+
+  /**
+   * Catching up when decoding has fallen behind: skips the oldest frames (without playing them)
+   * so that at most `keep` remain from the next to play to the newest waiting, and then any
+   * frame whose packet is missing before the next one there (concealing it would cost as much
+   * compute as decoding a packet). Returns how many.
+   */
+  skipOldest(keep: number): number {
+    const span = this.span;
+    let skip = Math.max(0, span - Math.max(1, keep));
+    if (skip === 0) return 0;
+    while (span - skip > 1 && !this.pending.has(this.nextSeq + skip)) skip++;
+    const to = this.nextSeq + skip;
+    for (let seq = this.nextSeq; seq < to; seq++) this.pending.delete(seq);
+    this.nextSeq = to;
+    this.skipped += skip;
+    return skip;
   }
 
   push(seq: number, packet: Uint8Array | null): PushResult {
@@ -74,6 +102,6 @@ export class JitterBuffer {
   reset(): void {
     this.pending.clear();
     this.nextSeq = this.firstSeq = -1;
-    this.played = this.late = this.lost = this.tooLate = 0;
+    this.played = this.late = this.lost = this.tooLate = this.skipped = 0;
   }
 }

@@ -19,7 +19,10 @@ import type {
   DecoderRecord,
   DecoderStats,
   EncoderRecord,
+  EncoderStats,
   ModelBytes,
+  OverloadPolicy,
+  OverloadReport,
   PlayoutBuffer,
   ProcessorControl,
   ProcessorOptions,
@@ -44,6 +47,22 @@ export interface CodecNodeOptions {
   warmupFrames?: number;
   /** Keep everything in and out (the first 10 minutes), for record(): tests, downloads. Default false. */
   record?: boolean;
+  /**
+   * When the device cannot keep up, the delay stays bounded: frames are dropped instead of
+   * queued. Encoder: input waiting to be encoded beyond this is dropped, oldest first, in whole
+   * frames (their sequence numbers are skipped, so the receiver conceals them). Decoder: while
+   * the audio thread runs dry, packets waiting beyond this are skipped, oldest first (never
+   * played). Default 60 ms; Infinity never drops. Either way an 'overload' event says so.
+   */
+  maxBacklogMs?: number;
+  /**
+   * After 2 s overloaded in a row, make frames cheaper: switch to the float layers' non-exact path
+   * (precision 'fast': about a quarter less compute, a quality change too small to measure, but
+   * no longer bit-identical to Google's runtime). Not undone. The 'overload' event reports it;
+   * docs/overload.md has the measurements. Default true: an overloaded node is already dropping
+   * frames, a far larger loss.
+   */
+  shedLoad?: boolean;
 }
 
 export interface EncoderNodeOptions extends CodecNodeOptions {
@@ -82,6 +101,9 @@ export interface EncoderNodeStats {
   frames: number;
   /** Compute time of each frame since the last stats event (ms). */
   computeMs: number[];
+  /** Frames of input dropped because the worker fell behind (see maxBacklogMs). */
+  droppedFrames: number;
+  precision: 'exact' | 'fast';
   audioThread: ProcessorStats | null;
 }
 
@@ -138,6 +160,8 @@ abstract class CodecNode extends EventTarget {
   protected readonly worker: Worker;
   protected readonly node: AudioWorkletNode;
   protected audioThread: ProcessorStats | null = null;
+  /** The latest 'overload' event's report (null: never overloaded). */
+  lastOverload: OverloadReport | null = null;
   private pendingRecord: ((r: WorkerReply & { type: 'record' }) => void) | null = null;
 
   protected constructor(worker: Worker, node: AudioWorkletNode, transport: TransportKind) {
@@ -208,7 +232,10 @@ abstract class CodecNode extends EventTarget {
         this.pendingRecord = null;
       } else if (reply.type === 'error')
         this.dispatchEvent(new CustomEvent('error', { detail: new Error(reply.message) }));
-      else handle(reply);
+      else if (reply.type === 'overload') {
+        this.lastOverload = reply.report;
+        this.dispatchEvent(new CustomEvent('overload', { detail: reply.report }));
+      } else handle(reply);
     };
   }
 
@@ -242,6 +269,15 @@ abstract class CodecNode extends EventTarget {
   }
 }
 
+function overloadPolicy(options: CodecNodeOptions): OverloadPolicy {
+  const maxBacklogMs = options.maxBacklogMs ?? 60;
+  if (!(maxBacklogMs >= 0))
+    throw new RangeError(`maxBacklogMs must be a number of milliseconds >= 0, got ${maxBacklogMs}`);
+  const shedLoad = options.shedLoad ?? true;
+  if (typeof shedLoad !== 'boolean') throw new TypeError(`shedLoad must be true or false, got ${String(shedLoad)}`);
+  return { maxBacklogMs, shedLoad };
+}
+
 function sabOrPort(
   transport: TransportKind,
   rate: number,
@@ -264,6 +300,7 @@ export class SoundstreamEncoderNode extends CodecNode {
   private current: { bitrate: number; denoise: boolean };
   private frames = 0;
   private computeMs: number[] = [];
+  private workerStats: EncoderStats | null = null;
   private controller: ReadableStreamDefaultController<EncodedPacket> | null = null;
   private stream: ReadableStream<EncodedPacket> | null = null;
 
@@ -273,6 +310,7 @@ export class SoundstreamEncoderNode extends CodecNode {
     const denoise = options.denoise ?? false;
     bitrates.quantizersFor(bitrate);
     if (denoise && !options.denoiser) throw new RangeError('denoise: true needs a denoiser model');
+    const overload = overloadPolicy(options);
     const { worker, node, transport } = await CodecNode.start(
       context,
       options,
@@ -288,6 +326,7 @@ export class SoundstreamEncoderNode extends CodecNode {
         transport: t,
         record: options.record ?? false,
         warmupFrames: options.warmupFrames ?? 50,
+        overload,
       }),
     );
     return new SoundstreamEncoderNode(worker, node, transport, bitrates, options.denoiser !== undefined, {
@@ -319,8 +358,11 @@ export class SoundstreamEncoderNode extends CodecNode {
           this.dispatchEvent(new CustomEvent('packet', { detail }));
         });
       } else if (reply.type === 'settings') {
+        // (The worker may have switched the denoiser off itself: see shedLoad.)
+        this.current.denoise = reply.denoise;
         this.dispatchEvent(new CustomEvent('settings', { detail: reply }));
       } else if (reply.type === 'stats') {
+        if (reply.encoder) this.workerStats = reply.encoder;
         this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() }));
       }
     });
@@ -372,7 +414,13 @@ export class SoundstreamEncoderNode extends CodecNode {
   stats(): EncoderNodeStats {
     const computeMs = this.computeMs;
     this.computeMs = [];
-    return { frames: this.frames, computeMs, audioThread: this.audioThread };
+    return {
+      frames: this.frames,
+      computeMs,
+      droppedFrames: this.workerStats?.droppedFrames ?? 0,
+      precision: this.workerStats?.precision ?? 'exact',
+      audioThread: this.audioThread,
+    };
   }
 
   /** What the worker was fed and produced (needs record: true). */
@@ -399,6 +447,7 @@ export class SoundstreamDecoderNode extends CodecNode {
   static async create(context: BaseAudioContext, options: DecoderNodeOptions): Promise<SoundstreamDecoderNode> {
     const bitrates = BitrateTable.of(options.model);
     const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 40, jitterMs: options.jitterMs ?? 60 });
+    const overload = overloadPolicy(options);
     const { worker, node, transport } = await CodecNode.start(
       context,
       options,
@@ -412,6 +461,7 @@ export class SoundstreamDecoderNode extends CodecNode {
         buffer,
         record: options.record ?? false,
         warmupFrames: options.warmupFrames ?? 50,
+        overload,
       }),
     );
     return new SoundstreamDecoderNode(worker, node, transport, bitrates, buffer);

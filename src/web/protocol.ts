@@ -11,6 +11,33 @@ export type TransportKind = 'sab' | 'port';
 
 export type Transport = { kind: 'sab'; ring: SharedArrayBuffer } | { kind: 'port'; port: MessagePort };
 
+/** What a codec worker does when the device cannot keep up: see CodecNodeOptions. */
+export interface OverloadPolicy {
+  /** Encoder: unencoded input beyond which the oldest frames are dropped. Decoder: audio decoded or waiting to be, beyond the playout target, beyond which the oldest waiting frames are skipped (ms). */
+  maxBacklogMs: number;
+  /** Take shedding steps (precision 'fast') while overloaded. */
+  shedLoad: boolean;
+}
+
+/** A shedding step: the float layers' non-exact path. */
+export type ShedStep = 'precision-fast';
+
+/** The codec worker says the device is too slow (about once a second while it is). */
+export interface OverloadReport {
+  node: 'encoder' | 'decoder';
+  /** Mean compute per frame over the last second (ms, wall clock: time spent waiting for a CPU counts). */
+  computeMs: number;
+  /** The audio one frame holds (ms): compute above it cannot keep up. */
+  budgetMs: number;
+  /** Frames dropped from the input (encoder; the receiver conceals them) or skipped in playout (decoder) in the last second, and since the start. */
+  droppedInWindow: number;
+  droppedFrames: number;
+  /** The step taken now, if any. */
+  shed: ShedStep | null;
+  /** The node's float precision after it. */
+  precision: 'exact' | 'fast';
+}
+
 export interface EncoderInit {
   type: 'init-encoder';
   model: ModelBytes;
@@ -22,6 +49,7 @@ export interface EncoderInit {
   /** Keep the input and every packet, for record(). */
   record: boolean;
   warmupFrames: number;
+  overload: OverloadPolicy;
 }
 
 export interface DecoderInit {
@@ -32,6 +60,7 @@ export interface DecoderInit {
   buffer: PlayoutBuffer;
   record: boolean;
   warmupFrames: number;
+  overload: OverloadPolicy;
 }
 
 /** A packet on a packet port (encoder: out, decoder: in); null: known lost. */
@@ -82,6 +111,9 @@ export interface DecoderRecord {
 export interface EncoderStats {
   frames: number;
   computeMs: number[];
+  /** Frames of input dropped because the worker fell behind (their sequence numbers are skipped). */
+  droppedFrames: number;
+  precision: 'exact' | 'fast';
 }
 
 export interface DecoderStats {
@@ -105,6 +137,9 @@ export interface DecoderStats {
   queuedMs: number;
   /** The frame playout began with (-1: not yet). */
   firstSeq: number;
+  /** Frames skipped (never played: the delay shrinks by 20 ms each) because decoding fell behind. */
+  skipped: number;
+  precision: 'exact' | 'fast';
 }
 
 export type WorkerReply =
@@ -112,6 +147,7 @@ export type WorkerReply =
   | { type: 'packets'; seq: number; packets: Uint8Array[]; computeMs: number[] }
   | { type: 'settings'; fromFrame: number; bitrate: number; denoise: boolean }
   | { type: 'stats'; encoder?: EncoderStats; decoder?: DecoderStats }
+  | { type: 'overload'; report: OverloadReport }
   | { type: 'record'; encoder?: EncoderRecord; decoder?: DecoderRecord }
   | { type: 'error'; message: string };
 

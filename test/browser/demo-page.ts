@@ -82,13 +82,16 @@ export async function buildWithWeights(outDir: string): Promise<{ dir: string; c
   return { dir: built.dir, codec: await loadModelFromBytes(manifestText, blob), denoiser };
 }
 
-/** Builds the page into dist/test-web (see buildWithWeights), serves it, starts Chromium. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * Builds the page into dist/test-web (see buildWithWeights), serves it, starts Chromium
+ * (through `executablePath` when given: e.g. a CPU quota's wrapper, cpu-quota.ts).
+ */
+export async function startHarness(o: { executablePath?: string } = {}): Promise<Harness> {
   const built = await buildWithWeights(join(ROOT, 'dist', 'test-web'));
   const { codec, denoiser } = built;
   const server = await serveDemo(built.dir);
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: o.executablePath ?? CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
   });
@@ -117,13 +120,18 @@ export interface DemoPage {
 
 export async function openDemo(
   h: Harness,
-  o: { isolated: boolean; throttle?: number; record?: boolean },
+  o: { isolated: boolean; throttle?: number; record?: boolean; query?: Record<string, string> },
 ): Promise<DemoPage> {
   const page = await h.browser.newPage({ viewport: { width: 1080, height: 860 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const cdp = await page.context().newCDPSession(page);
-  const query = new URLSearchParams({ rate: '48000', isolated: o.isolated ? '1' : '0', record: o.record ? '1' : '0' });
+  const query = new URLSearchParams({
+    rate: '48000',
+    isolated: o.isolated ? '1' : '0',
+    record: o.record ? '1' : '0',
+    ...o.query,
+  });
   await page.goto(`${h.server.url}?${query}`);
   const info = await page.evaluate(
     () => (globalThis as unknown as { soundstreamDemo: { ready: Promise<PageInfo> } }).soundstreamDemo.ready,

@@ -1,0 +1,105 @@
+// A device too slow for real time: the whole of Chromium (renderer, codec workers, audio thread)
+// confined to a quarter of one core by a Linux cgroup CPU quota (cpu-quota.ts), the demo page
+// live. The nodes cannot keep up there (encoder + decoder take about 3.3 times real time at a
+// third of a core), so they must drop and skip frames, count them, say so in 'overload' events,
+// shed load, and keep the delay bounded instead of letting it grow with every frame.
+//
+// Needs root or a delegated cgroup (this project's machine and CI run as root); elsewhere the
+// test is skipped with the reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OverloadReport } from '../../src/web/protocol.js';
+import { createCpuQuota } from './cpu-quota.js';
+import { AVAILABLE, CHROMIUM, type Harness, type Meters, openDemo, startHarness } from './demo-page.js';
+
+const CORE_SHARE = 0.25;
+/** The first shedding steps are taken (after 2 s of overload each) before the delay is sampled. */
+const SETTLE_SECONDS = 8;
+const SAMPLE_SECONDS = 20;
+const SAMPLE_EVERY_MS = 2000;
+/**
+ * Bounds on the sampled delay. Without the nodes' dropping and skipping it only grows (about a
+ * second every few seconds at a quarter of a core: docs/overload.md). With it, the median sample
+ * stays under the issue's 300 ms target plus a margin for a machine shared with other work (a
+ * quota caps the browser's CPU time; other programs can leave it less), and single samples may
+ * be further off: the meters combine counters that each thread reports every 250 ms, and a
+ * decoder busy with one frame for 100-200 ms reports late.
+ */
+const MEDIAN_DELAY_MS = 600;
+const MAX_DELAY_MS = 2500;
+
+const quota = AVAILABLE ? createCpuQuota(CORE_SHARE, CHROMIUM) : null;
+if (quota && !quota.ok) console.warn(`test/browser/overload.test.ts skipped: ${quota.reason}`);
+
+describe.skipIf(!quota?.ok)(`the Web Audio nodes on ${CORE_SHARE} of a core (cgroup CPU quota)`, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    if (!quota?.ok) return;
+    // Loaded at full speed (model, JIT warm-up); confined once playing.
+    quota.quota.setFraction(null);
+    h = await startHarness({ executablePath: quota.quota.executablePath });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+    if (quota?.ok) quota.quota.remove();
+  });
+
+  it('drops and skips frames (counted, concealed), reports overload with its compute per frame, sheds load, keeps the delay bounded', {
+    timeout: 120_000,
+  }, async () => {
+    const demo = await openDemo(h, { isolated: true });
+    await demo.page.click('#src-mic');
+    if (quota?.ok) quota.quota.setFraction(CORE_SHARE);
+    await demo.page.waitForTimeout(SETTLE_SECONDS * 1000);
+    const samples: Meters[] = [];
+    for (let t = 0; t < SAMPLE_SECONDS * 1000; t += SAMPLE_EVERY_MS) {
+      samples.push(await demo.meters());
+      await demo.page.waitForTimeout(SAMPLE_EVERY_MS);
+    }
+    const last = await demo.meters();
+    samples.push(last);
+    const overloads = (await demo.page.evaluate(
+      () => (globalThis as unknown as { soundstreamDemo: { overloads: OverloadReport[] } }).soundstreamDemo.overloads,
+    )) as OverloadReport[];
+    const banner = await demo.page.locator('#overload').textContent();
+    console.log(
+      `${CORE_SHARE} core: latency ${samples.map((m) => Math.round(m.latencyMs ?? -1)).join(' ')} ms; last meters ${JSON.stringify(last)}; ${overloads.length} overload reports, the last ${JSON.stringify(overloads.at(-1))}; banner: ${banner}`,
+    );
+    expect(demo.errors).toEqual([]);
+
+    // The events: both nodes, about one a second, with the compute they measured against a 20 ms frame.
+    for (const node of ['encoder', 'decoder'] as const) {
+      const reports = overloads.filter((r) => r.node === node);
+      expect(reports.length, `${node} overload reports`).toBeGreaterThanOrEqual(3);
+      for (const r of reports) {
+        expect(r.budgetMs).toBe(20);
+        expect(r.computeMs).toBeGreaterThan(0);
+        expect(r.computeMs).toBeLessThan(5000);
+        // Overloaded means frames were dropped this second, or frames cost more than their 20 ms.
+        expect(r.droppedInWindow >= 2 || r.computeMs > r.budgetMs).toBe(true);
+      }
+      // Frame counts only grow; the shedding steps taken are the ones the report says.
+      const counts = reports.map((r) => r.droppedFrames);
+      expect(counts).toEqual([...counts].sort((a, b) => a - b));
+      expect(reports.some((r) => r.shed === 'precision-fast')).toBe(true);
+      expect(reports.at(-1)!.precision).toBe('fast');
+    }
+    expect(last.precision).toEqual({ encoder: 'fast', decoder: 'fast' });
+    expect(banner).toMatch(/too slow for real time/);
+
+    // Frames were dropped (encoder) and skipped (decoder), counted, and the gaps concealed.
+    expect(last.droppedFrames).toBeGreaterThan(0);
+    expect(last.skippedFrames).toBeGreaterThan(0);
+    expect(last.concealed).toBeGreaterThan(0);
+    expect(last.overload).not.toBeNull();
+
+    // The delay stays bounded: no growth from the first half of the samples to the second.
+    const delays = samples.map((m) => m.latencyMs);
+    expect(delays.every((d) => d !== null)).toBe(true);
+    const ms = delays as number[];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    expect(median(ms)).toBeLessThan(MEDIAN_DELAY_MS);
+    expect(Math.max(...ms)).toBeLessThan(MAX_DELAY_MS);
+    const half = Math.floor(ms.length / 2);
+    expect(median(ms.slice(half))).toBeLessThan(median(ms.slice(0, half)) + 300);
+  });
+});
