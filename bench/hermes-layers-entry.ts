@@ -1,15 +1,20 @@
-// Runs inside Hermes (bench/hermes-layers.ts builds it): the Lyra v2 encoder and decoder layer by
+// Runs inside Hermes (bench/hermes-layers.ts builds it), with the JIT kernels and with the
+// interpreter kernels (KernelStyle), interleaved: either the Lyra v2 encoder and decoder layer by
 // layer on real data, each layer timed on its own over many repetitions (Hermes has only
-// Date.now, so one run of a layer is too short to time). Prints JSON.
+// Date.now, so one run of a layer is too short to time), or the whole codec frame by frame
+// (encoder + quantizer at 9.2 kbps, decoder), checking that both give the same bits. Prints JSON.
+import { Decoder } from '../src/codec/decoder.js';
+import { Encoder } from '../src/codec/encoder.js';
+import { Quantizer } from '../src/codec/quantizer.js';
 import { Buffers } from '../src/layers/buffers.js';
 import type { Layer } from '../src/layers/layer.js';
-import { loadModelFromBytes } from '../src/model/load.js';
+import { loadModelFromBytes, type Model } from '../src/model/load.js';
 import { opFor } from '../src/model/ops/index.js';
 import { goldenInput } from '../test/engines/golden.js';
 import { inputSteps, planGraph } from './layers.js';
 
 declare const LAYER_MODEL: { manifest: string; blob: string };
-declare const LAYER_TASK: { repeats: number; frames: number };
+declare const LAYER_TASK: { kind: 'layers' | 'codec'; repeats: number; frames: number };
 declare function print(text: string): void;
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -44,6 +49,49 @@ interface Timed {
 
 async function main(): Promise<unknown> {
   const model = await loadModelFromBytes(fromBase64(LAYER_MODEL.manifest), fromBase64(LAYER_MODEL.blob), 'lyra-v2');
+  return LAYER_TASK.kind === 'codec' ? codec(model) : layers(model);
+}
+
+/** ms per frame of each stage with each kernel style, frame by frame, the order of the styles alternating. */
+function codec(model: Model): unknown {
+  const frameSize = model.manifest.frameSize;
+  const input = goldenInput(frameSize * LAYER_TASK.frames);
+  const quantizer = new Quantizer(model);
+  const styles = (['jit', 'interpreter'] as const).map((kernels) => ({
+    kernels,
+    encoder: new Encoder(model, { kernels }),
+    decoder: new Decoder(model, { kernels }),
+    embedding: new Float32Array(model.manifest.embeddingDim),
+    indices: new Int32Array(quantizer.numQuantizers),
+    decoded: new Float32Array(frameSize),
+    encodeMs: [] as number[],
+    decodeMs: [] as number[],
+  }));
+  let mismatches = 0;
+  for (let f = 0; f < LAYER_TASK.frames; f++) {
+    const frame = input.subarray(f * frameSize, (f + 1) * frameSize);
+    for (let n = 0; n < 2; n++) {
+      const s = styles[(f + n) % 2]!;
+      const t0 = Date.now();
+      s.encoder.encodeFrame(frame, s.embedding);
+      quantizer.quantize(s.embedding, quantizer.numQuantizers, s.indices);
+      const t1 = Date.now();
+      s.decoder.decodeFrame(quantizer.dequantize(s.indices, quantizer.numQuantizers), s.decoded);
+      s.encodeMs.push(t1 - t0);
+      s.decodeMs.push(Date.now() - t1);
+    }
+    const [a, b] = styles;
+    for (let i = 0; i < frameSize; i++) if (!Object.is(a!.decoded[i], b!.decoded[i])) mismatches++;
+    for (let i = 0; i < a!.embedding.length; i++) if (!Object.is(a!.embedding[i], b!.embedding[i])) mismatches++;
+  }
+  const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+  return {
+    mismatches,
+    styles: styles.map((s) => ({ kernels: s.kernels, encodeMs: mean(s.encodeMs), decodeMs: mean(s.decodeMs) })),
+  };
+}
+
+function layers(model: Model): unknown {
   const result: Record<string, Timed[]> = {};
   let embedding: Float32Array | null = null;
   for (const which of ['encoder', 'decoder'] as const) {

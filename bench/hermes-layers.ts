@@ -1,7 +1,10 @@
-// Where Hermes spends its time: the Lyra v2 encoder and decoder (int8 model, exact) layer by
-// layer inside Hermes (bench/hermes-layers-entry.ts, lowered to ES5 as the engine matrix does),
-// summed per layer type. Needs ../shared (the Lyra v2 model) and hermes-engine-cli.
-// Usage: node scripts/build.mjs --run bench/hermes-layers.ts [--repeats N] [--nodes]
+// Where Hermes spends its time, and what the interpreter kernels (ComputeOptions.kernels) gain: the
+// Lyra v2 encoder and decoder (int8 model, exact) layer by layer inside Hermes
+// (bench/hermes-layers-entry.ts, lowered to ES5 as the engine matrix does), summed per layer
+// type, with the JIT and the interpreter kernels interleaved; with --codec, whole frames of
+// encoder + quantizer and decoder instead (and a check that both give the same bits).
+// Needs ../shared (the Lyra v2 model) and hermes-engine-cli.
+// Usage: node scripts/build.mjs --run bench/hermes-layers.ts [--repeats N] [--nodes] [--codec [--frames N]]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +22,11 @@ interface Timed {
 }
 
 const args = process.argv.slice(2);
-const repeats = Number(args[args.indexOf('--repeats') + 1] || 0) || 20;
+const option = (name: string, fallback: number) =>
+  args.includes(name) ? Number(args[args.indexOf(name) + 1]) || fallback : fallback;
+const repeats = option('--repeats', 20);
+const kind = args.includes('--codec') ? 'codec' : 'layers';
+const frames = option('--frames', kind === 'codec' ? 20 : 3);
 if (!haveShared() || !have(ENGINE_BINARIES.hermes)) {
   console.error('bench/hermes-layers.ts needs ../shared/lyra-v2 and hermes-engine-cli');
   process.exit(1);
@@ -40,10 +47,25 @@ try {
   const script = join(tmp, 'layers.js');
   writeFileSync(
     script,
-    `var LAYER_MODEL = ${JSON.stringify(model)};\nvar LAYER_TASK = ${JSON.stringify({ repeats, frames: 3 })};\n${lowerToEs5(bundle.outputFiles[0]!.text)}`,
+    `var LAYER_MODEL = ${JSON.stringify(model)};\nvar LAYER_TASK = ${JSON.stringify({ kind, repeats, frames })};\n${lowerToEs5(bundle.outputFiles[0]!.text)}`,
   );
   const outcome = runHermes(script);
   if ('error' in outcome) throw new Error(outcome.error);
+  if (kind === 'codec') {
+    const codec = outcome.result as unknown as {
+      mismatches: number;
+      styles: { kernels: string; encodeMs: number; decodeMs: number }[];
+    };
+    console.log(`Hermes, ${frames} frames, the two kernel styles alternating frame by frame (ms per 20 ms frame):`);
+    console.log('| kernels | encode + quantize | decode | total |');
+    console.log('|---|---:|---:|---:|');
+    for (const s of codec.styles)
+      console.log(
+        `| ${s.kernels} | ${s.encodeMs.toFixed(1)} | ${s.decodeMs.toFixed(1)} | ${(s.encodeMs + s.decodeMs).toFixed(1)} |`,
+      );
+    console.log(`values that differ between the two: ${codec.mismatches}`);
+    process.exit(codec.mismatches === 0 ? 0 : 1);
+  }
   const result = outcome.result as unknown as Record<string, Timed[]>;
   for (const [which, rows] of Object.entries(result)) {
     const total = (style: 'jit' | 'interpreter') => rows.reduce((a, r) => a + r[style], 0);
