@@ -1,10 +1,14 @@
 // The layer factories' choices for an interpreter (Hermes; ComputeOptions.kernels 'interpreter'):
 // kernels written so that each multiply-add takes few bytecode instructions and no call, with the
 // same bits as the kernels the JIT factories choose. A variant that only holds for some inputs
-// (float32-split.ts) is checked against each frame's input and falls back to the JIT choice.
+// (float32-split.ts) is checked against each frame's input; a frame it does not admit goes to the
+// plain kernel it is pinned to (slow, but such frames hold NaN, infinities or extreme values, and
+// the plain kernel keeps no second packed copy of the weights).
 import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
+import { conv1d } from '../kernels/conv1d.js';
 import { conv1dSplit } from '../kernels/conv1d-split.js';
 import { float32SplitFits, float32SplitLimits } from '../kernels/float32-split.js';
+import { transposedConv1d } from '../kernels/transposed-conv1d.js';
 import { transposedConv1dSplit } from '../kernels/transposed-conv1d-split.js';
 import { type ConvShape, type Convolve, floatConvolution } from './causal-conv.js';
 import { floatTransposed, type Transpose, type TransposedShape } from './transposed-conv.js';
@@ -17,18 +21,19 @@ export function interpretedFloatConvolution(
   order: 'split2' | 'sequential',
   fast: boolean,
 ): Convolve<Float32Array> {
-  const jit = floatConvolution(s, weight, bias, order, fast);
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const cInG = cIn / groups;
   const split2 = order === 'split2';
-  if (fast || (cOut / groups) % 4 !== 0 || (split2 && cInG % 2 !== 0 && cInG !== 1)) return jit;
-  const limits = float32SplitLimits(weight, bias, k * cInG);
-  if (!limits) return jit;
+  const limits =
+    fast || (cOut / groups) % 4 !== 0 || (split2 && cInG % 2 !== 0 && cInG !== 1)
+      ? null
+      : float32SplitLimits(weight, bias, k * cInG);
+  if (!limits) return floatConvolution(s, weight, bias, order, fast);
   const packed = packConv1dWeights(weight, cOut, k, cInG);
   return (x, steps, y) =>
     float32SplitFits(x, steps * cIn, limits)
       ? conv1dSplit(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2)
-      : jit(x, steps, y);
+      : conv1d(x, steps, cIn, weight, bias, k, stride, dilation, groups, y, cOut, split2);
 }
 
 /** floatTransposed, with transposedConv1dSplit where the shape allows it and the frame's input admits it. */
@@ -38,16 +43,15 @@ export function interpretedFloatTransposed(
   bias: Float32Array | null,
   fast: boolean,
 ): Transpose<Float32Array> {
-  const jit = floatTransposed(s, weight, bias, fast);
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, steps } = s;
-  if (fast || cOut % 4 !== 0 || cIn % 2 !== 0) return jit;
   // At most ceil(K / stride) input steps reach one output.
-  const limits = float32SplitLimits(weight, bias, Math.ceil(k / stride) * cIn);
-  if (!limits) return jit;
+  const limits =
+    fast || cOut % 4 !== 0 || cIn % 2 !== 0 ? null : float32SplitLimits(weight, bias, Math.ceil(k / stride) * cIn);
+  if (!limits) return floatTransposed(s, weight, bias, fast);
   const packed = packConv1dWeights(weight, cOut, k, cIn);
   const dots = new Float32Array(k * steps * cOut);
   return (x, full) =>
     float32SplitFits(x, steps * cIn, limits)
       ? transposedConv1dSplit(x, steps, cIn, packed, bias, k, stride, dots, full, cOut)
-      : jit(x, full);
+      : transposedConv1d(x, steps, cIn, weight, bias, k, stride, full, cOut);
 }
