@@ -7,10 +7,12 @@
 import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
 import { conv1d } from '../kernels/conv1d.js';
 import { conv1dSplit } from '../kernels/conv1d-split.js';
+import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
+import { depthwiseConv1dSplit } from '../kernels/depthwise-conv1d-split.js';
 import { float32SplitFits, float32SplitLimits } from '../kernels/float32-split.js';
 import { transposedConv1d } from '../kernels/transposed-conv1d.js';
 import { transposedConv1dSplit } from '../kernels/transposed-conv1d-split.js';
-import { type ConvShape, type Convolve, floatConvolution } from './causal-conv.js';
+import { type ConvShape, type Convolve, floatConvolution, floatDepthwise } from './causal-conv.js';
 import { floatTransposed, type Transpose, type TransposedShape } from './transposed-conv.js';
 
 /** floatConvolution, with conv1dSplit where the shape allows it and the frame's input admits it. */
@@ -54,4 +56,20 @@ export function interpretedFloatTransposed(
     float32SplitFits(x, steps * cIn, limits)
       ? transposedConv1dSplit(x, steps, cIn, packed, bias, k, stride, dots, full, cOut)
       : transposedConv1d(x, steps, cIn, weight, bias, k, stride, full, cOut);
+}
+
+/** floatDepthwise, with depthwiseConv1dSplit where the frame's input admits it. */
+export function interpretedFloatDepthwise(
+  channels: number,
+  k: number,
+  dilation: number,
+  weight: Float32Array,
+  bias: Float32Array | null,
+): Convolve<Float32Array> {
+  const limits = float32SplitLimits(weight, bias, k);
+  if (!limits) return floatDepthwise(channels, k, dilation, weight, bias);
+  return (x, steps, y) =>
+    float32SplitFits(x, steps * channels, limits)
+      ? depthwiseConv1dSplit(x, steps, channels, weight, bias, k, dilation, y)
+      : depthwiseConv1d(x, steps, channels, weight, bias, k, dilation, y);
 }

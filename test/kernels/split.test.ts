@@ -6,10 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { packConv1dWeights } from '../../src/kernels/conv1d-blocked.js';
 import { conv1d } from '../../src/kernels/conv1d.js';
 import { conv1dSplit } from '../../src/kernels/conv1d-split.js';
+import { depthwiseConv1d } from '../../src/kernels/depthwise-conv1d.js';
+import { depthwiseConv1dSplit } from '../../src/kernels/depthwise-conv1d-split.js';
 import { float32SplitFits, float32SplitLimits, SPLIT } from '../../src/kernels/float32-split.js';
 import { transposedConv1d } from '../../src/kernels/transposed-conv1d.js';
 import { transposedConv1dSplit } from '../../src/kernels/transposed-conv1d-split.js';
-import { interpretedFloatConvolution, interpretedFloatTransposed } from '../../src/layers/interpreted.js';
+import {
+  interpretedFloatConvolution,
+  interpretedFloatDepthwise,
+  interpretedFloatTransposed,
+} from '../../src/layers/interpreted.js';
 import { Rng } from './random.js';
 
 const roundBySplit = (v: number) => {
@@ -246,4 +252,51 @@ describe('the interpreter transposed convolution equals transposedConv1d bit for
       }
     }
   });
+});
+
+const depthwiseCases = [
+  // [channels, kernel, dilation, tOut]
+  [64, 3, 1, 20],
+  [128, 3, 9, 4],
+  [256, 3, 3, 2],
+  [6, 4, 2, 5],
+  [3, 1, 1, 3],
+] as const;
+
+describe('depthwiseConv1dSplit equals depthwiseConv1d bit for bit', () => {
+  it.each(depthwiseCases)(
+    'channels %i K %i dilation %i: on admitted inputs, and through the guard on any',
+    (ch, k, d, tOut) => {
+      const rng = new Rng(ch + k * 17 + d * 5 + tOut);
+      const tIn = tOut + d * (k - 1);
+      for (let trial = 0; trial < 4; trial++) {
+        const x = wideFloats(tIn * ch, rng);
+        const w = wideFloats(k * ch, rng);
+        const bias = trial === 3 ? null : wideFloats(ch, rng);
+        expect(float32SplitFits(x, tIn * ch, float32SplitLimits(w, bias, k)!)).toBe(true);
+        const plain = new Float32Array(tOut * ch);
+        const fast = new Float32Array(tOut * ch);
+        depthwiseConv1d(x, tIn, ch, w, bias, k, d, plain);
+        depthwiseConv1dSplit(x, tIn, ch, w, bias, k, d, fast);
+        expect(firstDifference(fast, plain)).toBeNull();
+      }
+      const inputs = [
+        hostileFloats(tIn * ch, rng),
+        wideFloats(tIn * ch, rng, -140, -100),
+        wideFloats(tIn * ch, rng, 100, 127),
+      ];
+      for (const w of [wideFloats(k * ch, rng), hostileFloats(k * ch, rng)]) {
+        for (const bias of [wideFloats(ch, rng), null]) {
+          const convolve = interpretedFloatDepthwise(ch, k, d, w, bias);
+          for (const x of inputs) {
+            const plain = new Float32Array(tOut * ch);
+            const chosen = new Float32Array(tOut * ch);
+            depthwiseConv1d(x, tIn, ch, w, bias, k, d, plain);
+            convolve(x, tIn, chosen);
+            expect(firstDifference(chosen, plain)).toBeNull();
+          }
+        }
+      }
+    },
+  );
 });
