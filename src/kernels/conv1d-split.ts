@@ -89,7 +89,7 @@ function sequentialTwo(
 
 /** sequentialTwo with even and odd channels summed apart (Cin/groups even). */
 // biome-ignore format: one multiply-add per line, the same five statements on each
-export function channelParityTwo(
+function channelParityTwo(
   x: Float32Array,
   at: number,
   nextStep: number,
@@ -202,7 +202,7 @@ function tapParityTwo(
 
 /** One output step (the last of an odd number) into y[out..out+3], channels co..co+3, in either order. */
 // biome-ignore format: one multiply-add per line, the same five statements on each
-export function oneStep(
+function oneStep(
   x: Float32Array,
   at: number,
   cIn: number,

@@ -48,10 +48,13 @@ export function interpretedFloatTransposed(
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, steps } = s;
   // At most ceil(K / stride) input steps reach one output.
   const limits =
-    fast || cOut % 4 !== 0 || cIn % 2 !== 0 ? null : float32SplitLimits(weight, bias, Math.ceil(k / stride) * cIn);
+    fast || (cOut * k) % 4 !== 0 || (cIn % 2 !== 0 && cIn !== 1)
+      ? null
+      : float32SplitLimits(weight, bias, Math.ceil(k / stride) * cIn);
   if (!limits) return floatTransposed(s, weight, bias, fast);
-  const packed = packConv1dWeights(weight, cOut, k, cIn);
-  const dots = new Float32Array(k * steps * cOut);
+  // [Cout, K, Cin] is [Cout*K, 1, Cin]: the dot products are a pointwise convolution to Cout*K channels.
+  const packed = packConv1dWeights(weight, cOut * k, 1, cIn);
+  const dots = new Float32Array(steps * cOut * k);
   return (x, full) =>
     float32SplitFits(x, steps * cIn, limits)
       ? transposedConv1dSplit(x, steps, cIn, packed, bias, k, stride, dots, full, cOut)
