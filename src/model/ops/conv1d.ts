@@ -2,7 +2,7 @@
 // last `history` input steps between calls. Imported from TFLite's CONV_2D.
 import { CausalConv, floatConvolution, int8Convolution } from '../../layers/causal-conv.js';
 import { F32, I8 } from '../../layers/buffers.js';
-import { interpretedFloatConvolution } from '../../layers/interpreted.js';
+import { interpretedFloatConvolution, interpretedInt8Convolution } from '../../layers/interpreted.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
 import { defineOp, type TfliteContext, type TfliteOperator } from './op.js';
 import {
@@ -62,7 +62,7 @@ export const conv1d = defineOp('conv1d', fields, {
     const names = { input: n.input, output: n.output };
     if (n.int8) {
       const bias = n.bias === null ? null : weights.i32(n.bias);
-      const convolve = int8Convolution(
+      const convolve = (interpreter ? interpretedInt8Convolution : int8Convolution)(
         n,
         weights.i8(n.weight),
         bias,
