@@ -1,9 +1,17 @@
-import { Graph, type FloatPrecision } from './graph.js';
+import { Graph, type FloatPrecision, type KernelStyle } from './graph.js';
 import { floatGraph } from './float-mode.js';
 import { type Model, ModelError } from './load.js';
 import type { GraphSpec } from './manifest.js';
 
-export type { FloatPrecision };
+export type { FloatPrecision, KernelStyle };
+
+declare const HermesInternal: unknown;
+
+/**
+ * The kernels that suit the engine running this code, decided once: 'interpreter' in Hermes
+ * (React Native's engine, which interprets bytecode), 'jit' everywhere else.
+ */
+export const ENGINE_KERNELS: KernelStyle = typeof HermesInternal !== 'undefined' ? 'interpreter' : 'jit';
 
 /**
  * 'int8': the model as trained and shipped, int8 layers in TFLite's integer arithmetic (bit-exact
@@ -11,10 +19,14 @@ export type { FloatPrecision };
  */
 export type ComputeMode = 'int8' | 'float';
 
-/** What a codec stage computes in: `mode` (default 'int8') and `precision` of float layers (default 'exact'). */
+/**
+ * What a codec stage computes in: `mode` (default 'int8'), `precision` of float layers (default
+ * 'exact'), and `kernels` (default ENGINE_KERNELS; the same bits either way, only the speed differs).
+ */
 export interface ComputeOptions {
   mode?: ComputeMode;
   precision?: FloatPrecision;
+  kernels?: KernelStyle;
 }
 
 export function buildGraph(
@@ -26,5 +38,11 @@ export function buildGraph(
   const spec: GraphSpec | undefined = model.manifest[which];
   if (!spec) throw new ModelError(`model ${model.manifest.model} has no ${which} graph`);
   const graphSpec = options.mode === 'float' ? floatGraph(spec, model.weights) : spec;
-  return new Graph(graphSpec, model.weights, inputStepsPerFrame, options.precision ?? 'exact');
+  return new Graph(
+    graphSpec,
+    model.weights,
+    inputStepsPerFrame,
+    options.precision ?? 'exact',
+    options.kernels ?? ENGINE_KERNELS,
+  );
 }

@@ -14,6 +14,13 @@ import { WeightError, type WeightStore } from './weights.js';
 export type FloatPrecision = 'exact' | 'fast';
 
 /**
+ * Which kernel variants the layers take: 'jit' for engines that compile hot loops to machine code
+ * (V8, JavaScriptCore, SpiderMonkey); 'interpreter' for engines that interpret bytecode (Hermes),
+ * where every instruction and call costs. Both give the same bits.
+ */
+export type KernelStyle = 'jit' | 'interpreter';
+
+/**
  * A layer graph from a manifest, run on whole frames: `inputStepsPerFrame` input steps in
  * (320 samples for an encoder, 1 embedding for a decoder), any number of frames per call.
  * The spec has passed checkManifest (src/model/validate.ts): names resolve, shapes agree and
@@ -32,12 +39,13 @@ export class Graph {
     weights: WeightStore,
     readonly inputStepsPerFrame: number,
     precision: FloatPrecision = 'exact',
+    kernels: KernelStyle = 'jit',
   ) {
     const shapes = graphActivations(spec, inputStepsPerFrame, (path, why) => {
       throw new WeightError(`graph ${path} ${why}`);
     });
     const activation = (name: string): Activation => shapes.get(name)!;
-    const context = { weights, activation, fast: precision === 'fast' };
+    const context = { weights, activation, fast: precision === 'fast', interpreter: kernels === 'interpreter' };
     this.layers = spec.nodes.map((node) => opFor(node.op).build(node, context));
     this.conditions = Object.keys(spec.conditions ?? {});
     this.outputStepsPerFrame = activation(spec.output).steps;

@@ -99,15 +99,7 @@ export async function hermesScript(packageDir: string, models: GoldenModelBytes,
     logLevel: 'warning',
     plugins: [packageAs({ file: join(packageDir, 'src/index.js') })],
   });
-  // esbuild cannot lower classes to ES5; TypeScript can (Hermes has no class syntax).
-  const es5 = ts.transpileModule(result.outputFiles[0]!.text, {
-    compilerOptions: {
-      target: ts.ScriptTarget.ES5,
-      downlevelIteration: true,
-      importHelpers: false,
-      module: ts.ModuleKind.None,
-    },
-  }).outputText;
+  const es5 = lowerToEs5(result.outputFiles[0]!.text);
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
   const inline = {
     lyraManifest: b64(models.lyraManifest),
@@ -116,6 +108,18 @@ export async function hermesScript(packageDir: string, models: GoldenModelBytes,
     denoiserBlob: b64(models.denoiserBlob),
   };
   return `var GOLDEN_MODELS = ${JSON.stringify(inline)};\nvar GOLDEN_TASK = ${JSON.stringify(task)};\n${es5}`;
+}
+
+/** A bundled script lowered to ES5: esbuild cannot lower classes to ES5; TypeScript can (Hermes has no class syntax). */
+export function lowerToEs5(script: string): string {
+  return ts.transpileModule(script, {
+    compilerOptions: {
+      target: ts.ScriptTarget.ES5,
+      downlevelIteration: true,
+      importHelpers: false,
+      module: ts.ModuleKind.None,
+    },
+  }).outputText;
 }
 
 /** Serves the test page, its scripts, the package bundle under /pkg/ and the models under /models/. */

@@ -2,6 +2,7 @@
 // last `history` input steps between calls. Imported from TFLite's CONV_2D.
 import { CausalConv, floatConvolution, int8Convolution } from '../../layers/causal-conv.js';
 import { F32, I8 } from '../../layers/buffers.js';
+import { interpretedFloatConvolution, interpretedInt8Convolution } from '../../layers/interpreted.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
 import { defineOp, type TfliteContext, type TfliteOperator } from './op.js';
 import {
@@ -56,12 +57,12 @@ export const conv1d = defineOp('conv1d', fields, {
     ctx.write('output', n.output, { channels: n.outChannels, steps: x.steps / n.stride, dtype: x.dtype });
   },
 
-  build(n, { weights, activation, fast }) {
+  build(n, { weights, activation, fast, interpreter }) {
     const steps = activation(n.input).steps;
     const names = { input: n.input, output: n.output };
     if (n.int8) {
       const bias = n.bias === null ? null : weights.i32(n.bias);
-      const convolve = int8Convolution(
+      const convolve = (interpreter ? interpretedInt8Convolution : int8Convolution)(
         n,
         weights.i8(n.weight),
         bias,
@@ -78,7 +79,13 @@ export const conv1d = defineOp('conv1d', fields, {
       n.history,
       steps,
       0,
-      floatConvolution(n, weights.f32(n.weight), bias, n.accumulate, fast),
+      (interpreter ? interpretedFloatConvolution : floatConvolution)(
+        n,
+        weights.f32(n.weight),
+        bias,
+        n.accumulate,
+        fast,
+      ),
     );
   },
 

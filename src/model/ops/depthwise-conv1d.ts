@@ -2,6 +2,7 @@
 // the last `history` input steps between calls. Imported from TFLite's DEPTHWISE_CONV_2D.
 import { F32, I8 } from '../../layers/buffers.js';
 import { CausalConv, floatDepthwise, int8Depthwise } from '../../layers/causal-conv.js';
+import { interpretedFloatDepthwise, interpretedInt8Depthwise } from '../../layers/interpreted.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
 import { checkHistory, convOptions } from './conv1d.js';
 import { defineOp } from './op.js';
@@ -46,13 +47,13 @@ export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
     ctx.write('output', n.output, { channels: n.channels, steps: x.steps, dtype: x.dtype });
   },
 
-  build(n, { weights, activation }) {
+  build(n, { weights, activation, interpreter }) {
     const steps = activation(n.input).steps;
     const names = { input: n.input, output: n.output };
     if (n.int8) {
       const bias = n.bias === null ? null : weights.i32(n.bias);
       const requant = requantization(n.int8, weights, n.weight, n.channels);
-      const convolve = int8Depthwise(
+      const convolve = (interpreter ? interpretedInt8Depthwise : int8Depthwise)(
         n.channels,
         n.kernel,
         n.dilation,
@@ -71,7 +72,13 @@ export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
       n.history,
       steps,
       0,
-      floatDepthwise(n.channels, n.kernel, n.dilation, weights.f32(n.weight), bias),
+      (interpreter ? interpretedFloatDepthwise : floatDepthwise)(
+        n.channels,
+        n.kernel,
+        n.dilation,
+        weights.f32(n.weight),
+        bias,
+      ),
     );
   },
 

@@ -33,6 +33,8 @@ export interface BuildContext {
   activation(name: string): Activation;
   /** precision 'fast': float layers may sum in float64 and round once. */
   fast: boolean;
+  /** Kernels for an interpreter (KernelStyle 'interpreter'): src/layers/interpreted.ts. */
+  interpreter?: boolean;
 }
 
 /** A TFLite operator as the importer reads it (src/import/tflite.ts), as far as op mappings need it. */

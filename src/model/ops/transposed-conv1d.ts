@@ -2,6 +2,7 @@
 // emits stride * input steps and carries the overlap into the next call. Imported from TFLite's
 // TRANSPOSE_CONV plus the overlap-add idiom around it (src/import/map-graph.ts).
 import { F32, I8 } from '../../layers/buffers.js';
+import { interpretedFloatTransposed, interpretedInt8Transposed } from '../../layers/interpreted.js';
 import { floatTransposed, int8Transposed, StreamingTransposedConv } from '../../layers/transposed-conv.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
 import { defineOp } from './op.js';
@@ -38,7 +39,7 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
     ctx.write('output', n.output, { channels: n.outChannels, steps: x.steps * n.stride, dtype: 'f32' });
   },
 
-  build(n, { weights, activation, fast }) {
+  build(n, { weights, activation, fast, interpreter }) {
     const shape = { ...n, steps: activation(n.input).steps };
     const names = { input: n.input, output: n.output };
     const tailBias = n.tailBias === null ? null : weights.f32(n.tailBias);
@@ -50,7 +51,14 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
         names,
         shape,
         tailBias,
-        int8Transposed(shape, weights.i8(n.weight), bias, n.int8.input.zeroPoint, requant, n.int8.output),
+        (interpreter ? interpretedInt8Transposed : int8Transposed)(
+          shape,
+          weights.i8(n.weight),
+          bias,
+          n.int8.input.zeroPoint,
+          requant,
+          n.int8.output,
+        ),
       );
     }
     const bias = n.bias === null ? null : weights.f32(n.bias);
@@ -59,7 +67,7 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
       names,
       shape,
       tailBias,
-      floatTransposed(shape, weights.f32(n.weight), bias, fast),
+      (interpreter ? interpretedFloatTransposed : floatTransposed)(shape, weights.f32(n.weight), bias, fast),
     );
   },
 

@@ -1,0 +1,109 @@
+import type { PackedInt8Weights } from './conv1d-int8-blocked.js';
+import type { Requantization } from './requantize.js';
+import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
+
+// x: [Tin, Cin] int8 -> y: [Tout, Cout] int8, packed w: [Cout/4, K, Cin/groups, 2] (packConv1dInt8Weights), acc: [Tout, Cout] scratch
+// conv1d-int8-blocked.ts bit for bit (the same two int8 weights per float64, the same zero-point
+// correction), for an interpreter (Hermes): the int32 sums of the whole output first, unpacked
+// without Math.round, then requantized in one pass by requantizeRows, instead of three nested
+// calls per output value.
+export function conv1dInt8Rows(
+  x: Int8Array,
+  tIn: number,
+  cIn: number,
+  inputZeroPoint: number,
+  weights: PackedInt8Weights,
+  bias: Int32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  groups: number,
+  acc: Float64Array,
+  y: Int8Array,
+  cOut: number,
+  requant: Requantization,
+  prepared: PreparedRequantization,
+): void {
+  const { pairs, sums } = weights;
+  const cInG = cIn / groups;
+  const cOutG = cOut / groups;
+  const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
+  const blockSize = kernel * cInG * 2;
+  const nextStep = stride * cIn;
+  const tapStep = dilation * cIn;
+  for (let co = 0; co < cOut; co += 4) {
+    const inBase = Math.floor(co / cOutG) * cInG;
+    const wBase = (co / 4) * blockSize;
+    // What each sum needs added: the bias, less the input zero point times the channel's weights.
+    const c0 = (bias ? bias[co] : 0) - inputZeroPoint * sums[co];
+    const c1 = (bias ? bias[co + 1] : 0) - inputZeroPoint * sums[co + 1];
+    const c2 = (bias ? bias[co + 2] : 0) - inputZeroPoint * sums[co + 2];
+    const c3 = (bias ? bias[co + 3] : 0) - inputZeroPoint * sums[co + 3];
+    let t = 0;
+    // Two output steps per pass: each packed weight pair is loaded once for both.
+    for (; t + 1 < tOut; t += 2) {
+      let a01 = 0,
+        a23 = 0,
+        b01 = 0,
+        b23 = 0;
+      let w = wBase;
+      for (let k = 0; k < kernel; k++) {
+        const i0 = t * nextStep + inBase + k * tapStep;
+        const i1 = i0 + cInG;
+        for (let i = i0, j = i0 + nextStep; i < i1; i++, j++, w += 2) {
+          const p01 = pairs[w],
+            p23 = pairs[w + 1];
+          const va = x[i],
+            vb = x[j];
+          a01 += va * p01;
+          a23 += va * p23;
+          b01 += vb * p01;
+          b23 += vb * p23;
+        }
+      }
+      unpack(acc, t * cOut + co, a01, a23, c0, c1, c2, c3);
+      unpack(acc, (t + 1) * cOut + co, b01, b23, c0, c1, c2, c3);
+    }
+    if (t < tOut) {
+      let s01 = 0,
+        s23 = 0;
+      let w = wBase;
+      for (let k = 0; k < kernel; k++) {
+        const i0 = t * nextStep + inBase + k * tapStep;
+        const i1 = i0 + cInG;
+        for (let i = i0; i < i1; i++, w += 2) {
+          const v = x[i];
+          s01 += v * pairs[w];
+          s23 += v * pairs[w + 1];
+        }
+      }
+      unpack(acc, t * cOut + co, s01, s23, c0, c1, c2, c3);
+    }
+  }
+  requantizeRows(acc, tOut * cOut, cOut, prepared, requant, y);
+}
+
+/** The four channels' int32 sums from two paired sums (w0 + w1 * 2^25), plus their corrections, into acc[at..at+3]. */
+export function unpack(
+  acc: Float64Array,
+  at: number,
+  s01: number,
+  s23: number,
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+): void {
+  const lane = 33554432; // INT8_LANE, 2^25
+  // Math.round(s / 2^25) as a floor of s / 2^25 + 1/2, exact (|s| < 2^53) and within int32.
+  let z = s01 / lane + 0.5;
+  let u01 = z | 0;
+  if (u01 > z) u01--;
+  z = s23 / lane + 0.5;
+  let u23 = z | 0;
+  if (u23 > z) u23--;
+  acc[at] = s01 - u01 * lane + c0;
+  acc[at + 1] = u01 + c1;
+  acc[at + 2] = s23 - u23 * lane + c2;
+  acc[at + 3] = u23 + c3;
+}

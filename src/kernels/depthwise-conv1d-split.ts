@@ -1,0 +1,53 @@
+// x: [Tin, C] -> y: [Tout, C], w: [K, C], Tout = Tin - dilation*(K-1)
+// depthwise-conv1d.ts bit for bit, for an interpreter (Hermes): Veltkamp's split instead of
+// Math.fround (float32-split.ts), four channels per pass, running indices instead of index
+// arithmetic per multiply-add. Only for inputs float32SplitFits admits.
+// In each line below, q = x * w rounded, plus the sum, rounded: g = v * C; g + (v - g).
+
+// biome-ignore format: one multiply-add per line, the same five statements on each
+export function depthwiseConv1dSplit(
+  x: Float32Array,
+  tIn: number,
+  channels: number,
+  w: Float32Array,
+  bias: Float32Array | null,
+  kernel: number,
+  dilation: number,
+  y: Float32Array,
+): void {
+  const C = 536870913; // 2^29 + 1, float32-split.ts's SPLIT as a literal: Hermes then knows it is a number
+  const tOut = tIn - dilation * (kernel - 1);
+  const tapStep = dilation * channels;
+  const whole = channels - (channels % 4);
+  let q = 0, g = 0;
+  for (let t = 0; t < tOut; t++) {
+    const row = t * channels;
+    let c = 0;
+    for (; c < whole; c += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0, xi = row + c, wi = c; k < kernel; k++, xi += tapStep, wi += channels) {
+        q = x[xi] * w[wi]; g = q * C; q = g + (q - g) + s0; g = q * C; s0 = g + (q - g);
+        q = x[xi + 1] * w[wi + 1]; g = q * C; q = g + (q - g) + s1; g = q * C; s1 = g + (q - g);
+        q = x[xi + 2] * w[wi + 2]; g = q * C; q = g + (q - g) + s2; g = q * C; s2 = g + (q - g);
+        q = x[xi + 3] * w[wi + 3]; g = q * C; q = g + (q - g) + s3; g = q * C; s3 = g + (q - g);
+      }
+      if (bias) {
+        q = s0 + bias[c]; g = q * C; s0 = g + (q - g);
+        q = s1 + bias[c + 1]; g = q * C; s1 = g + (q - g);
+        q = s2 + bias[c + 2]; g = q * C; s2 = g + (q - g);
+        q = s3 + bias[c + 3]; g = q * C; s3 = g + (q - g);
+      }
+      y[row + c] = s0; y[row + c + 1] = s1; y[row + c + 2] = s2; y[row + c + 3] = s3;
+    }
+    for (; c < channels; c++) {
+      let s = 0;
+      for (let k = 0, xi = row + c, wi = c; k < kernel; k++, xi += tapStep, wi += channels) {
+        q = x[xi] * w[wi]; g = q * C; q = g + (q - g) + s; g = q * C; s = g + (q - g);
+      }
+      if (bias) {
+        q = s + bias[c]; g = q * C; s = g + (q - g);
+      }
+      y[row + c] = s;
+    }
+  }
+}

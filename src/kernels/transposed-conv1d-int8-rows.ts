@@ -1,0 +1,63 @@
+import { unpack } from './conv1d-int8-rows.js';
+import type { PackedInt8Weights } from './conv1d-int8-blocked.js';
+import type { Requantization } from './requantize.js';
+import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
+
+// x: [Tin, Cin] int8 -> y: [(Tin-1)*stride + K, Cout] int8, weights packed by packConv1dInt8Weights (CinG = Cin), acc: [(Tin-1)*stride + K, Cout] scratch
+// transposed-conv1d-int8-blocked.ts bit for bit, for an interpreter (Hermes): the int32 sums of
+// the whole output first (unpacked without Math.round), then requantized in one pass by
+// requantizeRows instead of three nested calls per output value.
+export function transposedConv1dInt8Rows(
+  x: Int8Array,
+  tIn: number,
+  cIn: number,
+  inputZeroPoint: number,
+  weights: PackedInt8Weights,
+  tapSums: Int32Array /* [Cout, K]: sum over Cin of each tap's weights */,
+  bias: Int32Array | null,
+  kernel: number,
+  stride: number,
+  acc: Float64Array,
+  y: Int8Array,
+  cOut: number,
+  requant: Requantization,
+  prepared: PreparedRequantization,
+): void {
+  const { pairs } = weights;
+  const tOut = (tIn - 1) * stride + kernel;
+  const tapSize = cIn * 2;
+  const blockSize = kernel * tapSize;
+  for (let o = 0; o < tOut; o++) {
+    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride));
+    const lastInput = Math.min(tIn - 1, Math.floor(o / stride));
+    for (let co = 0; co < cOut; co += 4) {
+      let s01 = 0,
+        s23 = 0;
+      let tap0 = 0,
+        tap1 = 0,
+        tap2 = 0,
+        tap3 = 0;
+      for (let i = firstInput; i <= lastInput; i++) {
+        const k = o - i * stride;
+        const i0 = i * cIn;
+        const i1 = i0 + cIn;
+        for (let xi = i0, w = (co / 4) * blockSize + k * tapSize; xi < i1; xi++, w += 2) {
+          const v = x[xi];
+          s01 += v * pairs[w];
+          s23 += v * pairs[w + 1];
+        }
+        tap0 += tapSums[co * kernel + k];
+        tap1 += tapSums[(co + 1) * kernel + k];
+        tap2 += tapSums[(co + 2) * kernel + k];
+        tap3 += tapSums[(co + 3) * kernel + k];
+      }
+      const b0 = bias ? bias[co] : 0,
+        b1 = bias ? bias[co + 1] : 0,
+        b2 = bias ? bias[co + 2] : 0,
+        b3 = bias ? bias[co + 3] : 0;
+      const z = inputZeroPoint;
+      unpack(acc, o * cOut + co, s01, s23, b0 - z * tap0, b1 - z * tap1, b2 - z * tap2, b3 - z * tap3);
+    }
+  }
+  requantizeRows(acc, tOut * cOut, cOut, prepared, requant, y);
+}

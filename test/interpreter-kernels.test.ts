@@ -1,0 +1,55 @@
+// The interpreter kernels (ComputeOptions.kernels 'interpreter', what Hermes gets) against the
+// JIT kernels on the Lyra v2 model: the same bits from encoder and decoder, in int8 and float
+// mode, on speech, silence and a full-scale square wave, frame by frame and many frames per call.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeWav } from '../src/audio/wav.js';
+import { Decoder } from '../src/codec/decoder.js';
+import { Encoder } from '../src/codec/encoder.js';
+import { type ComputeMode, ENGINE_KERNELS } from '../src/model/compute.js';
+import type { Model } from '../src/model/load.js';
+import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
+
+const FRAMES = 24;
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+it('Node gets the JIT kernels by default', () => {
+  expect(ENGINE_KERNELS).toBe('jit');
+});
+
+describe.skipIf(!HAVE_SHARED)('interpreter kernels', () => {
+  let model: Model;
+  let input: Float32Array;
+  beforeAll(async () => {
+    model = await importedModel(lyraFiles());
+    const wav = decodeWav(
+      new Uint8Array(readFileSync(new URL('../../shared/audio/sample1_16kHz.wav', import.meta.url))),
+    );
+    // Speech, then two frames of silence, then two of a full-scale square wave.
+    input = new Float32Array(FRAMES * FRAME);
+    input.set(wav.samples.subarray(8000, 8000 + (FRAMES - 4) * FRAME));
+    for (let i = (FRAMES - 2) * FRAME; i < FRAMES * FRAME; i++) input[i] = i % 40 < 20 ? 1 : -1;
+  });
+
+  it.each(['int8', 'float'] as ComputeMode[])('%s mode: the same bits as the JIT kernels', (mode) => {
+    const jitEmbeddings = new Encoder(model, { mode, kernels: 'jit' }).encode(input);
+    const encoder = new Encoder(model, { mode, kernels: 'interpreter' });
+    expect(bits(encoder.encode(input))).toEqual(bits(jitEmbeddings));
+    encoder.reset();
+    const dim = encoder.embeddingDim;
+    for (let t = 0; t < FRAMES; t++) {
+      const frame = encoder.encodeFrame(input.subarray(t * FRAME, (t + 1) * FRAME));
+      expect(bits(frame)).toEqual(bits(jitEmbeddings.subarray(t * dim, (t + 1) * dim)));
+    }
+
+    const jitAudio = new Decoder(model, { mode, kernels: 'jit' }).decode(jitEmbeddings);
+    const decoder = new Decoder(model, { mode, kernels: 'interpreter' });
+    expect(bits(decoder.decode(jitEmbeddings))).toEqual(bits(jitAudio));
+    decoder.reset();
+    for (let t = 0; t < FRAMES; t++) {
+      const frame = decoder.decodeFrame(jitEmbeddings.subarray(t * dim, (t + 1) * dim));
+      expect(bits(frame)).toEqual(bits(jitAudio.subarray(t * FRAME, (t + 1) * FRAME)));
+    }
+  });
+});
