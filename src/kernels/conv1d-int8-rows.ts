@@ -1,10 +1,10 @@
-import type { PackedInt8Weights } from './conv1d-int8-blocked.js';
+import { INT8_LANE } from './conv1d-int8-blocked.js';
 import type { Requantization } from './requantize.js';
 import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
 
 // x: [Tin, Cin] int8 -> y: [Tout, Cout] int8, packed w: [Cout/4, K, Cin/groups, 2] (packConv1dInt8Weights), acc: [Tout, Cout] scratch
-// conv1d-int8-blocked.ts bit for bit (the same two int8 weights per float64, the same zero-point
-// correction), for an interpreter (Hermes): the int32 sums of the whole output first, unpacked
+// conv1d-int8-blocked.ts bit for bit (the same two int8 weights per float64, on the raw codes
+// with the zero point taken out once per output as zeroPoint * the channel's weight sum), for an interpreter (Hermes): the int32 sums of the whole output first, unpacked
 // without Math.round, then requantized in one pass by requantizeRows, instead of three nested
 // calls per output value.
 export function conv1dInt8Rows(
@@ -12,7 +12,8 @@ export function conv1dInt8Rows(
   tIn: number,
   cIn: number,
   inputZeroPoint: number,
-  weights: PackedInt8Weights,
+  pairs: Float64Array,
+  sums: Int32Array /* [Cout]: sum of each output channel's weights (channelWeightSums) */,
   bias: Int32Array | null,
   kernel: number,
   stride: number,
@@ -24,7 +25,6 @@ export function conv1dInt8Rows(
   requant: Requantization,
   prepared: PreparedRequantization,
 ): void {
-  const { pairs, sums } = weights;
   const cInG = cIn / groups;
   const cOutG = cOut / groups;
   const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
@@ -83,7 +83,7 @@ export function conv1dInt8Rows(
   requantizeRows(acc, tOut * cOut, cOut, prepared, requant, y);
 }
 
-/** The four channels' int32 sums from two paired sums (w0 + w1 * 2^25), plus their corrections, into acc[at..at+3]. */
+/** The four channels' int32 sums from two paired sums (w0 + w1 * 2^26), plus their corrections, into acc[at..at+3]. */
 export function unpack(
   acc: Float64Array,
   at: number,
@@ -94,8 +94,8 @@ export function unpack(
   c2: number,
   c3: number,
 ): void {
-  const lane = 33554432; // INT8_LANE, 2^25
-  // Math.round(s / 2^25) as a floor of s / 2^25 + 1/2, exact (|s| < 2^53) and within int32.
+  const lane = INT8_LANE;
+  // Math.round(s / 2^26) as a floor of s / 2^26 + 1/2, exact (|s| < 2^53) and within int32.
   let z = s01 / lane + 0.5;
   let u01 = z | 0;
   if (u01 > z) u01--;
@@ -106,4 +106,11 @@ export function unpack(
   acc[at + 1] = u01 + c1;
   acc[at + 2] = s23 - u23 * lane + c2;
   acc[at + 3] = u23 + c3;
+}
+
+/** [Cout, K, CinG] int8 weights -> [Cout] sums over K and CinG, for conv1dInt8Rows's zero-point correction. */
+export function channelWeightSums(w: Int8Array, cOut: number, termsPerOutput: number): Int32Array {
+  const sums = new Int32Array(cOut);
+  for (let co = 0; co < cOut; co++) for (let i = 0; i < termsPerOutput; i++) sums[co] += w[co * termsPerOutput + i];
+  return sums;
 }

@@ -1,5 +1,4 @@
 import { unpack } from './conv1d-int8-rows.js';
-import type { PackedInt8Weights } from './conv1d-int8-blocked.js';
 import type { Requantization } from './requantize.js';
 import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
 
@@ -12,7 +11,7 @@ export function transposedConv1dInt8Rows(
   tIn: number,
   cIn: number,
   inputZeroPoint: number,
-  weights: PackedInt8Weights,
+  pairs: Float64Array,
   tapSums: Int32Array /* [Cout, K]: sum over Cin of each tap's weights */,
   bias: Int32Array | null,
   kernel: number,
@@ -23,7 +22,6 @@ export function transposedConv1dInt8Rows(
   requant: Requantization,
   prepared: PreparedRequantization,
 ): void {
-  const { pairs } = weights;
   const tOut = (tIn - 1) * stride + kernel;
   const tapSize = cIn * 2;
   const blockSize = kernel * tapSize;
@@ -60,4 +58,11 @@ export function transposedConv1dInt8Rows(
     }
   }
   requantizeRows(acc, tOut * cOut, cOut, prepared, requant, y);
+}
+
+/** [Cout, K, Cin] int8 weights -> [Cout, K] sums over Cin. */
+export function tapWeightSums(w: Int8Array, cOut: number, kernel: number, cIn: number): Int32Array {
+  const sums = new Int32Array(cOut * kernel);
+  for (let i = 0; i < sums.length; i++) for (let c = 0; c < cIn; c++) sums[i] += w[i * cIn + c];
+  return sums;
 }

@@ -11,7 +11,7 @@ export function transposedConv1dSplit(
   x: Float32Array,
   tIn: number,
   cIn: number,
-  packed: Float32Array,
+  packed: Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,

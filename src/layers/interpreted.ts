@@ -6,13 +6,12 @@
 // the plain kernel keeps no second packed copy of the weights).
 import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
 import { packConv1dInt8Weights } from '../kernels/conv1d-int8-blocked.js';
-import { conv1dInt8Rows } from '../kernels/conv1d-int8-rows.js';
+import { channelWeightSums, conv1dInt8Rows } from '../kernels/conv1d-int8-rows.js';
 import { depthwiseConv1dInt8Rows } from '../kernels/depthwise-conv1d-int8-rows.js';
 import { dequantize } from '../kernels/dequantize.js';
 import type { Requantization } from '../kernels/requantize.js';
 import { prepareRequantization } from '../kernels/requantize-rows.js';
-import { tapWeightSums } from '../kernels/transposed-conv1d-int8-blocked.js';
-import { transposedConv1dInt8Rows } from '../kernels/transposed-conv1d-int8-rows.js';
+import { tapWeightSums, transposedConv1dInt8Rows } from '../kernels/transposed-conv1d-int8-rows.js';
 import { conv1d } from '../kernels/conv1d.js';
 import { conv1dSplit } from '../kernels/conv1d-split.js';
 import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
@@ -97,6 +96,7 @@ export function interpretedInt8Convolution(
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const packed = packConv1dInt8Weights(weight, cOut, k, cIn / groups, groups);
   if (!packed) return int8Convolution(s, weight, bias, zeroPoint, requant);
+  const sums = channelWeightSums(weight, cOut, k * (cIn / groups));
   const prepared = prepareRequantization(requant, cOut);
   let acc = new Float64Array(0);
   return (x, steps, y) => {
@@ -108,6 +108,7 @@ export function interpretedInt8Convolution(
       cIn,
       zeroPoint,
       packed,
+      sums,
       bias,
       k,
       stride,

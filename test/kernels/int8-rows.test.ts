@@ -4,15 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { conv1dInt8 } from '../../src/kernels/conv1d-int8.js';
 import { packConv1dInt8Weights } from '../../src/kernels/conv1d-int8-blocked.js';
-import { conv1dInt8Rows } from '../../src/kernels/conv1d-int8-rows.js';
+import { channelWeightSums, conv1dInt8Rows } from '../../src/kernels/conv1d-int8-rows.js';
 import { depthwiseConv1dInt8 } from '../../src/kernels/depthwise-conv1d-int8.js';
 import { depthwiseConv1dInt8Rows } from '../../src/kernels/depthwise-conv1d-int8-rows.js';
 import { quantizeMultiplier } from '../../src/kernels/fixed-point.js';
 import { type Requantization, requantize } from '../../src/kernels/requantize.js';
 import { prepareRequantization, requantizeRows } from '../../src/kernels/requantize-rows.js';
 import { transposedConv1dInt8 } from '../../src/kernels/transposed-conv1d-int8.js';
-import { tapWeightSums } from '../../src/kernels/transposed-conv1d-int8-blocked.js';
-import { transposedConv1dInt8Rows } from '../../src/kernels/transposed-conv1d-int8-rows.js';
+import { tapWeightSums, transposedConv1dInt8Rows } from '../../src/kernels/transposed-conv1d-int8-rows.js';
 import { Rng } from './random.js';
 
 /** Per-channel multipliers over a wide range of scales (shifts from about -40 to +3). */
@@ -86,6 +85,7 @@ describe('int8 row kernels equal the plain kernels', () => {
         cIn,
         zeroPoint,
         packed,
+        channelWeightSums(w, cOut, k * (cIn / g)),
         bias,
         k,
         s,
@@ -116,6 +116,7 @@ describe('int8 row kernels equal the plain kernels', () => {
       cIn,
       127,
       packed,
+      channelWeightSums(w, 4, cIn),
       null,
       1,
       1,
