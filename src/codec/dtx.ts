@@ -160,7 +160,7 @@ export class DtxFrameEncoder {
 }
 
 export interface DtxDecoderOptions extends ComfortNoiseOptions {
-  /** Samples over which comfort noise cross-fades into resumed speech (default 80: 5 ms at 16 kHz). */
+  /** Samples over which comfort noise cross-fades into resumed speech (default 80: 5 ms at 16 kHz; at most a frame). */
   crossfadeSamples?: number;
 }
 
@@ -181,7 +181,8 @@ export class DtxFrameDecoder {
     options: DtxDecoderOptions = {},
   ) {
     this.comfort = new ComfortNoise(options);
-    this.crossfade = options.crossfadeSamples ?? 80;
+    // A model whose frames are shorter than the default cross-fades over the whole frame.
+    this.crossfade = options.crossfadeSamples ?? Math.min(80, decoder.frameSize);
     if (!Number.isInteger(this.crossfade) || this.crossfade < 0 || this.crossfade > decoder.frameSize)
       throw new RangeError(
         `DTX: crossfadeSamples must be an integer in 0..${decoder.frameSize}, got ${this.crossfade}`,
