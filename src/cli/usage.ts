@@ -40,7 +40,7 @@ const COMMANDS: Record<string, string> = {
     --rate     output sample rate (default: the .sst's original input rate, else 16000)
     Damaged or lost frames (checksum mismatch, truncation) are concealed and reported on
     stderr; the exit code stays 0 as long as at least one frame decoded. Comfort-noise
-    updates and the slots not sent after them (encode --dtx) play comfort noise. A bad or
+    updates and the slots not sent after them (DTX: see encode) play comfort noise. A bad or
     truncated header, or a stream with no decodable frame, is an error (exit 1).`,
 
   roundtrip: `roundtrip <in.wav> <out.wav> [--bitrate N | --quantizers N] [--dtx] [--model <dir>]
