@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../src/codec/crc32.js';
-import { decodeSst, writeSstHeader } from '../src/codec/sst.js';
+import { decodeSst, encodeSst, type SstFrameInput, writeSstHeader } from '../src/codec/sst.js';
 import { decodeWav, describeWav, encodeWav } from '../src/audio/wav.js';
 import { loadModel } from '../src/node/load-model.js';
 
@@ -100,7 +100,17 @@ describe('usage', () => {
   const COMMAND_OPTIONS: Record<string, string[]> = {
     'import-tflite': ['--out', '--json'],
     'fetch-weights': ['--from', '--out', '--json'],
-    encode: ['--bitrate', '--format', '--model', '--denoise', '--denoise-model', '--precision', '--json', '--force'],
+    encode: [
+      '--bitrate',
+      '--dtx',
+      '--format',
+      '--model',
+      '--denoise',
+      '--denoise-model',
+      '--precision',
+      '--json',
+      '--force',
+    ],
     decode: [
       '--format',
       '--bitrate',
@@ -112,7 +122,7 @@ describe('usage', () => {
       '--json',
       '--force',
     ],
-    roundtrip: ['--bitrate', '--model', '--denoise', '--denoise-model', '--precision', '--json', '--force'],
+    roundtrip: ['--bitrate', '--dtx', '--model', '--denoise', '--denoise-model', '--precision', '--json', '--force'],
     info: ['--json'],
     eval: ['--align', '--json'],
   };
@@ -455,6 +465,117 @@ describe('roundtrip and info', () => {
       bitsPerSample: 16,
       durationSeconds: 2,
     });
+  });
+});
+
+describe('DTX (encode --dtx, decode, info, roundtrip --dtx)', () => {
+  const json = (r: SpawnSyncReturns<string>) => {
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  const rmsDb = (x: Float32Array) => 10 * Math.log10(x.reduce((s, v) => s + v * v, 0) / x.length);
+  let padded: string;
+  let input: Float32Array;
+  beforeAll(() => {
+    // sample1 cut to whole frames, with 2 s of its own room tone (its first 0.5 s, repeated) before and after.
+    const speech = decodeWav(new Uint8Array(readFileSync(join(root, '../shared/audio/sample1_16kHz.wav')))).samples;
+    const roomTone = speech.subarray(0, 8000);
+    const body = speech.subarray(0, Math.floor(speech.length / 320) * 320);
+    input = new Float32Array(body.length + 64000);
+    for (let k = 0; k < 4; k++) {
+      input.set(roomTone, k * 8000);
+      input.set(roomTone, 32000 + body.length + k * 8000);
+    }
+    input.set(body, 32000);
+    padded = out('padded.wav');
+    writeFileSync(padded, encodeWav(input, 16000, { bitsPerSample: 16 }));
+  });
+
+  it('encode --dtx writes gaps and comfort-noise updates; info counts them; decode plays comfort noise at the background level', {
+    timeout: 60_000,
+  }, () => {
+    const frames = input.length / 320;
+    const enc = json(cli('encode', padded, out('dtx.sst'), '--bitrate', '6000', '--dtx', '--model', model, '--json'));
+    expect(enc.frames).toBe(frames);
+    expect(enc.dtx.notSentFrames).toBeGreaterThan(100);
+    expect(enc.dtx.comfortNoiseFrames).toBeGreaterThanOrEqual(4);
+    expect(enc.dtx.sentFrames).toBe(frames - enc.dtx.notSentFrames);
+    expect(enc.dtx.payloadKbps).toBeLessThan(enc.dtx.payloadKbpsWithoutDtx);
+    const info = json(cli('info', out('dtx.sst'), '--json'));
+    expect(info).toMatchObject({
+      frames,
+      lostFrames: 0,
+      notSentFrames: enc.dtx.notSentFrames,
+      comfortNoiseFrames: enc.dtx.comfortNoiseFrames,
+    });
+    expect(cli('info', out('dtx.sst')).stdout).toMatch(/not sent \(DTX\), \d+ comfort-noise updates/);
+    const dec = json(cli('decode', out('dtx.sst'), out('dtx.wav'), '--model', model, '--json'));
+    expect(dec).toMatchObject({
+      decodedFrames: enc.dtx.speechFrames,
+      concealedFrames: 0,
+      comfortNoiseFrames: enc.dtx.notSentFrames + enc.dtx.comfortNoiseFrames,
+      problems: [],
+    });
+    const audio = decodeWav(new Uint8Array(readFileSync(out('dtx.wav')))).samples;
+    expect(audio.length).toBe(input.length);
+    const lead = [20 * 320, 90 * 320];
+    expect(Math.abs(rmsDb(audio.subarray(lead[0], lead[1])) - rmsDb(input.subarray(lead[0], lead[1])))).toBeLessThan(3);
+    expect(rmsDb(audio.subarray(32000 + 6400, 32000 + 38400))).toBeGreaterThan(
+      rmsDb(input.subarray(lead[0], lead[1])) + 15,
+    );
+  });
+
+  it('roundtrip --dtx reports the frames sent and the kbps saved; --format lyra refuses --dtx', {
+    timeout: 60_000,
+  }, () => {
+    const r = json(
+      cli('roundtrip', padded, out('dtx-rt.wav'), '--bitrate', '6000', '--dtx', '--model', model, '--json'),
+    );
+    expect(r.dtx.sentFrames).toBeLessThan(r.frames);
+    expect(r.dtx.kbpsSaved).toBeGreaterThan(1);
+    expect(r.dtx.kbpsSaved).toBeCloseTo(r.dtx.payloadKbpsWithoutDtx - r.dtx.payloadKbps, 2);
+    expect(r.comfortNoiseFrames).toBe(r.dtx.notSentFrames + r.dtx.comfortNoiseFrames);
+    expect(decodeWav(new Uint8Array(readFileSync(out('dtx-rt.wav')))).samples.length).toBe(input.length);
+    const text = cli('roundtrip', padded, out('dtx-rt.wav'), '--dtx', '--model', model, '--force');
+    expect(text.stdout).toMatch(/dtx: \d+ of \d+ frames sent .* kbps saved/);
+    const lyra = cli('encode', padded, out('dtx.lyra'), '--dtx', '--format', 'lyra', '--model', model);
+    expect(lyra.status).toBe(2);
+    expect(lyra.stderr).toMatch(/--format lyra cannot carry --dtx/);
+    expect(existsSync(out('dtx.lyra'))).toBe(false);
+  });
+
+  it('a comfort-noise update with a bad body is reported by name and the rest decodes', { timeout: 60_000 }, () => {
+    const good = cli(
+      'encode',
+      padded,
+      out('dtx-bad-src.sst'),
+      '--bitrate',
+      '3200',
+      '--dtx',
+      '--model',
+      model,
+      '--force',
+    );
+    expect(good.status, good.stderr).toBe(0);
+    const { header, frames } = decodeSst(new Uint8Array(readFileSync(out('dtx-bad-src.sst'))));
+    const first = frames.findIndex((f) => 'comfortNoise' in f);
+    expect(frames.some((f) => 'lost' in f)).toBe(false);
+    const inputs = frames.map(
+      ({ index, ...f }, i) => (i === first ? { comfortNoise: Uint8Array.of(1, 2, 3) } : f) as SstFrameInput,
+    );
+    writeFileSync(out('dtx-bad.sst'), encodeSst(header, inputs));
+    const r = cli('decode', out('dtx-bad.sst'), out('dtx-bad.wav'), '--model', model, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`frame ${first}: unreadable comfort-noise update: SID body has 3 bytes, expected 11`);
+  });
+
+  it('DTX off: the .sst bytes are those pinned before DTX was wired in', { timeout: 60_000 }, () => {
+    const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+    expect(cli('encode', short, out('pin.sst'), '--bitrate', '6000', '--model', model, '--force').status).toBe(0);
+    expect(sha(out('pin.sst'))).toBe('5fe496b3662b847ca6b6d69dcff1ea6763d48397a7156f5ad0a0e4a4ddef633b');
+    const args = ['--quantizers', '13', '--redundancy', '8', '--model', model, '--force'];
+    expect(cli('encode', short, out('pin13.sst'), ...args).status).toBe(0);
+    expect(sha(out('pin13.sst'))).toBe('52507b8a94a67d5a50eaeb92d6c77c6a43d208832d52593b68ed83151ee3dc0b');
   });
 });
 

@@ -100,7 +100,7 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
   // Checksum mismatches were just reported frame by frame; the rest (truncation, counts) here.
   const otherProblems = problems.filter((p) => !/checksum mismatch; frame marked lost$/.test(p));
   for (const p of otherProblems) ctx.warn(`warning: ${p}`);
-  if (result.decoded === 0 && (problems.length > 0 || frames.length > 0 || bytes.length > 0)) {
+  if (result.decoded + result.comfortNoise === 0 && (problems.length > 0 || frames.length > 0 || bytes.length > 0)) {
     throw new CliError(`${input}: no frame could be decoded${problems.length > 0 ? ` (${problems[0]})` : ''}`);
   }
   const out = resample(result.audio, codec.sampleRate, outRate);
@@ -125,6 +125,7 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
     decodedFrames: result.decoded,
     concealedFrames: result.concealed,
     recoveredFrames: result.recovered,
+    comfortNoiseFrames: result.comfortNoise,
     bitrates,
     problems: [...frameLines, ...otherProblems],
     outputSampleRate: outRate,
@@ -140,8 +141,9 @@ export async function cmdDecode([input, output]: string[], opts: OptionValues, c
       .join(', ') || 'none';
   ctx.out(`decoded ${input} (${format}) -> ${output}`);
   const recovered = result.recovered > 0 ? `, ${result.recovered} from redundancy` : '';
+  const comfort = result.comfortNoise > 0 ? `, ${result.comfortNoise} comfort noise` : '';
   ctx.out(
-    `  ${frames.length} frames (${result.decoded} decoded, ${result.concealed} concealed${recovered}); bitrates: ${rates}`,
+    `  ${frames.length} frames (${result.decoded} decoded, ${result.concealed} concealed${recovered}${comfort}); bitrates: ${rates}`,
   );
   ctx.out(
     `  ${fmtSeconds(outSeconds)} at ${outRate} Hz, 16-bit; decode ${fmtMs(result.ms)}, real-time factor ${figures.realTimeFactor}`,

@@ -1,10 +1,10 @@
-// soundstream encode <in.wav> <out> [--bitrate N | --quantizers N] [--redundancy N] [--format sst|lyra] [--model <dir>]
+// soundstream encode <in.wav> <out> [--bitrate N | --quantizers N] [--redundancy N] [--dtx] [--format sst|lyra] [--model <dir>]
 
 import { packetBytes } from '../codec/lyra-packet.js';
 import { encodeSst, type SstHeader } from '../codec/sst.js';
 import { concatBytes } from '../util/concat.js';
 import { formatOpt, UsageError, type Context, type OptionValues } from './args.js';
-import { encodeAudio, openEncodeInput } from './codec.js';
+import { dtxFigures, dtxLine, encodeAudio, openEncodeInput } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
 import { writeOutput } from './files.js';
 import { Progress, progressWanted } from './progress.js';
@@ -19,8 +19,13 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
     );
   if (format === 'lyra' && rate.redundantQuantizers > 0)
     throw new UsageError('--format lyra cannot carry --redundancy; use --format sst');
+  if (format === 'lyra' && rate.dtx)
+    throw new UsageError(
+      '--format lyra cannot carry --dtx (raw Lyra packets have no comfort-noise updates or gaps); use --format sst',
+    );
   const progress = new Progress('encoding', Math.ceil(audio.length / codec.frameSize), progressWanted(ctx, seconds));
-  const { frames: packets, ms } = encodeAudio(codec, audio, rate, progress);
+  const encoded = encodeAudio(codec, audio, rate, progress);
+  const { frames: packets, ms } = encoded;
   let bytes: Uint8Array;
   if (format === 'sst') {
     const header: SstHeader = {
@@ -34,7 +39,8 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
     };
     bytes = encodeSst(header, packets);
   } else {
-    bytes = concatBytes(packets.map((f) => f.packet));
+    // --format lyra refuses --dtx above: every frame is speech.
+    bytes = concatBytes(packets.map((f) => ('packet' in f ? f.packet : new Uint8Array(0))));
   }
   await writeOutput(output, bytes, opts.get('force') === true);
   const packetSize = packetBytes(numQuantizers, codec.bitsPerIndex);
@@ -49,6 +55,7 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
     redundantQuantizers: rate.redundantQuantizers,
     packetBytes: packetSize,
     frames: packets.length,
+    ...(rate.dtx ? { dtx: dtxFigures(encoded, seconds) } : {}),
     inputSampleRate: wav.sampleRate,
     inputChannels: wav.channels,
     inputDurationSeconds: round(seconds, 4),
@@ -61,5 +68,6 @@ export async function cmdEncode([input, output]: string[], opts: OptionValues, c
   ctx.out(
     `  ${format}, ${bitrate} bps: ${packets.length} frames of ${numQuantizers} quantizers (${packetSize}-byte packets${rate.redundantQuantizers > 0 ? `, + ${rate.redundantQuantizers} quantizers of the previous frame` : ''}), ${bytes.length} bytes`,
   );
+  if (figures.dtx) ctx.out(`  ${dtxLine(figures.dtx)}`);
   ctx.out(`  encode ${fmtMs(ms)}, real-time factor ${figures.realTimeFactor}`);
 }

@@ -24,7 +24,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   encode: {
     positionals: ['in.wav', 'out'],
     valued: ['bitrate', 'quantizers', 'redundancy', 'format', 'model', 'denoise', 'denoise-model', 'precision'],
-    flags: WRITE_FLAGS,
+    flags: [...WRITE_FLAGS, 'dtx'],
     run: cmdEncode,
   },
   decode: {
@@ -36,7 +36,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   roundtrip: {
     positionals: ['in.wav', 'out.wav'],
     valued: ['bitrate', 'quantizers', 'model', 'denoise', 'denoise-model', 'precision'],
-    flags: WRITE_FLAGS,
+    flags: [...WRITE_FLAGS, 'dtx'],
     run: cmdRoundtrip,
   },
   info: { positionals: ['file'], valued: [], flags: JSON_FLAG, run: cmdInfo },

@@ -1,4 +1,4 @@
-// soundstream roundtrip <in.wav> <out.wav> [--bitrate N] [--model <dir>]
+// soundstream roundtrip <in.wav> <out.wav> [--bitrate N | --quantizers N] [--dtx] [--model <dir>]
 
 import { resample } from '../audio/resample.js';
 import { encodeWav } from '../audio/wav.js';
@@ -6,7 +6,7 @@ import { packetBytes } from '../codec/lyra-packet.js';
 import type { SstFrame } from '../codec/sst.js';
 import { evaluate } from '../metrics/evaluate.js';
 import type { Context, OptionValues } from './args.js';
-import { decodeFrames, encodeAudio, openEncodeInput } from './codec.js';
+import { decodeFrames, dtxFigures, dtxLine, encodeAudio, openEncodeInput } from './codec.js';
 import { fmtMs, fmtSeconds, round } from './format.js';
 import { writeOutput } from './files.js';
 import { Progress, progressWanted } from './progress.js';
@@ -62,6 +62,7 @@ export async function cmdRoundtrip([input, output]: string[], opts: OptionValues
     bitrate,
     numQuantizers,
     frames: enc.frames.length,
+    ...(rate.dtx ? { dtx: dtxFigures(enc, seconds), comfortNoiseFrames: dec.comfortNoise } : {}),
     packetBytes: packetSize,
     totalPacketBytes: packetSize * enc.frames.length,
     encodeMs: round(enc.ms, 1),
@@ -82,6 +83,7 @@ export async function cmdRoundtrip([input, output]: string[], opts: OptionValues
   ctx.out(
     `  bitrate:   ${bitrate} bps, ${numQuantizers} quantizers, ${packetSize}-byte packets, ${figures.totalPacketBytes} bytes in all`,
   );
+  if (figures.dtx) ctx.out(`  ${dtxLine(figures.dtx)}`);
   ctx.out(`  encode:    ${fmtMs(enc.ms)}, real-time factor ${figures.encodeRtf}`);
   ctx.out(`  decode:    ${fmtMs(dec.ms)}, real-time factor ${figures.decodeRtf}`);
   ctx.out(`  quality vs ${codec.sampleRate} Hz input, after ${lag}-sample delay alignment:`);

@@ -19,7 +19,7 @@ const COMMANDS: Record<string, string> = {
     import-tflite does. --from: a folder, or an http(s) URL prefix to which each file name
     is appended (default ${LYRA_V2_URL_PREFIX}).`,
 
-  encode: `encode <in.wav> <out> [--bitrate N | --quantizers N] [--redundancy N] [--format sst|lyra] [--model <dir>]
+  encode: `encode <in.wav> <out> [--bitrate N | --quantizers N] [--redundancy N] [--dtx] [--format sst|lyra] [--model <dir>]
     WAV (any rate, mixed to mono, resampled to 16 kHz) -> encoded stream.
     --bitrate     bits per second (default ${DEFAULT_BITRATE}): any multiple of 200 from 200 to 9200,
                   one 4-bit quantizer index per 200; 3200, 6000 and 9200 (16, 30, 46 quantizers)
@@ -27,6 +27,8 @@ const COMMANDS: Record<string, string> = {
     --quantizers  quantizers per frame, 1..46, instead of --bitrate
     --redundancy  each frame also carries the previous frame's first N quantizers, which a
                   decoder uses when that frame is lost (sst only)
+    --dtx         discontinuous transmission: in silence, a comfort-noise update every 400 ms
+                  and nothing between (sst only; decode plays comfort noise there)
     --format      sst (default): checksummed container recording model, rates and frame count;
                   lyra: raw Lyra packets back to back, exactly as Google's encoder writes them
                   (Lyra rates only)`,
@@ -37,17 +39,20 @@ const COMMANDS: Record<string, string> = {
     encoded at (default ${DEFAULT_BITRATE}); .sst records it per frame.
     --rate     output sample rate (default: the .sst's original input rate, else 16000)
     Damaged or lost frames (checksum mismatch, truncation) are concealed and reported on
-    stderr; the exit code stays 0 as long as at least one frame decoded. A bad or
+    stderr; the exit code stays 0 as long as at least one frame decoded. Comfort-noise
+    updates and the slots not sent after them (DTX: see encode) play comfort noise. A bad or
     truncated header, or a stream with no decodable frame, is an error (exit 1).`,
 
-  roundtrip: `roundtrip <in.wav> <out.wav> [--bitrate N | --quantizers N] [--model <dir>]
+  roundtrip: `roundtrip <in.wav> <out.wav> [--bitrate N | --quantizers N] [--dtx] [--model <dir>]
     Encode and decode in memory, as encode then decode with the same options would; report
     packet sizes, encode/decode time, real-time factors (compute time / audio duration),
     and the quality against the 16 kHz input once the codec's delay is taken out: STOI
-    (0..1, higher is better), the log-mel distance in dB (lower is better) and the SNR.`,
+    (0..1, higher is better), the log-mel distance in dB (lower is better) and the SNR.
+    --dtx  as encode --dtx; also report the frames sent and the kbps DTX saved.`,
 
   info: `info <file>
-    Describe an .sst file (header, frames, bitrates, duration, problems) or a WAV file.`,
+    Describe an .sst file (header, frames, bitrates, frames not sent and comfort-noise
+    updates, duration, problems) or a WAV file.`,
 
   eval: `eval <ref.wav> <deg.wav> [--align]
     Objective quality of deg.wav against ref.wav (mono mixes): STOI (classic, 0..1, higher

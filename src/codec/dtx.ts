@@ -20,9 +20,15 @@ import {
   parseSidBody,
 } from './comfort-noise.js';
 import type { FrameDecoder, FrameEncoder } from './frame-codec.js';
+import { parsePayload } from './payload.js';
 import { Vad, type VadOptions, type VadResult } from './vad.js';
 
-/** What the sender emits for one frame: a speech packet, a comfort-noise update, or nothing (null). */
+/**
+ * What the sender emits for one frame: a speech packet, a comfort-noise update, or nothing (null).
+ * DtxFrameEncoder's `packet` is what its FrameEncoder wrote (a raw Lyra packet or a SoundStream
+ * payload, as its packetFormat says); DtxFrameDecoder.decode reads `packet` as packed indices (a
+ * raw Lyra packet) and takes SoundStream payloads through decodePayload.
+ */
 export type DtxFrame =
   | { kind: 'speech'; packet: Uint8Array; numQuantizers: number }
   | { kind: 'sid'; body: Uint8Array }
@@ -154,7 +160,7 @@ export class DtxFrameEncoder {
 }
 
 export interface DtxDecoderOptions extends ComfortNoiseOptions {
-  /** Samples over which comfort noise cross-fades into resumed speech (default 80: 5 ms at 16 kHz). */
+  /** Samples over which comfort noise cross-fades into resumed speech (default 80: 5 ms at 16 kHz; at most a frame). */
   crossfadeSamples?: number;
 }
 
@@ -175,7 +181,8 @@ export class DtxFrameDecoder {
     options: DtxDecoderOptions = {},
   ) {
     this.comfort = new ComfortNoise(options);
-    this.crossfade = options.crossfadeSamples ?? 80;
+    // A model whose frames are shorter than the default cross-fades over the whole frame.
+    this.crossfade = options.crossfadeSamples ?? Math.min(80, decoder.frameSize);
     if (!Number.isInteger(this.crossfade) || this.crossfade < 0 || this.crossfade > decoder.frameSize)
       throw new RangeError(
         `DTX: crossfadeSamples must be an integer in 0..${decoder.frameSize}, got ${this.crossfade}`,
@@ -219,6 +226,19 @@ export class DtxFrameDecoder {
       this.inComfort = false;
     }
     return this.remember(out);
+  }
+
+  /**
+   * One SoundStream payload (docs/payload-format.md), or null when none arrived for the frame ->
+   * frameSize samples: speech is decoded, a comfort-noise update (kind 1) updates and plays the
+   * comfort noise. PayloadFormatError for malformed bytes, SidFormatError for a SID body
+   * comfort-noise.ts cannot read; either leaves the state untouched.
+   */
+  decodePayload(payload: Uint8Array | null, out?: Float32Array): Float32Array {
+    if (payload === null) return this.decode(null, out);
+    const parsed = parsePayload(payload);
+    if (parsed.kind === 'comfort-noise') return this.decode({ kind: 'sid', body: parsed.sidBody }, out);
+    return this.decode({ kind: 'speech', packet: parsed.indices, numQuantizers: parsed.numQuantizers }, out);
   }
 
   private playComfort(out: Float32Array): Float32Array {

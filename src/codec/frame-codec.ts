@@ -273,14 +273,15 @@ export class FrameDecoder {
 
   /**
    * A SoundStream payload (docs/payload-format.md) -> audio: its primary indices, whatever
-   * redundancy it carries. PayloadFormatError for malformed bytes; RangeError for a count the
-   * model does not have; both leave the decoder's state untouched.
+   * redundancy it carries. PayloadFormatError for malformed bytes and for a comfort-noise update
+   * (DtxFrameDecoder plays those); RangeError for a count the model does not have; all leave the
+   * decoder's state untouched.
    */
   decodePayload(payload: Uint8Array, out?: Float32Array): Float32Array {
     const parsed = parsePayload(payload);
     if (parsed.kind !== 'speech')
       throw new PayloadFormatError(
-        'a comfort-noise update is not a speech frame: the comfort-noise generator decodes it',
+        'a comfort-noise update (SID) is not a speech frame: decode the stream with DtxFrameDecoder.decodePayload (createDecoder does)',
       );
     return this.decodeFrame(parsed.indices, parsed.numQuantizers, out);
   }

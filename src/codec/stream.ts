@@ -3,8 +3,10 @@
 
 import type { Model } from '../model/load.js';
 import type { ConcealerOptions } from './conceal.js';
+import { DtxFrameDecoder, DtxFrameEncoder, type DtxOptions } from './dtx.js';
 import { FrameDecoder, FrameEncoder, type PacketFormat, type RedundancyOptions } from './frame-codec.js';
 import { checkPacket } from './lyra-packet.js';
+import { serializePayload } from './payload.js';
 import type { ComputeMode, FloatPrecision } from '../model/compute.js';
 import { Resampler, type ResamplerQuality } from '../audio/resample.js';
 import { describeValue } from '../util/describe-value.js';
@@ -36,10 +38,19 @@ export interface StreamEncoderOptions {
   denoiser?: Model;
   /** Whether the denoiser is on at the start (default false); setDenoise() switches it per frame. */
   denoise?: boolean;
+  /**
+   * Discontinuous transmission (docs/dtx.md), off by default: in silence a comfort-noise update
+   * (a SID payload) now and then, and an empty packet (length 0: send nothing) for the other
+   * frames. Needs the 'soundstream' packet format, which it makes the default.
+   */
+  dtx?: boolean | DtxOptions;
 }
 
 export interface StreamEncoder {
-  /** Feeds samples (any length, at `sampleRate`); returns the packets of the frames completed so far. */
+  /**
+   * Feeds samples (any length, at `sampleRate`); returns the packets of the frames completed so
+   * far, one per frame. With `dtx`, a frame DTX does not send is an empty packet (length 0).
+   */
   encode(samples: Float32Array): Uint8Array[];
   /** Ends the stream: zero-pads the last partial frame, returns the remaining packets, then resets. */
   flush(): Uint8Array[];
@@ -50,6 +61,8 @@ export interface StreamEncoder {
   setQuantizers(numQuantizers: number): void;
   readonly numQuantizers: number;
   readonly packetFormat: PacketFormat;
+  /** Whether DTX is on (createEncoder({ dtx })). */
+  readonly dtx: boolean;
   /** Switches denoising on or off from the next frame that completes on (needs `denoiser`). */
   setDenoise(on: boolean): void;
   readonly denoise: boolean;
@@ -88,6 +101,9 @@ export interface StreamDecoder {
    * shorter; flush() returns the rest). null = packet lost: the frame is concealed, unless
    * `next`, the following frame's packet when it is already at hand (a jitter buffer's next
    * entry, or a one-frame lookahead), carries a redundant copy of it ('soundstream' payloads).
+   * DTX ('soundstream'): a comfort-noise update (SID payload) plays comfort noise, and so do the
+   * frames after it with no packet, null or an empty packet (the sender's DTX gap, length 0),
+   * until speech returns; an empty packet with no SID before it is concealed as a loss.
    */
   decode(packet: Uint8Array | null, next?: Uint8Array | null): Float32Array;
   /**
@@ -103,6 +119,8 @@ export interface StreamDecoder {
   readonly lostFrames: number;
   /** Lost frames decoded from the next payload's redundant copy instead, since creation or the last reset(). */
   readonly recoveredFrames: number;
+  /** Frames of comfort noise played (SID payloads and the DTX gaps after them) since creation or the last reset(). */
+  readonly comfortNoiseFrames: number;
   readonly packetFormat: PacketFormat;
 }
 
@@ -116,9 +134,19 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
   const modelRate = model.manifest.sampleRate;
   const sampleRate = options.sampleRate ?? modelRate;
   checkPositiveInteger('sampleRate', sampleRate);
-  const codec = new FrameEncoder(model, options);
+  const dtxOptions = checkDtxOption(options.dtx);
+  if (dtxOptions !== null && options.packetFormat === 'lyra')
+    throw new RangeError(
+      "dtx needs packetFormat 'soundstream' (raw Lyra packets cannot carry a comfort-noise update or mark a gap)",
+    );
+  const codec = new FrameEncoder(
+    model,
+    dtxOptions === null ? options : { ...options, packetFormat: options.packetFormat ?? 'soundstream' },
+  );
+  const dtx = dtxOptions === null ? null : new DtxFrameEncoder(codec, dtxOptions);
   const frameSize = codec.frameSize;
   const frame = new Float32Array(frameSize);
+  const notSent = new Uint8Array(0);
   let fill = 0;
 
   const resampler =
@@ -128,7 +156,13 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
   let skip = resampler?.delaySamples ?? 0;
 
   function emit(packets: Uint8Array[]): void {
-    packets.push(codec.encodeFrame(frame));
+    if (dtx === null) packets.push(codec.encodeFrame(frame));
+    else {
+      const sent = dtx.encodeFrame(frame);
+      if (sent === null) packets.push(notSent);
+      else if (sent.kind === 'sid') packets.push(serializePayload({ kind: 'comfort-noise', sidBody: sent.body }));
+      else packets.push(sent.packet);
+    }
     fill = 0;
   }
 
@@ -146,7 +180,8 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
   }
 
   function reset(): void {
-    codec.reset();
+    if (dtx) dtx.reset();
+    else codec.reset();
     resampler?.reset();
     skip = resampler?.delaySamples ?? 0;
     fill = 0;
@@ -184,6 +219,7 @@ export function createEncoder(options: StreamEncoderOptions): StreamEncoder {
       return codec.numQuantizers;
     },
     packetFormat: codec.packetFormat,
+    dtx: dtx !== null,
     setDenoise(on: boolean): void {
       if (on && !codec.hasDenoiser)
         throw new RangeError('setDenoise(true) needs a denoiser model (createEncoder({ denoiser }))');
@@ -213,12 +249,15 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   const packetFormat = options.packetFormat ?? 'lyra';
   if (packetFormat !== 'lyra' && packetFormat !== 'soundstream')
     throw new RangeError(`packetFormat must be 'lyra' or 'soundstream', got ${JSON.stringify(packetFormat)}`);
+  // Any SoundStream stream may carry comfort-noise updates; speech decodes through it unchanged.
+  const dtx = packetFormat === 'soundstream' ? new DtxFrameDecoder(codec) : null;
   const resampler =
     sampleRate === modelRate ? null : new Resampler(modelRate, sampleRate, { quality: options.resamplerQuality });
   const pcm = resampler ? new Float32Array(frameSize) : null;
   let skip = resampler?.delaySamples ?? 0;
   let lost = 0;
   let recovered = 0;
+  let comfort = 0;
 
   function output(frame: Float32Array): Float32Array {
     if (!resampler) return frame;
@@ -230,7 +269,8 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
   }
 
   function resetState(): void {
-    codec.reset();
+    if (dtx) dtx.reset();
+    else codec.reset();
     resampler?.reset();
     skip = resampler?.delaySamples ?? 0;
   }
@@ -239,17 +279,26 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
     decode(packet: Uint8Array | null, next?: Uint8Array | null): Float32Array {
       // Decoded straight into a fresh array when it is the result; else into a reused buffer.
       const frame = pcm ?? new Float32Array(frameSize);
+      if (dtx !== null && packet instanceof Uint8Array && packet.length === 0) packet = null;
       if (packet === null || packet === undefined) {
         if (next !== undefined && next !== null) checkPacket(next, 'decode(packet, next)');
+        if (dtx?.comfortNoise) {
+          comfort++;
+          return output(dtx.decode(null, frame));
+        }
         if (packetFormat === 'soundstream' && codec.recoverFrame(next ?? null, frame)) {
           recovered++;
           return output(frame);
         }
         lost++;
-        return output(codec.concealFrame(frame));
+        return output(dtx ? dtx.decode(null, frame) : codec.concealFrame(frame));
       }
       checkPacket(packet, 'decode(packet) (null for a lost packet)');
-      if (packetFormat === 'soundstream') return output(codec.decodePayload(packet, frame));
+      if (dtx !== null) {
+        dtx.decodePayload(packet, frame);
+        if (dtx.comfortNoise) comfort++;
+        return output(frame);
+      }
       return output(codec.decodePacket(packet, frame));
     },
     flush(): Float32Array {
@@ -265,6 +314,7 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
       resetState();
       lost = 0;
       recovered = 0;
+      comfort = 0;
     },
     sampleRate,
     frameSize,
@@ -275,5 +325,16 @@ export function createDecoder(options: StreamDecoderOptions): StreamDecoder {
     get recoveredFrames() {
       return recovered;
     },
+    get comfortNoiseFrames() {
+      return comfort;
+    },
   };
+}
+
+/** createEncoder's `dtx` option -> the DTX settings, or null when off; RangeError for anything else. */
+function checkDtxOption(dtx: boolean | DtxOptions | undefined): DtxOptions | null {
+  if (dtx === undefined || dtx === false) return null;
+  if (dtx === true) return {};
+  if (typeof dtx === 'object' && dtx !== null && !Array.isArray(dtx)) return dtx;
+  throw new RangeError(`dtx must be true, false or an options object, got ${describeValue(dtx)}`);
 }

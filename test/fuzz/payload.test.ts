@@ -1,8 +1,10 @@
 // Fuzzes the SoundStream payload parser, and the stream decoder that reads payloads: mutated
 // payloads parse to a payload that serialises back to the same bytes, or throw PayloadFormatError;
-// the decoder gives one frame of audio or one of its documented errors.
+// the decoder gives one frame of audio (speech, concealment or comfort noise) or one of its
+// documented errors.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { encodeSidBody, SID_ORDER, SidFormatError } from '../../src/codec/comfort-noise.js';
 import { parsePayload, PayloadFormatError, serializePayload, speechPayload } from '../../src/codec/payload.js';
 import { createDecoder } from '../../src/codec/stream.js';
 import { loadModelFromBytes } from '../../src/model/load.js';
@@ -46,34 +48,43 @@ describe('SoundStream payload fuzz', () => {
   );
 
   it(
-    'a payload decoder: one frame of audio, a PayloadFormatError, or a RangeError for counts the model lacks',
+    'a payload decoder: one frame of audio, a PayloadFormatError or SidFormatError, or a RangeError for counts the model lacks',
     async () => {
       const { manifest, blob } = await tinyModel();
       const model = await loadModelFromBytes(JSON.stringify(manifest), blob);
       const decoder = createDecoder({ model, packetFormat: 'soundstream' });
-      const small = [speechPayload([1, 2]), speechPayload([3], [4, 5, 6]), speechPayload([7, 8, 9], [1])];
+      const sid = serializePayload({
+        kind: 'comfort-noise',
+        sidBody: encodeSidBody({ levelDb: -40, reflection: new Float64Array(SID_ORDER).fill(0.3) }),
+      });
+      const small = [speechPayload([1, 2]), speechPayload([3], [4, 5, 6]), speechPayload([7, 8, 9], [1]), sid];
       const report = await fuzz({
         name: 'payload decoding',
         ciRuns: 2000,
         seed: 2102,
         input: fc.tuple(fc.option(mutatedBytes(small, 2)), fc.option(mutatedBytes(small, 2))),
-        errors: [PayloadFormatError],
+        errors: [PayloadFormatError, SidFormatError],
         run: ([packet, next]) => {
           const before = decoder.recoveredFrames;
+          const comfortBefore = decoder.comfortNoiseFrames;
           try {
             const audio = decoder.decode(packet, next);
             if (audio.length !== decoder.frameSize) throw new Error(`decoded ${audio.length} samples, not one frame`);
+            if (!audio.every(Number.isFinite)) throw new Error('a sample that is not finite');
           } catch (err) {
             if (err instanceof RangeError && /^number of quantizers must be 1\.\.3/.test(err.message))
               return 'RangeError';
             throw err;
           }
+          if (decoder.comfortNoiseFrames > comfortBefore) return 'comfort noise';
           return packet === null ? (decoder.recoveredFrames > before ? 'recovered' : 'concealed') : 'decoded';
         },
       });
       expect(report.outcomes.decoded).toBeGreaterThan(0);
       expect(report.outcomes.recovered).toBeGreaterThan(0);
       expect(report.outcomes.concealed).toBeGreaterThan(0);
+      expect(report.outcomes['comfort noise']).toBeGreaterThan(0);
+      expect(report.outcomes.SidFormatError).toBeGreaterThan(0);
     },
     FUZZ_TIMEOUT_MS,
   );
