@@ -25,6 +25,27 @@ export interface Meters {
   packetLateMs: number;
   /** The encoder's frame the decoder began playout with (-1: not yet): packets before it were never routed to the decoder. */
   playoutFrom: number;
+  /** Adaptive playout now (ms): the delay of the frame played last, its target, and the target's parts. */
+  playoutDelayMs: number;
+  targetDelayMs: number;
+  jitterAllowanceMs: number;
+  marginMs: number;
+  /** WebRTC's RTCInboundRtpStreamStats counters (samples at the context's rate), and the two mean delays in ms. */
+  webrtc: {
+    packetsReceived: number;
+    packetsLost: number;
+    packetsDiscarded: number;
+    /** jitterBufferDelay / jitterBufferEmittedCount, ms. */
+    meanJitterBufferDelayMs: number;
+    /** jitterBufferTargetDelay / jitterBufferEmittedCount, ms. */
+    meanJitterBufferTargetDelayMs: number;
+    jitterBufferEmittedCount: number;
+    totalSamplesReceived: number;
+    concealedSamples: number;
+    concealmentEvents: number;
+    insertedSamplesForDeceleration: number;
+    removedSamplesForAcceleration: number;
+  };
 }
 
 /** An audio clock read against the wall clock (performance.timeOrigin + now: one machine, one clock). */
@@ -137,8 +158,8 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.le
 
 /**
  * Mouth to ear: frame k of the input starts k frames (plus any samples dropped) after the capture
- * began, and is played k frames (plus the silence of any underrun) after the first decoded frame
- * was. On one page both are on one audio clock; across two pages each is taken to the wall clock
+ * began, and is played k frames (plus the silence of any underrun, plus what time-scaling and
+ * concealment in addition have put in, minus skipped frames) after the first decoded frame was. On one page both are on one audio clock; across two pages each is taken to the wall clock
  * (exact on one machine, off by the clocks' difference across two). Framing, resampling,
  * transports, network, compute and the playout queue; not the output device's own latency.
  */
@@ -148,7 +169,8 @@ function latency(send: SendingSide, receive: ReceivingSide): number | null {
   const firstSeq = receive.stats?.firstSeq ?? -1;
   if (!capture || !playback || capture.startFrame < 0 || playback.startFrame < 0 || firstSeq < 0) return null;
   const captured = capture.startFrame + (firstSeq * sendClock.sampleRate * FRAME_MS) / 1000 + capture.droppedSamples;
-  return epochOf(receiveClock, playback.startFrame + playback.underrunSamples) - epochOf(sendClock, captured);
+  const shift = receive.stats?.playoutShiftSamples ?? 0;
+  return epochOf(receiveClock, playback.startFrame + playback.underrunSamples + shift) - epochOf(sendClock, captured);
 }
 
 export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters {
@@ -171,6 +193,25 @@ export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters
     framesDecoded: d?.frames ?? 0,
     playoutFrom: d?.firstSeq ?? -1,
     packetLateMs: d?.maxLateMs ?? 0,
+    playoutDelayMs: d?.delayMs ?? 0,
+    targetDelayMs: d?.targetDelayMs ?? 0,
+    jitterAllowanceMs: d?.jitterMs ?? 0,
+    marginMs: d?.marginMs ?? 0,
+    webrtc: {
+      packetsReceived: d?.packetsReceived ?? 0,
+      packetsLost: d?.packetsLost ?? 0,
+      packetsDiscarded: d?.packetsDiscarded ?? 0,
+      meanJitterBufferDelayMs:
+        d && d.jitterBufferEmittedCount > 0 ? (1000 * d.jitterBufferDelay) / d.jitterBufferEmittedCount : 0,
+      meanJitterBufferTargetDelayMs:
+        d && d.jitterBufferEmittedCount > 0 ? (1000 * d.jitterBufferTargetDelay) / d.jitterBufferEmittedCount : 0,
+      jitterBufferEmittedCount: d?.jitterBufferEmittedCount ?? 0,
+      totalSamplesReceived: d?.totalSamplesReceived ?? 0,
+      concealedSamples: d?.concealedSamples ?? 0,
+      concealmentEvents: d?.concealmentEvents ?? 0,
+      insertedSamplesForDeceleration: d?.insertedSamplesForDeceleration ?? 0,
+      removedSamplesForAcceleration: d?.removedSamplesForAcceleration ?? 0,
+    },
   };
 }
 
@@ -187,6 +228,33 @@ const METERS: [string, string, (m: Meters) => string][] = [
   ['quantum', 'worst audio-thread quantum', (m) => `${fmt(m.worstQuantumMs, 2)} ms`],
   ['latency', 'mouth-to-ear latency', (m) => (m.latencyMs === null ? '–' : `${fmt(m.latencyMs, 0)} ms`)],
   ['late', 'latest packet, behind schedule', (m) => `${fmt(m.packetLateMs, 0)} ms`],
+  [
+    'delay',
+    'playout delay / target (jitter + margin)',
+    (m) =>
+      `${fmt(m.playoutDelayMs, 0)} / ${fmt(m.targetDelayMs, 0)} (${fmt(m.jitterAllowanceMs, 0)} + ${fmt(m.marginMs, 0)}) ms`,
+  ],
+  [
+    'jb',
+    'jitterBufferDelay / TargetDelay (mean)',
+    (m) => `${fmt(m.webrtc.meanJitterBufferDelayMs, 0)} / ${fmt(m.webrtc.meanJitterBufferTargetDelayMs, 0)} ms`,
+  ],
+  [
+    'packets',
+    'packetsReceived / Lost / Discarded',
+    (m) => `${m.webrtc.packetsReceived} / ${m.webrtc.packetsLost} / ${m.webrtc.packetsDiscarded}`,
+  ],
+  [
+    'concealment',
+    'concealedSamples (concealmentEvents)',
+    (m) => `${m.webrtc.concealedSamples} (${m.webrtc.concealmentEvents})`,
+  ],
+  [
+    'tsm',
+    'insertedSamplesForDeceleration / removedSamplesForAcceleration',
+    (m) => `${m.webrtc.insertedSamplesForDeceleration} / ${m.webrtc.removedSamplesForAcceleration}`,
+  ],
+  ['samples', 'totalSamplesReceived', (m) => `${m.webrtc.totalSamplesReceived}`],
 ];
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');

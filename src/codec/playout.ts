@@ -42,8 +42,11 @@ export interface PlayoutOptions {
   maxAhead?: number;
 }
 
-/** A decoder: a packet (null: conceal) to one frame of audio at `sampleRate`. */
-export type FrameSource = (packet: Uint8Array | null) => Float32Array;
+/**
+ * A decoder: a packet (null: conceal) to one frame of audio at `sampleRate`. `seq`: the frame's
+ * sequence number, -1 for concealment played in addition to the sequence.
+ */
+export type FrameSource = (packet: Uint8Array | null, seq: number) => Float32Array;
 
 export type PushResult = 'queued' | 'late' | 'duplicate' | 'too-far-ahead';
 
@@ -75,6 +78,8 @@ export interface PlayoutState {
   /** Frames played from a packet, concealed in a packet's slot, and concealed in addition (delay raised). */
   framesDecoded: number;
   framesConcealed: number;
+  /** Of framesConcealed, those the sender had marked lost (null). */
+  framesKnownLost: number;
   framesExpanded: number;
   /** Frames skipped because the delay had reached maxDelayMs. */
   framesSkipped: number;
@@ -130,6 +135,7 @@ export class AdaptivePlayout {
     firstSeq: -1,
     framesDecoded: 0,
     framesConcealed: 0,
+    framesKnownLost: 0,
     framesExpanded: 0,
     framesSkipped: 0,
   };
@@ -284,7 +290,7 @@ export class AdaptivePlayout {
         const arrival = this.arrivalAt.get(seq) ?? nowMs;
         this.consume(seq);
         this.expandedAhead = 0;
-        const decoded = this.decode(packet);
+        const decoded = this.decode(packet, seq);
         const output = this.scale(decoded, delay - target);
         this.emitted(output.length, target, nowMs + queuedMs - arrival);
         this.now.framesDecoded++;
@@ -303,7 +309,7 @@ export class AdaptivePlayout {
       }
       if (!later && delay + this.frameMs <= this.options.maxDelayMs) {
         // Nothing later either: a delay spike more likely than a loss. Conceal in addition, the slot stays open.
-        const decoded = this.decode(null);
+        const decoded = this.decode(null, -1);
         const output = this.scale(decoded, 0);
         this.expandedAhead++;
         this.now.framesExpanded++;
@@ -311,9 +317,10 @@ export class AdaptivePlayout {
         return { seq: -1, packet: null, decoded, output };
       }
       this.consume(seq);
-      const decoded = this.decode(null);
+      const decoded = this.decode(null, seq);
       const output = this.scale(decoded, delay - target);
       this.now.framesConcealed++;
+      if (knownLost) this.now.framesKnownLost++;
       this.now.delayMs = delay;
       this.emitted(output.length, target, null);
       return { seq, packet: null, decoded, output };
@@ -338,7 +345,13 @@ export class AdaptivePlayout {
     this.jitter = Math.max(this.options.minJitterMs, this.options.initialJitterMs);
     Object.assign(this.counters, zeroStats());
     Object.assign(this.now, { delayMs: 0, targetDelayMs: 0, jitterMs: 0, firstSeq: -1 });
-    Object.assign(this.now, { framesDecoded: 0, framesConcealed: 0, framesExpanded: 0, framesSkipped: 0 });
+    Object.assign(this.now, {
+      framesDecoded: 0,
+      framesConcealed: 0,
+      framesKnownLost: 0,
+      framesExpanded: 0,
+      framesSkipped: 0,
+    });
     this.scaler.reset();
   }
 
@@ -368,7 +381,7 @@ export class AdaptivePlayout {
       if (packet === undefined && !(due && this.hasLater(seq))) break;
       const arrival = packet ? (this.arrivalAt.get(seq) ?? nowMs) : Number.NaN;
       this.consume(seq);
-      const decoded = this.decode(packet ?? null);
+      const decoded = this.decode(packet ?? null, seq);
       if (packet) this.now.framesDecoded++;
       else this.now.framesConcealed++;
       this.held.push({ output: this.scale(decoded, 0), arrival });

@@ -8,7 +8,7 @@ import { Resampler } from '../audio/resample.js';
 import { BitrateTable } from '../codec/bitrates.js';
 import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
-import { JitterBuffer, type PlayoutFrame } from './jitter-buffer.js';
+import { AdaptivePlayout } from '../codec/playout.js';
 import type {
   DecoderInit,
   DecoderRecord,
@@ -16,7 +16,6 @@ import type {
   EncoderRecord,
   ModelBytes,
   PacketMessage,
-  PlayoutBuffer,
   WorkerReply,
   WorkerRequest,
 } from './protocol.js';
@@ -187,14 +186,20 @@ function isPacketMessage(data: unknown, table: BitrateTable): data is PacketMess
   return packetOk && Number.isSafeInteger(seq) && (seq as number) >= 0;
 }
 
+/** How many of the latest frames' compute times the playout margin is measured over. */
+const MARGIN_FRAMES = 50;
+/** How much an audio queue found empty raises the margin (ms), and how fast that fades (ms per second). */
+const STARVED_STEP_MS = 5;
+const STARVED_FADE_MS_PER_S = 0.5;
+const STARVED_MAX_MS = 60;
+
 class DecoderRole {
   private readonly decoder: StreamDecoder;
   private readonly resampler: Resampler | null;
   private readonly sampleRate: number;
   private readonly modelRate: number;
-  private readonly jitter = new JitterBuffer();
-  /** Audio decoded before playout began (null once playing). */
-  private firstFill: Float32Array[] | null = [];
+  private readonly frameSize: number;
+  private readonly playout: AdaptivePlayout;
   private readonly bitrates: BitrateTable;
   private rejected = 0;
   /** The earliest (arrival time - FRAME_MS * seq) seen, and the latest arrival against it (ms). */
@@ -202,19 +207,24 @@ class DecoderRole {
   private maxLateMs = 0;
   private readonly ring: SampleRing | null;
   private readonly port: MessagePort | null;
-  private buffer: PlayoutBuffer;
   private skip: number;
   /** Port transport: samples sent, and the playback processor's last count of samples played and when it came. */
   private sent = 0;
   private played = 0;
   private playedAt = 0;
   private computeMs: number[] = [];
+  /** The latest frames' compute times (ms), for the margin. */
+  private readonly recentComputeMs: number[] = [];
+  private starvedMs = 0;
+  private starvedAt = 0;
+  private writing = false;
   private queuedSum = 0;
   private queuedCount = 0;
-  private readonly record: { packets: (Uint8Array | null)[]; pcm: Float32Array[] } | null;
+  private readonly record: { packets: (Uint8Array | null)[]; seqs: number[]; pcm: Float32Array[] } | null;
 
   constructor(init: DecoderInit, model: Model) {
     this.modelRate = model.manifest.sampleRate;
+    this.frameSize = model.manifest.frameSize;
     this.sampleRate = init.sampleRate;
     this.bitrates = BitrateTable.of(model);
     if (init.warmupFrames > 0) {
@@ -222,15 +232,28 @@ class DecoderRole {
       const packets = createEncoder({ model }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
       const warm = createDecoder({ model });
       const warmResampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
+      const warmPlayout = new AdaptivePlayout((p) => warm.decode(p), {
+        sampleRate: this.modelRate,
+        frameSize: this.frameSize,
+      });
       packets.forEach((p, i) => {
-        warmResampler?.process(warm.decode(i % 7 === 3 ? null : p));
+        if (i % 7 !== 3) warmPlayout.push(i, p, i * FRAME_MS);
+        for (let f = warmPlayout.pull(i * FRAME_MS, 5, 5); f; f = warmPlayout.pull(i * FRAME_MS, 25, 5))
+          warmResampler?.process(f.output);
       });
     }
-    // Decoded at the model's rate and resampled here, so the model-rate frames can be recorded.
+    // Decoded at the model's rate, time-scaled and resampled here, so the model-rate frames can be recorded.
     this.decoder = createDecoder({ model });
     this.resampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
     this.skip = this.resampler?.delaySamples ?? 0;
-    this.buffer = init.buffer;
+    this.playout = new AdaptivePlayout((packet, seq) => this.decodeFrame(packet, seq), {
+      sampleRate: this.modelRate,
+      frameSize: this.frameSize,
+      statsSampleRate: this.sampleRate,
+      minMarginMs: init.buffer.safetyMs,
+      minJitterMs: init.buffer.jitterMs,
+      maxDelayMs: init.buffer.maxDelayMs,
+    });
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.port = init.transport.kind === 'port' ? init.transport.port : null;
     if (this.port) {
@@ -240,19 +263,21 @@ class DecoderRole {
         guarded(this, () => this.pump());
       };
     }
-    this.record = init.record ? { packets: [], pcm: [] } : null;
+    this.record = init.record ? { packets: [], seqs: [], pcm: [] } : null;
   }
 
   handle(message: WorkerRequest): void {
     if (message.type === 'packet') this.receive(message);
     else if (message.type === 'packet-port')
       message.port.onmessage = (e: MessageEvent<unknown>) => guarded(this, () => this.fromPort(e.data));
-    else if (message.type === 'buffer') this.buffer = message.buffer;
-    else if (message.type === 'restart') {
-      this.jitter.reset();
-      this.firstFill = [];
+    else if (message.type === 'buffer') {
+      const { safetyMs, jitterMs, maxDelayMs } = message.buffer;
+      this.playout.configure({ minMarginMs: safetyMs, minJitterMs: jitterMs, maxDelayMs });
+    } else if (message.type === 'restart') {
+      this.playout.reset();
       this.earliestOffset = Infinity;
       this.maxLateMs = 0;
+      this.writing = false;
       this.decoder.reset();
       this.resampler?.reset();
       this.skip = this.resampler?.delaySamples ?? 0;
@@ -260,11 +285,12 @@ class DecoderRole {
   }
 
   private receive(message: PacketMessage): void {
-    const offset = performance.now() - FRAME_MS * message.seq;
+    const now = performance.now();
+    const offset = now - FRAME_MS * message.seq;
     this.earliestOffset = Math.min(this.earliestOffset, offset);
     // (Counted from playout on: before it, a late packet only delays the start.)
-    if (!this.firstFill) this.maxLateMs = Math.max(this.maxLateMs, offset - this.earliestOffset);
-    this.jitter.push(message.seq, message.packet);
+    if (this.writing) this.maxLateMs = Math.max(this.maxLateMs, offset - this.earliestOffset);
+    this.playout.push(message.seq, message.packet, now);
     this.pump();
   }
 
@@ -284,51 +310,50 @@ class DecoderRole {
     return (samples * 1000) / this.sampleRate;
   }
 
+  /**
+   * The time it takes to get a frame decoded and to the audio thread (ms): the slowest of the
+   * latest frames' compute, the worker's polling period, the audio thread's bursts (a render
+   * quantum; two for the port transport, which reports every other one), plus what an audio
+   * queue found empty has added (fading over seconds).
+   */
+  private marginMs(now: number): number {
+    const computes = this.recentComputeMs;
+    const slowest = computes.length > 0 ? Math.max(...computes) : FRAME_MS / 2;
+    const quantumMs = (128 * 1000) / this.sampleRate;
+    this.starvedMs = Math.max(0, this.starvedMs - ((now - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
+    this.starvedAt = now;
+    return slowest + POLL_MS + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
+  }
+
   pump(): void {
-    const { safetyMs, jitterMs } = this.buffer;
-    const targetMs = safetyMs + FRAME_MS + jitterMs;
     let queued = this.queuedMs();
     this.queuedSum += queued;
     this.queuedCount++;
-    if (this.firstFill) {
-      this.prime(this.firstFill, Math.ceil(targetMs / FRAME_MS));
-      return;
-    }
-    while (queued < targetMs) {
-      const frame = this.jitter.take(queued < safetyMs);
+    const now = performance.now();
+    if (this.writing && queued === 0) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
+    const margin = this.marginMs(now);
+    for (;;) {
+      const frame = this.playout.pull(performance.now(), queued, margin);
       if (!frame) return;
-      this.write(this.decodeFrame(frame));
+      this.write(this.resample(frame.output));
+      this.writing = true;
       queued = this.queuedMs();
     }
   }
 
-  /**
-   * Before playout: packets are decoded as they come and the audio is held until `frames` of it
-   * are here, then sent to the audio thread in one piece. (The audio thread starts playing on the
-   * first sample it gets: sent frame by frame, it could run dry while the next was decoded; and
-   * decoding them only once all had come would add their compute time to the latency.) A packet
-   * still missing when enough later ones are here is concealed.
-   */
-  private prime(held: Float32Array[], frames: number): void {
-    while (held.length < frames) {
-      const frame = this.jitter.take(held.length + this.jitter.size >= frames);
-      if (!frame) return;
-      held.push(this.decodeFrame(frame).slice());
-    }
-    this.firstFill = null;
-    this.write(concatFloats(held));
-  }
-
-  private decodeFrame(frame: PlayoutFrame): Float32Array {
+  private decodeFrame(packet: Uint8Array | null, seq: number): Float32Array {
     const started = performance.now();
-    const pcm = this.decoder.decode(frame.packet);
-    const out = this.resample(pcm);
-    this.computeMs.push(performance.now() - started);
+    const pcm = this.decoder.decode(packet);
+    const ms = performance.now() - started;
+    this.computeMs.push(ms);
+    this.recentComputeMs.push(ms);
+    if (this.recentComputeMs.length > MARGIN_FRAMES) this.recentComputeMs.shift();
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
-      this.record.packets.push(frame.packet);
+      this.record.packets.push(packet);
+      this.record.seqs.push(seq);
       this.record.pcm.push(pcm.slice());
     }
-    return out;
+    return pcm;
   }
 
   private resample(pcm: Float32Array): Float32Array {
@@ -343,7 +368,7 @@ class DecoderRole {
   private write(out: Float32Array): void {
     if (out.length === 0) return;
     if (this.ring) {
-      // The ring holds a second and the queue is kept at a fraction of it: full means the audio thread stopped.
+      // The ring holds a second and the delay is kept below maxDelayMs: full means the audio thread stopped.
       this.ring.write(out);
       return;
     }
@@ -353,19 +378,28 @@ class DecoderRole {
   }
 
   report(): void {
-    const j = this.jitter;
+    const s = this.playout.stats();
+    const p = this.playout.state();
+    const frameOut = (this.frameSize * this.sampleRate) / this.modelRate;
+    const slots = p.framesDecoded + p.framesConcealed + p.framesSkipped;
     reply({
       type: 'stats',
       decoder: {
-        frames: j.played,
+        ...s,
+        frames: p.framesDecoded + p.framesConcealed,
         computeMs: this.computeMs,
-        late: j.late,
-        lost: j.lost,
-        tooLate: j.tooLate,
+        late: p.framesConcealed - p.framesKnownLost + p.framesExpanded,
+        lost: p.framesKnownLost,
+        tooLate: s.packetsDiscarded,
         rejected: this.rejected,
         maxLateMs: this.maxLateMs,
-        firstSeq: j.firstSeq,
+        firstSeq: p.firstSeq,
         queuedMs: this.queuedCount > 0 ? this.queuedSum / this.queuedCount : 0,
+        delayMs: p.delayMs,
+        targetDelayMs: p.targetDelayMs,
+        jitterMs: p.jitterMs,
+        marginMs: p.marginMs,
+        playoutShiftSamples: Math.round(s.totalSamplesReceived - slots * frameOut),
       },
     });
     this.computeMs = [];
@@ -376,8 +410,9 @@ class DecoderRole {
     if (!this.record) return undefined;
     return {
       modelRate: this.modelRate,
-      firstSeq: this.jitter.firstSeq,
+      firstSeq: this.playout.state().firstSeq,
       packets: this.record.packets,
+      seqs: this.record.seqs,
       pcm: concatFloats(this.record.pcm),
     };
   }
