@@ -183,7 +183,7 @@ describe('AdaptivePlayout', () => {
       const run = simulate({ seconds: 600, senderPeriod, delay: () => 5 + random() * 3 });
       expect(run.underrunMs).toBe(0);
       // Only the rare packet beyond the 95th percentile of the jitter, when the delay sat at the target.
-      expect(run.stats.concealedSamples).toBeLessThan(run.stats.totalSamplesReceived * 0.001);
+      expect(run.stats.concealedSamples).toBeLessThan(run.stats.totalSamplesReceived * 0.0015);
       const early = latencyBetween(run, 5000, 60_000);
       const late = latencyBetween(run, 540_000, 600_000);
       // The mean delay of the last minute is that of the first; a rare packet in the jitter's tail
@@ -244,7 +244,7 @@ describe('AdaptivePlayout', () => {
 
   it('is bounded: a 2 s network stall never pushes the delay past maxDelayMs; what is behind is discarded', () => {
     const run = simulate({
-      seconds: 10,
+      seconds: 15,
       fifo: true,
       delay: (_, sent) => (sent >= 3000 && sent < 3020 ? 2005 : 5),
       options: { maxDelayMs: 300 },
@@ -252,7 +252,8 @@ describe('AdaptivePlayout', () => {
     expect(run.underrunMs).toBe(0);
     expect(max(run.latency.map(([, l]) => l))).toBeLessThanOrEqual(300 + 10);
     expect(run.stats.packetsDiscarded).toBeGreaterThan(50);
-    expect(max(latencyBetween(run, 8000, 10_000))).toBeLessThan(40);
+    // Back down once the stall has left the 2 s window and the target has fallen (80 ms a second).
+    expect(max(latencyBetween(run, 12_000, 15_000))).toBeLessThan(40);
   });
 
   it('is deterministic given the arrivals', () => {

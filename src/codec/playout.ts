@@ -38,6 +38,12 @@ export interface PlayoutOptions {
   windowMs?: number;
   /** Quantile of the arrival delays that the target covers (default 0.95). */
   quantile?: number;
+  /**
+   * How fast the target may fall (ms per second, default 80): it rises at once, and comes down
+   * over a second or two, so that a jittery network or a busy device does not have frames
+   * lengthened and shortened by turns as the quantile and the margin move.
+   */
+  targetFallMsPerS?: number;
   /** Packets further than this many frames beyond the next frame to play are refused (default 512). */
   maxAhead?: number;
 }
@@ -126,6 +132,8 @@ export class AdaptivePlayout {
   private expandedAhead = 0;
   private concealing = false;
   private margin = 0;
+  private smoothedTarget = Number.NaN;
+  private targetAt = 0;
   private readonly counters: PlayoutStats = zeroStats();
   private readonly now: PlayoutState = {
     delayMs: 0,
@@ -150,6 +158,7 @@ export class AdaptivePlayout {
       maxDelayMs: 400,
       windowMs: 2000,
       quantile: 0.95,
+      targetFallMsPerS: 80,
       maxAhead: 512,
       ...options,
     };
@@ -163,7 +172,14 @@ export class AdaptivePlayout {
       throw new RangeError(
         `adaptive playout: frameSize must be a whole number of samples from 16 to a second, got ${o.frameSize}`,
       );
-    for (const name of ['minJitterMs', 'minMarginMs', 'initialJitterMs', 'maxDelayMs', 'windowMs'] as const) {
+    for (const name of [
+      'minJitterMs',
+      'minMarginMs',
+      'initialJitterMs',
+      'maxDelayMs',
+      'windowMs',
+      'targetFallMsPerS',
+    ] as const) {
       if (!Number.isFinite(o[name]) || o[name] < 0 || o[name] > 60_000)
         throw new RangeError(
           `adaptive playout: ${name} must be a number of milliseconds from 0 to 60000, got ${o[name]}`,
@@ -272,7 +288,7 @@ export class AdaptivePlayout {
       );
     this.margin = Math.max(this.options.minMarginMs, marginMs);
     this.now.marginMs = this.margin;
-    const target = this.target();
+    const target = this.target(nowMs);
     this.now.targetDelayMs = target;
     if (!this.started) return this.prime(nowMs, target);
     for (;;) {
@@ -342,6 +358,7 @@ export class AdaptivePlayout {
     this.highestSeq = -1;
     this.expandedAhead = 0;
     this.concealing = false;
+    this.smoothedTarget = Number.NaN;
     this.jitter = Math.max(this.options.minJitterMs, this.options.initialJitterMs);
     Object.assign(this.counters, zeroStats());
     Object.assign(this.now, { delayMs: 0, targetDelayMs: 0, jitterMs: 0, firstSeq: -1 });
@@ -355,9 +372,14 @@ export class AdaptivePlayout {
     this.scaler.reset();
   }
 
-  private target(): number {
+  private target(nowMs: number): number {
     this.now.jitterMs = this.jitter;
-    return Math.min(this.options.maxDelayMs, this.jitter + this.margin);
+    const wanted = Math.min(this.options.maxDelayMs, this.jitter + this.margin);
+    const elapsed = Math.max(0, nowMs - this.targetAt);
+    const floor = this.smoothedTarget - (elapsed * this.options.targetFallMsPerS) / 1000;
+    this.smoothedTarget = Number.isNaN(floor) ? wanted : Math.max(wanted, floor);
+    this.targetAt = nowMs;
+    return this.smoothedTarget;
   }
 
   /**

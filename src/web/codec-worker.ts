@@ -187,7 +187,7 @@ function isPacketMessage(data: unknown, table: BitrateTable): data is PacketMess
 }
 
 /** How many of the latest frames' compute times the playout margin is measured over. */
-const MARGIN_FRAMES = 50;
+const MARGIN_FRAMES = 100;
 /** How much an audio queue found empty raises the margin (ms), and how fast that fades (ms per second). */
 const STARVED_STEP_MS = 5;
 const STARVED_FADE_MS_PER_S = 0.5;
@@ -311,18 +311,19 @@ class DecoderRole {
   }
 
   /**
-   * The time it takes to get a frame decoded and to the audio thread (ms): the slowest of the
-   * latest frames' compute, the worker's polling period, the audio thread's bursts (a render
+   * The time it takes to get a frame decoded and to the audio thread (ms): the latest frames'
+   * compute (90th percentile), the worker's polling period, the audio thread's bursts (a render
    * quantum; two for the port transport, which reports every other one), plus what an audio
    * queue found empty has added (fading over seconds).
    */
   private marginMs(now: number): number {
-    const computes = this.recentComputeMs;
-    const slowest = computes.length > 0 ? Math.max(...computes) : FRAME_MS / 2;
+    // The 90th percentile rather than the slowest: a thread preempted once must not set the margin for seconds.
+    const computes = [...this.recentComputeMs].sort((x, y) => x - y);
+    const slow = computes.length > 0 ? computes[Math.floor(0.9 * (computes.length - 1))] : FRAME_MS / 2;
     const quantumMs = (128 * 1000) / this.sampleRate;
     this.starvedMs = Math.max(0, this.starvedMs - ((now - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
     this.starvedAt = now;
-    return slowest + POLL_MS + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
+    return slow + POLL_MS + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
   }
 
   pump(): void {
