@@ -188,6 +188,8 @@ function isPacketMessage(data: unknown, table: BitrateTable): data is PacketMess
 
 /** How many of the latest frames' compute times the playout margin is measured over. */
 const MARGIN_FRAMES = 100;
+/** How many gaps between pumps the margin looks back over (about 2 s of 4 ms polls). */
+const PUMP_GAPS_KEPT = 500;
 /** How much an audio queue found empty raises the margin (ms), and how fast that fades (ms per second). */
 const STARVED_STEP_MS = 5;
 const STARVED_FADE_MS_PER_S = 0.5;
@@ -215,6 +217,9 @@ class DecoderRole {
   private computeMs: number[] = [];
   /** The latest frames' compute times (ms), for the margin. */
   private readonly recentComputeMs: number[] = [];
+  /** The latest gaps between two pumps (ms): how long the worker can go without running. */
+  private readonly pumpGapsMs: number[] = [];
+  private lastPumpAt = Number.NaN;
   private starvedMs = 0;
   private starvedAt = 0;
   private writing = false;
@@ -312,9 +317,10 @@ class DecoderRole {
 
   /**
    * The time it takes to get a frame decoded and to the audio thread (ms): the latest frames'
-   * compute (90th percentile), the worker's polling period, the audio thread's bursts (a render
-   * quantum; two for the port transport, which reports every other one), plus what an audio
-   * queue found empty has added (fading over seconds).
+   * compute (90th percentile), the longest the worker went without running of late (its polling
+   * period on a quiet machine, more when other threads take the cores), the audio thread's bursts
+   * (a render quantum; two for the port transport, which reports every other one), plus what an
+   * audio queue found empty has added (fading over seconds).
    */
   private marginMs(now: number): number {
     // The 90th percentile rather than the slowest: a thread preempted once must not set the margin for seconds.
@@ -323,7 +329,8 @@ class DecoderRole {
     const quantumMs = (128 * 1000) / this.sampleRate;
     this.starvedMs = Math.max(0, this.starvedMs - ((now - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
     this.starvedAt = now;
-    return slow + POLL_MS + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
+    const wake = Math.max(POLL_MS, ...this.pumpGapsMs);
+    return slow + wake + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
   }
 
   pump(): void {
@@ -331,6 +338,11 @@ class DecoderRole {
     this.queuedSum += queued;
     this.queuedCount++;
     const now = performance.now();
+    if (!Number.isNaN(this.lastPumpAt)) {
+      this.pumpGapsMs.push(now - this.lastPumpAt);
+      if (this.pumpGapsMs.length > PUMP_GAPS_KEPT) this.pumpGapsMs.shift();
+    }
+    this.lastPumpAt = now;
     if (this.writing && queued === 0) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
     const margin = this.marginMs(now);
     for (;;) {

