@@ -57,6 +57,7 @@ describe.skipIf(!AVAILABLE)('adaptive playout in the decoder node (Chromium, dem
       `clean loopback: latency ${Math.min(...readings).toFixed(1)}..${Math.max(...readings).toFixed(1)} ms; ${JSON.stringify(meters)}`,
     );
     expect(demo.errors).toEqual([]);
+    expect(await demo.page.textContent('#error')).toBe('');
     expect(readings.length).toBeGreaterThan(30);
     // Nine readings in ten (a reading is the delay of the moment; a thread preempted once raises it for a while).
     expect(quantile(readings, 0.9)).toBeLessThanOrEqual(60);
