@@ -256,6 +256,23 @@ describe('AdaptivePlayout', () => {
     expect(max(latencyBetween(run, 12_000, 15_000))).toBeLessThan(40);
   });
 
+  it('never queues more than maxDelayMs, whatever margin it is given and whether the listener plays or not', () => {
+    const { decode } = fakeDecoder();
+    const playout = new AdaptivePlayout(decode, { sampleRate: RATE, frameSize: FRAME, maxDelayMs: 300 });
+    for (let seq = 0; seq < 5; seq++) playout.push(seq, packetOf(seq), seq * FRAME_MS);
+    // The listener has stopped (nothing is played): a caller pulling until null must stop in time.
+    let queuedMs = 0;
+    let frames = 0;
+    for (let at = 100; at < 5000; at += 4) {
+      for (let f = playout.pull(at, queuedMs, 5000); f; f = playout.pull(at, queuedMs, 5000)) {
+        queuedMs += (f.output.length * 1000) / RATE;
+        expect(++frames).toBeLessThan(100);
+      }
+    }
+    expect(queuedMs).toBeLessThanOrEqual(300 + 2 * FRAME_MS);
+    expect(playout.state().marginMs).toBe(150);
+  });
+
   it('is deterministic given the arrivals', () => {
     const scenario = () => {
       const random = mulberry32(9);

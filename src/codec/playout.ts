@@ -286,11 +286,14 @@ export class AdaptivePlayout {
       throw new RangeError(
         `adaptive playout: marginMs must be a number of milliseconds from 0 to 60000, got ${marginMs}`,
       );
-    this.margin = Math.max(this.options.minMarginMs, marginMs);
+    // (Half the maximum at most: a margin beyond it would have every frame concealed at once.)
+    this.margin = Math.min(Math.max(this.options.minMarginMs, marginMs), this.options.maxDelayMs / 2);
     this.now.marginMs = this.margin;
     const target = this.target(nowMs);
     this.now.targetDelayMs = target;
     if (!this.started) return this.prime(nowMs, target);
+    // Never more audio queued than the maximum delay: whatever the listener does, this returns null in time.
+    if (queuedMs >= this.options.maxDelayMs) return null;
     for (;;) {
       const seq = this.nextSeq;
       const delay = nowMs + queuedMs - (this.baseOffset + seq * this.frameMs);

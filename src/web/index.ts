@@ -14,5 +14,7 @@ export type {
   DecoderRecord,
   ProcessorStats,
   PlayoutBuffer,
+  PlayoutStats,
+  DecoderStats,
   PacketMessage,
 } from './protocol.js';
