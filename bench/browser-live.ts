@@ -23,6 +23,7 @@
 // at 48 kHz, and at 4x throttling a frame's work spread over its 7.5 quanta would still fill
 // 90% of each.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AVAILABLE, openDemo, startHarness, type Meters } from '../test/browser/demo-page.js';
 import { fmt, machineInfo, markdownTable, option, repoRoot } from './common.js';
@@ -58,6 +59,8 @@ if (!AVAILABLE) {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const machine = machineInfo();
+/** The machine's load when the runs began: live runs are only as real-time as the cores left to them. */
+const load = `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores at the start`;
 log(`soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run, ${loss}% packet loss`);
 const h = await startHarness();
 const runs: { rate: number; transport: string; meters: Meters }[] = [];
@@ -185,7 +188,7 @@ writeFileSync(
 const matrix = onlyPlayout
   ? ''
   : `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss, ${machine.cpu}, ${machine.date.slice(0, 10)}:\n\n${table}\n\n`;
-const md = `${matrix}Adaptive playout, live in headless Chromium (48 kHz, fake microphone; latency: the page's mouth-to-ear meter, audio clock), ${machine.cpu}, ${machine.date.slice(0, 10)}:\n\n${playoutTable}\n`;
+const md = `${matrix}Adaptive playout, live in headless Chromium (48 kHz, fake microphone; latency: the page's mouth-to-ear meter, audio clock), ${machine.cpu}, ${machine.date.slice(0, 10)}, ${load}:\n\n${playoutTable}\n`;
 writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, md);
 log('');
 log(md);
