@@ -1,5 +1,6 @@
 // npm run bench:browser-live [-- --seconds 60] [-- --rates 1,4,6] [-- --loss <percent>] [-- --out <file.json>]
 //                            [-- --cpu 1,0.5,0.33] [-- --transports sab,port] [-- --overload off]
+//                            [-- --playout-seconds 120] [-- --only-playout]
 //
 // The Web Audio nodes live in headless Chromium (the demo page, fake microphone looping
 // ../shared/audio/sample1_48kHz.wav, AudioContext at 48 kHz), per CPU throttling rate and per
@@ -19,17 +20,26 @@
 // can be made (not root, no cgroup file system) those rows are skipped with the reason.
 // --overload off: the page's nodes never drop frames nor shed load (the behaviour before they could).
 //
+// Then the adaptive playout's rows (SharedArrayBuffer transport, 1x): the mouth-to-ear latency
+// on a clean loopback, the latency 1 s and 5 s after a 200 ms delay spike on the simulated
+// network, and a drift run (the sender's clock 0.1% slow for --playout-seconds): the latency at
+// its start and end, underruns, and the samples time-scaling put in. --only-playout runs those
+// alone.
+//
 // The codec-in-the-worklet alternative (the graph sliced across render quanta) is not built:
 // one 20 ms frame costs 3.2-3.5 ms of main-thread-speed JavaScript, more than a 2.67 ms quantum
 // at 48 kHz, and at 4x throttling a frame's work spread over its 7.5 quanta would still fill
 // 90% of each.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createCpuQuota, type CpuQuota } from '../test/browser/cpu-quota.js';
 import { AVAILABLE, CHROMIUM, openDemo, startHarness, type Meters } from '../test/browser/demo-page.js';
 import { fmt, machineInfo, markdownTable, option, repoRoot } from './common.js';
 
 const args = process.argv.slice(2);
+const playoutSeconds = Number(option(args, '--playout-seconds') ?? 120);
+const onlyPlayout = args.includes('--only-playout');
 const seconds = Number(option(args, '--seconds') ?? 60);
 const cpuOption = option(args, '--cpu');
 /** null: no quota (all of the machine's cores). */
@@ -55,6 +65,8 @@ if (!AVAILABLE) {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const machine = machineInfo();
+/** The machine's load when the runs began: live runs are only as real-time as the cores left to them. */
+const load = `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores at the start`;
 log(
   `soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run, ${loss}% packet loss${overloadOff ? ', overload handling off' : ''}`,
 );
@@ -70,7 +82,8 @@ interface Run {
 }
 const runs: Run[] = [];
 const skipped: string[] = [];
-for (const cpu of quotas) {
+const playoutRows: { case: string; latencyMs: string; meters: Meters }[] = [];
+for (const cpu of onlyPlayout ? [] : quotas) {
   let quota: CpuQuota | null = null;
   if (cpu !== null) {
     const made = createCpuQuota(cpu, CHROMIUM);
@@ -115,9 +128,64 @@ for (const cpu of quotas) {
     quota?.remove();
   }
 }
-if (runs.length === 0) {
+// The playout rows run on the whole machine, without a quota.
+if (!cpuOption) {
+  const h = await startHarness();
+  try {
+    await playoutRuns(h);
+  } finally {
+    await h.close();
+  }
+}
+if (runs.length === 0 && playoutRows.length === 0) {
   log(`No run: ${skipped.join('; ')}`);
   process.exit(0);
+}
+
+/** The latency meter: each reading, 250 ms apart, for `seconds`. */
+async function latencies(demo: Awaited<ReturnType<typeof openDemo>>, seconds: number): Promise<number[]> {
+  const readings: number[] = [];
+  for (let i = 0; i < seconds * 4; i++) {
+    await demo.page.waitForTimeout(250);
+    const l = (await demo.meters()).latencyMs;
+    if (l !== null) readings.push(l);
+  }
+  return readings;
+}
+
+async function playoutRuns(h: Awaited<ReturnType<typeof startHarness>>): Promise<void> {
+  const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+  const add = (name: string, latencyMs: string, meters: Meters) => {
+    playoutRows.push({ case: name, latencyMs, meters });
+    log(`playout, ${name}: ${latencyMs} ms; ${JSON.stringify(meters)}`);
+  };
+  {
+    const demo = await openDemo(h, { isolated: true, throttle: 1 });
+    await demo.page.click('#src-mic');
+    await demo.page.waitForTimeout(5000);
+    const clean = await latencies(demo, 10);
+    add('clean loopback (10 s, after 5 s)', range(clean), await demo.meters());
+    await demo.page.evaluate(() =>
+      (globalThis as unknown as { soundstreamDemo: { spike(ms: number): void } }).soundstreamDemo.spike(200),
+    );
+    const after = await latencies(demo, 5);
+    add('200 ms delay spike: first 1 s after', range(after.slice(0, 4)), await demo.meters());
+    add('200 ms delay spike: 4-5 s after', range(after.slice(-4)), await demo.meters());
+    await demo.page.close();
+  }
+  {
+    const demo = await openDemo(h, { isolated: true, throttle: 1 });
+    await demo.page.click('#src-mic');
+    await demo.page.waitForTimeout(5000);
+    const start = await latencies(demo, 5);
+    await demo.page.fill('#drift', '0.1');
+    await demo.page.dispatchEvent('#drift', 'input');
+    await demo.page.waitForTimeout((playoutSeconds - 10) * 1000);
+    const end = await latencies(demo, 5);
+    add(`sender clock 0.1% slow: first 5 s`, range(start), await demo.meters());
+    add(`sender clock 0.1% slow: last 5 s of ${playoutSeconds} s`, range(end), await demo.meters());
+    await demo.page.close();
+  }
 }
 
 const table = markdownTable(
@@ -155,16 +223,45 @@ const table = markdownTable(
   ]),
   ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r'],
 );
+const playoutTable = markdownTable(
+  [
+    'adaptive playout (SharedArrayBuffer, 1x)',
+    'latency (ms)',
+    'underruns',
+    'concealed samples (events)',
+    'inserted / removed samples',
+    'packets lost / discarded',
+    'mean jitterBufferDelay / target (ms)',
+  ],
+  playoutRows.map(({ case: name, latencyMs, meters: m }) => [
+    name,
+    latencyMs,
+    String(m.underruns),
+    `${m.webrtc.concealedSamples} (${m.webrtc.concealmentEvents})`,
+    `${m.webrtc.insertedSamplesForDeceleration} / ${m.webrtc.removedSamplesForAcceleration}`,
+    `${m.webrtc.packetsLost} / ${m.webrtc.packetsDiscarded}`,
+    `${fmt(m.webrtc.meanJitterBufferDelayMs)} / ${fmt(m.webrtc.meanJitterBufferTargetDelayMs)}`,
+  ]),
+  ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+);
 mkdirSync(dirname(outJson), { recursive: true });
 writeFileSync(
   outJson,
-  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 2, machine, seconds, lossPercent: loss, overloadHandling: !overloadOff, skipped, runs }, null, 2)}\n`,
+  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 2, machine, seconds, lossPercent: loss, overloadHandling: !overloadOff, skipped, runs, playout: playoutRows }, null, 2)}\n`,
 );
 const quotaNote = cpuOption
   ? ' The whole browser ran inside a cgroup CPU quota of the share of one core shown (10 ms period).'
   : '';
 const skippedNote = skipped.length > 0 ? `\n\nSkipped: ${skipped.join('; ')}.` : '';
-const md = `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss${overloadOff ? ', overload handling off' : ''}, ${machine.cpu}, ${machine.date.slice(0, 10)}.${quotaNote} Latency: mouth to ear at the end of the run, on the audio clock.\n\n${table}${skippedNote}\n`;
+const matrix =
+  runs.length === 0
+    ? ''
+    : `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss${overloadOff ? ', overload handling off' : ''}, ${machine.cpu}, ${machine.date.slice(0, 10)}, ${load}.${quotaNote} Latency: mouth to ear at the end of the run, on the audio clock.\n\n${table}${skippedNote}\n\n`;
+const playoutPart =
+  playoutRows.length === 0
+    ? ''
+    : `Adaptive playout, live in headless Chromium (48 kHz, fake microphone; latency: the page's mouth-to-ear meter, audio clock), ${machine.cpu}, ${machine.date.slice(0, 10)}, ${load}:\n\n${playoutTable}\n`;
+const md = `${matrix}${playoutPart}`;
 writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, md);
 log('');
 log(md);

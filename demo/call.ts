@@ -2,14 +2,14 @@
 // encoder node and sends the packets over an unordered RTCDataChannel without retransmission
 // (maxRetransmits 0: a late packet is worth nothing to the jitter buffer), each Lyra packet in an
 // RTP packet (src/codec/rtp.ts, docs/rtp.md); the other page's decoder node plays them through
-// its jitter buffer and conceals what is lost. Signaling goes through the demo server's
+// its adaptive playout and conceals what is lost. Signaling goes through the demo server's
 // WebSocket rooms (demo/signaling.ts); ICE uses no STUN or TURN server, so the peers reach each
 // other by their host candidates: same machine or same network.
 //
 // Query parameters: ?room=NAME (made up and put in the address when absent), ?rate=48000
 // (AudioContext rate), ?transport=sab|port, ?source=mic|sample|<URL of an audio file to loop as
-// the microphone> (starts it at once), ?bitrate=3200|6000|9200, ?jitter=MS and ?safety=MS (the
-// decoder's playout buffer: docs/web-audio.md). The browser tests drive the page through globalThis.soundstreamCall.
+// the microphone> (starts it at once), ?bitrate=3200|6000|9200, ?jitter=MS and ?safety=MS (floors
+// under the decoder's adaptive jitter allowance and compute margin: docs/playout.md). The browser tests drive the page through globalThis.soundstreamCall.
 
 import { LyraRtpDepayloader, LyraRtpPayloader, readLyraRtpPacket, RtpPacketError } from '../src/codec/rtp.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
@@ -121,8 +121,8 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   const context = new AudioContext({ sampleRate: Number(params.get('rate')) || undefined, latencyHint: 'interactive' });
   const transport = (params.get('transport') as TransportKind | null) ?? 'auto';
   const bitrate = Number(params.get('bitrate')) || 6000;
-  const jitterMs = params.has('jitter') ? Number(params.get('jitter')) : 60;
-  const safetyMs = params.has('safety') ? Number(params.get('safety')) : 40;
+  const jitterMs = params.has('jitter') ? Number(params.get('jitter')) : 0;
+  const safetyMs = params.has('safety') ? Number(params.get('safety')) : 0;
   const [encoder, decoder] = await Promise.all([
     SoundstreamEncoderNode.create(context, { model: codec, denoiser: denoiser ?? undefined, transport, bitrate }),
     SoundstreamDecoderNode.create(context, { model: codec, transport, jitterMs, safetyMs }),

@@ -22,6 +22,8 @@ export type { Meters };
 interface DemoApi {
   ready: Promise<{ sampleRate: number; transport: TransportKind; crossOriginIsolated: boolean; denoiser: boolean }>;
   meters(): Meters;
+  /** A delay spike of `ms` on the simulated network. */
+  spike(ms: number): void;
   records(): Promise<{ encoder: EncoderRecord | null; decoder: DecoderRecord }>;
   packets: Uint8Array[];
   settingsLog: { fromFrame: number; bitrate: number; denoise: boolean }[];
@@ -230,6 +232,14 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     (v) => networkSettings({ jitterMs: v }),
   );
   slider(
+    'drift',
+    (v) => `${v} %`,
+    (v) => networkSettings({ driftPercent: v }),
+  );
+  const spike = (ms: number) => control({ type: 'spike', ms });
+  $('spike').onclick = () => spike(200);
+  $<HTMLButtonElement>('spike').disabled = false;
+  slider(
     'jitter-buffer',
     (v) => `${v} ms`,
     (v) => decoder.setPlayoutBuffer({ jitterMs: v }),
@@ -280,6 +290,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     `AudioContext ${context.sampleRate} Hz; codec in two workers, audio through ${encoder.transport === 'sab' ? 'SharedArrayBuffer rings (cross-origin isolated page)' : 'MessagePorts (page not cross-origin isolated)'}.`;
 
   api.meters = meters;
+  api.spike = spike;
   api.records = async () => {
     const [e, d] = await Promise.all([
       params.get('record') === '1' ? encoder.record() : Promise.resolve(null),

@@ -34,6 +34,27 @@ export interface Meters {
   overload: OverloadMeter | null;
   /** The nodes' float precision ('fast' once they shed load). */
   precision: { encoder: 'exact' | 'fast'; decoder: 'exact' | 'fast' };
+  /** Adaptive playout now (ms): the delay of the frame played last, its target, and the target's parts. */
+  playoutDelayMs: number;
+  targetDelayMs: number;
+  jitterAllowanceMs: number;
+  marginMs: number;
+  /** WebRTC's RTCInboundRtpStreamStats counters (samples at the context's rate), and the two mean delays in ms. */
+  webrtc: {
+    packetsReceived: number;
+    packetsLost: number;
+    packetsDiscarded: number;
+    /** jitterBufferDelay / jitterBufferEmittedCount, ms. */
+    meanJitterBufferDelayMs: number;
+    /** jitterBufferTargetDelay / jitterBufferEmittedCount, ms. */
+    meanJitterBufferTargetDelayMs: number;
+    jitterBufferEmittedCount: number;
+    totalSamplesReceived: number;
+    concealedSamples: number;
+    concealmentEvents: number;
+    insertedSamplesForDeceleration: number;
+    removedSamplesForAcceleration: number;
+  };
 }
 
 export interface OverloadMeter {
@@ -177,8 +198,8 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.le
 
 /**
  * Mouth to ear: frame k of the input starts k frames (plus any samples dropped) after the capture
- * began, and is played k frames (plus the silence of any underrun) after the first decoded frame
- * was, less the frames the decoder skipped to catch up. On one page both are on one audio clock; across two pages each is taken to the wall clock
+ * began, and is played k frames (plus the silence of any underrun, plus what time-scaling and
+ * concealment in addition have put in, minus skipped frames) after the first decoded frame was. On one page both are on one audio clock; across two pages each is taken to the wall clock
  * (exact on one machine, off by the clocks' difference across two). Framing, resampling,
  * transports, network, compute and the playout queue; not the output device's own latency.
  */
@@ -188,10 +209,8 @@ function latency(send: SendingSide, receive: ReceivingSide): number | null {
   const firstSeq = receive.stats?.firstSeq ?? -1;
   if (!capture || !playback || capture.startFrame < 0 || playback.startFrame < 0 || firstSeq < 0) return null;
   const captured = capture.startFrame + (firstSeq * sendClock.sampleRate * FRAME_MS) / 1000 + capture.droppedSamples;
-  const skippedMs = (receive.stats?.skipped ?? 0) * FRAME_MS;
-  return (
-    epochOf(receiveClock, playback.startFrame + playback.underrunSamples) - skippedMs - epochOf(sendClock, captured)
-  );
+  const shift = receive.stats?.playoutShiftSamples ?? 0;
+  return epochOf(receiveClock, playback.startFrame + playback.underrunSamples + shift) - epochOf(sendClock, captured);
 }
 
 export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters {
@@ -218,6 +237,25 @@ export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters
     skippedFrames: d?.skipped ?? 0,
     overload: overloadMeter(send, receive),
     precision: { encoder: send.precision ?? 'exact', decoder: d?.precision ?? 'exact' },
+    playoutDelayMs: d?.delayMs ?? 0,
+    targetDelayMs: d?.targetDelayMs ?? 0,
+    jitterAllowanceMs: d?.jitterMs ?? 0,
+    marginMs: d?.marginMs ?? 0,
+    webrtc: {
+      packetsReceived: d?.packetsReceived ?? 0,
+      packetsLost: d?.packetsLost ?? 0,
+      packetsDiscarded: d?.packetsDiscarded ?? 0,
+      meanJitterBufferDelayMs:
+        d && d.jitterBufferEmittedCount > 0 ? (1000 * d.jitterBufferDelay) / d.jitterBufferEmittedCount : 0,
+      meanJitterBufferTargetDelayMs:
+        d && d.jitterBufferEmittedCount > 0 ? (1000 * d.jitterBufferTargetDelay) / d.jitterBufferEmittedCount : 0,
+      jitterBufferEmittedCount: d?.jitterBufferEmittedCount ?? 0,
+      totalSamplesReceived: d?.totalSamplesReceived ?? 0,
+      concealedSamples: d?.concealedSamples ?? 0,
+      concealmentEvents: d?.concealmentEvents ?? 0,
+      insertedSamplesForDeceleration: d?.insertedSamplesForDeceleration ?? 0,
+      removedSamplesForAcceleration: d?.removedSamplesForAcceleration ?? 0,
+    },
   };
 }
 
@@ -254,6 +292,33 @@ const METERS: [string, string, (m: Meters) => string][] = [
   ],
   ['shed', 'frames dropped / skipped (overload)', (m) => `${m.droppedFrames} / ${m.skippedFrames}`],
   ['precision', 'float precision, encoder / decoder', (m) => `${m.precision.encoder} / ${m.precision.decoder}`],
+  [
+    'delay',
+    'playout delay / target (jitter + margin)',
+    (m) =>
+      `${fmt(m.playoutDelayMs, 0)} / ${fmt(m.targetDelayMs, 0)} (${fmt(m.jitterAllowanceMs, 0)} + ${fmt(m.marginMs, 0)}) ms`,
+  ],
+  [
+    'jb',
+    'jitterBufferDelay / TargetDelay (mean)',
+    (m) => `${fmt(m.webrtc.meanJitterBufferDelayMs, 0)} / ${fmt(m.webrtc.meanJitterBufferTargetDelayMs, 0)} ms`,
+  ],
+  [
+    'packets',
+    'packetsReceived / Lost / Discarded',
+    (m) => `${m.webrtc.packetsReceived} / ${m.webrtc.packetsLost} / ${m.webrtc.packetsDiscarded}`,
+  ],
+  [
+    'concealment',
+    'concealedSamples (concealmentEvents)',
+    (m) => `${m.webrtc.concealedSamples} (${m.webrtc.concealmentEvents})`,
+  ],
+  [
+    'tsm',
+    'insertedSamplesForDeceleration / removedSamplesForAcceleration',
+    (m) => `${m.webrtc.insertedSamplesForDeceleration} / ${m.webrtc.removedSamplesForAcceleration}`,
+  ],
+  ['samples', 'totalSamplesReceived', (m) => `${m.webrtc.totalSamplesReceived}`],
 ];
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');

@@ -7,7 +7,8 @@ import { SimulatedNetwork, type NetworkSettings } from './network.js';
 
 export type NetworkControl =
   | { type: 'connect'; from: MessagePort; to: MessagePort }
-  | { type: 'settings'; settings: Partial<NetworkSettings> };
+  | { type: 'settings'; settings: Partial<NetworkSettings> }
+  | { type: 'spike'; ms: number };
 
 const network = new SimulatedNetwork();
 const scope = globalThis as unknown as {
@@ -18,6 +19,7 @@ const scope = globalThis as unknown as {
 scope.onmessage = (e) => {
   const message = e.data;
   if (message.type === 'settings') Object.assign(network.settings, message.settings);
+  else if (message.type === 'spike') network.spike(message.ms);
   else {
     const { from, to } = message;
     from.onmessage = (p: MessageEvent<PacketMessage>) => {

@@ -27,6 +27,15 @@ export {
   type DecoderTransformStream,
 } from './codec/transform-streams.js';
 export { Concealer, silenceEmbedding, type ConcealerOptions } from './codec/conceal.js';
+export {
+  AdaptivePlayout,
+  type FrameSource,
+  type PlayoutFrame,
+  type PlayoutOptions,
+  type PlayoutState,
+  type PlayoutStats,
+} from './codec/playout.js';
+export { TimeScaler, type TimeScalerOptions } from './codec/time-scale.js';
 export { Denoiser } from './codec/denoiser.js';
 export { decodeWav, describeWav, encodeWav, WavFormatError } from './audio/wav.js';
 export { Resampler, resample } from './audio/resample.js';

@@ -1,7 +1,6 @@
 // The pieces of the Web Audio nodes that run without a browser: the SharedArrayBuffer sample
-// ring (against a plain array model of a FIFO) and the jitter buffer's playout decisions.
+// ring, against a plain array model of a FIFO. (The playout decisions: test/playout.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { JitterBuffer } from '../src/web/jitter-buffer.js';
 import { SampleRing } from '../src/web/ring.js';
 import { xorshift32 } from '../src/util/prng.js';
 
@@ -45,50 +44,5 @@ describe('SampleRing', () => {
     expect(() => SampleRing.allocate(100)).toThrow(/power of two/);
     expect(() => SampleRing.allocate(0)).toThrow(RangeError);
     expect(() => new SampleRing(new SharedArrayBuffer(8 + 4 * 100))).toThrow(/not a SampleRing buffer/);
-  });
-});
-
-describe('JitterBuffer', () => {
-  const packet = (n: number) => Uint8Array.of(n);
-
-  it('plays packets in sequence order whatever order they arrive in', () => {
-    const jb = new JitterBuffer();
-    for (const seq of [3, 1, 0, 2]) expect(jb.push(seq, packet(seq))).toBe('queued');
-    const played = [0, 1, 2, 3].map(() => jb.take(false));
-    expect(played.map((f) => f?.seq)).toEqual([0, 1, 2, 3]);
-    expect(played.map((f) => f?.packet?.[0])).toEqual([0, 1, 2, 3]);
-    expect(jb.take(false)).toBeUndefined();
-  });
-
-  it('waits for a missing packet until its deadline, then conceals it and drops it if it comes later', () => {
-    const jb = new JitterBuffer();
-    jb.push(0, packet(0));
-    jb.push(2, packet(2));
-    expect(jb.take(false)?.seq).toBe(0);
-    expect(jb.take(false)).toBeUndefined(); // 1 is missing: wait
-    expect(jb.take(true)).toEqual({ seq: 1, packet: null, why: 'late' });
-    expect(jb.push(1, packet(1))).toBe('late');
-    expect(jb.take(false)?.seq).toBe(2);
-    expect([jb.played, jb.late, jb.lost, jb.tooLate]).toEqual([3, 1, 0, 1]);
-  });
-
-  it('plays a packet marked lost (null) without waiting, as lost', () => {
-    const jb = new JitterBuffer();
-    jb.push(5, packet(5));
-    jb.push(6, null);
-    expect(jb.take(false)?.seq).toBe(5);
-    expect(jb.take(false)).toEqual({ seq: 6, packet: null, why: 'lost' });
-    expect(jb.firstSeq).toBe(5);
-    expect(jb.lost).toBe(1);
-  });
-
-  it('refuses duplicates, bad sequence numbers and packets too far ahead', () => {
-    const jb = new JitterBuffer(10);
-    jb.push(0, packet(0));
-    expect(jb.push(0, packet(0))).toBe('duplicate');
-    jb.take(false);
-    expect(jb.push(12, packet(12))).toBe('too-far-ahead');
-    expect(() => jb.push(-1, packet(0))).toThrow(/non-negative integer/);
-    expect(() => jb.push(1.5, packet(0))).toThrow(RangeError);
   });
 });

@@ -8,7 +8,7 @@ import { Resampler } from '../audio/resample.js';
 import { BitrateTable } from '../codec/bitrates.js';
 import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
-import { JitterBuffer, type PlayoutFrame } from './jitter-buffer.js';
+import { AdaptivePlayout } from '../codec/playout.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, OverloadMonitor } from './overload.js';
 import type {
   DecoderInit,
@@ -18,7 +18,6 @@ import type {
   ModelBytes,
   OverloadPolicy,
   PacketMessage,
-  PlayoutBuffer,
   WorkerReply,
   WorkerRequest,
 } from './protocol.js';
@@ -31,7 +30,6 @@ const POLL_MS = 4;
 const PLAYED_ON_MS = 20;
 const FRAME_MS = 20;
 /** Decoder catching up: frames kept waiting after the oldest are skipped (the next to decode, and one more). */
-const CATCH_UP_KEEP_FRAMES = 2;
 /** Recording (record: true) stops after this many frames (10 minutes), so a long session cannot exhaust memory. */
 const RECORD_LIMIT_FRAMES = 30_000;
 
@@ -336,6 +334,15 @@ function isPacketMessage(data: unknown, table: BitrateTable): data is PacketMess
   return packetOk && Number.isSafeInteger(seq) && (seq as number) >= 0;
 }
 
+/** How many of the latest frames' compute times the playout margin is measured over. */
+const MARGIN_FRAMES = 100;
+/** How many gaps between pumps the margin looks back over (about 2 s of 4 ms polls). */
+const PUMP_GAPS_KEPT = 500;
+/** How much an audio queue found empty raises the margin (ms), and how fast that fades (ms per second). */
+const STARVED_STEP_MS = 5;
+const STARVED_FADE_MS_PER_S = 0.5;
+const STARVED_MAX_MS = 60;
+
 class DecoderRole {
   private decoder: StreamDecoder;
   private readonly model: Model;
@@ -345,9 +352,8 @@ class DecoderRole {
   private readonly resampler: Resampler | null;
   private readonly sampleRate: number;
   private readonly modelRate: number;
-  private readonly jitter = new JitterBuffer();
-  /** Audio decoded before playout began (null once playing). */
-  private firstFill: Float32Array[] | null = [];
+  private readonly frameSize: number;
+  private readonly playout: AdaptivePlayout;
   private readonly bitrates: BitrateTable;
   private rejected = 0;
   /** The earliest (arrival time - FRAME_MS * seq) seen, and the latest arrival against it (ms). */
@@ -355,21 +361,30 @@ class DecoderRole {
   private maxLateMs = 0;
   private readonly ring: SampleRing | null;
   private readonly port: MessagePort | null;
-  private buffer: PlayoutBuffer;
   private skip: number;
   /** Port transport: samples sent, and the playback processor's last count of samples played and when it came. */
   private sent = 0;
   private played = 0;
   private playedAt = 0;
   private computeMs: number[] = [];
+  /** The latest frames' compute times (ms), for the margin. */
+  private readonly recentComputeMs: number[] = [];
+  /** The latest gaps between two pumps (ms): how long the worker can go without running. */
+  private readonly pumpGapsMs: number[] = [];
+  private lastPumpAt = Number.NaN;
+  private starvedMs = 0;
+  private starvedAt = 0;
+  private writing = false;
+  private skippedBefore = 0;
   private queuedSum = 0;
   private queuedCount = 0;
-  private readonly record: { packets: (Uint8Array | null)[]; pcm: Float32Array[] } | null;
+  private readonly record: { packets: (Uint8Array | null)[]; seqs: number[]; pcm: Float32Array[] } | null;
 
   constructor(init: DecoderInit, model: Model) {
     this.model = model;
     this.policy = init.overload;
     this.modelRate = model.manifest.sampleRate;
+    this.frameSize = model.manifest.frameSize;
     this.sampleRate = init.sampleRate;
     this.bitrates = BitrateTable.of(model);
     if (init.warmupFrames > 0) {
@@ -377,15 +392,28 @@ class DecoderRole {
       const packets = createEncoder({ model }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
       const warm = createDecoder({ model });
       const warmResampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
+      const warmPlayout = new AdaptivePlayout((p) => warm.decode(p), {
+        sampleRate: this.modelRate,
+        frameSize: this.frameSize,
+      });
       packets.forEach((p, i) => {
-        warmResampler?.process(warm.decode(i % 7 === 3 ? null : p));
+        if (i % 7 !== 3) warmPlayout.push(i, p, i * FRAME_MS);
+        for (let f = warmPlayout.pull(i * FRAME_MS, 5, 5); f; f = warmPlayout.pull(i * FRAME_MS, 25, 5))
+          warmResampler?.process(f.output);
       });
     }
-    // Decoded at the model's rate and resampled here, so the model-rate frames can be recorded.
+    // Decoded at the model's rate, time-scaled and resampled here, so the model-rate frames can be recorded.
     this.decoder = createDecoder({ model });
     this.resampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
     this.skip = this.resampler?.delaySamples ?? 0;
-    this.buffer = init.buffer;
+    this.playout = new AdaptivePlayout((packet, seq) => this.decodeFrame(packet, seq), {
+      sampleRate: this.modelRate,
+      frameSize: this.frameSize,
+      statsSampleRate: this.sampleRate,
+      minMarginMs: init.buffer.safetyMs,
+      minJitterMs: init.buffer.jitterMs,
+      maxDelayMs: init.buffer.maxDelayMs,
+    });
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.port = init.transport.kind === 'port' ? init.transport.port : null;
     if (this.port) {
@@ -395,19 +423,21 @@ class DecoderRole {
         guarded(this, () => this.pump());
       };
     }
-    this.record = init.record ? { packets: [], pcm: [] } : null;
+    this.record = init.record ? { packets: [], seqs: [], pcm: [] } : null;
   }
 
   handle(message: WorkerRequest): void {
     if (message.type === 'packet') this.receive(message);
     else if (message.type === 'packet-port')
       message.port.onmessage = (e: MessageEvent<unknown>) => guarded(this, () => this.fromPort(e.data));
-    else if (message.type === 'buffer') this.buffer = message.buffer;
-    else if (message.type === 'restart') {
-      this.jitter.reset();
-      this.firstFill = [];
+    else if (message.type === 'buffer') {
+      const { safetyMs, jitterMs, maxDelayMs } = message.buffer;
+      this.playout.configure({ minMarginMs: safetyMs, minJitterMs: jitterMs, maxDelayMs });
+    } else if (message.type === 'restart') {
+      this.playout.reset();
       this.earliestOffset = Infinity;
       this.maxLateMs = 0;
+      this.writing = false;
       this.decoder.reset();
       this.resampler?.reset();
       this.skip = this.resampler?.delaySamples ?? 0;
@@ -415,11 +445,12 @@ class DecoderRole {
   }
 
   private receive(message: PacketMessage): void {
-    const offset = performance.now() - FRAME_MS * message.seq;
+    const now = performance.now();
+    const offset = now - FRAME_MS * message.seq;
     this.earliestOffset = Math.min(this.earliestOffset, offset);
     // (Counted from playout on: before it, a late packet only delays the start.)
-    if (!this.firstFill) this.maxLateMs = Math.max(this.maxLateMs, offset - this.earliestOffset);
-    this.jitter.push(message.seq, message.packet);
+    if (this.writing) this.maxLateMs = Math.max(this.maxLateMs, offset - this.earliestOffset);
+    this.playout.push(message.seq, message.packet, now);
     this.pump();
   }
 
@@ -439,59 +470,64 @@ class DecoderRole {
     return (samples * 1000) / this.sampleRate;
   }
 
+  /**
+   * The time it takes to get a frame decoded and to the audio thread (ms): the latest frames'
+   * compute (90th percentile), how long the worker went without running of late (98th percentile
+   * of 2 s; its polling period on a quiet machine, more when other threads take the cores), the audio thread's bursts
+   * (a render quantum; two for the port transport, which reports every other one), plus what an
+   * audio queue found empty has added (fading over seconds).
+   */
+  private marginMs(now: number): number {
+    // The 90th percentile rather than the slowest: a thread preempted once must not set the margin for seconds.
+    const computes = [...this.recentComputeMs].sort((x, y) => x - y);
+    const slow = computes.length > 0 ? computes[Math.floor(0.9 * (computes.length - 1))] : FRAME_MS / 2;
+    const quantumMs = (128 * 1000) / this.sampleRate;
+    this.starvedMs = Math.max(0, this.starvedMs - ((now - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
+    this.starvedAt = now;
+    // The 98th percentile of the gaps, not the longest: a stall of a second is not worth a second of delay.
+    const gaps = [...this.pumpGapsMs].sort((x, y) => x - y);
+    const wake = Math.max(POLL_MS, gaps.length > 0 ? gaps[Math.floor(0.98 * (gaps.length - 1))] : 0);
+    return slow + wake + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
+  }
+
   pump(): void {
-    const { safetyMs, jitterMs } = this.buffer;
-    const targetMs = safetyMs + FRAME_MS + jitterMs;
     let queued = this.queuedMs();
     this.queuedSum += queued;
     this.queuedCount++;
-    if (this.firstFill) {
-      this.prime(this.firstFill, Math.ceil(targetMs / FRAME_MS));
-      return;
+    const now = performance.now();
+    if (!Number.isNaN(this.lastPumpAt)) {
+      this.pumpGapsMs.push(now - this.lastPumpAt);
+      if (this.pumpGapsMs.length > PUMP_GAPS_KEPT) this.pumpGapsMs.shift();
     }
-    // Fallen behind (the audio thread is running dry while packets pile up): skip the oldest
-    // waiting frames instead of playing every one of them later and later.
-    if (queued < safetyMs && this.jitter.span * FRAME_MS > this.policy.maxBacklogMs) {
-      const skipped = this.jitter.skipOldest(CATCH_UP_KEEP_FRAMES);
-      this.monitor.drop(skipped);
-    }
-    while (queued < targetMs) {
-      const frame = this.jitter.take(queued < safetyMs);
+    this.lastPumpAt = now;
+    if (this.writing && queued === 0) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
+    const margin = this.marginMs(now);
+    for (;;) {
+      const frame = this.playout.pull(performance.now(), queued, margin);
       if (!frame) return;
-      this.write(this.decodeFrame(frame));
+      this.write(this.resample(frame.output));
+      this.writing = true;
+      const before = queued;
       queued = this.queuedMs();
+      // A ring that no longer takes audio (the audio thread stopped): wait for it rather than decode on.
+      if (queued <= before && frame.output.length > 0 && this.ring) return;
     }
   }
 
-  /**
-   * Before playout: packets are decoded as they come and the audio is held until `frames` of it
-   * are here, then sent to the audio thread in one piece. (The audio thread starts playing on the
-   * first sample it gets: sent frame by frame, it could run dry while the next was decoded; and
-   * decoding them only once all had come would add their compute time to the latency.) A packet
-   * still missing when enough later ones are here is concealed.
-   */
-  private prime(held: Float32Array[], frames: number): void {
-    while (held.length < frames) {
-      const frame = this.jitter.take(held.length + this.jitter.size >= frames);
-      if (!frame) return;
-      held.push(this.decodeFrame(frame).slice());
-    }
-    this.firstFill = null;
-    this.write(concatFloats(held));
-  }
-
-  private decodeFrame(frame: PlayoutFrame): Float32Array {
+  private decodeFrame(packet: Uint8Array | null, seq: number): Float32Array {
     const started = performance.now();
-    const pcm = this.decoder.decode(frame.packet);
-    const out = this.resample(pcm);
+    const pcm = this.decoder.decode(packet);
     const ms = performance.now() - started;
     this.computeMs.push(ms);
     this.monitor.frame(ms);
+    this.recentComputeMs.push(ms);
+    if (this.recentComputeMs.length > MARGIN_FRAMES) this.recentComputeMs.shift();
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
-      this.record.packets.push(frame.packet);
+      this.record.packets.push(packet);
+      this.record.seqs.push(seq);
       this.record.pcm.push(pcm.slice());
     }
-    return out;
+    return pcm;
   }
 
   private resample(pcm: Float32Array): Float32Array {
@@ -506,7 +542,7 @@ class DecoderRole {
   private write(out: Float32Array): void {
     if (out.length === 0) return;
     if (this.ring) {
-      // The ring holds a second and the queue is kept at a fraction of it: full means the audio thread stopped.
+      // The ring holds a second and the delay is kept below maxDelayMs: full means the audio thread stopped.
       this.ring.write(out);
       return;
     }
@@ -516,21 +552,30 @@ class DecoderRole {
   }
 
   report(): void {
-    const j = this.jitter;
+    const s = this.playout.stats();
+    const p = this.playout.state();
+    const frameOut = (this.frameSize * this.sampleRate) / this.modelRate;
+    const slots = p.framesDecoded + p.framesConcealed + p.framesSkipped;
     reply({
       type: 'stats',
       decoder: {
-        frames: j.played,
+        ...s,
+        frames: p.framesDecoded + p.framesConcealed,
         computeMs: this.computeMs,
-        late: j.late,
-        lost: j.lost,
-        tooLate: j.tooLate,
+        late: p.framesConcealed - p.framesKnownLost + p.framesExpanded,
+        lost: p.framesKnownLost,
+        tooLate: s.packetsDiscarded,
         rejected: this.rejected,
         maxLateMs: this.maxLateMs,
-        firstSeq: j.firstSeq,
+        firstSeq: p.firstSeq,
         queuedMs: this.queuedCount > 0 ? this.queuedSum / this.queuedCount : 0,
-        skipped: j.skipped,
+        skipped: p.framesSkipped,
         precision: this.precision,
+        delayMs: p.delayMs,
+        targetDelayMs: p.targetDelayMs,
+        jitterMs: p.jitterMs,
+        marginMs: p.marginMs,
+        playoutShiftSamples: Math.round(s.totalSamplesReceived - slots * frameOut),
       },
     });
     this.computeMs = [];
@@ -538,6 +583,10 @@ class DecoderRole {
   }
 
   checkOverload(): void {
+    // Frames the playout skipped (it was behind by its maximum delay) count as dropped.
+    const skipped = this.playout.state().framesSkipped;
+    this.monitor.drop(skipped - this.skippedBefore);
+    this.skippedBefore = skipped;
     const verdict = this.monitor.endWindow();
     if (!verdict) return;
     const step = verdict.shedNow && this.policy.shedLoad ? nextShedStep(this.precision) : null;
@@ -553,7 +602,7 @@ class DecoderRole {
         computeMs: verdict.computeMs,
         budgetMs: FRAME_MS,
         droppedInWindow: verdict.droppedInWindow,
-        droppedFrames: this.jitter.skipped,
+        droppedFrames: this.playout.state().framesSkipped,
         shed: step,
         precision: this.precision,
       },
@@ -564,8 +613,9 @@ class DecoderRole {
     if (!this.record) return undefined;
     return {
       modelRate: this.modelRate,
-      firstSeq: this.jitter.firstSeq,
+      firstSeq: this.playout.state().firstSeq,
       packets: this.record.packets,
+      seqs: this.record.seqs,
       pcm: concatFloats(this.record.pcm),
     };
   }

@@ -14,6 +14,8 @@ export type {
   DecoderRecord,
   ProcessorStats,
   PlayoutBuffer,
+  PlayoutStats,
+  DecoderStats,
   PacketMessage,
   OverloadReport,
   ShedStep,

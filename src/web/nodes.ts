@@ -76,17 +76,16 @@ export interface EncoderNodeOptions extends CodecNodeOptions {
 
 export interface DecoderNodeOptions extends CodecNodeOptions {
   /**
-   * Decoded audio kept queued for the audio thread. A missing packet is concealed when the queue
-   * falls below safetyMs (default 40: the audio thread takes audio in bursts, the worker wakes
-   * every few ms, and the concealed frame must then be computed before the queue runs dry; at
-   * 20, 45 s at 10% loss in Chromium on a 2-core machine gave up to 24 underruns, at 40 none).
-   * Packets may arrive up to jitterMs late (default 60: between the workers on that machine,
-   * with no network at all, minute-long runs had packets come up to 48 ms behind schedule, and
-   * once 79 ms; stats() has maxLateMs). The queue holds safetyMs + 20 + jitterMs ms at most;
-   * both can be lowered on a faster device.
+   * Adaptive playout (docs/playout.md): the delay follows the measured arrival jitter plus the
+   * measured compute margin, and speech is time-scaled to reach it. These are floors, for a
+   * network or device known to be worse than it has looked so far: safetyMs under the compute
+   * margin, jitterMs under the jitter allowance (both default 0: measured only; before version
+   * 0.2 they were the fixed queue, 40 + 60 ms). maxDelayMs (default 400) bounds the delay: frames
+   * further behind are skipped, never queued without end.
    */
   safetyMs?: number;
   jitterMs?: number;
+  maxDelayMs?: number;
 }
 
 export interface EncodedPacket {
@@ -436,7 +435,7 @@ export class SoundstreamEncoderNode extends CodecNode {
   }
 }
 
-/** Lyra packets in (push), audio out (connect `output`), through a jitter buffer with packet-loss concealment. */
+/** Lyra packets in (push), audio out (connect `output`), through adaptive playout with packet-loss concealment. */
 export class SoundstreamDecoderNode extends CodecNode {
   readonly output: AudioNode;
   private readonly bitrates: BitrateTable;
@@ -446,7 +445,11 @@ export class SoundstreamDecoderNode extends CodecNode {
 
   static async create(context: BaseAudioContext, options: DecoderNodeOptions): Promise<SoundstreamDecoderNode> {
     const bitrates = BitrateTable.of(options.model);
-    const buffer = checkBuffer({ safetyMs: options.safetyMs ?? 40, jitterMs: options.jitterMs ?? 60 });
+    const buffer = checkBuffer({
+      safetyMs: options.safetyMs ?? 0,
+      jitterMs: options.jitterMs ?? 0,
+      maxDelayMs: options.maxDelayMs ?? 400,
+    });
     const overload = overloadPolicy(options);
     const { worker, node, transport } = await CodecNode.start(
       context,
@@ -542,8 +545,12 @@ function checkBuffer(b: PlayoutBuffer): PlayoutBuffer {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`${name} must be a number of milliseconds >= 0, got ${ms}`);
   }
-  // The playout ring holds a second or more; the queue must fit in it.
-  if (b.safetyMs + b.jitterMs > 900)
-    throw new RangeError(`safetyMs + jitterMs must be at most 900 ms, got ${b.safetyMs + b.jitterMs}`);
+  // The playout ring holds a second or more; the delay must stay well inside it.
+  if (b.maxDelayMs < 20 || b.maxDelayMs > 900)
+    throw new RangeError(`maxDelayMs must be from 20 to 900 ms, got ${b.maxDelayMs}`);
+  if (b.safetyMs + b.jitterMs > b.maxDelayMs)
+    throw new RangeError(
+      `safetyMs + jitterMs must be at most maxDelayMs (${b.maxDelayMs} ms), got ${b.safetyMs + b.jitterMs}`,
+    );
   return b;
 }

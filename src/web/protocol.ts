@@ -1,5 +1,9 @@
 // Messages between the main thread, the codec worker and the audio-thread processors.
 
+import type { PlayoutStats } from '../codec/playout.js';
+
+export type { PlayoutStats };
+
 /** A model as bytes (manifest.json's text + its weight blob), e.g. from fetchModel(). */
 export interface ModelBytes {
   manifestText: string;
@@ -69,10 +73,14 @@ export interface PacketMessage {
   packet: Uint8Array | null;
 }
 
-/** The decoder's playout queue: see DecoderNodeOptions. */
+/** The decoder's adaptive playout limits: see DecoderNodeOptions. */
 export interface PlayoutBuffer {
+  /** Floor of the compute margin (ms); the worker's measured margin is used when larger. */
   safetyMs: number;
+  /** Floor of the jitter allowance (ms); the measured arrival jitter is used when larger. */
   jitterMs: number;
+  /** Hard maximum of the playout delay (ms): frames further behind are skipped. */
+  maxDelayMs: number;
 }
 
 export type WorkerRequest =
@@ -104,6 +112,8 @@ export interface DecoderRecord {
   firstSeq: number;
   /** What the decoder was given, frame by frame (null: concealed). */
   packets: (Uint8Array | null)[];
+  /** The sequence number of each of those frames; -1 for concealment played in addition (the delay grew). */
+  seqs: number[];
   /** The decoder's output at the model's rate, before resampling to the context's rate. */
   pcm: Float32Array;
 }
@@ -116,15 +126,32 @@ export interface EncoderStats {
   precision: 'exact' | 'fast';
 }
 
-export interface DecoderStats {
+/**
+ * The decoder's counters under WebRTC's RTCInboundRtpStreamStats names and units (seconds,
+ * samples at the context's rate): see src/codec/playout.ts and docs/playout.md.
+ */
+export interface DecoderStats extends PlayoutStats {
+  /** Frames played: from a packet or concealed in a packet's slot. */
   frames: number;
   computeMs: number[];
-  /** Frames concealed because the packet had not arrived in time. */
+  /** Frames concealed because the packet had not arrived in time (in its slot, or in addition to the sequence). */
   late: number;
   /** Frames concealed because the sender marked them lost (null). */
   lost: number;
-  /** Packets that arrived after their frame was played (dropped). */
+  /** Packets that arrived after their frame was played, or too far ahead (discarded: packetsDiscarded). */
   tooLate: number;
+  /** The playout delay now and its target (ms): see PlayoutState in src/codec/playout.ts. */
+  delayMs: number;
+  targetDelayMs: number;
+  /** The target's parts: the measured jitter allowance and compute margin (ms). */
+  jitterMs: number;
+  marginMs: number;
+  /**
+   * Samples (at the context's rate) played beyond one frame per frame slot: time-scaling,
+   * concealment played in addition, minus skipped frames. Frame k of playout starts this many
+   * samples (and any underrun's) later than k frames after the first.
+   */
+  playoutShiftSamples: number;
   /** Messages on a packet port that were not a packet for this model (ignored). */
   rejected: number;
   /**

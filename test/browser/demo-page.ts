@@ -53,7 +53,7 @@ export interface Records {
     settings: { atSample: number; bitrate: number; denoise: boolean }[];
     packets: Uint8Array[];
   };
-  decoder: { modelRate: number; firstSeq: number; packets: (Uint8Array | null)[]; pcm: Float32Array };
+  decoder: { modelRate: number; firstSeq: number; packets: (Uint8Array | null)[]; seqs: number[]; pcm: Float32Array };
 }
 
 export interface Harness {
@@ -178,6 +178,7 @@ export async function openDemo(
           decoder: {
             modelRate: r.decoder.modelRate,
             firstSeq: r.decoder.firstSeq,
+            seqs: r.decoder.seqs,
             packets: r.decoder.packets.map((p) => (p ? b64(p) : null)),
             pcm: b64(r.decoder.pcm),
           },
@@ -190,6 +191,7 @@ export async function openDemo(
         decoder: {
           modelRate: raw.decoder.modelRate,
           firstSeq: raw.decoder.firstSeq,
+          seqs: raw.decoder.seqs,
           packets: raw.decoder.packets.map((p) => (p === null ? null : bytes(p))),
           pcm: floats(raw.decoder.pcm),
         },

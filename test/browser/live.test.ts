@@ -5,8 +5,8 @@
 //
 // The live runs need the machine to themselves: `npm test` runs test/browser after the rest of
 // the suite, one file at a time. On this project's 2-core machine, minute-long runs at 1x and
-// 4x had packets reach the decoder up to 48 ms behind schedule, against the decoder's default
-// jitter allowance of 60 ms (docs/web-audio.md).
+// 4x had packets reach the decoder up to 48 ms behind schedule; the decoder's adaptive playout
+// learns that allowance as it goes (docs/playout.md).
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -123,20 +123,22 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
             // The page's decoded samples (before resampling to 48 kHz) are an offline decode of the same packets, bit for bit.
             const rec = await demo.records();
             expect(firstDifference(rec.decoder.pcm, decodeOffline(rec.decoder, h.codec))).toBe(-1);
-            // ... and those packets are the encoder's (the decoder's frame k is the encoder's firstSeq + k), an offline encode of what it was fed.
-            const { packets: played, firstSeq } = rec.decoder;
+            // ... and those packets are the encoder's (the decoder's frame k is the encoder's frame seqs[k]), an offline encode of what it was fed.
+            const { packets: played, seqs, firstSeq } = rec.decoder;
             expect(firstSeq).toBeGreaterThanOrEqual(0);
+            expect(seqs[0]).toBe(firstSeq);
             expect(
-              played.every(
-                (p, k) => p === null || Buffer.from(p).equals(Buffer.from(rec.encoder.packets[firstSeq + k])),
-              ),
+              played.every((p, k) => p === null || Buffer.from(p).equals(Buffer.from(rec.encoder.packets[seqs[k]]))),
             ).toBe(true);
             expect(samePackets(rec.encoder.packets, encodeOffline(rec.encoder, h.codec, h.denoiser))).toBe(true);
           }
           // Real time: every 20 ms of the run became a packet and was played (minus start-up and the playout queue), on time.
           expect(meters.underruns).toBe(0);
           expect(meters.droppedSamples).toBe(0);
-          expect(meters.concealed).toBe(0);
+          // Nothing lost; adaptive playout may conceal a frame in addition when a packet comes later
+          // than the allowance learned so far (docs/playout.md), rarely.
+          expect(meters.webrtc.packetsLost).toBe(0);
+          expect(meters.webrtc.concealedSamples).toBeLessThan(0.02 * meters.webrtc.totalSamplesReceived);
           expect(meters.framesEncoded).toBeGreaterThan(LIVE_SECONDS * FRAMES_PER_SECOND * 0.9);
           // (Frames encoded before the packet path was connected never reach the decoder; the decoder's count is up to 250 ms old.)
           expect(meters.playoutFrom).toBeGreaterThanOrEqual(0);

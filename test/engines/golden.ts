@@ -109,13 +109,13 @@ export const NODES_RATE = 48000;
 /** Frames of signal; the first NODES_PACKETS packets are compared. */
 export const NODES_FRAMES = 50;
 /**
- * What the decoder node waits for before playout starts and then decodes at once, without the
- * audio thread taking any (offline rendering outruns the worker): safetyMs + 20 + jitterMs =
- * 920 ms, 46 frames.
+ * What the decoder node decodes in order before offline rendering (which outruns the worker) can
+ * drain its queue: adaptive playout floored at safetyMs + jitterMs = 900 ms holds the first 44
+ * frames (maxDelayMs - 20 ms) before playout starts, and decodes the ones already there after.
  */
 export const NODES_PACKETS = 46;
 export const NODES_LOST_FRAME = 7;
-export const NODES_BUFFER = { safetyMs: 20, jitterMs: 880 };
+export const NODES_BUFFER = { safetyMs: 20, jitterMs: 880, maxDelayMs: 900 };
 
 export function nodesInput(frameSize: number): Float32Array<ArrayBuffer> {
   return upsample3(goldenInput(NODES_FRAMES * frameSize));
