@@ -8,9 +8,10 @@
 //   node scripts/build.mjs --run [node flags] <entry.ts> [the program's arguments]
 import { build } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import { join, resolve } from 'node:path';
 
 // Programs run from a checkout: Node only, their npm dependencies left to node_modules.
 const nodeProgram = {
@@ -57,15 +58,22 @@ const common = {
   packages: 'external',
   logLevel: 'warning',
 };
-rmSync(`${common.outdir}/chunks`, { recursive: true, force: true });
 // Shared chunks, so that a class is one class whichever entry it came from.
-await build({
+const library = await build({
   ...common,
   entryPoints: ['src/index.ts', 'src/node/index.ts', 'src/metrics/index.ts', 'src/web/index.ts', 'src/cli/main.ts'],
   target: 'es2022',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
 });
+// Stale chunks go only after the new ones are written: a program started from dist/ meanwhile
+// (a test running the CLI while another test rebuilds) never finds its chunk missing.
+const chunkDir = `${common.outdir}/chunks`;
+const written = new Set(Object.keys(library.metafile.outputs).map((file) => resolve(file)));
+for (const name of existsSync(chunkDir) ? readdirSync(chunkDir) : []) {
+  if (!written.has(resolve(chunkDir, name))) rmSync(join(chunkDir, name), { force: true });
+}
 // The Web Audio nodes load these two by URL (next to dist/src/web/index.js): each is one self-contained module.
 await build({
   ...common,
