@@ -9,6 +9,7 @@ import {
   GOLDEN_FRAMES,
   hex,
   NODES_BUFFER,
+  NODES_ENCODER_POLICY,
   NODES_LOST_FRAME,
   NODES_PACKETS,
   NODES_RATE,
@@ -123,6 +124,7 @@ async function runNodes(lyra: lib.Model): Promise<Record<string, string>> {
     bitrate: 6000,
     record: true,
     warmupFrames: 2,
+    ...NODES_ENCODER_POLICY,
   });
   const fromPort: web.PacketMessage[] = [];
   encoder.packetPort().onmessage = (e: MessageEvent<web.PacketMessage>) => fromPort.push(e.data);

@@ -115,7 +115,12 @@ export const NODES_FRAMES = 50;
  */
 export const NODES_PACKETS = 46;
 export const NODES_LOST_FRAME = 7;
-export const NODES_BUFFER = { safetyMs: 20, jitterMs: 880, maxDelayMs: 900 };
+export const NODES_BUFFER = { safetyMs: 20, jitterMs: 880, maxDelayMs: 900, shedLoad: false };
+/**
+ * An OfflineAudioContext renders far faster than real time, so the encoder worker always looks
+ * overloaded: it must neither drop input nor shed load here, or the bytes could not match.
+ */
+export const NODES_ENCODER_POLICY = { maxBacklogMs: Infinity, shedLoad: false };
 
 export function nodesInput(frameSize: number): Float32Array<ArrayBuffer> {
   return upsample3(goldenInput(NODES_FRAMES * frameSize));
