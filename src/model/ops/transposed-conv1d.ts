@@ -39,7 +39,9 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
     ctx.write('output', n.output, { channels: n.outChannels, steps: x.steps * n.stride, dtype: 'f32' });
   },
 
-  build(n, { weights, activation, fast, interpreter }) {
+  foldsLeakyInput: (n, { interpreter }) => !n.int8 && !interpreter,
+
+  build(n, { weights, activation, fast, interpreter, leakyInput }) {
     const shape = { ...n, steps: activation(n.input).steps };
     const names = { input: n.input, output: n.output };
     const tailBias = n.tailBias === null ? null : weights.f32(n.tailBias);
@@ -67,7 +69,9 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
       names,
       shape,
       tailBias,
-      (interpreter ? interpretedFloatTransposed : floatTransposed)(shape, weights.f32(n.weight), bias, fast),
+      interpreter
+        ? interpretedFloatTransposed(shape, weights.f32(n.weight), bias, fast)
+        : floatTransposed(shape, weights.f32(n.weight), bias, fast, leakyInput ?? null),
     );
   },
 
