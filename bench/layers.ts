@@ -15,7 +15,6 @@ import type { FloatPrecision } from '../src/model/compute.js';
 import { floatGraph } from '../src/model/float-mode.js';
 import type { Model } from '../src/model/load.js';
 import type { GraphNode, GraphSpec } from '../src/model/manifest.js';
-import { foldLeakyRelus } from '../src/model/fold.js';
 import { opFor } from '../src/model/ops/index.js';
 import { graphActivations } from '../src/model/validate.js';
 import type { WeightStore } from '../src/model/weights.js';
@@ -135,11 +134,9 @@ export class LayerByLayer {
     precision: FloatPrecision = 'exact',
   ) {
     const { nodes, info } = planGraph(spec, inputStepsPerFrame, precision);
+    this.nodes = nodes;
     const context = { weights, activation: (name: string) => info.get(name)!, fast: precision === 'fast' };
-    // The layers the Graph builds: a leaky ReLU folded into its reader is timed with the reader.
-    const built = foldLeakyRelus(spec, context).nodes;
-    this.nodes = built.map((p) => nodes[p.index]);
-    this.layers = built.map(({ node, leakyInput }) => opFor(node.op).build(node, { ...context, leakyInput }));
+    this.layers = spec.nodes.map((n) => opFor(n.op).build(n, context));
     this.buffers = new Buffers(info);
     this.buffers.ensureFrames(1);
     const input = info.get(spec.input)!;

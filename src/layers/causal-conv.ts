@@ -7,8 +7,6 @@ import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
 import { depthwiseConv1dInt8 } from '../kernels/depthwise-conv1d-int8.js';
 import type { Requantization } from '../kernels/requantize.js';
 import { widen } from '../kernels/widen.js';
-import { widenLeakyRelu } from '../kernels/widen-leaky-relu.js';
-import { leakyRelu } from '../kernels/leaky-relu.js';
 import { centreInt8 } from '../kernels/centre-int8.js';
 import { type Activation, type ActivationType, type Buffers, RangeView } from './buffers.js';
 import type { Layer } from './layer.js';
@@ -27,13 +25,6 @@ export interface ConvShape {
 export type Convolve<T extends Activation> = (x: T, steps: number, y: T) => void;
 
 /**
- * A leaky ReLU that a float convolution applies to its input as it reads it: its `alpha`, or null
- * for none. The graph folds a float leaky ReLU into the convolution that alone reads its output
- * (src/model/fold.ts); the convolution's history then holds the values before the activation.
- */
-export type LeakyInput = number | null;
-
-/**
  * Float convolution in float32 arithmetic, summed in the reference runtime's `order`; or, when
  * `fast`, summed in float64 and rounded once (where the blocked layout allows it).
  */
@@ -43,73 +34,36 @@ export function floatConvolution(
   bias: Float32Array | null,
   order: 'split2' | 'sequential',
   fast: boolean,
-  leakyInput: LeakyInput = null,
 ): Convolve<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const cInG = cIn / groups;
   const blocks = (cOut / groups) % CONV_BLOCK === 0;
   if (fast && blocks) {
     const packed = packConv1dWeights(weight, cOut, k, cInG);
-    return widened(
-      cIn,
-      (x, steps, y) => conv1dFast(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut),
-      leakyInput,
-    );
+    return widened(cIn, (x, steps, y) => conv1dFast(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut));
   }
   const split2 = order === 'split2';
   // The blocked kernel pairs even and odd terms within a group: an odd group size splits only when it is 1.
   if (blocks && (!split2 || cInG % 2 === 0 || cInG === 1)) {
     const packed = packConv1dWeights(weight, cOut, k, cInG);
-    return widened(
-      cIn,
-      (x, steps, y) => conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2),
-      leakyInput,
+    return widened(cIn, (x, steps, y) =>
+      conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2),
     );
   }
-  return activated(
-    cIn,
-    (x, steps, y) => conv1d(x, steps, cIn, weight, bias, k, stride, dilation, groups, y, cOut, split2),
-    leakyInput,
-  );
+  return (x, steps, y) => conv1d(x, steps, cIn, weight, bias, k, stride, dilation, groups, y, cOut, split2);
 }
 
-/**
- * Runs a kernel that reads its input as float64 on a widened copy, kept between calls; with
- * `leakyInput`, the copy holds the activated values.
- */
+/** Runs a kernel that reads its input as float64 on a widened copy, kept between calls. */
 export function widened<Y>(
   channels: number,
   kernel: (x: Float64Array, steps: number, y: Y) => void,
-  leakyInput: LeakyInput = null,
 ): (x: Float32Array, steps: number, y: Y) => void {
   let wide = new Float64Array(0);
   return (x, steps, y) => {
     const n = steps * channels;
     if (wide.length < n) wide = new Float64Array(n);
-    if (leakyInput === null) widen(x, n, wide);
-    else widenLeakyRelu(x, n, leakyInput, wide);
+    widen(x, n, wide);
     kernel(wide, steps, y);
-  };
-}
-
-/** A float CausalConv's copy-in with a folded leaky ReLU applied (null: a plain copy). */
-export function leakyCopy(leakyInput: LeakyInput): ((x: Float32Array, n: number, y: Float32Array) => void) | null {
-  return leakyInput === null ? null : (x, n, y) => leakyRelu(x, n, leakyInput, y);
-}
-
-/** Runs a kernel that reads its float32 input as it is, or (with `leakyInput`) on an activated copy kept between calls. */
-export function activated<Y>(
-  channels: number,
-  kernel: (x: Float32Array, steps: number, y: Y) => void,
-  leakyInput: LeakyInput,
-): (x: Float32Array, steps: number, y: Y) => void {
-  if (leakyInput === null) return kernel;
-  let copy = new Float32Array(0);
-  return (x, steps, y) => {
-    const n = steps * channels;
-    if (copy.length < n) copy = new Float32Array(n);
-    leakyRelu(x, n, leakyInput, copy);
-    kernel(copy, steps, y);
   };
 }
 
@@ -176,13 +130,10 @@ export class CausalConv<T extends Activation> implements Layer {
   private readonly past: T;
   private work: T;
   private readonly input: RangeView<T>;
-  private readonly fresh: RangeView<T>;
   private readonly tail: RangeView<T>;
 
   /**
    * @param empty the value of an input step never seen (0; for int8, the code of 0.0: the zero point)
-   * @param activate applied to each input value as it is copied in after the history (a leaky
-   *   ReLU folded into this layer); the history then holds activated values. Its value of `empty` must be `empty`.
    */
   constructor(
     private readonly type: ActivationType<T>,
@@ -192,11 +143,9 @@ export class CausalConv<T extends Activation> implements Layer {
     private readonly stepsPerFrame: number,
     private readonly empty: number,
     private readonly convolve: Convolve<T>,
-    private readonly activate: ((x: T, n: number, y: T) => void) | null = null,
   ) {
     this.past = type.make(history * inChannels);
     this.input = new RangeView(type);
-    this.fresh = new RangeView(type);
     this.tail = new RangeView(type);
     this.work = type.make((history + stepsPerFrame) * inChannels);
     this.reset();
@@ -213,15 +162,14 @@ export class CausalConv<T extends Activation> implements Layer {
     const x = this.type.view(buffers, this.names.input);
     const y = this.type.view(buffers, this.names.output);
     // Without history (pointwise layers) the input is convolved where it lies.
-    if (this.history === 0 && this.activate === null) {
+    if (this.history === 0) {
       this.convolve(x, steps, y);
       return;
     }
     if (this.work.length < steps * c) this.work = this.type.make(steps * c);
     const work = this.work;
     work.set(this.past, 0);
-    if (this.activate === null) work.set(this.input.get(x, 0, tIn * c), this.history * c);
-    else this.activate(x, tIn * c, this.fresh.get(work, this.history * c, steps * c));
+    work.set(this.input.get(x, 0, tIn * c), this.history * c);
     this.convolve(work, steps, y);
     this.past.set(this.tail.get(work, tIn * c, steps * c));
   }

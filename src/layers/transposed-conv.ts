@@ -9,7 +9,7 @@ import { transposedConv1dInt8Blocked } from '../kernels/transposed-conv1d-int8-b
 import { transposedConv1dInt8 } from '../kernels/transposed-conv1d-int8.js';
 import { transposedConv1dMono } from '../kernels/transposed-conv1d-mono.js';
 import { type Activation, type ActivationType, type Buffers, FrameViews } from './buffers.js';
-import { activated, centred, type LeakyInput, widened } from './causal-conv.js';
+import { centred, widened } from './causal-conv.js';
 import type { Affine, Layer } from './layer.js';
 
 /** A transposed convolution's shape, computed once. */
@@ -35,42 +35,30 @@ export function floatTransposed(
   weight: Float32Array,
   bias: Float32Array | null,
   fast: boolean,
-  leakyInput: LeakyInput = null,
 ): Transpose<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, steps } = s;
   const blocked = cOut % 4 === 0 && (fast || cIn % 2 === 0);
   const packed = blocked ? packConv1dWeights(weight, cOut, k, cIn) : null;
   if (fast) {
-    const run = widened(
-      cIn,
-      (x, _, full: Float32Array) => transposedConv1dFast(x, steps, cIn, weight, packed, bias, k, stride, full, cOut),
-      leakyInput,
+    const run = widened(cIn, (x, _, full: Float32Array) =>
+      transposedConv1dFast(x, steps, cIn, weight, packed, bias, k, stride, full, cOut),
     );
     return (x, full) => run(x, steps, full);
   }
   if (cOut === 1 && cIn % 2 === 0) {
     const wide = Float64Array.from(weight);
-    const run = widened(
-      cIn,
-      (x, _, full: Float32Array) => transposedConv1dMono(x, steps, cIn, wide, bias, k, stride, full),
-      leakyInput,
+    const run = widened(cIn, (x, _, full: Float32Array) =>
+      transposedConv1dMono(x, steps, cIn, wide, bias, k, stride, full),
     );
     return (x, full) => run(x, steps, full);
   }
   if (packed) {
-    const run = widened(
-      cIn,
-      (x, _, full: Float32Array) => transposedConv1dBlocked(x, steps, cIn, packed, bias, k, stride, full, cOut),
-      leakyInput,
+    const run = widened(cIn, (x, _, full: Float32Array) =>
+      transposedConv1dBlocked(x, steps, cIn, packed, bias, k, stride, full, cOut),
     );
     return (x, full) => run(x, steps, full);
   }
-  const run = activated(
-    cIn,
-    (x, _, full: Float32Array) => transposedConv1d(x, steps, cIn, weight, bias, k, stride, full, cOut),
-    leakyInput,
-  );
-  return (x, full) => run(x, steps, full);
+  return (x, full) => transposedConv1d(x, steps, cIn, weight, bias, k, stride, full, cOut);
 }
 
 /** int8 in TFLite's integer arithmetic, then dequantized (the overlap-add is in float). */

@@ -1,7 +1,6 @@
 import { Buffers, F32, RangeView } from '../layers/buffers.js';
 import type { Layer } from '../layers/layer.js';
 import type { GraphSpec } from './manifest.js';
-import { foldLeakyRelus } from './fold.js';
 import { opFor } from './ops/index.js';
 import type { Activation } from './ops/op.js';
 import { graphActivations } from './validate.js';
@@ -32,8 +31,6 @@ export class Graph {
   private readonly layers: readonly Layer[];
   private readonly buffers: Buffers;
   private readonly conditions: readonly string[];
-  /** Activations no layer writes: leaky ReLU outputs folded into their reader (src/model/fold.ts). */
-  private readonly folded: ReadonlySet<string>;
   private readonly output = new RangeView(F32);
   readonly outputStepsPerFrame: number;
 
@@ -49,9 +46,7 @@ export class Graph {
     });
     const activation = (name: string): Activation => shapes.get(name)!;
     const context = { weights, activation, fast: precision === 'fast', interpreter: kernels === 'interpreter' };
-    const { nodes, folded } = foldLeakyRelus(spec, context);
-    this.folded = folded;
-    this.layers = nodes.map(({ node, leakyInput }) => opFor(node.op).build(node, { ...context, leakyInput }));
+    this.layers = spec.nodes.map((node) => opFor(node.op).build(node, context));
     this.conditions = Object.keys(spec.conditions ?? {});
     this.outputStepsPerFrame = activation(spec.output).steps;
     this.buffers = new Buffers(shapes);
@@ -72,9 +67,8 @@ export class Graph {
     return this.output.get(buffers.f32(spec.output), 0, frames * this.outputStepsPerFrame * spec.outputChannels);
   }
 
-  /** A named activation of the last run, for parity probes; null for one folded away (never written). */
-  activation(name: string): Float32Array | Int8Array | null {
-    if (this.folded.has(name)) return null;
+  /** A named activation of the last run, for parity probes. */
+  activation(name: string): Float32Array | Int8Array {
     return this.buffers.info.get(name)?.dtype === 'i8' ? this.buffers.i8(name) : this.buffers.f32(name);
   }
 

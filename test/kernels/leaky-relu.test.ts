@@ -2,7 +2,6 @@
 // (TFLite: `val > 0 ? val : val * alpha` in float32).
 import { describe, expect, it } from 'vitest';
 import { leakyRelu } from '../../src/kernels/leaky-relu.js';
-import { widenLeakyRelu } from '../../src/kernels/widen-leaky-relu.js';
 import { Rng, SENTINEL, firstBitMismatch, firstToleranceMismatch } from './random.js';
 
 const fr = Math.fround;
@@ -88,19 +87,5 @@ describe('leakyRelu: in place and partial lengths', () => {
     expect(Object.is(y[2], 0)).toBe(true);
     leakyRelu(Float32Array.from([-0]), 1, 0.25, y);
     expect(Object.is(y[0], -0)).toBe(true); // -0 is not > 0: -0 * alpha = -0
-  });
-});
-
-describe('widenLeakyRelu: the leaky ReLU a float convolution folds into its widened input', () => {
-  it.each(ALPHAS)('is leakyRelu then widen, bit for bit (signed zeros, infinities, NaN), alpha %s', (alpha) => {
-    const x = inputs(new Rng(0x1eb1 + Math.round(alpha * 1000)), 3000);
-    x[0] = Number.NaN;
-    const plain = new Float32Array(x.length);
-    leakyRelu(x, x.length, alpha, plain);
-    const y = new Float64Array(x.length + 3).fill(SENTINEL);
-    widenLeakyRelu(x, x.length, alpha, y);
-    for (let i = 0; i < x.length; i++)
-      if (!Object.is(y[i], plain[i])) expect.fail(`index ${i}: x ${x[i]}, got ${y[i]}, leakyRelu gives ${plain[i]}`);
-    expect(Array.from(y.subarray(x.length))).toEqual([SENTINEL, SENTINEL, SENTINEL]);
   });
 });

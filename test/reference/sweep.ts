@@ -414,8 +414,8 @@ export class ParitySweep {
       const tensorIndex = node.source === undefined ? undefined : byName.get(node.source);
       if (!('output' in node) || tensorIndex === undefined) return [];
       const size = tensors[tensorIndex].shape.reduce((a, d) => a * d, 1);
-      const ours = graph.activation(node.output)?.slice(0, size);
-      return ours?.length === size ? [{ index, op: node.op, tensor: node.source!, tensorIndex, ours }] : [];
+      const ours = graph.activation(node.output).slice(0, size);
+      return ours.length === size ? [{ index, op: node.op, tensor: node.source!, tensorIndex, ours }] : [];
     });
     const differs = async (c: (typeof candidates)[number]) => {
       const runner = await ReferenceRunner.create(withProbeOutput(modelBytes, c.tensorIndex));

@@ -57,9 +57,7 @@ export const conv1d = defineOp('conv1d', fields, {
     ctx.write('output', n.output, { channels: n.outChannels, steps: x.steps / n.stride, dtype: x.dtype });
   },
 
-  foldsLeakyInput: (n, { interpreter }) => !n.int8 && !interpreter,
-
-  build(n, { weights, activation, fast, interpreter, leakyInput }) {
+  build(n, { weights, activation, fast, interpreter }) {
     const steps = activation(n.input).steps;
     const names = { input: n.input, output: n.output };
     if (n.int8) {
@@ -81,9 +79,13 @@ export const conv1d = defineOp('conv1d', fields, {
       n.history,
       steps,
       0,
-      interpreter
-        ? interpretedFloatConvolution(n, weights.f32(n.weight), bias, n.accumulate, fast)
-        : floatConvolution(n, weights.f32(n.weight), bias, n.accumulate, fast, leakyInput ?? null),
+      (interpreter ? interpretedFloatConvolution : floatConvolution)(
+        n,
+        weights.f32(n.weight),
+        bias,
+        n.accumulate,
+        fast,
+      ),
     );
   },
 

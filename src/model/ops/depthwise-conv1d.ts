@@ -1,7 +1,7 @@
 // A causal depthwise 1-D convolution (one filter per channel), dilated, float or int8; it keeps
 // the last `history` input steps between calls. Imported from TFLite's DEPTHWISE_CONV_2D.
 import { F32, I8 } from '../../layers/buffers.js';
-import { CausalConv, floatDepthwise, int8Depthwise, leakyCopy } from '../../layers/causal-conv.js';
+import { CausalConv, floatDepthwise, int8Depthwise } from '../../layers/causal-conv.js';
 import { interpretedFloatDepthwise, interpretedInt8Depthwise } from '../../layers/interpreted.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
 import { checkHistory, convOptions } from './conv1d.js';
@@ -47,9 +47,7 @@ export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
     ctx.write('output', n.output, { channels: n.channels, steps: x.steps, dtype: x.dtype });
   },
 
-  foldsLeakyInput: (n, { interpreter }) => !n.int8 && !interpreter,
-
-  build(n, { weights, activation, interpreter, leakyInput }) {
+  build(n, { weights, activation, interpreter }) {
     const steps = activation(n.input).steps;
     const names = { input: n.input, output: n.output };
     if (n.int8) {
@@ -81,7 +79,6 @@ export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
         weights.f32(n.weight),
         bias,
       ),
-      leakyCopy(leakyInput ?? null),
     );
   },
 

@@ -35,8 +35,6 @@ export interface BuildContext {
   fast: boolean;
   /** Kernels for an interpreter (KernelStyle 'interpreter'): src/layers/interpreted.ts. */
   interpreter?: boolean;
-  /** The alpha of a float leaky ReLU folded into this node's input (src/model/fold.ts), or null. */
-  leakyInput?: number | null;
 }
 
 /** A TFLite operator as the importer reads it (src/import/tflite.ts), as far as op mappings need it. */
@@ -100,11 +98,6 @@ export interface OpDescriptor<Op extends string = string, N = unknown, S extends
   shape(node: N, ctx: ShapeContext): void;
   /** The layer that runs the node, its kernel chosen here, once. */
   build(node: N, ctx: BuildContext): Layer;
-  /**
-   * Whether the node's layer can apply a float leaky ReLU to its `input` as it reads it
-   * (BuildContext.leakyInput); absent: never.
-   */
-  foldsLeakyInput?(node: N, ctx: BuildContext): boolean;
   /**
    * The node in the all-float graph, or an alias that drops it (its output is then its input);
    * absent: the node as it is, without its int8 field.

@@ -39,9 +39,7 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
     ctx.write('output', n.output, { channels: n.outChannels, steps: x.steps * n.stride, dtype: 'f32' });
   },
 
-  foldsLeakyInput: (n, { interpreter }) => !n.int8 && !interpreter,
-
-  build(n, { weights, activation, fast, interpreter, leakyInput }) {
+  build(n, { weights, activation, fast, interpreter }) {
     const shape = { ...n, steps: activation(n.input).steps };
     const names = { input: n.input, output: n.output };
     const tailBias = n.tailBias === null ? null : weights.f32(n.tailBias);
@@ -69,9 +67,7 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
       names,
       shape,
       tailBias,
-      interpreter
-        ? interpretedFloatTransposed(shape, weights.f32(n.weight), bias, fast)
-        : floatTransposed(shape, weights.f32(n.weight), bias, fast, leakyInput ?? null),
+      (interpreter ? interpretedFloatTransposed : floatTransposed)(shape, weights.f32(n.weight), bias, fast),
     );
   },
 
