@@ -53,19 +53,25 @@ describe('SampleRing', () => {
 describe('ListenerClock (the clock of the decoder worker: the playhead of the playback processor)', () => {
   it('follows the playhead, runs on with the wall clock at most maxAheadMs between readings, and never goes back', () => {
     const clock = new ListenerClock(48000, 20);
-    clock.update(48000, 1000);
-    expect(clock.now(1000)).toBe(1000);
-    expect(clock.now(1005)).toBe(1005);
+    // Before the processor has run: the wall clock, from the first call.
+    expect(clock.now(500)).toBe(0);
+    clock.update(0, 600);
+    expect(clock.now(1000)).toBe(500);
+    expect(Number.isNaN(clock.playheadFrames)).toBe(true);
+    // The first reading carries on from there, whatever frame the context had got to.
+    clock.update(480000, 1000);
+    expect(clock.playheadFrames).toBe(480000);
+    expect(clock.now(1005)).toBe(505);
     // The audio thread has not run for 50 ms: the clock waits for it after 20.
-    expect(clock.now(1050)).toBe(1020);
+    expect(clock.now(1050)).toBe(520);
     // A burst of four quanta (10.7 ms) read late: the clock does not step back.
-    clock.update(48000 + 512, 1051);
-    expect(clock.now(1051)).toBe(1020);
-    clock.update(48000 + 2048, 1060);
-    expect(clock.now(1060)).toBeCloseTo(1000 + (2048 * 1000) / 48000, 9);
+    clock.update(480000 + 512, 1051);
+    expect(clock.now(1051)).toBe(520);
+    clock.update(480000 + 2048, 1060);
+    expect(clock.now(1060)).toBeCloseTo(500 + (2048 * 1000) / 48000, 9);
     // A reading a quantum behind the last (a new read counter paired with an older offset) is ignored.
-    clock.update(48000 + 2048 - 128, 1061);
-    expect(clock.playheadFrames).toBe(48000 + 2048);
+    clock.update(480000 + 2048 - 128, 1061);
+    expect(clock.playheadFrames).toBe(480000 + 2048);
   });
 
   it('unwraps the playhead across 2^32 frames', () => {
@@ -73,6 +79,7 @@ describe('ListenerClock (the clock of the decoder worker: the playhead of the pl
     clock.update(2 ** 32 - 100, 0);
     clock.update(28, 3);
     expect(clock.playheadFrames).toBe(2 ** 32 + 28);
+    expect(clock.now(3)).toBeCloseTo((128 * 1000) / 48000, 9);
   });
 
   it('refuses a bad rate or maximum', () => {

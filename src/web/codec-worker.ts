@@ -375,9 +375,9 @@ class DecoderRole {
   private segments: { start: number; length: number; fromMs: number; spanMs: number }[] = [];
   private slotEndMs = 0;
   private computeMs: number[] = [];
-  /** The latest frames' compute times (ms), for the margin. */
+  /** The latest frames' compute times on the listener's clock (ms), for the margin. */
   private readonly recentComputeMs: number[] = [];
-  /** The latest gaps between two pumps (ms): how long the worker can go without running. */
+  /** The latest gaps between two pumps on the listener's clock (ms): how long the worker can go without running. */
   private readonly pumpGapsMs: number[] = [];
   private lastPumpAt = Number.NaN;
   private starvedMs = 0;
@@ -513,7 +513,9 @@ class DecoderRole {
     let queued = this.queuedMs();
     this.queuedSum += queued;
     this.queuedCount++;
-    const now = performance.now();
+    // On the listener's clock, as the queue drains: a stall of the whole device costs the audio
+    // only what the audio thread played meanwhile.
+    const now = this.listenerNow();
     if (!Number.isNaN(this.lastPumpAt)) {
       this.pumpGapsMs.push(now - this.lastPumpAt);
       if (this.pumpGapsMs.length > PUMP_GAPS_KEPT) this.pumpGapsMs.shift();
@@ -536,11 +538,13 @@ class DecoderRole {
 
   private decodeFrame(packet: Uint8Array | null, seq: number): Float32Array {
     const started = performance.now();
+    const listenerStarted = this.listenerNow();
     const pcm = this.decoder.decode(packet);
     const ms = performance.now() - started;
     this.computeMs.push(ms);
     this.monitor.frame(ms);
-    this.recentComputeMs.push(ms);
+    // (The margin's share: the audio played while this frame was decoded.)
+    this.recentComputeMs.push(this.listenerNow() - listenerStarted);
     if (this.recentComputeMs.length > MARGIN_FRAMES) this.recentComputeMs.shift();
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
       this.record.packets.push(packet);
@@ -601,7 +605,7 @@ class DecoderRole {
     const segments = this.segments;
     while (segments.length > 1 && segments[0].start + segments[0].length <= read) segments.shift();
     const segment = segments[0];
-    if (!segment) return null;
+    if (!segment || Number.isNaN(this.clock.playheadFrames)) return null;
     const into = Math.min(1, Math.max(0, (read - segment.start) / segment.length));
     const delayMs = this.resampler ? (this.resampler.delaySamples * 1000) / this.sampleRate : 0;
     return {

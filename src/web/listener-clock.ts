@@ -11,10 +11,14 @@
 // clock runs on with the wall clock, at most `maxAheadMs` past the last playhead, and never back.
 
 export class ListenerClock {
-  /** The playhead in frames, unwrapped (the processor's counter is modulo 2^32). */
-  private frames = 0;
-  private raw = Number.NaN;
+  /** The playhead in frames, unwrapped (the processor's counter is modulo 2^32); NaN before the first reading. */
+  private frames = Number.NaN;
+  private raw = 0;
+  /** The first reading, and the listener's time then (ms). */
+  private firstFrames = 0;
+  private firstMs = 0;
   private movedAt = Number.NaN;
+  private startedAt = Number.NaN;
   private latestMs = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -27,12 +31,18 @@ export class ListenerClock {
       throw new RangeError(`listener clock: maxAheadMs must be a number of milliseconds >= 0, got ${maxAheadMs}`);
   }
 
-  /** A reading of the playhead (frames, modulo 2^32) at `wallMs` (performance.now()). */
+  /**
+   * A reading of the playhead (frames, modulo 2^32; 0: the processor has not run yet, as a
+   * playhead is the frame after a quantum) at `wallMs` (performance.now()).
+   */
   update(playhead: number, wallMs: number): void {
     const raw = playhead >>> 0;
-    if (Number.isNaN(this.raw)) {
-      this.raw = raw;
-      this.frames = raw;
+    if (Number.isNaN(this.frames)) {
+      if (raw === 0) return;
+      // Carries on from where the wall clock had got to: a processor that starts late (a context
+      // that was suspended, a node connected late) must not make the time jump.
+      this.firstMs = this.now(wallMs);
+      this.raw = this.firstFrames = this.frames = raw;
       this.movedAt = wallMs;
       return;
     }
@@ -45,16 +55,20 @@ export class ListenerClock {
     this.movedAt = wallMs;
   }
 
-  /** The playhead frame last read (unwrapped). */
+  /** The audio-clock frame of the playhead last read (unwrapped); NaN before the first reading. */
   get playheadFrames(): number {
     return this.frames;
   }
 
-  /** The listener's time (ms) at `wallMs`; 0 plus the wall time since the first call before any reading. */
+  /** The listener's time (ms) at `wallMs`: the wall clock's until the first reading. */
   now(wallMs: number): number {
-    if (Number.isNaN(this.movedAt)) this.movedAt = wallMs;
-    const ahead = Math.min(this.maxAheadMs, Math.max(0, wallMs - this.movedAt));
-    this.latestMs = Math.max(this.latestMs, (this.frames * 1000) / this.sampleRate + ahead);
+    if (Number.isNaN(this.startedAt)) this.startedAt = wallMs;
+    const ms = Number.isNaN(this.frames)
+      ? wallMs - this.startedAt
+      : this.firstMs +
+        ((this.frames - this.firstFrames) * 1000) / this.sampleRate +
+        Math.min(this.maxAheadMs, Math.max(0, wallMs - this.movedAt));
+    this.latestMs = Math.max(this.latestMs, ms);
     return this.latestMs;
   }
 }
