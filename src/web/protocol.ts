@@ -158,8 +158,8 @@ export interface DecoderStats extends PlayoutStats {
   rejected: number;
   /**
    * How far behind schedule the latest packet since playout began came (ms): each packet's
-   * arrival against the earliest arrival seen, one frame apart per sequence number. What
-   * jitterMs must cover.
+   * arrival against the earliest arrival seen, one frame apart per sequence number, on the
+   * listener's audio clock (as the playout measures arrivals). What jitterMs must cover.
    */
   maxLateMs: number;
   /** Decoded audio queued for the audio thread, ms (mean since the last stats message). */
