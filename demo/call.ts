@@ -29,6 +29,8 @@ import type { SignalFromServer } from './signaling.js';
 const params = new URLSearchParams(location.search);
 /** A dynamic payload type; with the data channel there is no SDP to agree it in, so both sides use this one. */
 const PAYLOAD_TYPE = 96;
+/** A Lyra frame (ms): the decoder's frame numbers to the sender's timeline. */
+const FRAME_MS = 20;
 /** Records of packets kept for the tests and the meters (10 minutes of frames). */
 const MAX_RECORDS = 30_000;
 
@@ -181,18 +183,23 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   const denoise = $<HTMLInputElement>('denoise');
   denoise.disabled = !denoiser;
   denoise.onchange = () => encoder.setDenoise(denoise.checked);
+  // The decoder starts with the address's floors; a slider applies only what the user moves it to
+  // (it once applied its own clamped value at start: ?safety=150 became a 100 ms floor).
   const slider = (id: string, initial: number, apply: (v: number) => void) => {
     const input = $<HTMLInputElement>(id);
+    if (initial > Number(input.max)) input.max = String(initial);
     input.value = String(initial);
-    const update = () => {
+    const show = () => {
       $(`${id}-out`).textContent = `${input.value} ms`;
+    };
+    input.oninput = () => {
+      show();
       apply(Number(input.value));
     };
-    input.oninput = update;
-    update();
+    show();
   };
   slider('jitter-buffer', jitterMs, (v) => decoder.setPlayoutBuffer({ jitterMs: v }));
-  slider('safety', decoder.playoutBuffer.safetyMs, (v) => decoder.setPlayoutBuffer({ safetyMs: v }));
+  slider('safety', safetyMs, (v) => decoder.setPlayoutBuffer({ safetyMs: v }));
 
   // The call.
   const sent: PacketRecord[] = [];
@@ -337,10 +344,12 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     firstFrameSent,
   });
   /** The decoder counts frames from the first packet it received; the meters count the encoder's. */
-  const inSenderFrames = (r: ReceivingSide, firstFrame: number): ReceivingSide =>
-    r.stats && r.stats.firstSeq >= 0 && firstFrame >= 0
-      ? { ...r, stats: { ...r.stats, firstSeq: r.stats.firstSeq + firstFrame } }
-      : r;
+  const inSenderFrames = (r: ReceivingSide, firstFrame: number): ReceivingSide => {
+    if (!r.stats || r.stats.firstSeq < 0 || firstFrame < 0) return r;
+    const { firstSeq, playing } = r.stats;
+    const shifted = playing && { ...playing, timelineMs: playing.timelineMs + firstFrame * FRAME_MS };
+    return { ...r, stats: { ...r.stats, firstSeq: firstSeq + firstFrame, playing: shifted } };
+  };
   const meters = () => {
     const me = mine();
     return {

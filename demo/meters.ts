@@ -76,26 +76,38 @@ function timedOverload(node: EventTarget, into: { overload: TimedOverload | null
   });
 }
 
-/** An audio clock read against the wall clock (performance.timeOrigin + now: one machine, one clock). */
+/**
+ * An audio clock read against the wall clock (performance.timeOrigin + now: one machine, one
+ * clock), and which AudioContext it was read on: two readings of one context are compared in
+ * frames, with no wall clock in between.
+ */
 export interface ClockReading {
   sampleRate: number;
   contextSeconds: number;
   epochMs: number;
+  contextId: string;
 }
 
-export function readClock(context: AudioContext): ClockReading {
-  const t = context.getOutputTimestamp?.();
-  if (t?.contextTime !== undefined && t.performanceTime !== undefined && t.performanceTime > 0) {
-    return {
-      sampleRate: context.sampleRate,
-      contextSeconds: t.contextTime,
-      epochMs: performance.timeOrigin + t.performanceTime,
-    };
+const contextIds = new WeakMap<BaseAudioContext, string>();
+
+/**
+ * The render position (currentTime), not getOutputTimestamp(): the output timestamp adds the
+ * output device's latency as each browser estimates it, and the estimates disagree (Chromium's
+ * headless output maps the render position about 32 ms later than its time of reading, Firefox's
+ * with PulseAudio not at all, measured), which put a call's two directions 35 ms off each way. A
+ * main-thread reading of currentTime lags the audio thread by up to a burst (about 10 ms).
+ */
+export function readClock(context: BaseAudioContext): ClockReading {
+  let contextId = contextIds.get(context);
+  if (!contextId) {
+    contextId = `${performance.timeOrigin}-${Math.random()}`;
+    contextIds.set(context, contextId);
   }
   return {
     sampleRate: context.sampleRate,
     contextSeconds: context.currentTime,
     epochMs: performance.timeOrigin + performance.now(),
+    contextId,
   };
 }
 
@@ -197,20 +209,24 @@ function percentile(sorted: number[], p: number): number {
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 
 /**
- * Mouth to ear: frame k of the input starts k frames (plus any samples dropped) after the capture
- * began, and is played k frames (plus the silence of any underrun, plus what time-scaling and
- * concealment in addition have put in, minus skipped frames) after the first decoded frame was. On one page both are on one audio clock; across two pages each is taken to the wall clock
- * (exact on one machine, off by the clocks' difference across two). Framing, resampling,
- * transports, network, compute and the playout queue; not the output device's own latency.
+ * Mouth to ear of what the listener hears now: the decoder's worker reports the audio-clock frame
+ * at which the next sample plays and where that sample lies on the sender's timeline (ms from its
+ * frame 0, in one snapshot: see DecoderStats.playing); the sender's timeline starts at the capture
+ * processor's first frame (plus any samples its ring dropped). On one page both are on one audio
+ * clock and compared in frames; across two pages each is taken to the wall clock through its
+ * render position (a few ms on one machine, off by the clocks' difference across two). Framing, resampling, transports, network, compute and the
+ * playout queue; not the output device's own latency. Dropped, skipped, concealed and
+ * time-scaled frames move what is heard on the sender's timeline, and so the latency, as they
+ * should; concealment in addition to the sequence adds its own length.
  */
 function latency(send: SendingSide, receive: ReceivingSide): number | null {
   const { capture, clock: sendClock } = send;
-  const { playback, clock: receiveClock } = receive;
-  const firstSeq = receive.stats?.firstSeq ?? -1;
-  if (!capture || !playback || capture.startFrame < 0 || playback.startFrame < 0 || firstSeq < 0) return null;
-  const captured = capture.startFrame + (firstSeq * sendClock.sampleRate * FRAME_MS) / 1000 + capture.droppedSamples;
-  const shift = receive.stats?.playoutShiftSamples ?? 0;
-  return epochOf(receiveClock, playback.startFrame + playback.underrunSamples + shift) - epochOf(sendClock, captured);
+  const playing = receive.stats?.playing;
+  if (!capture || capture.startFrame < 0 || !playing) return null;
+  const captured = capture.startFrame + (playing.timelineMs * sendClock.sampleRate) / 1000 + capture.droppedSamples;
+  if (sendClock.contextId === receive.clock.contextId)
+    return ((playing.audioFrame - captured) * 1000) / sendClock.sampleRate;
+  return epochOf(receive.clock, playing.audioFrame) - epochOf(sendClock, captured);
 }
 
 export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters {

@@ -8,16 +8,19 @@ import { Resampler } from '../audio/resample.js';
 import { BitrateTable } from '../codec/bitrates.js';
 import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
-import { AdaptivePlayout } from '../codec/playout.js';
+import { AdaptivePlayout, type PlayoutFrame } from '../codec/playout.js';
+import { ListenerClock } from './listener-clock.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, OverloadMonitor } from './overload.js';
 import type {
   DecoderInit,
   DecoderRecord,
+  DecoderStats,
   EncoderInit,
   EncoderRecord,
   ModelBytes,
   OverloadPolicy,
   PacketMessage,
+  PlaybackPosition,
   WorkerReply,
   WorkerRequest,
 } from './protocol.js';
@@ -362,14 +365,19 @@ class DecoderRole {
   private readonly ring: SampleRing | null;
   private readonly port: MessagePort | null;
   private skip: number;
-  /** Port transport: samples sent, and the playback processor's last count of samples played and when it came. */
+  /** Samples handed to the audio thread; port transport: the playback processor's last count of samples read and when it came. */
   private sent = 0;
   private played = 0;
   private playedAt = 0;
+  /** The listener's audio clock: what the playout's arrivals and delays are measured on. */
+  private readonly clock: ListenerClock;
+  /** The audio handed over lately: where each piece lies in the output and on the sender's timeline (ms). */
+  private segments: { start: number; length: number; fromMs: number; spanMs: number }[] = [];
+  private slotEndMs = 0;
   private computeMs: number[] = [];
-  /** The latest frames' compute times (ms), for the margin. */
+  /** The latest frames' compute times on the listener's clock (ms), for the margin. */
   private readonly recentComputeMs: number[] = [];
-  /** The latest gaps between two pumps (ms): how long the worker can go without running. */
+  /** The latest gaps between two pumps on the listener's clock (ms): how long the worker can go without running. */
   private readonly pumpGapsMs: number[] = [];
   private lastPumpAt = Number.NaN;
   private starvedMs = 0;
@@ -416,10 +424,13 @@ class DecoderRole {
     });
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.port = init.transport.kind === 'port' ? init.transport.port : null;
+    this.clock = new ListenerClock(this.sampleRate);
     if (this.port) {
-      this.port.onmessage = (e: MessageEvent<number>) => {
-        this.played = e.data;
+      this.port.onmessage = (e: MessageEvent<PlaybackPosition>) => {
+        const [played, playhead] = e.data;
+        this.played = played;
         this.playedAt = performance.now();
+        this.clock.update(playhead, this.playedAt);
         guarded(this, () => this.pump());
       };
     }
@@ -441,11 +452,19 @@ class DecoderRole {
       this.decoder.reset();
       this.resampler?.reset();
       this.skip = this.resampler?.delaySamples ?? 0;
+      this.segments = [];
     } else if (message.type === 'record') reply({ type: 'record', decoder: this.takeRecord() });
   }
 
+  /** The listener's time (ms): the audio clock that plays the queue, run on between its readings. */
+  private listenerNow(): number {
+    const wall = performance.now();
+    if (this.ring) this.clock.update(this.ring.playhead, wall);
+    return this.clock.now(wall);
+  }
+
   private receive(message: PacketMessage): void {
-    const now = performance.now();
+    const now = this.listenerNow();
     const offset = now - FRAME_MS * message.seq;
     this.earliestOffset = Math.min(this.earliestOffset, offset);
     // (Counted from playout on: before it, a late packet only delays the start.)
@@ -494,7 +513,9 @@ class DecoderRole {
     let queued = this.queuedMs();
     this.queuedSum += queued;
     this.queuedCount++;
-    const now = performance.now();
+    // On the listener's clock, as the queue drains: a stall of the whole device costs the audio
+    // only what the audio thread played meanwhile.
+    const now = this.listenerNow();
     if (!Number.isNaN(this.lastPumpAt)) {
       this.pumpGapsMs.push(now - this.lastPumpAt);
       if (this.pumpGapsMs.length > PUMP_GAPS_KEPT) this.pumpGapsMs.shift();
@@ -503,9 +524,10 @@ class DecoderRole {
     if (this.writing && queued === 0) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
     const margin = this.marginMs(now);
     for (;;) {
-      const frame = this.playout.pull(performance.now(), queued, margin);
+      const frame = this.playout.pull(this.listenerNow(), queued, margin);
       if (!frame) return;
-      this.write(this.resample(frame.output));
+      const out = this.resample(frame.output);
+      this.logSegment(frame, this.write(out));
       this.writing = true;
       const before = queued;
       queued = this.queuedMs();
@@ -516,11 +538,13 @@ class DecoderRole {
 
   private decodeFrame(packet: Uint8Array | null, seq: number): Float32Array {
     const started = performance.now();
+    const listenerStarted = this.listenerNow();
     const pcm = this.decoder.decode(packet);
     const ms = performance.now() - started;
     this.computeMs.push(ms);
     this.monitor.frame(ms);
-    this.recentComputeMs.push(ms);
+    // (The margin's share: the audio played while this frame was decoded.)
+    this.recentComputeMs.push(this.listenerNow() - listenerStarted);
     if (this.recentComputeMs.length > MARGIN_FRAMES) this.recentComputeMs.shift();
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
       this.record.packets.push(packet);
@@ -539,23 +563,60 @@ class DecoderRole {
     return out.subarray(drop);
   }
 
-  private write(out: Float32Array): void {
-    if (out.length === 0) return;
+  /** Hands `out` to the audio thread; returns how many samples it took. */
+  private write(out: Float32Array): number {
+    if (out.length === 0) return 0;
     if (this.ring) {
       // The ring holds a second and the delay is kept below maxDelayMs: full means the audio thread stopped.
-      this.ring.write(out);
-      return;
+      const n = this.ring.write(out);
+      this.sent += n;
+      return n;
     }
     const chunk = out.byteOffset === 0 && out.length === out.buffer.byteLength / 4 ? out : out.slice();
-    this.sent += chunk.length; // (counted before the transfer empties it)
+    const n = chunk.length; // (counted before the transfer empties it)
+    this.sent += n;
     this.port!.postMessage(chunk, [chunk.buffer]);
+    return n;
+  }
+
+  /**
+   * Where the audio of `frame` lies on the sender's timeline: a frame's slot (the first output:
+   * every frame held until playout began), time-scaled or not; concealment in addition takes no
+   * time of the sender's, it stays where the frame before it ended.
+   */
+  private logSegment(frame: PlayoutFrame, length: number): void {
+    const fromMs = frame.seq < 0 ? this.slotEndMs : frame.seq * FRAME_MS;
+    const spanMs = frame.seq < 0 ? 0 : FRAME_MS * Math.max(1, Math.round(frame.decoded.length / this.frameSize));
+    this.slotEndMs = fromMs + spanMs;
+    if (length > 0) this.segments.push({ start: this.sent - length, length, fromMs, spanMs });
+  }
+
+  /**
+   * The next sample the audio thread reads: the audio-clock frame it plays at, and its place on
+   * the sender's timeline (ms; less the resampler's delay, by which each frame's output trails its
+   * input). Read together, so that they describe the same sample.
+   */
+  private playing(): DecoderStats['playing'] {
+    let read: number;
+    if (this.ring) {
+      this.clock.update(this.ring.playhead, performance.now());
+      read = this.sent - this.ring.available;
+    } else read = this.played;
+    const segments = this.segments;
+    while (segments.length > 1 && segments[0].start + segments[0].length <= read) segments.shift();
+    const segment = segments[0];
+    if (!segment || Number.isNaN(this.clock.playheadFrames)) return null;
+    const into = Math.min(1, Math.max(0, (read - segment.start) / segment.length));
+    const delayMs = this.resampler ? (this.resampler.delaySamples * 1000) / this.sampleRate : 0;
+    return {
+      audioFrame: this.clock.playheadFrames,
+      timelineMs: segment.fromMs + into * segment.spanMs - delayMs,
+    };
   }
 
   report(): void {
     const s = this.playout.stats();
     const p = this.playout.state();
-    const frameOut = (this.frameSize * this.sampleRate) / this.modelRate;
-    const slots = p.framesDecoded + p.framesConcealed + p.framesSkipped;
     reply({
       type: 'stats',
       decoder: {
@@ -575,7 +636,7 @@ class DecoderRole {
         targetDelayMs: p.targetDelayMs,
         jitterMs: p.jitterMs,
         marginMs: p.marginMs,
-        playoutShiftSamples: Math.round(s.totalSamplesReceived - slots * frameOut),
+        playing: this.playing(),
       },
     });
     this.computeMs = [];

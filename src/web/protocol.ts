@@ -147,17 +147,19 @@ export interface DecoderStats extends PlayoutStats {
   jitterMs: number;
   marginMs: number;
   /**
-   * Samples (at the context's rate) played beyond one frame per frame slot: time-scaling,
-   * concealment played in addition, minus skipped frames. Frame k of playout starts this many
-   * samples (and any underrun's) later than k frames after the first.
+   * What the listener hears now, for the mouth-to-ear meter: the audio-clock frame at which the
+   * next sample read from the queue plays (underruns included), and where that sample lies on the
+   * sender's timeline (ms from its frame 0: frame s starts at 20 s; time-scaled audio maps
+   * proportionally, concealment in addition stays where the frame before it ended, skipped frames
+   * are never heard). null until playout has begun. One snapshot of the worker, so the two agree.
    */
-  playoutShiftSamples: number;
+  playing: { audioFrame: number; timelineMs: number } | null;
   /** Messages on a packet port that were not a packet for this model (ignored). */
   rejected: number;
   /**
    * How far behind schedule the latest packet since playout began came (ms): each packet's
-   * arrival against the earliest arrival seen, one frame apart per sequence number. What
-   * jitterMs must cover.
+   * arrival against the earliest arrival seen, one frame apart per sequence number, on the
+   * listener's audio clock (as the playout measures arrivals). What jitterMs must cover.
    */
   maxLateMs: number;
   /** Decoded audio queued for the audio thread, ms (mean since the last stats message). */
@@ -200,6 +202,13 @@ export interface ProcessorStats {
   /** The audio-clock frame of the first sample captured / played (-1: not yet). */
   startFrame: number;
 }
+
+/**
+ * Playback processor to its worker (port transport), every other quantum: samples read so far,
+ * and the audio-clock frame at which the next one will play (what the SharedArrayBuffer ring's
+ * playhead carries).
+ */
+export type PlaybackPosition = [consumed: number, playhead: number];
 
 /** From a processor to its node: 'start' has reached the audio thread. */
 export interface ProcessorStarted {

@@ -1,14 +1,16 @@
 // A single-producer, single-consumer ring of samples in a SharedArrayBuffer: the audio thread
 // and the codec worker exchange audio through it without messages, locks or allocation.
 //
-// Layout: two Int32 counters (total samples read, total samples written, modulo 2^32) followed
-// by `capacity` float32 samples. Each side only ever stores its own counter, so plain
-// Atomics.load/store is enough; a power-of-two capacity keeps `counter % capacity` continuous
-// across the 2^32 wrap (about 24 hours at 48 kHz).
+// Layout: three Int32 counters (total samples read, total samples written, modulo 2^32, and the
+// consumer's audio clock against its read counter) followed by `capacity` float32 samples. Each
+// side only ever stores its own counters, so plain Atomics.load/store is enough; a power-of-two
+// capacity keeps `counter % capacity` continuous across the 2^32 wrap (about 24 hours at 48 kHz).
 
 const READ = 0;
 const WRITE = 1;
-const HEADER_BYTES = 8;
+/** The consumer's playhead minus its read counter: one value, so the producer never sees half an update. */
+const CLOCK = 2;
+const HEADER_BYTES = 12;
 
 export class SampleRing {
   readonly capacity: number;
@@ -29,7 +31,7 @@ export class SampleRing {
       throw new RangeError(`not a SampleRing buffer: ${buffer.byteLength} bytes`);
     }
     this.capacity = capacity;
-    this.counters = new Int32Array(buffer, 0, 2);
+    this.counters = new Int32Array(buffer, 0, 3);
     this.data = new Float32Array(buffer, HEADER_BYTES, capacity);
   }
 
@@ -41,6 +43,25 @@ export class SampleRing {
   /** Room left for the producer. */
   get free(): number {
     return this.capacity - this.available;
+  }
+
+  /**
+   * Consumer: the audio-clock frame at which the next sample it reads will play (its playhead,
+   * modulo 2^32). Silence played while the ring was empty moves the playhead and not the read
+   * counter, so the producer learns the listener's clock, underruns included.
+   */
+  setPlayhead(frame: number): void {
+    Atomics.store(this.counters, CLOCK, (frame - Atomics.load(this.counters, READ)) | 0);
+  }
+
+  /** The consumer's playhead (audio-clock frames modulo 2^32; 0 until it has set one). */
+  get playhead(): number {
+    return (Atomics.load(this.counters, CLOCK) + Atomics.load(this.counters, READ)) >>> 0;
+  }
+
+  /** Total samples read, modulo 2^32. */
+  get readCount(): number {
+    return Atomics.load(this.counters, READ) >>> 0;
   }
 
   /** Producer: appends up to src.length samples; returns how many fitted. */

@@ -3,7 +3,13 @@
 // pages) or a MessagePort to the codec worker (any page). No codec work runs here, so a
 // quantum costs microseconds whatever the frame size and the CPU.
 
-import type { ProcessorControl, ProcessorOptions, ProcessorStarted, ProcessorStats } from './protocol.js';
+import type {
+  PlaybackPosition,
+  ProcessorControl,
+  ProcessorOptions,
+  ProcessorStarted,
+  ProcessorStats,
+} from './protocol.js';
 import { SampleRing } from './ring.js';
 
 declare const currentFrame: number;
@@ -156,9 +162,12 @@ class PlaybackProcessor extends Mover {
         }
       }
       this.consumed += got;
-      // The worker's measure of how much is queued here (every other quantum).
-      if (this.worker && (this.stats.quanta & 1) === 0) this.worker.postMessage(this.consumed);
+      // The worker's measure of how much is queued here, and of the listener's clock (every other quantum).
+      if (this.worker && (this.stats.quanta & 1) === 0)
+        this.worker.postMessage([this.consumed, currentFrame + n] satisfies PlaybackPosition);
     }
+    // The audio-clock frame the next sample read will play at: the worker's clock (listener-clock.ts).
+    this.ring?.setPlayhead(currentFrame + n);
     if (got < n) {
       out.fill(0, got);
       if (this.primed) {

@@ -17,6 +17,15 @@ import { FIREFOX_SPEECH_DIR, PULSEAUDIO, type CallReport, type SideReport } from
 
 const SECONDS = 20;
 const FRAMES_PER_SECOND = 50;
+/**
+ * The receiver's adaptive playout on a loopback (issue 21: the delay follows the network; one
+ * page on a clean loopback: mouth to ear at most 60 ms). A call has two browsers, their main
+ * threads and data channels on the packets' path, so it is allowed more, but not a fixed queue:
+ * the test once ran the call with floors that made the target 250 ms (mouth to ear 242 and 312).
+ * Medians of the per-second readings, from the 5th second on (the start-up learns the target).
+ */
+const MAX_TARGET_DELAY_MS = 100;
+const MAX_LATENCY_MS = 150;
 const isRoot = process.getuid?.() === 0;
 const canIsolate =
   isRoot && spawnSync('unshare', ['--net', 'true']).status === 0 && spawnSync('ip', ['-V']).status === 0;
@@ -45,12 +54,15 @@ function encodedPerSecond(side: SideReport): number {
 }
 
 /** What a direction looked like, for the log and the assertions. */
+const median = (xs: number[]) => percentile(xs, 0.5);
+
 function direction(from: SideReport, to: SideReport) {
   const sent = from.records.sent;
   const received = [...to.records.received].sort((a, b) => a.frame - b.frame);
   const sentAt = new Map(sent.map((p) => [p.frame - from.records.firstFrameSent, p.atMs]));
   const transit = received.map((p) => p.atMs - (sentAt.get(p.frame) ?? NaN));
   const meters = to.meters.incoming!;
+  const settled = to.timeline.filter((t) => t.atS >= 5 && t.incoming).map((t) => t.incoming!);
   return {
     name: `${from.browser} → ${to.browser}`,
     sent,
@@ -59,6 +71,9 @@ function direction(from: SideReport, to: SideReport) {
     meters,
     /** Frames the sender encoded per second of wall time during the call: its audio clock (50 = real time). */
     senderFramesPerSecond: encodedPerSecond(from),
+    /** The receiver's playout target and mouth to ear, each second from the 5th on (null: not measured). */
+    targetDelayMs: settled.map((m) => m.targetDelayMs),
+    latencyMs: settled.map((m) => m.latencyMs),
   };
 }
 
@@ -101,7 +116,7 @@ describe.skipIf(!READY)('a call between Chromium and Firefox (call page, WebRTC 
 
         for (const d of [direction(chromium, firefox), direction(firefox, chromium)]) {
           console.log(
-            `${d.name}: ${d.sent.length} packets sent, ${d.received.length} received; data channel transit p50 ${d.transitMs.p50.toFixed(1)} ms, p99 ${d.transitMs.p99.toFixed(1)} ms, max ${d.transitMs.max.toFixed(1)} ms; sender encoded ${d.senderFramesPerSecond.toFixed(1)} frames/s; receiver's meters ${JSON.stringify(d.meters)}`,
+            `${d.name}: ${d.sent.length} packets sent, ${d.received.length} received; data channel transit p50 ${d.transitMs.p50.toFixed(1)} ms, p99 ${d.transitMs.p99.toFixed(1)} ms, max ${d.transitMs.max.toFixed(1)} ms; sender encoded ${d.senderFramesPerSecond.toFixed(1)} frames/s; receiver's target delay ${d.targetDelayMs.map(Math.round).join(' ')} ms, mouth to ear ${d.latencyMs.map((x) => (x === null ? '-' : Math.round(x))).join(' ')} ms; receiver's meters ${JSON.stringify(d.meters)}`,
           );
           // Every packet sent arrived, once, unchanged, and numbered as the sender numbered it.
           expect(d.received.length).toBe(d.sent.length);
@@ -113,6 +128,14 @@ describe.skipIf(!READY)('a call between Chromium and Firefox (call page, WebRTC 
           expect(d.sent.length).toBeGreaterThan(SECONDS * FRAMES_PER_SECOND * 0.8);
           expect(d.meters.framesDecoded).toBeGreaterThan(SECONDS * FRAMES_PER_SECOND * 0.8);
           expect(d.meters.underruns).toBe(0);
+          // The receiver's own adaptive playout, not a fixed queue: a low target, and a mouth to
+          // ear that is measured, positive and near it.
+          expect(d.targetDelayMs.length, d.name).toBeGreaterThan(10);
+          expect(median(d.targetDelayMs), `${d.name}: target delay`).toBeLessThanOrEqual(MAX_TARGET_DELAY_MS);
+          expect(d.latencyMs.every((x) => x !== null)).toBe(true);
+          const latency = d.latencyMs as number[];
+          expect(median(latency), `${d.name}: mouth to ear`).toBeGreaterThan(0);
+          expect(median(latency), `${d.name}: mouth to ear`).toBeLessThanOrEqual(MAX_LATENCY_MS);
         }
         // Different speech each way: the two streams of packets have nothing in common.
         const payloads = (s: SideReport) => new Set(s.records.sent.map((p) => p.rtp.slice(24)));

@@ -17,15 +17,22 @@ const SETTLE_SECONDS = 8;
 const SAMPLE_SECONDS = 20;
 const SAMPLE_EVERY_MS = 2000;
 /**
- * Bounds on the sampled delay. Without the nodes' dropping and skipping it only grows (about a
- * second every few seconds at a quarter of a core: docs/overload.md). With it, the median sample
- * stays under the issue's 300 ms target plus a margin for a machine shared with other work (a
- * quota caps the browser's CPU time; other programs can leave it less), and single samples may
- * be further off: the meters combine counters that each thread reports every 250 ms, and a
- * decoder busy with one frame for 100-200 ms reports late.
+ * Mouth to ear, every sample (issue 20: at most 300 ms when the device cannot keep up). Without
+ * the nodes' dropping and skipping it only grows (about a second every few seconds at a quarter
+ * of a core: docs/overload.md). The meter reads what is heard at that moment from one snapshot of
+ * the decoder's worker (demo/meters.ts), so a reading at or below zero is a broken measurement,
+ * not a short delay.
  */
-const MEDIAN_DELAY_MS = 600;
-const MAX_DELAY_MS = 2500;
+const MAX_LATENCY_MS = 300;
+/**
+ * Packets discarded because their slot had already been played (concealed) are the exception,
+ * not the stream: when the playout measured time on the wall clock while the starved audio clock
+ * ran at 0.65 of it, it ran ahead of the packets and 718 of 737 were discarded as late (97.6% of
+ * the samples concealment), and the test passed. (How much is concealed in all depends on how
+ * far the device is from real time: at a real-time factor of 3.7, 70%, most of it frames the
+ * encoder had to drop.)
+ */
+const MAX_LATE_FRACTION = 0.5;
 
 const quota = AVAILABLE ? createCpuQuota(CORE_SHARE, CHROMIUM) : null;
 if (quota && !quota.ok) console.warn(`test/browser/overload.test.ts skipped: ${quota.reason}`);
@@ -92,14 +99,16 @@ describe.skipIf(!quota?.ok)(`the Web Audio nodes on ${CORE_SHARE} of a core (cgr
     expect(last.concealed).toBeGreaterThan(0);
     expect(last.overload).not.toBeNull();
 
-    // The delay stays bounded: no growth from the first half of the samples to the second.
+    // The playout keeps up with the packets that come: few come after their slot was played.
+    const w = last.webrtc;
+    const late = w.packetsDiscarded - last.skippedFrames;
+    expect(late / w.packetsReceived, 'packets discarded as late').toBeLessThan(MAX_LATE_FRACTION);
+
+    // The delay stays bounded, and is a delay: every reading measured, above zero, at most 300 ms.
     const delays = samples.map((m) => m.latencyMs);
     expect(delays.every((d) => d !== null)).toBe(true);
     const ms = delays as number[];
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    expect(median(ms)).toBeLessThan(MEDIAN_DELAY_MS);
-    expect(Math.max(...ms)).toBeLessThan(MAX_DELAY_MS);
-    const half = Math.floor(ms.length / 2);
-    expect(median(ms.slice(half))).toBeLessThan(median(ms.slice(0, half)) + 300);
+    expect(Math.min(...ms), `latency ${ms.map(Math.round).join(' ')} ms`).toBeGreaterThan(0);
+    expect(Math.max(...ms), `latency ${ms.map(Math.round).join(' ')} ms`).toBeLessThanOrEqual(MAX_LATENCY_MS);
   });
 });
