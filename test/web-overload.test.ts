@@ -1,7 +1,16 @@
 // The codec workers' overload decisions (src/web/overload.ts) and the jitter buffer's catching up
 // (skipOldest), without a browser: test/browser/overload.test.ts runs them live under a CPU quota.
 import { describe, expect, it } from 'vitest';
-import { framesToDrop, nextShedStep, OverloadMonitor, SHED_AFTER_WINDOWS } from '../src/web/overload.js';
+import {
+  DelayHold,
+  framesToDrop,
+  maxDelayFor,
+  nextShedStep,
+  OVERLOADED_MAX_DELAY_MS,
+  OverloadMonitor,
+  RELAX_AFTER_WINDOWS,
+  SHED_AFTER_WINDOWS,
+} from '../src/web/overload.js';
 
 describe('OverloadMonitor', () => {
   it('is quiet while frames cost less than their budget and at most one is dropped a window', () => {
@@ -75,5 +84,31 @@ describe('nextShedStep', () => {
   it('the fast float path, then nothing', () => {
     expect(nextShedStep('exact')).toBe('precision-fast');
     expect(nextShedStep('fast')).toBeNull();
+  });
+});
+
+describe('DelayHold and maxDelayFor: a decoder holds its delay down while overloaded', () => {
+  it(`holds from the first overloaded window until ${RELAX_AFTER_WINDOWS} quiet ones in a row`, () => {
+    const hold = new DelayHold();
+    expect(hold.window(false)).toBe(false);
+    expect(hold.held).toBe(false);
+    expect(hold.window(true)).toBe(true);
+    expect(hold.held).toBe(true);
+    expect(hold.window(true)).toBe(false);
+    // One quiet window short of the count, then overloaded again: the count starts over.
+    for (let i = 0; i < RELAX_AFTER_WINDOWS - 1; i++) expect(hold.window(false)).toBe(false);
+    expect(hold.window(true)).toBe(false);
+    for (let i = 0; i < RELAX_AFTER_WINDOWS - 1; i++) expect(hold.window(false)).toBe(false);
+    expect(hold.held).toBe(true);
+    expect(hold.window(false)).toBe(true);
+    expect(hold.held).toBe(false);
+  });
+
+  it('lowers the maximum to OVERLOADED_MAX_DELAY_MS, never raises it, never goes below the floors', () => {
+    const limits = { minMarginMs: 10, minJitterMs: 10, maxDelayMs: 400 };
+    expect(maxDelayFor(limits, false)).toBe(400);
+    expect(maxDelayFor(limits, true)).toBe(OVERLOADED_MAX_DELAY_MS);
+    expect(maxDelayFor({ ...limits, maxDelayMs: 120 }, true)).toBe(120);
+    expect(maxDelayFor({ minMarginMs: 150, minJitterMs: 150, maxDelayMs: 600 }, true)).toBe(300);
   });
 });

@@ -10,7 +10,7 @@ import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } 
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { AdaptivePlayout, type PlayoutFrame } from '../codec/playout.js';
 import { ListenerClock } from './listener-clock.js';
-import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, OverloadMonitor } from './overload.js';
+import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, DelayHold, maxDelayFor, OverloadMonitor } from './overload.js';
 import type {
   DecoderInit,
   DecoderRecord,
@@ -384,6 +384,9 @@ class DecoderRole {
   private starvedAt = 0;
   private writing = false;
   private skippedBefore = 0;
+  /** The node's playout limits; while overloaded the maximum delay is held lower (OVERLOADED_MAX_DELAY_MS). */
+  private limits: { minMarginMs: number; minJitterMs: number; maxDelayMs: number };
+  private readonly delayHold = new DelayHold();
   private queuedSum = 0;
   private queuedCount = 0;
   private readonly record: { packets: (Uint8Array | null)[]; seqs: number[]; pcm: Float32Array[] } | null;
@@ -414,13 +417,16 @@ class DecoderRole {
     this.decoder = createDecoder({ model });
     this.resampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
     this.skip = this.resampler?.delaySamples ?? 0;
+    this.limits = {
+      minMarginMs: init.buffer.safetyMs,
+      minJitterMs: init.buffer.jitterMs,
+      maxDelayMs: init.buffer.maxDelayMs,
+    };
     this.playout = new AdaptivePlayout((packet, seq) => this.decodeFrame(packet, seq), {
       sampleRate: this.modelRate,
       frameSize: this.frameSize,
       statsSampleRate: this.sampleRate,
-      minMarginMs: init.buffer.safetyMs,
-      minJitterMs: init.buffer.jitterMs,
-      maxDelayMs: init.buffer.maxDelayMs,
+      ...this.limits,
     });
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.port = init.transport.kind === 'port' ? init.transport.port : null;
@@ -443,7 +449,8 @@ class DecoderRole {
       message.port.onmessage = (e: MessageEvent<unknown>) => guarded(this, () => this.fromPort(e.data));
     else if (message.type === 'buffer') {
       const { safetyMs, jitterMs, maxDelayMs } = message.buffer;
-      this.playout.configure({ minMarginMs: safetyMs, minJitterMs: jitterMs, maxDelayMs });
+      this.limits = { minMarginMs: safetyMs, minJitterMs: jitterMs, maxDelayMs };
+      this.applyLimits();
     } else if (message.type === 'restart') {
       this.playout.reset();
       this.earliestOffset = Infinity;
@@ -649,6 +656,8 @@ class DecoderRole {
     this.monitor.drop(skipped - this.skippedBefore);
     this.skippedBefore = skipped;
     const verdict = this.monitor.endWindow();
+    // A node that may shed load also trades delay for concealment while overloaded.
+    if (this.delayHold.window(verdict !== null && this.policy.shedLoad)) this.applyLimits();
     if (!verdict) return;
     const step = verdict.shedNow && this.policy.shedLoad ? nextShedStep(this.precision) : null;
     if (step === 'precision-fast') {
@@ -668,6 +677,10 @@ class DecoderRole {
         precision: this.precision,
       },
     });
+  }
+
+  private applyLimits(): void {
+    this.playout.configure({ ...this.limits, maxDelayMs: maxDelayFor(this.limits, this.delayHold.held) });
   }
 
   private takeRecord(): DecoderRecord | undefined {

@@ -13,6 +13,15 @@ export const OVERLOAD_WINDOW_MS = 1000;
  * gets time to show its effect before the next.
  */
 export const SHED_AFTER_WINDOWS = 2;
+/**
+ * While a decoder is overloaded (and may shed load), its playout delay is held to at most this
+ * (ms): on a device too slow for real time the jitter it measures is its own starvation, and
+ * waiting for it only adds delay, so late frames are concealed instead. With the encoder's
+ * backlog (maxBacklogMs, 60) and a frame of capture this keeps mouth to ear near 300 ms.
+ */
+export const OVERLOADED_MAX_DELAY_MS = 200;
+/** Windows without overload before the decoder's configured maximum delay returns. */
+export const RELAX_AFTER_WINDOWS = 5;
 
 export interface OverloadVerdict {
   /** Mean compute per frame over the window (ms; wall clock, so time the thread waited for a CPU counts). */
@@ -76,4 +85,36 @@ export function framesToDrop(backlog: number, frameSamples: number, maxBacklogSa
  */
 export function nextShedStep(precision: 'exact' | 'fast'): ShedStep | null {
   return precision === 'exact' ? 'precision-fast' : null;
+}
+
+/**
+ * Whether a decoder's maximum delay is held down to OVERLOADED_MAX_DELAY_MS: from its first
+ * overloaded window until RELAX_AFTER_WINDOWS windows in a row were not.
+ */
+export class DelayHold {
+  held = false;
+  private quiet = 0;
+
+  /** One window's verdict; returns whether `held` changed. */
+  window(overloaded: boolean): boolean {
+    if (overloaded) {
+      this.quiet = 0;
+      if (this.held) return false;
+      this.held = true;
+      return true;
+    }
+    if (!this.held || ++this.quiet < RELAX_AFTER_WINDOWS) return false;
+    this.held = false;
+    this.quiet = 0;
+    return true;
+  }
+}
+
+/** A playout's maximum delay: the configured one, or while held the lower of it and OVERLOADED_MAX_DELAY_MS (never below the floors). */
+export function maxDelayFor(
+  limits: { minMarginMs: number; minJitterMs: number; maxDelayMs: number },
+  held: boolean,
+): number {
+  if (!held) return limits.maxDelayMs;
+  return Math.min(limits.maxDelayMs, Math.max(OVERLOADED_MAX_DELAY_MS, limits.minMarginMs + limits.minJitterMs));
 }
