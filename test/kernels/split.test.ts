@@ -120,6 +120,10 @@ const convCases = [
   [1, 8, 5, 2, 3, 1, 5],
   [3, 12, 2, 1, 2, 3, 3],
   [2, 4, 1, 1, 1, 1, 1],
+  // four, two and one output steps in one call: one channel with an even kernel, odd and even Cin/groups
+  [1, 8, 4, 3, 2, 1, 7],
+  [5, 8, 2, 1, 1, 1, 7],
+  [12, 8, 3, 2, 2, 2, 11],
 ] as const;
 
 const inputSteps = (tOut: number, k: number, s: number, d: number) => (tOut - 1) * s + d * (k - 1) + 1;
