@@ -392,8 +392,7 @@ function oneStep(
   else store(y, out, e0, e1, e2, e3, bias, co);
 }
 
-/** y[out..out+3] = the four sums, each plus its bias, rounded to float32. */
-// biome-ignore format: one rounding per line
+/** y[out..out+3] = the four sums, each plus its bias: the Float32Array store rounds as Math.fround does. */
 function store(
   y: Float32Array,
   out: number,
@@ -404,16 +403,16 @@ function store(
   bias: Float32Array | null,
   co: number,
 ): void {
-  if (!bias) {
-    y[out] = s0; y[out + 1] = s1; y[out + 2] = s2; y[out + 3] = s3;
-    return;
+  if (bias) {
+    s0 += bias[co]!;
+    s1 += bias[co + 1]!;
+    s2 += bias[co + 2]!;
+    s3 += bias[co + 3]!;
   }
-  const C = 536870913; // 2^29 + 1, float32-split.ts's SPLIT as a literal: Hermes then knows it is a number
-  let q = s0 + bias[co], g = q * C;
-  y[out] = g + (q - g);
-  q = s1 + bias[co + 1]; g = q * C; y[out + 1] = g + (q - g);
-  q = s2 + bias[co + 2]; g = q * C; y[out + 2] = g + (q - g);
-  q = s3 + bias[co + 3]; g = q * C; y[out + 3] = g + (q - g);
+  y[out] = s0;
+  y[out + 1] = s1;
+  y[out + 2] = s2;
+  y[out + 3] = s3;
 }
 
 /** Even plus odd sums, rounded to float32, then store. */

@@ -20,6 +20,10 @@ export function depthwiseConv1dSplit(
   const C = 536870913; // 2^29 + 1, float32-split.ts's SPLIT as a literal: Hermes then knows it is a number
   const tOut = tIn - dilation * (kernel - 1);
   const tapStep = dilation * channels;
+  if (kernel === 3 && channels % 2 === 0) {
+    threeTaps(x, tOut, channels, w, bias, tapStep, y);
+    return;
+  }
   const whole = channels - (channels % 4);
   let q = 0, g = 0, p = 0, h = 0;
   for (let t = 0; t < tOut; t++) {
@@ -48,6 +52,42 @@ export function depthwiseConv1dSplit(
         q = s + bias[c]; g = q * C; s = g + (q - g);
       }
       y[row + c] = s;
+    }
+  }
+}
+
+/**
+ * Three taps (Lyra's), an even number of channels: two channels per pass down every step, their
+ * weights and biases read once. The first term is only rounded (0 + v is v: the split never
+ * gives -0), and a missing bias is a bias of 0 (s + 0 is s).
+ */
+// biome-ignore format: two multiply-adds per line pair, the same statements on each
+function threeTaps(
+  x: Float32Array,
+  tOut: number,
+  channels: number,
+  w: Float32Array,
+  bias: Float32Array | null,
+  tapStep: number,
+  y: Float32Array,
+): void {
+  const C = 536870913; // 2^29 + 1, float32-split.ts's SPLIT as a literal: Hermes then knows it is a number
+  const end = tOut * channels;
+  let q = 0, g = 0, p = 0, h = 0, s = 0, r = 0;
+  for (let c = 0; c < channels; c += 2) {
+    const wa0 = w[c]!, wb0 = w[c + 1]!, wa1 = w[channels + c]!, wb1 = w[channels + c + 1]!;
+    const wa2 = w[2 * channels + c]!, wb2 = w[2 * channels + c + 1]!;
+    const ba = bias ? bias[c]! : 0, bb = bias ? bias[c + 1]! : 0;
+    for (let i = c; i < end; i += channels) {
+      q = x[i]! * wa0; p = x[i + 1]! * wb0; g = q * C; h = p * C; s = g + (q - g); r = h + (p - h);
+      let j = i + tapStep;
+      q = x[j]! * wa1; p = x[j + 1]! * wb1; g = q * C; h = p * C; q = g + (q - g) + s; p = h + (p - h) + r;
+      g = q * C; h = p * C; s = g + (q - g); r = h + (p - h);
+      j += tapStep;
+      q = x[j]! * wa2; p = x[j + 1]! * wb2; g = q * C; h = p * C; q = g + (q - g) + s; p = h + (p - h) + r;
+      g = q * C; h = p * C; s = g + (q - g); r = h + (p - h);
+      y[i] = s + ba; // the Float32Array store rounds as Math.fround does
+      y[i + 1] = r + bb;
     }
   }
 }
