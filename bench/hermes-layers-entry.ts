@@ -14,7 +14,13 @@ import { goldenInput } from '../test/engines/golden.js';
 import { inputSteps, planGraph } from './layers.js';
 
 declare const LAYER_MODEL: { manifest: string; blob: string };
-declare const LAYER_TASK: { kind: 'layers' | 'codec'; repeats: number; frames: number };
+declare const LAYER_TASK: {
+  kind: 'layers' | 'codec';
+  repeats: number;
+  frames: number;
+  /** The kernel styles to time (codec only): both unless told. */
+  styles?: ('jit' | 'interpreter')[];
+};
 declare function print(text: string): void;
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -56,13 +62,13 @@ async function main(): Promise<unknown> {
 function codec(model: Model): unknown {
   const frameSize = model.manifest.frameSize;
   const input = goldenInput(frameSize * LAYER_TASK.frames);
-  const quantizer = new Quantizer(model);
-  const styles = (['jit', 'interpreter'] as const).map((kernels) => ({
+  const styles = (LAYER_TASK.styles ?? (['jit', 'interpreter'] as const)).map((kernels) => ({
     kernels,
+    quantizer: new Quantizer(model, { kernels }),
     encoder: new Encoder(model, { kernels }),
     decoder: new Decoder(model, { kernels }),
     embedding: new Float32Array(model.manifest.embeddingDim),
-    indices: new Int32Array(quantizer.numQuantizers),
+    indices: new Int32Array(model.manifest.quantizer!.numQuantizers),
     decoded: new Float32Array(frameSize),
     encodeMs: [] as number[],
     decodeMs: [] as number[],
@@ -70,19 +76,20 @@ function codec(model: Model): unknown {
   let mismatches = 0;
   for (let f = 0; f < LAYER_TASK.frames; f++) {
     const frame = input.subarray(f * frameSize, (f + 1) * frameSize);
-    for (let n = 0; n < 2; n++) {
-      const s = styles[(f + n) % 2]!;
+    for (let n = 0; n < styles.length; n++) {
+      const s = styles[(f + n) % styles.length]!;
       const t0 = Date.now();
       s.encoder.encodeFrame(frame, s.embedding);
-      quantizer.quantize(s.embedding, quantizer.numQuantizers, s.indices);
+      s.quantizer.quantize(s.embedding, s.quantizer.numQuantizers, s.indices);
       const t1 = Date.now();
-      s.decoder.decodeFrame(quantizer.dequantize(s.indices, quantizer.numQuantizers), s.decoded);
+      s.decoder.decodeFrame(s.quantizer.dequantize(s.indices, s.quantizer.numQuantizers), s.decoded);
       s.encodeMs.push(t1 - t0);
       s.decodeMs.push(Date.now() - t1);
     }
-    const [a, b] = styles;
+    const [a, b = a] = styles;
     for (let i = 0; i < frameSize; i++) if (!Object.is(a!.decoded[i], b!.decoded[i])) mismatches++;
     for (let i = 0; i < a!.embedding.length; i++) if (!Object.is(a!.embedding[i], b!.embedding[i])) mismatches++;
+    for (let i = 0; i < a!.indices.length; i++) if (a!.indices[i] !== b!.indices[i]) mismatches++;
   }
   const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
   return {

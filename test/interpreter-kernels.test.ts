@@ -1,11 +1,13 @@
 // The interpreter kernels (ComputeOptions.kernels 'interpreter', what Hermes gets) against the
 // JIT kernels on the Lyra v2 model: the same bits from encoder and decoder, in int8 and float
-// mode, on speech, silence and a full-scale square wave, frame by frame and many frames per call.
+// mode, on speech, silence and a full-scale square wave, frame by frame and many frames per call;
+// and the quantizer's indices, on those embeddings and on ones its interpreter kernel refuses.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../src/audio/wav.js';
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
+import { Quantizer } from '../src/codec/quantizer.js';
 import { type ComputeMode, ENGINE_KERNELS } from '../src/model/compute.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
@@ -50,6 +52,24 @@ describe.skipIf(!HAVE_SHARED)('interpreter kernels', () => {
     for (let t = 0; t < FRAMES; t++) {
       const frame = decoder.decodeFrame(jitEmbeddings.subarray(t * dim, (t + 1) * dim));
       expect(bits(frame)).toEqual(bits(jitAudio.subarray(t * FRAME, (t + 1) * FRAME)));
+    }
+  });
+
+  it('the quantizer: the same indices, on every stage count and on embeddings the interpreter kernel refuses', () => {
+    const embeddings = new Encoder(model, { kernels: 'jit' }).encode(input);
+    const jit = new Quantizer(model, { kernels: 'jit' });
+    const interpreter = new Quantizer(model, { kernels: 'interpreter' });
+    for (let stages = 1; stages <= jit.numQuantizers; stages++)
+      expect(Array.from(interpreter.quantize(embeddings, stages))).toEqual(
+        Array.from(jit.quantize(embeddings, stages)),
+      );
+    // A value below 2^-40 (so the split kernel is not used), one above 2^48, and a NaN.
+    for (const odd of [1e-13, 1e15, Number.NaN]) {
+      const frame = embeddings.slice(0, jit.dim);
+      frame[3] = odd;
+      expect(Array.from(interpreter.quantize(frame, jit.numQuantizers))).toEqual(
+        Array.from(jit.quantize(frame, jit.numQuantizers)),
+      );
     }
   });
 });

@@ -1,5 +1,7 @@
 import { rvqDecode } from '../kernels/rvq-decode.js';
 import { rvqEncode } from '../kernels/rvq-encode.js';
+import { rvqEncodeSplit, rvqSplitFits } from '../kernels/rvq-encode-split.js';
+import { ENGINE_KERNELS, type KernelStyle } from '../model/compute.js';
 import { type Model, ModelError } from '../model/load.js';
 import { checkFrames } from './check-frames.js';
 
@@ -11,8 +13,11 @@ export class Quantizer {
   readonly bitsPerIndex: number;
   private readonly codebooks: Float32Array;
   private readonly residual: Float32Array;
+  /** Whether quantize may use rvqEncodeSplit (an interpreter's kernel, same indices) on embeddings it admits. */
+  private readonly split: boolean;
 
-  constructor(model: Model) {
+  /** `kernels`: as ComputeOptions.kernels (default ENGINE_KERNELS); the same indices either way. */
+  constructor(model: Model, options: { kernels?: KernelStyle } = {}) {
     const spec = model.manifest.quantizer;
     if (!spec) throw new ModelError(`model ${model.manifest.model} has no quantizer`);
     this.numQuantizers = spec.numQuantizers;
@@ -26,6 +31,8 @@ export class Quantizer {
       );
     }
     this.residual = new Float32Array(this.dim);
+    this.split =
+      (options.kernels ?? ENGINE_KERNELS) === 'interpreter' && rvqSplitFits(this.codebooks, this.codebooks.length);
   }
 
   private stages(n: number): number {
@@ -39,7 +46,8 @@ export class Quantizer {
     const stages = this.stages(numQuantizers);
     const frames = checkFrames('quantize', embeddings.length, this.dim);
     const indices = out ?? new Int32Array(frames * stages);
-    rvqEncode(embeddings, frames, this.dim, this.codebooks, this.codebookSize, stages, indices, this.residual);
+    const encode = this.split && rvqSplitFits(embeddings, embeddings.length) ? rvqEncodeSplit : rvqEncode;
+    encode(embeddings, frames, this.dim, this.codebooks, this.codebookSize, stages, indices, this.residual);
     return indices;
   }
 

@@ -6,7 +6,8 @@ import { type PreparedRequantization, requantizeRows } from './requantize-rows.j
 // conv1d-int8-blocked.ts bit for bit (the same two int8 weights per float64, on the raw codes
 // with the zero point taken out once per output as zeroPoint * the channel's weight sum), for an interpreter (Hermes): the int32 sums of the whole output first, unpacked
 // without Math.round, then requantized in one pass by requantizeRows, instead of three nested
-// calls per output value.
+// calls per output value. Eight output channels per pass where a group has them, so that each
+// input read serves four paired sums (two multiply-adds each).
 export function conv1dInt8Rows(
   x: Int8Array,
   tIn: number,
@@ -31,16 +32,86 @@ export function conv1dInt8Rows(
   const blockSize = kernel * cInG * 2;
   const nextStep = stride * cIn;
   const tapStep = dilation * cIn;
-  for (let co = 0; co < cOut; co += 4) {
+  for (let co = 0; co < cOut; ) {
     const inBase = Math.floor(co / cOutG) * cInG;
     const wBase = (co / 4) * blockSize;
+    // Eight channels (two packed blocks of four, in one group) where they fit: each input read serves four paired sums.
+    const width = co + 8 <= cOut && (co % cOutG) + 8 <= cOutG ? 8 : 4;
+    const z = inputZeroPoint;
     // What each sum needs added: the bias, less the input zero point times the channel's weights.
-    const c0 = (bias ? bias[co] : 0) - inputZeroPoint * sums[co];
-    const c1 = (bias ? bias[co + 1] : 0) - inputZeroPoint * sums[co + 1];
-    const c2 = (bias ? bias[co + 2] : 0) - inputZeroPoint * sums[co + 2];
-    const c3 = (bias ? bias[co + 3] : 0) - inputZeroPoint * sums[co + 3];
+    const c0 = (bias ? bias[co] : 0) - z * sums[co];
+    const c1 = (bias ? bias[co + 1] : 0) - z * sums[co + 1];
+    const c2 = (bias ? bias[co + 2] : 0) - z * sums[co + 2];
+    const c3 = (bias ? bias[co + 3] : 0) - z * sums[co + 3];
+    if (width === 8) {
+      const c4 = (bias ? bias[co + 4] : 0) - z * sums[co + 4];
+      const c5 = (bias ? bias[co + 5] : 0) - z * sums[co + 5];
+      const c6 = (bias ? bias[co + 6] : 0) - z * sums[co + 6];
+      const c7 = (bias ? bias[co + 7] : 0) - z * sums[co + 7];
+      let t = 0;
+      // Two output steps per pass: each packed weight pair is loaded once for both.
+      for (; t + 1 < tOut; t += 2) {
+        let a01 = 0,
+          a23 = 0,
+          a45 = 0,
+          a67 = 0,
+          b01 = 0,
+          b23 = 0,
+          b45 = 0,
+          b67 = 0;
+        let w = wBase;
+        let v = wBase + blockSize; // the second block of four channels
+        for (let k = 0; k < kernel; k++) {
+          const i0 = t * nextStep + inBase + k * tapStep;
+          const i1 = i0 + cInG;
+          for (let i = i0; i < i1; i++, w += 2, v += 2) {
+            const p01 = pairs[w],
+              p23 = pairs[w + 1],
+              p45 = pairs[v],
+              p67 = pairs[v + 1];
+            const va = x[i],
+              vb = x[i + nextStep];
+            a01 += va * p01;
+            b01 += vb * p01;
+            a23 += va * p23;
+            b23 += vb * p23;
+            a45 += va * p45;
+            b45 += vb * p45;
+            a67 += va * p67;
+            b67 += vb * p67;
+          }
+        }
+        const out = t * cOut + co;
+        unpack(acc, out, a01, a23, c0, c1, c2, c3);
+        unpack(acc, out + 4, a45, a67, c4, c5, c6, c7);
+        unpack(acc, out + cOut, b01, b23, c0, c1, c2, c3);
+        unpack(acc, out + cOut + 4, b45, b67, c4, c5, c6, c7);
+      }
+      if (t < tOut) {
+        let s01 = 0,
+          s23 = 0,
+          s45 = 0,
+          s67 = 0;
+        let w = wBase;
+        let v = wBase + blockSize;
+        for (let k = 0; k < kernel; k++) {
+          const i0 = t * nextStep + inBase + k * tapStep;
+          const i1 = i0 + cInG;
+          for (let i = i0; i < i1; i++, w += 2, v += 2) {
+            const u = x[i];
+            s01 += u * pairs[w];
+            s23 += u * pairs[w + 1];
+            s45 += u * pairs[v];
+            s67 += u * pairs[v + 1];
+          }
+        }
+        unpack(acc, t * cOut + co, s01, s23, c0, c1, c2, c3);
+        unpack(acc, t * cOut + co + 4, s45, s67, c4, c5, c6, c7);
+      }
+      co += 8;
+      continue;
+    }
     let t = 0;
-    // Two output steps per pass: each packed weight pair is loaded once for both.
     for (; t + 1 < tOut; t += 2) {
       let a01 = 0,
         a23 = 0,
@@ -79,6 +150,7 @@ export function conv1dInt8Rows(
       }
       unpack(acc, t * cOut + co, s01, s23, c0, c1, c2, c3);
     }
+    co += 4;
   }
   requantizeRows(acc, tOut * cOut, cOut, prepared, requant, y);
 }

@@ -62,6 +62,7 @@ const convCases = [
   [64, 128, 10, 5, 1, 1, 4],
   [8, 16, 5, 2, 3, 4, 3],
   [6, 8, 3, 7, 9, 1, 5],
+  [6, 24, 2, 1, 1, 2, 3], // twelve channels a group: a pass of eight, then one of four
 ] as const;
 
 describe('int8 row kernels equal the plain kernels', () => {
@@ -169,6 +170,7 @@ describe('int8 row kernels equal the plain kernels', () => {
     [128, 64, 4, 2, 2],
     [128, 64, 10, 5, 4],
     [2, 8, 3, 5, 3],
+    [3, 12, 4, 2, 2], // a pass of eight channels, then one of four
   ] as const)('transposed cIn %i cOut %i K %i stride %i tIn %i', (cIn, cOut, k, s, tIn) => {
     const rng = new Rng(cIn * 3 + cOut + k + s + tIn);
     const size = ((tIn - 1) * s + k) * cOut;

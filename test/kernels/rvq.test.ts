@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { rvqDecode } from '../../src/kernels/rvq-decode.js';
 import { rvqEncode } from '../../src/kernels/rvq-encode.js';
+import { rvqEncodeSplit, rvqSplitFits } from '../../src/kernels/rvq-encode-split.js';
 import { mulberry32 } from '../../src/util/prng.js';
 
 const f = Math.fround;
@@ -74,10 +75,10 @@ function naiveDecode(p: Problem, indices: number[][]): number[][] {
   });
 }
 
-function encode(p: Problem, stages: number): number[][] {
+function encode(p: Problem, stages: number, kernel = rvqEncode): number[][] {
   const indices = new Int32Array(p.frames * stages).fill(-99);
   const residual = new Float32Array(p.dim);
-  rvqEncode(p.x, p.frames, p.dim, p.codebooks, p.codebookSize, stages, indices, residual);
+  kernel(p.x, p.frames, p.dim, p.codebooks, p.codebookSize, stages, indices, residual);
   return Array.from({ length: p.frames }, (_, t) => Array.from(indices.subarray(t * stages, (t + 1) * stages)));
 }
 
@@ -186,5 +187,85 @@ describe('rvqDecode', () => {
     const error = (y: number[][]) => y.flat().reduce((e, v, i) => e + (v - p.x[i]) ** 2, 0);
     // Codebooks that shrink per stage make each extra stage refine the approximation.
     expect(error(decoded)).toBeLessThanOrEqual(error(shallow));
+  });
+});
+
+describe("rvqEncodeSplit (Hermes) gives rvqEncode's indices on every input rvqSplitFits admits", () => {
+  const admitted = (p: Problem) => rvqSplitFits(p.x, p.x.length) && rvqSplitFits(p.codebooks, p.codebooks.length);
+
+  it('on random problems, every stage count, odd and even codebook sizes', () => {
+    const random = prng(11);
+    for (let trial = 0; trial < 60; trial++) {
+      const p = randomProblem(random, trial % 2 === 0 ? 1 : 2 + Math.floor(random() * 30));
+      expect(admitted(p)).toBe(true);
+      for (let stages = 1; stages <= p.numQuantizers; stages++)
+        expect(encode(p, stages, rvqEncodeSplit)).toEqual(encode(p, stages));
+      expect(encode(p, p.numQuantizers, rvqEncodeSplit)).toEqual(naiveEncode(p, p.numQuantizers));
+    }
+  });
+
+  it('on values over every admitted binade, zeros of both signs, and codewords a few ulps from the residual', () => {
+    const random = prng(12);
+    const wide = () => {
+      const r = random();
+      if (r < 0.05) return 0;
+      if (r < 0.1) return -0;
+      return f((random() < 0.5 ? -1 : 1) * 2 ** (-40 + 88 * random()));
+    };
+    for (let trial = 0; trial < 40; trial++) {
+      const p = randomProblem(random, 3);
+      p.x = p.x.map(wide);
+      p.codebooks = p.codebooks.map(wide);
+      // Stage 0's first codewords: the first frame nudged by an ulp or two, so that differences are tiny.
+      for (let k = 0; k < Math.min(3, p.codebookSize); k++)
+        for (let d = 0; d < p.dim; d++) {
+          const v = p.x[d];
+          const nudged = f(v + (k - 1) * 2 ** (Math.floor(Math.log2(Math.abs(v) || 2 ** -40)) - 23));
+          p.codebooks[k * p.dim + d] = Math.abs(nudged) >= 2 ** -40 ? nudged : 0;
+        }
+      expect(admitted(p)).toBe(true);
+      for (const stages of [1, p.numQuantizers]) expect(encode(p, stages, rvqEncodeSplit)).toEqual(encode(p, stages));
+    }
+  });
+
+  it('keeps the first of equal distances and sums in dimension order', () => {
+    const p: Problem = {
+      frames: 1,
+      dim: 5,
+      numQuantizers: 1,
+      codebookSize: 3,
+      x: new Float32Array(5),
+      codebooks: Float32Array.from([
+        ...[1 + 2 ** -23, 0, 0, 0, 0],
+        ...[1, 2 ** -12, 2 ** -12, 2 ** -12, 2 ** -12],
+        ...[1, 2 ** -12, 2 ** -12, 2 ** -12, 2 ** -12],
+      ]),
+    };
+    expect(encode(p, 1, rvqEncodeSplit)).toEqual([[1]]);
+    expect(encode(p, 1)).toEqual([[1]]);
+  });
+
+  it('rounds each difference to float32 before squaring it', () => {
+    // r = 1 + 4u (u = 2^-23). Codeword 0 is 0: the square of r rounds to 1 + 8u. Codeword 1 is
+    // 3 * 2^-26: r - c = 1 + 3.625u rounds back to r, a tie that codeword 0 wins; unrounded, the
+    // square would round to 1 + 7u and codeword 1 would win.
+    const p: Problem = {
+      frames: 1,
+      dim: 1,
+      numQuantizers: 1,
+      codebookSize: 2,
+      x: Float32Array.of(1 + 2 ** -21),
+      codebooks: Float32Array.of(0, 3 * 2 ** -26),
+    };
+    expect(encode(p, 1, rvqEncodeSplit)).toEqual([[0]]);
+    expect(encode(p, 1)).toEqual([[0]]);
+  });
+
+  it('rvqSplitFits refuses NaN, infinities and magnitudes outside [2^-40, 2^48] other than zero', () => {
+    for (const v of [0, -0, 2 ** -40, -(2 ** -40), 2 ** 48, -(2 ** 48), 1.5])
+      expect(rvqSplitFits(Float32Array.of(1, v), 2)).toBe(true);
+    for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** -41, -(2 ** 49), 1e-45])
+      expect(rvqSplitFits(Float32Array.of(1, v), 2)).toBe(false);
+    expect(rvqSplitFits(Float32Array.of(1, Number.NaN), 1)).toBe(true); // only the first n values
   });
 });

@@ -120,6 +120,10 @@ const convCases = [
   [1, 8, 5, 2, 3, 1, 5],
   [3, 12, 2, 1, 2, 3, 3],
   [2, 4, 1, 1, 1, 1, 1],
+  // four, two and one output steps in one call: one channel with an even kernel, odd and even Cin/groups
+  [1, 8, 4, 3, 2, 1, 7],
+  [5, 8, 2, 1, 1, 1, 7],
+  [12, 8, 3, 2, 2, 2, 11],
 ] as const;
 
 const inputSteps = (tOut: number, k: number, s: number, d: number) => (tOut - 1) * s + d * (k - 1) + 1;
@@ -265,9 +269,33 @@ const depthwiseCases = [
   [256, 3, 3, 2],
   [6, 4, 2, 5],
   [3, 1, 1, 3],
+  [6, 3, 2, 5], // three taps, channels even but not a multiple of four
+  [5, 3, 1, 4], // three taps, channels odd
 ] as const;
 
 describe('depthwiseConv1dSplit equals depthwiseConv1d bit for bit', () => {
+  it('where sums cancel to zero and rounding ties are frequent (few-bit values, zeros of both signs)', () => {
+    const rng = new Rng(9);
+    const coarse = (n: number) =>
+      Float32Array.from({ length: n }, () => (rng.uniform() < 0.1 ? -0 : rng.int(-8, 8) * 2 ** rng.int(-3, 3)));
+    for (const [ch, k, d, tOut] of [
+      [8, 3, 1, 6],
+      [6, 4, 2, 5],
+    ] as const) {
+      const tIn = tOut + d * (k - 1);
+      for (let trial = 0; trial < 20; trial++) {
+        const x = coarse(tIn * ch);
+        const w = coarse(k * ch);
+        const bias = trial % 2 ? null : coarse(ch);
+        const plain = new Float32Array(tOut * ch);
+        const fast = new Float32Array(tOut * ch);
+        depthwiseConv1d(x, tIn, ch, w, bias, k, d, plain);
+        depthwiseConv1dSplit(x, tIn, ch, w, bias, k, d, fast);
+        expect(firstDifference(fast, plain)).toBeNull();
+      }
+    }
+  });
+
   it.each(depthwiseCases)(
     'channels %i K %i dilation %i: on admitted inputs, and through the guard on any',
     (ch, k, d, tOut) => {
