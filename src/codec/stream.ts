@@ -3,10 +3,12 @@
 
 import type { Model } from '../model/load.js';
 import type { ConcealerOptions } from './conceal.js';
+import type { BitrateTable } from './bitrates.js';
+import { parseSidBody } from './comfort-noise.js';
 import { DtxFrameDecoder, DtxFrameEncoder, type DtxOptions } from './dtx.js';
 import { FrameDecoder, FrameEncoder, type PacketFormat, type RedundancyOptions } from './frame-codec.js';
 import { checkPacket } from './lyra-packet.js';
-import { serializePayload } from './payload.js';
+import { parsePayload, serializePayload } from './payload.js';
 import type { ComputeMode, FloatPrecision } from '../model/compute.js';
 import { Resampler, type ResamplerQuality } from '../audio/resample.js';
 import { describeValue } from '../util/describe-value.js';
@@ -337,4 +339,23 @@ function checkDtxOption(dtx: boolean | DtxOptions | undefined): DtxOptions | nul
   if (dtx === true) return {};
   if (typeof dtx === 'object' && dtx !== null && !Array.isArray(dtx)) return dtx;
   throw new RangeError(`dtx must be true, false or an options object, got ${describeValue(dtx)}`);
+}
+
+/**
+ * Throws unless createDecoder({ packetFormat }) for the model of `table` decodes `packet` without
+ * error: with 'lyra' a packet of one of the listed lengths (RangeError); with 'soundstream' an
+ * empty packet (DTX's mark of a frame not sent) or a payload (PayloadFormatError) with a quantizer
+ * count the model has (RangeError) and, for a comfort-noise update, a body comfort noise can be
+ * made from (SidFormatError). For receivers that must not let a bad packet stop their decoder.
+ */
+export function checkStreamPacket(packet: Uint8Array, packetFormat: PacketFormat, table: BitrateTable): void {
+  checkPacket(packet, 'checkStreamPacket(packet)');
+  if (packetFormat === 'lyra') {
+    table.quantizersForPacket(packet.length);
+    return;
+  }
+  if (packet.length === 0) return;
+  const payload = parsePayload(packet);
+  if (payload.kind === 'comfort-noise') parseSidBody(payload.sidBody);
+  else table.checkLadderQuantizers(payload.numQuantizers);
 }
