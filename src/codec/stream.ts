@@ -9,6 +9,7 @@ import { DtxFrameDecoder, DtxFrameEncoder, type DtxOptions } from './dtx.js';
 import { FrameDecoder, FrameEncoder, type PacketFormat, type RedundancyOptions } from './frame-codec.js';
 import { checkPacket } from './lyra-packet.js';
 import { parsePayload, serializePayload } from './payload.js';
+import type { FrameKind, FrameSource } from './playout.js';
 import type { ComputeMode, FloatPrecision } from '../model/compute.js';
 import { Resampler, type ResamplerQuality } from '../audio/resample.js';
 import { describeValue } from '../util/describe-value.js';
@@ -358,4 +359,23 @@ export function checkStreamPacket(packet: Uint8Array, packetFormat: PacketFormat
   const payload = parsePayload(packet);
   if (payload.kind === 'comfort-noise') parseSidBody(payload.sidBody);
   else table.checkLadderQuantizers(payload.numQuantizers);
+}
+
+/**
+ * A stream decoder as adaptive playout's FrameSource (src/codec/playout.ts): each frame decoded
+ * with the next packet when its own is missing, and reported as what it became (decoded,
+ * recovered from redundancy, comfort noise, concealed), so that the playout counts it right.
+ */
+export function playoutSource(
+  decoder: StreamDecoder,
+): (...args: Parameters<FrameSource>) => { audio: Float32Array; kind: FrameKind } {
+  return (packet, _seq, next) => {
+    const recovered = decoder.recoveredFrames;
+    const comfort = decoder.comfortNoiseFrames;
+    const audio = decoder.decode(packet, next);
+    let kind: FrameKind = packet !== null && packet.length > 0 ? 'decoded' : 'concealed';
+    if (decoder.recoveredFrames > recovered) kind = 'recovered';
+    else if (decoder.comfortNoiseFrames > comfort) kind = 'comfort-noise';
+    return { audio, kind };
+  };
 }

@@ -8,7 +8,13 @@ import { Resampler } from '../audio/resample.js';
 import { BitrateTable } from '../codec/bitrates.js';
 import type { PacketFormat, RedundancyOptions } from '../codec/frame-codec.js';
 import { parsePayload } from '../codec/payload.js';
-import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
+import {
+  createDecoder,
+  createEncoder,
+  playoutSource,
+  type StreamDecoder,
+  type StreamEncoder,
+} from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { AdaptivePlayout, type FrameKind } from '../codec/playout.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, OverloadMonitor } from './overload.js';
@@ -367,6 +373,7 @@ const STARVED_MAX_MS = 60;
 
 class DecoderRole {
   private decoder: StreamDecoder;
+  private source: ReturnType<typeof playoutSource>;
   private readonly model: Model;
   private precision: 'exact' | 'fast' = 'exact';
   private readonly policy: OverloadPolicy;
@@ -428,7 +435,7 @@ class DecoderRole {
       }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
       const warm = createDecoder({ model, packetFormat: init.packetFormat });
       const warmResampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
-      const warmPlayout = new AdaptivePlayout((p, _seq, next) => warm.decode(p, next), {
+      const warmPlayout = new AdaptivePlayout(playoutSource(warm), {
         sampleRate: this.modelRate,
         frameSize: this.frameSize,
       });
@@ -440,6 +447,7 @@ class DecoderRole {
     }
     // Decoded at the model's rate, time-scaled and resampled here, so the model-rate frames can be recorded.
     this.decoder = createDecoder({ model, packetFormat: this.packetFormat });
+    this.source = playoutSource(this.decoder);
     this.resampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
     this.skip = this.resampler?.delaySamples ?? 0;
     this.playout = new AdaptivePlayout((packet, seq, next) => this.decodeFrame(packet, seq, next), {
@@ -564,18 +572,10 @@ class DecoderRole {
     next: Uint8Array | null,
   ): { audio: Float32Array; kind: FrameKind } {
     const started = performance.now();
-    const recovered = this.decoder.recoveredFrames;
-    const comfort = this.decoder.comfortNoiseFrames;
-    const pcm = this.decoder.decode(packet, next);
+    const { audio: pcm, kind } = this.source(packet, seq, next);
     const ms = performance.now() - started;
-    let kind: FrameKind = packet !== null && packet.length > 0 ? 'decoded' : 'concealed';
-    if (this.decoder.recoveredFrames > recovered) {
-      kind = 'recovered';
-      this.recoveredFrames++;
-    } else if (this.decoder.comfortNoiseFrames > comfort) {
-      kind = 'comfort-noise';
-      this.comfortNoiseFrames++;
-    }
+    if (kind === 'recovered') this.recoveredFrames++;
+    else if (kind === 'comfort-noise') this.comfortNoiseFrames++;
     this.computeMs.push(ms);
     this.monitor.frame(ms);
     this.recentComputeMs.push(ms);
@@ -655,6 +655,7 @@ class DecoderRole {
     if (step === 'precision-fast') {
       // Between two frames; the new decoder starts from silence, so the next frame or two differ.
       this.decoder = createDecoder({ model: this.model, precision: 'fast', packetFormat: this.packetFormat });
+      this.source = playoutSource(this.decoder);
       this.precision = 'fast';
     }
     reply({
