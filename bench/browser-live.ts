@@ -1,6 +1,7 @@
 // npm run bench:browser-live [-- --seconds 60] [-- --rates 1,4,6] [-- --loss <percent>] [-- --out <file.json>]
 //                            [-- --cpu 1,0.5,0.33] [-- --transports sab,port] [-- --overload off]
 //                            [-- --playout-seconds 120] [-- --only-playout]
+//                            [-- --payload-seconds 30] [-- --only-payload]
 //
 // The Web Audio nodes live in headless Chromium (the demo page, fake microphone looping
 // ../shared/audio/sample1_48kHz.wav, AudioContext at 48 kHz), per CPU throttling rate and per
@@ -26,6 +27,14 @@
 // its start and end, underruns, and the samples time-scaling put in. --only-playout runs those
 // alone.
 //
+// Then the SoundStream payload rows (MessagePort transport, 1x, 6000 bps payloads, a 40 ms jitter
+// allowance floor so that the next packet is at hand when a frame is due, --payload-seconds each):
+// DTX off and on, on the microphone's sample with 1.5 s pauses of quiet noise after each pass
+// (test/browser/demo-page.ts speechWithPausesWav; the microphone's sample alone is speech
+// throughout), the bits sent per second and the share of frames left out; and 10% and 20% random
+// loss without and with 16 quantizers of redundancy: frames concealed and recovered. --only-payload
+// runs those alone.
+//
 // The codec-in-the-worklet alternative (the graph sliced across render quanta) is not built:
 // one 20 ms frame costs 3.2-3.5 ms of main-thread-speed JavaScript, more than a 2.67 ms quantum
 // at 48 kHz, and at 4x throttling a frame's work spread over its 7.5 quanta would still fill
@@ -34,12 +43,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createCpuQuota, type CpuQuota } from '../test/browser/cpu-quota.js';
-import { AVAILABLE, CHROMIUM, openDemo, startHarness, type Meters } from '../test/browser/demo-page.js';
+import {
+  AVAILABLE,
+  CHROMIUM,
+  openDemo,
+  speechWithPausesWav,
+  startHarness,
+  type Meters,
+} from '../test/browser/demo-page.js';
 import { fmt, machineInfo, markdownTable, option, repoRoot } from './common.js';
 
 const args = process.argv.slice(2);
 const playoutSeconds = Number(option(args, '--playout-seconds') ?? 120);
-const onlyPlayout = args.includes('--only-playout');
+const onlyPayload = args.includes('--only-payload');
+const onlyPlayout = args.includes('--only-playout') && !onlyPayload;
+const payloadSeconds = Number(option(args, '--payload-seconds') ?? 30);
 const seconds = Number(option(args, '--seconds') ?? 60);
 const cpuOption = option(args, '--cpu');
 /** null: no quota (all of the machine's cores). */
@@ -48,7 +66,13 @@ const rates = (option(args, '--rates') ?? (cpuOption ? '1' : '1,4,6')).split(','
 const transports = (option(args, '--transports') ?? 'sab,port').split(',');
 const loss = Number(option(args, '--loss') ?? 0);
 const overloadOff = option(args, '--overload') === 'off';
-const defaultName = cpuOption ? 'browser-live-cpu' : loss > 0 ? 'browser-live-loss' : 'browser-live';
+const defaultName = onlyPayload
+  ? 'browser-live-payload'
+  : cpuOption
+    ? 'browser-live-cpu'
+    : loss > 0
+      ? 'browser-live-loss'
+      : 'browser-live';
 const outJson = option(args, '--out') ?? join(repoRoot(), 'bench', `${defaultName}-results.json`);
 if (!(seconds > 0) || rates.some((r) => !(r >= 1)))
   throw new Error('--seconds > 0 and --rates: comma-separated rates >= 1');
@@ -83,7 +107,8 @@ interface Run {
 const runs: Run[] = [];
 const skipped: string[] = [];
 const playoutRows: { case: string; latencyMs: string; meters: Meters }[] = [];
-for (const cpu of onlyPlayout ? [] : quotas) {
+const payloadRows: { case: string; seconds: number; bitsPerSecond: number; meters: Meters }[] = [];
+for (const cpu of onlyPlayout || onlyPayload ? [] : quotas) {
   let quota: CpuQuota | null = null;
   if (cpu !== null) {
     const made = createCpuQuota(cpu, CHROMIUM);
@@ -128,16 +153,17 @@ for (const cpu of onlyPlayout ? [] : quotas) {
     quota?.remove();
   }
 }
-// The playout rows run on the whole machine, without a quota.
+// The playout and payload rows run on the whole machine, without a quota.
 if (!cpuOption) {
   const h = await startHarness();
   try {
-    await playoutRuns(h);
+    if (!onlyPayload) await playoutRuns(h);
+    await payloadRuns(h);
   } finally {
     await h.close();
   }
 }
-if (runs.length === 0 && playoutRows.length === 0) {
+if (runs.length === 0 && playoutRows.length === 0 && payloadRows.length === 0) {
   log(`No run: ${skipped.join('; ')}`);
   process.exit(0);
 }
@@ -185,6 +211,39 @@ async function playoutRuns(h: Awaited<ReturnType<typeof startHarness>>): Promise
     add(`sender clock 0.1% slow: first 5 s`, range(start), await demo.meters());
     add(`sender clock 0.1% slow: last 5 s of ${playoutSeconds} s`, range(end), await demo.meters());
     await demo.page.close();
+  }
+}
+
+async function payloadRuns(h: Awaited<ReturnType<typeof startHarness>>): Promise<void> {
+  const pauses = speechWithPausesWav();
+  const run = async (name: string, query: Record<string, string>, o: { lossPercent?: number; file?: string }) => {
+    const demo = await openDemo(h, {
+      isolated: false,
+      throttle: 1,
+      query: { format: 'soundstream', bitrate: '6000', ...query },
+    });
+    await demo.page.fill('#jitter-buffer', '40');
+    await demo.page.dispatchEvent('#jitter-buffer', 'input');
+    if (o.file) await demo.page.setInputFiles('#src-file', o.file);
+    else await demo.page.click('#src-mic');
+    if (o.lossPercent) {
+      await demo.page.fill('#loss', String(o.lossPercent));
+      await demo.page.dispatchEvent('#loss', 'input');
+    }
+    await demo.page.waitForTimeout(payloadSeconds * 1000);
+    const meters = await demo.meters();
+    // Every packet the encoder made (empty: not sent), over the frames they cover.
+    const packets = await demo.packets();
+    const bitsPerSecond = (packets.reduce((n, p) => n + 8 * p.length, 0) / Math.max(1, packets.length)) * 50;
+    payloadRows.push({ case: name, seconds: payloadSeconds, bitsPerSecond, meters });
+    log(`payload, ${name}: ${fmt(bitsPerSecond, 0)} bps sent; ${JSON.stringify(meters)}`);
+    await demo.page.close();
+  };
+  await run('speech with pauses, DTX off', {}, { file: pauses });
+  await run('speech with pauses, DTX on', { dtx: '1' }, { file: pauses });
+  for (const lossPercent of [10, 20]) {
+    await run(`${lossPercent}% random loss, no redundancy`, {}, { lossPercent });
+    await run(`${lossPercent}% random loss, redundancy 16`, { redundancy: '16' }, { lossPercent });
   }
 }
 
@@ -244,10 +303,35 @@ const playoutTable = markdownTable(
   ]),
   ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
 );
+const payloadTable = markdownTable(
+  [
+    'SoundStream payloads, 6000 bps (MessagePort, 1x)',
+    'bits sent per second',
+    'frames not sent (DTX)',
+    'comfort noise frames (share)',
+    'packets lost',
+    'concealed frames',
+    'recovered frames',
+    'underruns',
+    'latency (ms)',
+  ],
+  payloadRows.map(({ case: name, bitsPerSecond, meters: m }) => [
+    name,
+    fmt(bitsPerSecond, 0),
+    String(m.notSent),
+    `${m.comfortNoise} (${fmt(100 * m.dtxShare, 0)}%)`,
+    String(m.webrtc.packetsLost),
+    String(m.concealed),
+    String(m.recovered),
+    String(m.underruns),
+    m.latencyMs === null ? '–' : fmt(m.latencyMs),
+  ]),
+  ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+);
 mkdirSync(dirname(outJson), { recursive: true });
 writeFileSync(
   outJson,
-  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 2, machine, seconds, lossPercent: loss, overloadHandling: !overloadOff, skipped, runs, playout: playoutRows }, null, 2)}\n`,
+  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 3, machine, seconds, lossPercent: loss, overloadHandling: !overloadOff, skipped, runs, playout: playoutRows, payload: payloadRows }, null, 2)}\n`,
 );
 const quotaNote = cpuOption
   ? ' The whole browser ran inside a cgroup CPU quota of the share of one core shown (10 ms period).'
@@ -261,7 +345,11 @@ const playoutPart =
   playoutRows.length === 0
     ? ''
     : `Adaptive playout, live in headless Chromium (48 kHz, fake microphone; latency: the page's mouth-to-ear meter, audio clock), ${machine.cpu}, ${machine.date.slice(0, 10)}, ${load}:\n\n${playoutTable}\n`;
-const md = `${matrix}${playoutPart}`;
+const payloadPart =
+  payloadRows.length === 0
+    ? ''
+    : `\nSoundStream payloads live in headless Chromium (48 kHz, ${payloadSeconds} s per row, jitter allowance floor 40 ms; bits: every payload the encoder made, TOC and redundancy included, over the frames it made), ${machine.cpu}, ${machine.date.slice(0, 10)}, ${load}:\n\n${payloadTable}\n`;
+const md = `${matrix}${playoutPart}${payloadPart}`;
 writeFileSync(`${outJson.replace(/\.json$/i, '')}.md`, md);
 log('');
 log(md);

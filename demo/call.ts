@@ -10,9 +10,16 @@
 // (AudioContext rate), ?transport=sab|port, ?source=mic|sample|<URL of an audio file to loop as
 // the microphone> (starts it at once), ?bitrate=3200|6000|9200, ?jitter=MS and ?safety=MS (floors
 // under the decoder's adaptive jitter allowance and compute margin: docs/playout.md). The browser tests drive the page through globalThis.soundstreamCall.
+// SoundStream payloads (payload type 97; both pages must use the same format): ?format=soundstream,
+// ?bitrate=200..9200 (a multiple of 200), ?dtx=1 (frames not sent leave an RTP timestamp gap),
+// ?redundancy=N, ?adapt=1 (the rate controller steps the rate on the loss the other side reports).
 
+import { BitrateTable } from '../src/codec/bitrates.js';
+import { resolveEncoderFormat } from '../src/codec/frame-codec.js';
+import { RateController } from '../src/codec/rate-controller.js';
 import { LyraRtpDepayloader, LyraRtpPayloader, readLyraRtpPacket, RtpPacketError } from '../src/codec/rtp.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
+import { PacketMessageError } from '../src/web/packet-message.js';
 import type { TransportKind } from '../src/web/protocol.js';
 import {
   computeMeters,
@@ -27,8 +34,8 @@ import { $, loadModels, openMicrophone, showError } from './page.js';
 import type { SignalFromServer } from './signaling.js';
 
 const params = new URLSearchParams(location.search);
-/** A dynamic payload type; with the data channel there is no SDP to agree it in, so both sides use this one. */
-const PAYLOAD_TYPE = 96;
+/** Dynamic payload types; with the data channel there is no SDP to agree them in, so both sides use these (docs/rtp.md). */
+const PAYLOAD_TYPES = { lyra: 96, soundstream: 97 } as const;
 /** A Lyra frame (ms): the decoder's frame numbers to the sender's timeline. */
 const FRAME_MS = 20;
 /** Records of packets kept for the tests and the meters (10 minutes of frames). */
@@ -125,9 +132,20 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   const bitrate = Number(params.get('bitrate')) || 6000;
   const jitterMs = params.has('jitter') ? Number(params.get('jitter')) : 0;
   const safetyMs = params.has('safety') ? Number(params.get('safety')) : 0;
+  const redundancyQuantizers = Number(params.get('redundancy')) || 0;
+  const payload = {
+    bitrate,
+    dtx: params.get('dtx') === '1',
+    redundancy: redundancyQuantizers > 0 ? { quantizers: redundancyQuantizers } : (false as const),
+    packetFormat: params.get('format') === 'soundstream' ? ('soundstream' as const) : undefined,
+  };
+  const table = BitrateTable.of(codec);
+  // The other page is taken to send what this one does (the same address but the room).
+  const packetFormat = resolveEncoderFormat(table, payload).packetFormat;
+  const payloadType = PAYLOAD_TYPES[packetFormat];
   const [encoder, decoder] = await Promise.all([
-    SoundstreamEncoderNode.create(context, { model: codec, denoiser: denoiser ?? undefined, transport, bitrate }),
-    SoundstreamDecoderNode.create(context, { model: codec, transport, jitterMs, safetyMs }),
+    SoundstreamEncoderNode.create(context, { model: codec, denoiser: denoiser ?? undefined, transport, ...payload }),
+    SoundstreamDecoderNode.create(context, { model: codec, transport, jitterMs, safetyMs, packetFormat }),
   ]);
   $('loading').hidden = true;
   for (const node of [encoder, decoder])
@@ -176,10 +194,54 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   else if (source) await use(loopFile(source), null);
 
   // Settings of this side: what it sends, how it plays what it receives.
-  for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=bitrate]'))) {
-    input.checked = Number(input.value) === bitrate;
-    input.onchange = () => encoder.setBitrate(Number(input.value));
-  }
+  const ladder = $<HTMLInputElement>('ladder');
+  const radios = Array.from(document.querySelectorAll<HTMLInputElement>('input[name=bitrate]'));
+  const setBitrate = (bps: number) => {
+    encoder.setBitrate(bps);
+    ladder.value = String(bps);
+    $('ladder-out').textContent = `${bps} bps`;
+    for (const input of radios) input.checked = Number(input.value) === bps;
+  };
+  for (const input of radios) input.onchange = () => setBitrate(Number(input.value));
+  ladder.disabled = encoder.packetFormat !== 'soundstream';
+  ladder.oninput = () => setBitrate(Number(ladder.value));
+  setBitrate(encoder.bitrate);
+  const dtxBox = $<HTMLInputElement>('dtx');
+  const redundancySelect = $<HTMLSelectElement>('redundancy');
+  const adaptBox = $<HTMLInputElement>('adapt');
+  dtxBox.checked = encoder.dtx;
+  redundancySelect.value = String(encoder.redundancy ? encoder.redundancy.quantizers : 0);
+  adaptBox.checked = params.get('adapt') === '1';
+  $('payload-apply').onclick = () => {
+    const next = new URLSearchParams(params);
+    next.set('format', 'soundstream');
+    next.set('bitrate', String(encoder.bitrate));
+    next.set('dtx', dtxBox.checked ? '1' : '0');
+    next.set('redundancy', redundancySelect.value);
+    next.set('adapt', adaptBox.checked ? '1' : '0');
+    location.search = `?${next}`;
+  };
+  // The rate controller (docs/rates.md) on the other side's reports of what it received from us,
+  // as RTCP receiver reports carry it: the fraction lost since the previous report. In a Lyra
+  // stream it steps along the three Lyra rates, in a SoundStream one along the 200 bps ladder.
+  const controller =
+    encoder.packetFormat === 'soundstream'
+      ? new RateController({
+          initialQuantizers: table.ladderQuantizersFor(encoder.bitrate),
+          minQuantizers: Math.min(4, table.ladderQuantizersFor(encoder.bitrate)),
+        })
+      : new RateController({ ladder: [16, 30, 46], initialQuantizers: table.quantizersFor(encoder.bitrate) });
+  let reported = { lost: 0, received: 0 };
+  const onReport = (report: SideReport) => {
+    const stats = report.receiving.stats;
+    if (!stats) return;
+    const lost = stats.packetsLost - reported.lost;
+    const received = stats.packetsReceived - reported.received;
+    reported = { lost: stats.packetsLost, received: stats.packetsReceived };
+    if (!adaptBox.checked || lost < 0 || lost + received <= 0) return;
+    const bps = table.bitrateFor(controller.report({ fractionLost: lost / (lost + received) }));
+    if (bps !== encoder.bitrate) setBitrate(bps);
+  };
   const denoise = $<HTMLInputElement>('denoise');
   denoise.disabled = !denoiser;
   denoise.onchange = () => encoder.setDenoise(denoise.checked);
@@ -219,6 +281,8 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
 
   encoder.addEventListener('packet', (e) => {
     const { seq, packet } = (e as CustomEvent<EncodedPacket>).detail;
+    // A frame DTX did not send: nothing goes out; the next packet's RTP timestamp skips it.
+    if (packet.length === 0) return;
     if (!sending || !payloader || packetsChannel?.readyState !== 'open') return;
     const rtp = payloader.packetize(packet, seq);
     packetsChannel.send(rtp as Uint8Array<ArrayBuffer>);
@@ -229,14 +293,14 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   const receive = (e: MessageEvent<ArrayBuffer>) => {
     const bytes = new Uint8Array(e.data);
     try {
-      const rtp = readLyraRtpPacket(bytes, PAYLOAD_TYPE);
+      const rtp = readLyraRtpPacket(bytes, payloadType, packetFormat);
       const frame = depayloader.frameOf(rtp);
       if (frame === null) return;
       decoder.push(rtp.payload.slice(), frame);
       if (received.length < MAX_RECORDS)
         received.push({ frame, rtp: hex(bytes), atMs: performance.timeOrigin + performance.now() });
     } catch (err) {
-      if (!(err instanceof RtpPacketError || err instanceof RangeError)) throw err;
+      if (!(err instanceof RtpPacketError || err instanceof PacketMessageError)) throw err;
       rejected++;
     }
   };
@@ -256,8 +320,10 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     depayloader = new LyraRtpDepayloader();
     decoder.restart();
     firstFrameSent = -1;
+    reported = { lost: 0, received: 0 };
     payloader = new LyraRtpPayloader({
-      payloadType: PAYLOAD_TYPE,
+      payloadType,
+      format: packetFormat,
       ssrc: randomUint32(),
       sequenceNumber: randomUint32() & 0xffff,
       timestamp: randomUint32(),
@@ -298,6 +364,7 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
     };
     meters.onmessage = (e: MessageEvent<string>) => {
       remote = JSON.parse(e.data) as SideReport;
+      onReport(remote);
     };
     if (initiator) {
       await connection.setLocalDescription(await connection.createOffer());

@@ -2,10 +2,14 @@
 // network -> decoder node -> speakers, with live controls, spectrograms and meters.
 // Query parameters: ?rate=48000 (AudioContext rate; default: the device's), ?transport=sab|port,
 // ?record=1 (keep the encoder's input too, for the browser tests), ?overload=off (the nodes never
-// drop frames nor shed load: for comparison on a device too slow).
+// drop frames nor shed load: for comparison on a device too slow). SoundStream payloads
+// (docs/web-audio.md): ?format=soundstream, ?bitrate=200..9200 (a multiple of 200), ?dtx=1,
+// ?redundancy=N (quantizers of the previous frame in each payload); DTX and redundancy imply the
+// format. The nodes are made with them, so the page's payload controls reload it.
 
-import { packetBytes } from '../src/codec/lyra-packet.js';
-import { encodeSst } from '../src/codec/sst.js';
+import { BitrateTable } from '../src/codec/bitrates.js';
+import { resolveEncoderFormat } from '../src/codec/frame-codec.js';
+import { encodeSst, sstFrameOfPacket } from '../src/codec/sst.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { SoundstreamDecoderNode, SoundstreamEncoderNode, type EncodedPacket } from '../src/web/nodes.js';
 import type { DecoderRecord, EncoderRecord, OverloadReport, TransportKind } from '../src/web/protocol.js';
@@ -56,6 +60,13 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   });
   const transport = (params.get('transport') as TransportKind | null) ?? 'auto';
   const overload = params.get('overload') === 'off' ? { maxBacklogMs: Infinity, shedLoad: false } : {};
+  const redundancyQuantizers = Number(params.get('redundancy')) || 0;
+  const payload = {
+    bitrate: Number(params.get('bitrate')) || 6000,
+    dtx: params.get('dtx') === '1',
+    redundancy: redundancyQuantizers > 0 ? { quantizers: redundancyQuantizers } : (false as const),
+    packetFormat: params.get('format') === 'soundstream' ? ('soundstream' as const) : undefined,
+  };
   // The device cannot keep up: say so, with what each node measured and did about it (listened to
   // from creation on: a node created before the other may already be reporting).
   const overloads: OverloadReport[] = [];
@@ -89,10 +100,22 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
       denoiser: denoiser ?? undefined,
       transport,
       record: params.get('record') === '1',
+      ...payload,
       ...overload,
     }).then(watchOverload),
-    SoundstreamDecoderNode.create(context, { model: codec, transport, record: true, ...overload }).then(watchOverload),
+    SoundstreamDecoderNode.create(context, {
+      model: codec,
+      transport,
+      record: true,
+      // What the encoder will write (the codec's rule, which the encoder node applies too).
+      packetFormat: resolveEncoderFormat(BitrateTable.of(codec), payload).packetFormat,
+      ...overload,
+    }).then(watchOverload),
   ]);
+  if (decoder.packetFormat !== encoder.packetFormat)
+    throw new Error(
+      `the decoder reads '${decoder.packetFormat}' packets, the encoder writes '${encoder.packetFormat}'`,
+    );
   $('loading').hidden = true;
   for (const node of [encoder, decoder])
     node.addEventListener('error', (e) => showError(String((e as CustomEvent<Error>).detail.message)));
@@ -198,9 +221,39 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   for (const id of ['src-mic', 'src-sample', 'src-file', 'src-stop']) $<HTMLButtonElement>(id).disabled = false;
 
   // Controls.
+  const ladder = $<HTMLInputElement>('ladder');
+  const showLadder = (bps: number) => {
+    ladder.value = String(bps);
+    $('ladder-out').textContent = `${bps} bps`;
+  };
   for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=bitrate]'))) {
-    input.onchange = () => encoder.setBitrate(Number(input.value));
+    input.checked = Number(input.value) === encoder.bitrate;
+    input.onchange = () => {
+      encoder.setBitrate(Number(input.value));
+      showLadder(encoder.bitrate);
+    };
   }
+  // Any rate of the 200 bps ladder needs SoundStream payloads; DTX and redundancy are the nodes' settings, so they restart the page.
+  showLadder(encoder.bitrate);
+  ladder.disabled = encoder.packetFormat !== 'soundstream';
+  ladder.oninput = () => {
+    encoder.setBitrate(Number(ladder.value));
+    showLadder(encoder.bitrate);
+    for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=bitrate]')))
+      input.checked = Number(input.value) === encoder.bitrate;
+  };
+  const dtxBox = $<HTMLInputElement>('dtx');
+  const redundancySelect = $<HTMLSelectElement>('redundancy');
+  dtxBox.checked = encoder.dtx;
+  redundancySelect.value = String(encoder.redundancy ? encoder.redundancy.quantizers : 0);
+  $('payload-apply').onclick = () => {
+    const next = new URLSearchParams(params);
+    next.set('format', 'soundstream');
+    next.set('bitrate', String(encoder.bitrate));
+    next.set('dtx', dtxBox.checked ? '1' : '0');
+    next.set('redundancy', redundancySelect.value);
+    location.search = `?${next}`;
+  };
   for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=listen]')))
     input.onchange = () => listen(input.value);
   const denoise = $<HTMLInputElement>('denoise');
@@ -248,9 +301,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   // Downloads.
   const codecManifest = codec.manifest;
   const quantizer = codecManifest.quantizer!;
-  const quantizersByBytes = new Map(
-    Object.values(quantizer.bitrates ?? {}).map((n: number) => [packetBytes(n, quantizer.bitsPerIndex), n]),
-  );
+  const table = BitrateTable.of(codec);
   $('dl-sst').onclick = () => {
     const sha = codecManifest.blob.sha256;
     const prefix = new Uint8Array(8).map((_, i) => parseInt(sha.slice(2 * i, 2 * i + 2), 16));
@@ -264,7 +315,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
         inputSampleRate: context.sampleRate,
         frameCount: null,
       },
-      packets.map((packet) => ({ numQuantizers: quantizersByBytes.get(packet.length)!, packet })),
+      packets.map((packet) => sstFrameOfPacket(packet, encoder.packetFormat, table)),
     );
     download(sst, 'soundstream-demo.sst', 'application/octet-stream');
   };

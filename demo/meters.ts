@@ -17,7 +17,15 @@ export interface Meters {
   decoderMs: { p50: number; p99: number };
   rtf: number;
   underruns: number;
+  /** Frames concealed at the decoder (late or lost, not recovered). */
   concealed: number;
+  /** Frames lost and decoded from the next packet's redundant copy instead. */
+  recovered: number;
+  /** Frames of comfort noise played (DTX), and their share of the frames played. */
+  comfortNoise: number;
+  dtxShare: number;
+  /** Frames the encoder's DTX did not send. */
+  notSent: number;
   droppedSamples: number;
   worstQuantumMs: number;
   latencyMs: number | null;
@@ -124,6 +132,7 @@ export interface SendingSide {
   capture: ProcessorStats | null;
   clock: ClockReading;
   droppedFrames: number;
+  notSent: number;
   precision: 'exact' | 'fast';
   overload: TimedOverload | null;
 }
@@ -165,6 +174,7 @@ export class EncoderWatch {
       capture: s.audioThread,
       clock: readClock(this.context),
       droppedFrames: s.droppedFrames,
+      notSent: s.framesNotSent,
       precision: s.precision,
       overload: this.latest.overload,
     };
@@ -242,6 +252,10 @@ export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters
     rtf: (mean(send.computeMs) + mean(receive.computeMs)) / FRAME_MS,
     underruns: receive.playback?.underruns ?? 0,
     concealed: d ? d.late + d.lost : 0,
+    recovered: d?.recoveredFrames ?? 0,
+    comfortNoise: d?.comfortNoiseFrames ?? 0,
+    dtxShare: d && d.frames > 0 ? (d.comfortNoiseFrames ?? 0) / d.frames : 0,
+    notSent: send.notSent ?? 0,
     droppedSamples: send.capture?.droppedSamples ?? 0,
     worstQuantumMs: Math.max(send.capture?.worstQuantumMs ?? 0, receive.playback?.worstQuantumMs ?? 0),
     latencyMs: latency(send, receive),
@@ -294,6 +308,12 @@ const METERS: [string, string, (m: Meters) => string][] = [
   ['rtf', 'real-time factor', (m) => fmt(m.rtf, 3)],
   ['underruns', 'underruns', (m) => `${m.underruns}`],
   ['concealed', 'concealed frames', (m) => `${m.concealed}`],
+  ['recovered', 'frames recovered from redundancy', (m) => `${m.recovered}`],
+  [
+    'dtx',
+    'comfort noise frames (DTX share) / not sent',
+    (m) => `${m.comfortNoise} (${fmt(100 * m.dtxShare, 0)} %) / ${m.notSent}`,
+  ],
   ['dropped', 'dropped input samples', (m) => `${m.droppedSamples}`],
   ['quantum', 'worst audio-thread quantum', (m) => `${fmt(m.worstQuantumMs, 2)} ms`],
   ['latency', 'mouth-to-ear latency', (m) => (m.latencyMs === null ? '–' : `${fmt(m.latencyMs, 0)} ms`)],

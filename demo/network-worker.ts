@@ -24,7 +24,9 @@ scope.onmessage = (e) => {
     const { from, to } = message;
     from.onmessage = (p: MessageEvent<PacketMessage>) => {
       const { seq, packet } = p.data;
-      if (packet)
+      // DTX's mark of a frame not sent carries nothing to lose or delay: the receiver has it from the numbering (RTP: the sequence number).
+      if (packet?.length === 0) to.postMessage(p.data);
+      else if (packet)
         network.send(packet, seq, (delivered, at) =>
           to.postMessage({ seq: at, packet: delivered } satisfies PacketMessage),
         );

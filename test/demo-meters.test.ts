@@ -27,6 +27,7 @@ function sending(clock: ClockReading, capture: ProcessorStats): SendingSide {
     capture,
     clock,
     droppedFrames: 0,
+    notSent: 0,
     precision: 'exact',
     overload: null,
   };

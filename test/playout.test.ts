@@ -3,7 +3,7 @@
 // duplicates packets, and a simulated audio thread plays the output at the receiver's rate.
 // The controller reads no clock, so each run is exactly reproducible.
 import { describe, expect, it } from 'vitest';
-import { AdaptivePlayout, type PlayoutOptions } from '../src/codec/playout.js';
+import { AdaptivePlayout, type FrameKind, type FrameSource, type PlayoutOptions } from '../src/codec/playout.js';
 import { mulberry32 } from '../src/util/prng.js';
 
 const RATE = 16000;
@@ -59,6 +59,10 @@ interface Scenario {
   duplicateAfterMs?: number;
   marginMs?: number;
   options?: Partial<PlayoutOptions>;
+  /** What the sender sends for frame `seq` (default packetOf(seq); empty: the DTX mark of a frame not sent). */
+  packet?: (seq: number) => Uint8Array;
+  /** The decoder (default fakeDecoder()); `log` what it was given. */
+  decoder?: { decode: FrameSource; log: (number | null)[] };
 }
 
 interface Run {
@@ -73,7 +77,7 @@ interface Run {
 
 /** Runs the playout against the scenario: pulls at every arrival and every 4 ms, like the worker. */
 function simulate(s: Scenario): Run {
-  const { decode, log } = fakeDecoder();
+  const { decode, log } = s.decoder ?? fakeDecoder();
   const playout = new AdaptivePlayout(decode, { sampleRate: RATE, frameSize: FRAME, ...s.options });
   const period = FRAME_MS * (s.senderPeriod ?? 1);
   const arrivals: { at: number; seq: number }[] = [];
@@ -105,11 +109,11 @@ function simulate(s: Scenario): Run {
       if (consumed > queued) underrunMs += ((consumed - queued) * 1000) / RATE;
       queued = Math.max(0, queued - consumed);
     }
-    if (e.seq >= 0) playout.push(e.seq, packetOf(e.seq), e.at);
+    if (e.seq >= 0) playout.push(e.seq, s.packet ? s.packet(e.seq) : packetOf(e.seq), e.at);
     for (;;) {
       const frame = playout.pull(clock, (queued * 1000) / RATE, s.marginMs ?? 8);
       if (!frame) break;
-      if (frame.packet) latency.push([clock, clock + (queued * 1000) / RATE - frame.seq * period]);
+      if (frame.packet?.length) latency.push([clock, clock + (queued * 1000) / RATE - frame.seq * period]);
       queued += frame.output.length;
       playing = true;
       chunks.push(frame.output);
@@ -271,6 +275,78 @@ describe('AdaptivePlayout', () => {
     }
     expect(queuedMs).toBeLessThanOrEqual(300 + 2 * FRAME_MS);
     expect(playout.state().marginMs).toBe(150);
+  });
+
+  it('a missing frame whose next packet is here is handed over with it: recovered from its redundancy, not concealed', () => {
+    // A decoder whose packets carry the previous frame's number, as a redundant copy would.
+    const log: (number | null)[] = [];
+    const nextOf: (number | null)[] = [];
+    const decode: FrameSource = (p, _seq, next) => {
+      nextOf.push(next ? new DataView(next.buffer, next.byteOffset).getUint32(0) : null);
+      if (p) {
+        const n = new DataView(p.buffer, p.byteOffset).getUint32(0);
+        log.push(n);
+        return speechFrame(n);
+      }
+      log.push(null);
+      if (next)
+        return { audio: speechFrame(new DataView(next.buffer, next.byteOffset).getUint32(0) - 1), kind: 'recovered' };
+      return speechFrame(0, 0.5);
+    };
+    // (Only when the playout delay leaves time for the next packet to come: here a 30 ms jitter allowance.)
+    const run = simulate({
+      seconds: 10,
+      delay: (seq) => (seq % 10 === 5 ? null : 5),
+      decoder: { decode, log },
+      options: { minJitterMs: 30 },
+    });
+    const lost = log.filter((x) => x === null).length;
+    expect(lost).toBeGreaterThanOrEqual(45);
+    expect(run.state.framesRecovered).toBe(lost);
+    expect(run.state.framesConcealed).toBe(0);
+    expect(run.stats.concealedSamples).toBe(0);
+    expect(run.stats.packetsLost).toBe(lost);
+    // Each lost frame k was decoded with packet k + 1 at hand.
+    log.forEach((x, i) => {
+      if (x === null) expect(nextOf[i]).toBe(log[i - 1]! + 2);
+      else expect(nextOf[i]).toBeNull();
+    });
+    expect(run.underrunMs).toBe(0);
+  });
+
+  it('DTX: frames not sent, marked or not, are played in their slots as comfort noise: not waited for, not concealed, not lost', () => {
+    // Frames 100..199 of each 200 are a silence: a SID (marked by byte 0xff) at its start and every 20 frames, nothing else sent.
+    const silent = (seq: number) => seq % 200 >= 100;
+    const sid = (seq: number) => silent(seq) && (seq % 200) % 20 === 0;
+    const SID = Uint8Array.of(0xff, 0, 0, 0);
+    for (const marked of [true, false]) {
+      const log: (number | null)[] = [];
+      const kinds: FrameKind[] = [];
+      let comfort = false;
+      const decode: FrameSource = (p) => {
+        if (p && p.length > 0 && p[0] === 0xff) comfort = true;
+        else if (p && p.length > 0) comfort = false;
+        log.push(p && p.length > 0 && p[0] !== 0xff ? new DataView(p.buffer, p.byteOffset).getUint32(0) : null);
+        kinds.push(comfort ? 'comfort-noise' : p && p.length > 0 ? 'decoded' : 'concealed');
+        return { audio: speechFrame(0, comfort ? 0.01 : 1), kind: kinds[kinds.length - 1] };
+      };
+      const run = simulate({
+        seconds: 12,
+        delay: (seq) => (silent(seq) && !sid(seq) && !marked ? null : 5),
+        packet: (seq) => (sid(seq) ? SID : silent(seq) ? new Uint8Array(0) : packetOf(seq)),
+        decoder: { decode, log },
+      });
+      const silentFrames = Array.from({ length: 600 }, (_, i) => i).filter(silent).length;
+      const sids = Array.from({ length: 600 }, (_, i) => i).filter(sid).length;
+      expect(run.state.framesConcealed + run.state.framesExpanded).toBe(0);
+      expect(run.stats.concealedSamples).toBe(0);
+      expect(run.state.framesComfortNoise).toBe(silentFrames - sids);
+      expect(run.stats.packetsReceived).toBe(600 - silentFrames + sids);
+      expect(run.stats.packetsLost).toBe(0);
+      expect(run.underrunMs).toBe(0);
+      // The delay did not grow in the silences: speech after them plays as early as before.
+      expect(max(latencyBetween(run, 9000, 12_000))).toBeLessThan(30);
+    }
   });
 
   it('is deterministic given the arrivals', () => {

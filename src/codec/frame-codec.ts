@@ -58,6 +58,61 @@ export interface FrameDecoderOptions extends ComputeOptions {
   denoise?: boolean;
 }
 
+/** What an encoder's options come to: the packet layout, quantizers per frame, redundant quantizers (0: none). */
+export interface EncoderFormat {
+  packetFormat: PacketFormat;
+  numQuantizers: number;
+  redundantQuantizers: number;
+}
+
+/**
+ * The format FrameEncoder picks for these options (with `dtx`, as createEncoder does: DTX needs
+ * SoundStream payloads and makes them the default); RangeError naming the problem for options it
+ * refuses. Callers that only pass options on (the Web Audio nodes) check them here, up front.
+ */
+export function resolveEncoderFormat(
+  table: BitrateTable,
+  options: Pick<FrameEncoderOptions, 'bitrate' | 'quantizers' | 'redundancy' | 'packetFormat'> & { dtx?: boolean },
+): EncoderFormat {
+  const redundancy = options.redundancy || null;
+  const redundantQuantizers = redundancy === null ? 0 : table.checkLadderQuantizers(redundancy.quantizers);
+  if (options.quantizers !== undefined && options.bitrate !== undefined)
+    throw new RangeError('give bitrate or quantizers, not both');
+  const numQuantizers =
+    options.quantizers !== undefined
+      ? table.checkLadderQuantizers(options.quantizers)
+      : table.ladderQuantizersFor(options.bitrate ?? 6000);
+  if (options.dtx && options.packetFormat === 'lyra')
+    throw new RangeError(
+      "dtx needs packetFormat 'soundstream' (raw Lyra packets cannot carry a comfort-noise update or mark a gap)",
+    );
+  const packetFormat =
+    options.packetFormat ??
+    (table.isListed(numQuantizers) && redundancy === null && !options.dtx ? 'lyra' : 'soundstream');
+  if (packetFormat !== 'lyra' && packetFormat !== 'soundstream')
+    throw new RangeError(`packetFormat must be 'lyra' or 'soundstream', got ${JSON.stringify(options.packetFormat)}`);
+  if (packetFormat === 'lyra' && redundancy !== null)
+    throw new RangeError("redundancy needs packetFormat 'soundstream' (raw Lyra packets cannot carry it)");
+  checkForFormat(table, packetFormat, numQuantizers);
+  return { packetFormat, numQuantizers, redundantQuantizers };
+}
+
+/** Raw Lyra packets carry only the listed rates. */
+function checkForFormat(table: BitrateTable, packetFormat: PacketFormat, numQuantizers: number): number {
+  if (packetFormat === 'lyra' && !table.isListed(numQuantizers))
+    throw new RangeError(
+      `${numQuantizers} quantizers (${table.bitrateFor(numQuantizers)} bps) is not a Lyra rate (${table.bitrates.join(', ')} bps); ` +
+        "other rates need packetFormat 'soundstream'",
+    );
+  return numQuantizers;
+}
+
+/** The quantizer count for `bps` in a stream of `packetFormat` (a Lyra rate, or any ladder rate); RangeError otherwise. */
+export function quantizersForFormat(table: BitrateTable, packetFormat: PacketFormat, bps: number): number {
+  const n = packetFormat === 'lyra' ? table.quantizersFor(bps) : table.ladderQuantizersFor(bps);
+  return checkForFormat(table, packetFormat, n);
+}
+
 function openDenoiser(denoiser: Model | undefined, codec: Model): Denoiser | null {
   if (!denoiser) return null;
   Denoiser.checkCompatible(denoiser, codec);
@@ -92,21 +147,10 @@ export class FrameEncoder {
 
   constructor(model: Model, options: FrameEncoderOptions = {}) {
     this.table = BitrateTable.of(model);
-    const redundancy = options.redundancy || null;
-    this.redundantQuantizers = redundancy === null ? 0 : this.table.checkLadderQuantizers(redundancy.quantizers);
-    if (options.quantizers !== undefined && options.bitrate !== undefined)
-      throw new RangeError('give bitrate or quantizers, not both');
-    const requested =
-      options.quantizers !== undefined
-        ? this.table.checkLadderQuantizers(options.quantizers)
-        : this.table.ladderQuantizersFor(options.bitrate ?? 6000);
-    this.packetFormat =
-      options.packetFormat ?? (this.table.isListed(requested) && redundancy === null ? 'lyra' : 'soundstream');
-    if (this.packetFormat !== 'lyra' && this.packetFormat !== 'soundstream')
-      throw new RangeError(`packetFormat must be 'lyra' or 'soundstream', got ${JSON.stringify(options.packetFormat)}`);
-    if (this.packetFormat === 'lyra' && redundancy !== null)
-      throw new RangeError("redundancy needs packetFormat 'soundstream' (raw Lyra packets cannot carry it)");
-    this.stages = this.checkForFormat(requested);
+    const format = resolveEncoderFormat(this.table, options);
+    this.redundantQuantizers = format.redundantQuantizers;
+    this.packetFormat = format.packetFormat;
+    this.stages = format.numQuantizers;
     this.denoiser = openDenoiser(options.denoiser, model);
     this.denoiseOn = options.denoise ?? false;
     if (this.denoiseOn && !this.denoiser) throw new RangeError('denoise: true needs a denoiser model');
@@ -117,16 +161,6 @@ export class FrameEncoder {
     this.indexViews = prefixViews(new Int32Array(this.quantizer.numQuantizers));
     this.current = new Int32Array(this.quantizer.numQuantizers);
     this.previous = new Int32Array(this.quantizer.numQuantizers);
-  }
-
-  /** Raw Lyra packets carry only the listed rates. */
-  private checkForFormat(numQuantizers: number): number {
-    if (this.packetFormat === 'lyra' && !this.table.isListed(numQuantizers))
-      throw new RangeError(
-        `${numQuantizers} quantizers (${this.table.bitrateFor(numQuantizers)} bps) is not a Lyra rate (${this.table.bitrates.join(', ')} bps); ` +
-          "other rates need packetFormat 'soundstream'",
-      );
-    return numQuantizers;
   }
 
   get bitrate(): number {
@@ -148,13 +182,12 @@ export class FrameEncoder {
 
   /** From the next frame on; RangeError (and no change) for a bitrate this stream cannot carry. */
   setBitrate(bps: number): void {
-    const n = this.packetFormat === 'lyra' ? this.table.quantizersFor(bps) : this.table.ladderQuantizersFor(bps);
-    this.stages = this.checkForFormat(n);
+    this.stages = quantizersForFormat(this.table, this.packetFormat, bps);
   }
 
   /** From the next frame on: any count 1..the model's codebooks ('soundstream'), a Lyra count ('lyra'). */
   setQuantizers(numQuantizers: number): void {
-    this.stages = this.checkForFormat(this.table.checkLadderQuantizers(numQuantizers));
+    this.stages = checkForFormat(this.table, this.packetFormat, this.table.checkLadderQuantizers(numQuantizers));
   }
 
   get denoise(): boolean {

@@ -15,6 +15,12 @@
 // The delay never exceeds `maxDelayMs`: frames further behind are skipped (a slow device or a
 // stalled audio thread), never queued without end.
 //
+// A missing frame whose next packet has arrived is handed to the decoder with that packet, which
+// may carry a redundant copy of it (docs/payload-format.md). With DTX (docs/dtx.md) an empty
+// packet marks a frame the sender did not send, and once the decoder plays comfort noise a
+// missing frame is the sender's silence, not a delay spike: it is played in its slot, never
+// waited for nor counted as concealment.
+//
 // Statistics carry the names and units of WebRTC's RTCInboundRtpStreamStats (docs/playout.md).
 
 import { TimeScaler } from './time-scale.js';
@@ -49,10 +55,25 @@ export interface PlayoutOptions {
 }
 
 /**
- * A decoder: a packet (null: conceal) to one frame of audio at `sampleRate`. `seq`: the frame's
- * sequence number, -1 for concealment played in addition to the sequence.
+ * A decoder: a packet (null: conceal; empty: not sent, DTX) to one frame of audio at
+ * `sampleRate`. `seq`: the frame's sequence number, -1 for concealment played in addition to the
+ * sequence. `next`: for a frame with no packet, the next frame's packet when it has arrived (its
+ * redundancy may hold this frame), else null. It returns the audio, or the audio and what it
+ * made of the frame when that is not what the packet suggests (a sent packet: 'decoded'; none:
+ * 'concealed').
  */
-export type FrameSource = (packet: Uint8Array | null, seq: number) => Float32Array;
+export type FrameSource = (
+  packet: Uint8Array | null,
+  seq: number,
+  next: Uint8Array | null,
+) => Float32Array | { audio: Float32Array; kind: FrameKind };
+
+/** What a frame became: decoded from its packet, recovered from the next packet's redundancy, comfort noise (DTX), or concealed. */
+export type FrameKind = 'decoded' | 'recovered' | 'comfort-noise' | 'concealed';
+
+/** A packet the sender sent (not null, not the empty not-sent mark of DTX). */
+const isSent = (packet: Uint8Array | null | undefined): packet is Uint8Array =>
+  packet !== null && packet !== undefined && packet.length > 0;
 
 export type PushResult = 'queued' | 'late' | 'duplicate' | 'too-far-ahead';
 
@@ -87,6 +108,10 @@ export interface PlayoutState {
   /** Of framesConcealed, those the sender had marked lost (null). */
   framesKnownLost: number;
   framesExpanded: number;
+  /** Frames with no packet decoded from the next packet's redundant copy instead (not concealed). */
+  framesRecovered: number;
+  /** Frames with no packet (not sent, or missing in a DTX gap) played as comfort noise (not concealed). */
+  framesComfortNoise: number;
   /** Frames skipped because the delay had reached maxDelayMs. */
   framesSkipped: number;
 }
@@ -95,8 +120,10 @@ export interface PlayoutState {
 export interface PlayoutFrame {
   /** The frame's sequence number; -1 for concealment played in addition to the sequence. */
   seq: number;
-  /** What the decoder was given (null: concealed). */
+  /** What the decoder was given (null: concealed; empty: not sent). */
   packet: Uint8Array | null;
+  /** What the frame became (for the frames held at the start: the last one's). */
+  kind: FrameKind;
   /** The decoder's output, before time-scaling. */
   decoded: Float32Array;
   /** What to play: the decoded frame, time-scaled (or, at the start, every frame held until then). */
@@ -122,8 +149,8 @@ export class AdaptivePlayout {
   private jitter: number;
   private nextSeq = -1;
   private started = false;
-  /** Audio decoded before playout began, with its packet's arrival time (NaN: concealed). */
-  private held: { output: Float32Array; arrival: number }[] = [];
+  /** Audio decoded before playout began, with its packet's arrival time (as playSlot returns it). */
+  private held: { output: Float32Array; arrival: number | null | undefined; kind: FrameKind }[] = [];
   private readonly arrivalAt = new Map<number, number>();
   private readonly playedSeqs = new Float64Array(PLAYED_KEPT).fill(-1);
   private lowestSeq = Number.POSITIVE_INFINITY;
@@ -131,6 +158,10 @@ export class AdaptivePlayout {
   /** Frames of concealment played in addition while the next packet was missing: a later gap can use them as its slots. */
   private expandedAhead = 0;
   private concealing = false;
+  /** The last frame played was comfort noise: the sender is in a DTX silence. */
+  private inComfortNoise = false;
+  /** Not-sent marks received, for packetsLost. */
+  private notSent = 0;
   private margin = 0;
   private smoothedTarget = Number.NaN;
   private targetAt = 0;
@@ -145,6 +176,8 @@ export class AdaptivePlayout {
     framesConcealed: 0,
     framesKnownLost: 0,
     framesExpanded: 0,
+    framesRecovered: 0,
+    framesComfortNoise: 0,
     framesSkipped: 0,
   };
 
@@ -235,8 +268,10 @@ export class AdaptivePlayout {
   }
 
   /**
-   * A packet (null: the sender says it is lost) for frame `seq`, arrived at `nowMs` (any clock,
-   * the same as pull()'s). A packet whose slot has already been played is discarded ('late').
+   * A packet (null: the sender says it is lost; empty: the sender's DTX did not send the frame)
+   * for frame `seq`, arrived at `nowMs` (any clock, the same as pull()'s). A packet whose slot has
+   * already been played is discarded ('late'). Not-sent marks count neither as received nor as
+   * arrivals.
    */
   push(seq: number, packet: Uint8Array | null, nowMs: number): PushResult {
     if (!Number.isSafeInteger(seq) || seq < 0)
@@ -244,15 +279,14 @@ export class AdaptivePlayout {
     if (packet !== null && !(packet instanceof Uint8Array))
       throw new RangeError('adaptive playout: a packet is a Uint8Array, or null when known lost');
     checkTime(nowMs);
-    if (packet) {
+    const sent = isSent(packet);
+    if (sent) {
       this.counters.packetsReceived++;
-      this.lowestSeq = Math.min(this.lowestSeq, seq);
-      this.highestSeq = Math.max(this.highestSeq, seq);
-      this.counters.packetsLost = this.highestSeq - this.lowestSeq + 1 - this.counters.packetsReceived;
+      this.accountFor(seq);
     }
     if (this.nextSeq >= 0 && seq < this.nextSeq) {
       if (this.playedSeqs[seq % PLAYED_KEPT] === seq) return 'duplicate';
-      if (packet) {
+      if (sent) {
         this.counters.packetsDiscarded++;
         // Too late for its slot, and exactly what the target must learn from.
         this.arrived(seq, nowMs);
@@ -260,14 +294,17 @@ export class AdaptivePlayout {
       return 'late';
     }
     if (this.nextSeq >= 0 && seq - this.nextSeq > this.options.maxAhead) {
-      if (packet) this.counters.packetsDiscarded++;
+      if (sent) this.counters.packetsDiscarded++;
       return 'too-far-ahead';
     }
     if (this.pending.has(seq)) return 'duplicate';
     this.pending.set(seq, packet);
-    if (packet) {
+    if (sent) {
       this.arrivalAt.set(seq, nowMs);
       this.arrived(seq, nowMs);
+    } else if (packet !== null) {
+      this.notSent++;
+      this.accountFor(seq);
     }
     return 'queued';
   }
@@ -301,20 +338,18 @@ export class AdaptivePlayout {
       if (delay > this.options.maxDelayMs && this.pending.size > 0) {
         // Behind by more than the maximum: this frame is skipped, not played late.
         this.consume(seq);
-        if (packet) this.counters.packetsDiscarded++;
+        if (isSent(packet)) this.counters.packetsDiscarded++;
         this.now.framesSkipped++;
         continue;
       }
       if (packet) {
-        const arrival = this.arrivalAt.get(seq) ?? nowMs;
-        this.consume(seq);
+        // A packet, or the sender's mark that it sent none (DTX).
         this.expandedAhead = 0;
-        const decoded = this.decode(packet, seq);
+        const { decoded, kind, arrival } = this.playSlot(seq, packet, nowMs);
         const output = this.scale(decoded, delay - target);
-        this.emitted(output.length, target, nowMs + queuedMs - arrival);
-        this.now.framesDecoded++;
+        this.emitted(output.length, target, buffered(arrival, nowMs + queuedMs));
         this.now.delayMs = delay;
-        return { seq, packet, decoded, output };
+        return { seq, packet, kind, decoded, output };
       }
       const knownLost = packet === null;
       if (!knownLost && queuedMs >= this.margin) return null;
@@ -326,24 +361,65 @@ export class AdaptivePlayout {
         this.expandedAhead--;
         continue;
       }
-      if (!later && delay + this.frameMs <= this.options.maxDelayMs) {
+      // In a DTX silence nothing is expected: the frame is played in its slot (as comfort noise).
+      if (!later && !this.inComfortNoise && delay + this.frameMs <= this.options.maxDelayMs) {
         // Nothing later either: a delay spike more likely than a loss. Conceal in addition, the slot stays open.
-        const decoded = this.decode(null, -1);
+        const decoded = frameAudio(this.decode(null, -1, null));
         const output = this.scale(decoded, 0);
         this.expandedAhead++;
         this.now.framesExpanded++;
         this.emitted(output.length, target, null);
-        return { seq: -1, packet: null, decoded, output };
+        return { seq: -1, packet: null, kind: 'concealed', decoded, output };
       }
-      this.consume(seq);
-      const decoded = this.decode(null, seq);
+      const { decoded, kind, arrival } = this.playSlot(seq, packet, nowMs);
       const output = this.scale(decoded, delay - target);
-      this.now.framesConcealed++;
-      if (knownLost) this.now.framesKnownLost++;
       this.now.delayMs = delay;
-      this.emitted(output.length, target, null);
-      return { seq, packet: null, decoded, output };
+      this.emitted(output.length, target, buffered(arrival, nowMs + queuedMs));
+      return { seq, packet: null, kind, decoded, output };
     }
+  }
+
+  /**
+   * Decodes frame `seq` in its slot (`packet`: what is pending for it: undefined when missing,
+   * null when known lost), counts what it became, and returns when the packet its audio came from
+   * arrived (null: none, concealed; undefined: comfort noise for a frame not sent).
+   */
+  private playSlot(
+    seq: number,
+    packet: Uint8Array | null | undefined,
+    nowMs: number,
+  ): { decoded: Float32Array; kind: FrameKind; arrival: number | null | undefined } {
+    const sent = isSent(packet);
+    const arrival = this.arrivalAt.get(seq) ?? nowMs;
+    const following = this.pending.get(seq + 1);
+    const next = !sent && isSent(following) ? following : null;
+    const nextArrival = next ? (this.arrivalAt.get(seq + 1) ?? nowMs) : nowMs;
+    this.consume(seq);
+    const result = this.decode(packet ?? null, seq, next);
+    const decoded = frameAudio(result);
+    const kind: FrameKind =
+      decoded === result ? (sent ? 'decoded' : 'concealed') : (result as { kind: FrameKind }).kind;
+    this.inComfortNoise = kind === 'comfort-noise';
+    if (sent) {
+      this.now.framesDecoded++;
+      return { decoded, kind, arrival };
+    }
+    if (kind === 'recovered') {
+      this.now.framesRecovered++;
+      return { decoded, kind, arrival: nextArrival };
+    }
+    if (kind === 'comfort-noise') {
+      this.now.framesComfortNoise++;
+      // A frame missing in the silence was most likely not sent: not a loss.
+      if (packet === undefined) {
+        this.notSent++;
+        this.accountFor(seq);
+      }
+      return { decoded, kind, arrival: undefined };
+    }
+    this.now.framesConcealed++;
+    if (packet === null) this.now.framesKnownLost++;
+    return { decoded, kind, arrival: null };
   }
 
   /** Forgets everything: packets, arrivals, counters; the next packet starts playout afresh. */
@@ -361,6 +437,8 @@ export class AdaptivePlayout {
     this.highestSeq = -1;
     this.expandedAhead = 0;
     this.concealing = false;
+    this.inComfortNoise = false;
+    this.notSent = 0;
     this.smoothedTarget = Number.NaN;
     this.jitter = Math.max(this.options.minJitterMs, this.options.initialJitterMs);
     Object.assign(this.counters, zeroStats());
@@ -370,6 +448,8 @@ export class AdaptivePlayout {
       framesConcealed: 0,
       framesKnownLost: 0,
       framesExpanded: 0,
+      framesRecovered: 0,
+      framesComfortNoise: 0,
       framesSkipped: 0,
     });
     this.scaler.reset();
@@ -404,12 +484,8 @@ export class AdaptivePlayout {
       const packet = this.pending.get(seq);
       // A missing packet is waited for until playout is due, and concealed then when later ones are here.
       if (packet === undefined && !(due && this.hasLater(seq))) break;
-      const arrival = packet ? (this.arrivalAt.get(seq) ?? nowMs) : Number.NaN;
-      this.consume(seq);
-      const decoded = this.decode(packet ?? null, seq);
-      if (packet) this.now.framesDecoded++;
-      else this.now.framesConcealed++;
-      this.held.push({ output: this.scale(decoded, 0), arrival });
+      const { decoded, kind, arrival } = this.playSlot(seq, packet, nowMs);
+      this.held.push({ output: this.scale(decoded, 0), arrival, kind });
     }
     if (!due || this.held.length === 0) return null;
     this.started = true;
@@ -417,12 +493,13 @@ export class AdaptivePlayout {
     // Played from now on, one after the other.
     let at = nowMs;
     for (const { output, arrival } of this.held) {
-      this.emitted(output.length, target, Number.isNaN(arrival) ? null : at - arrival);
+      this.emitted(output.length, target, buffered(arrival, at));
       at += (output.length * 1000) / this.sampleRate;
     }
     const output = concat(this.held.map((h) => h.output));
+    const kind = this.held[this.held.length - 1].kind;
     this.held = [];
-    return { seq: this.now.firstSeq, packet: null, decoded: output, output };
+    return { seq: this.now.firstSeq, packet: null, kind, decoded: output, output };
   }
 
   private consume(seq: number): void {
@@ -430,6 +507,15 @@ export class AdaptivePlayout {
     this.pending.delete(seq);
     this.arrivalAt.delete(seq);
     this.nextSeq = seq + 1;
+  }
+
+  /** packetsLost: frames between the first and the latest received (or not sent) that were neither. */
+  private accountFor(seq: number): void {
+    this.lowestSeq = Math.min(this.lowestSeq, seq);
+    this.highestSeq = Math.max(this.highestSeq, seq);
+    const span = this.highestSeq - this.lowestSeq + 1;
+    // (Negative with duplicates, as WebRTC's.)
+    this.counters.packetsLost = span - this.counters.packetsReceived - this.notSent;
   }
 
   private hasLater(seq: number): boolean {
@@ -463,14 +549,19 @@ export class AdaptivePlayout {
 
   /**
    * Counts a frame handed to the listener. `bufferedMs`: from its packet's arrival to the moment
-   * its first sample is played (null: concealed, no packet). (WebRTC counts a sample's time in
+   * its first sample is played (null: concealed, no packet; undefined: comfort noise for a frame
+   * not sent, neither concealed nor from the buffer). (WebRTC counts a sample's time in
    * the jitter buffer until it leaves it; here the delay is held as decoded audio queued for the
    * listener, so a sample leaves the buffer when it is played.)
    */
-  private emitted(samples: number, targetMs: number, bufferedMs: number | null): void {
+  private emitted(samples: number, targetMs: number, bufferedMs: number | null | undefined): void {
     const n = Math.round((samples * this.options.statsSampleRate) / this.sampleRate);
     const c = this.counters;
     c.totalSamplesReceived += n;
+    if (bufferedMs === undefined) {
+      this.concealing = false;
+      return;
+    }
     if (bufferedMs === null) {
       c.concealedSamples += n;
       if (!this.concealing) c.concealmentEvents++;
@@ -536,6 +627,16 @@ function zeroStats(): PlayoutStats {
     insertedSamplesForDeceleration: 0,
     removedSamplesForAcceleration: 0,
   };
+}
+
+/** A FrameSource's audio, whichever form it returned. */
+function frameAudio(result: Float32Array | { audio: Float32Array }): Float32Array {
+  return result instanceof Float32Array ? result : result.audio;
+}
+
+/** ms from `arrival` to `playAt`, keeping playSlot's null (concealed) and undefined (not sent). */
+function buffered(arrival: number | null | undefined, playAt: number): number | null | undefined {
+  return arrival === null || arrival === undefined ? arrival : playAt - arrival;
 }
 
 function concat(parts: Float32Array[]): Float32Array {

@@ -29,6 +29,9 @@
 // Hamming distance >= 4 at these lengths, reuses the one CRC we already need
 // for the header, and costs 4 bytes/frame (1.6 kbps), acceptable for files.
 
+import type { BitrateTable } from './bitrates.js';
+import type { PacketFormat } from './frame-codec.js';
+import { parsePayload } from './payload.js';
 import { crc32 } from './crc32.js';
 import { packetBytes } from './lyra-packet.js';
 import { concatBytes } from '../util/concat.js';
@@ -126,6 +129,24 @@ export type SstFrameInput =
   | { numQuantizers: number; packet: Uint8Array; redundancy?: { numQuantizers: number; packet: Uint8Array } }
   | { notSent: true }
   | { comfortNoise: Uint8Array };
+
+/**
+ * One packet of a stream (createEncoder's or an encoder node's) -> the .sst frame that holds it:
+ * a raw Lyra packet (its length gives its count), a SoundStream payload (speech with any
+ * redundancy, or a comfort-noise update), or an empty packet, DTX's frame not sent.
+ */
+export function sstFrameOfPacket(packet: Uint8Array, packetFormat: PacketFormat, table: BitrateTable): SstFrameInput {
+  if (packetFormat === 'lyra') return { numQuantizers: table.quantizersForPacket(packet.length), packet };
+  if (packet.length === 0) return { notSent: true };
+  const payload = parsePayload(packet);
+  if (payload.kind === 'comfort-noise') return { comfortNoise: payload.sidBody };
+  const { numQuantizers, indices, redundancy } = payload;
+  return {
+    numQuantizers,
+    packet: indices,
+    redundancy: redundancy && { numQuantizers: redundancy.numQuantizers, packet: redundancy.indices },
+  };
+}
 
 /** Whether a frame read from a file holds speech to decode. */
 export function isSstPacket(frame: SstFrame): frame is SstPacketFrame {

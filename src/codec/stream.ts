@@ -3,10 +3,13 @@
 
 import type { Model } from '../model/load.js';
 import type { ConcealerOptions } from './conceal.js';
+import type { BitrateTable } from './bitrates.js';
+import { parseSidBody } from './comfort-noise.js';
 import { DtxFrameDecoder, DtxFrameEncoder, type DtxOptions } from './dtx.js';
 import { FrameDecoder, FrameEncoder, type PacketFormat, type RedundancyOptions } from './frame-codec.js';
 import { checkPacket } from './lyra-packet.js';
-import { serializePayload } from './payload.js';
+import { parsePayload, serializePayload } from './payload.js';
+import type { FrameKind, FrameSource } from './playout.js';
 import type { ComputeMode, FloatPrecision } from '../model/compute.js';
 import { Resampler, type ResamplerQuality } from '../audio/resample.js';
 import { describeValue } from '../util/describe-value.js';
@@ -337,4 +340,42 @@ function checkDtxOption(dtx: boolean | DtxOptions | undefined): DtxOptions | nul
   if (dtx === true) return {};
   if (typeof dtx === 'object' && dtx !== null && !Array.isArray(dtx)) return dtx;
   throw new RangeError(`dtx must be true, false or an options object, got ${describeValue(dtx)}`);
+}
+
+/**
+ * Throws unless createDecoder({ packetFormat }) for the model of `table` decodes `packet` without
+ * error: with 'lyra' a packet of one of the listed lengths (RangeError); with 'soundstream' an
+ * empty packet (DTX's mark of a frame not sent) or a payload (PayloadFormatError) with a quantizer
+ * count the model has (RangeError) and, for a comfort-noise update, a body comfort noise can be
+ * made from (SidFormatError). For receivers that must not let a bad packet stop their decoder.
+ */
+export function checkStreamPacket(packet: Uint8Array, packetFormat: PacketFormat, table: BitrateTable): void {
+  checkPacket(packet, 'checkStreamPacket(packet)');
+  if (packetFormat === 'lyra') {
+    table.quantizersForPacket(packet.length);
+    return;
+  }
+  if (packet.length === 0) return;
+  const payload = parsePayload(packet);
+  if (payload.kind === 'comfort-noise') parseSidBody(payload.sidBody);
+  else table.checkLadderQuantizers(payload.numQuantizers);
+}
+
+/**
+ * A stream decoder as adaptive playout's FrameSource (src/codec/playout.ts): each frame decoded
+ * with the next packet when its own is missing, and reported as what it became (decoded,
+ * recovered from redundancy, comfort noise, concealed), so that the playout counts it right.
+ */
+export function playoutSource(
+  decoder: StreamDecoder,
+): (...args: Parameters<FrameSource>) => { audio: Float32Array; kind: FrameKind } {
+  return (packet, _seq, next) => {
+    const recovered = decoder.recoveredFrames;
+    const comfort = decoder.comfortNoiseFrames;
+    const audio = decoder.decode(packet, next);
+    let kind: FrameKind = packet !== null && packet.length > 0 ? 'decoded' : 'concealed';
+    if (decoder.recoveredFrames > recovered) kind = 'recovered';
+    else if (decoder.comfortNoiseFrames > comfort) kind = 'comfort-noise';
+    return { audio, kind };
+  };
 }

@@ -6,9 +6,17 @@
 
 import { Resampler } from '../audio/resample.js';
 import { BitrateTable } from '../codec/bitrates.js';
-import { createDecoder, createEncoder, type StreamDecoder, type StreamEncoder } from '../codec/stream.js';
+import type { PacketFormat, RedundancyOptions } from '../codec/frame-codec.js';
+import { parsePayload } from '../codec/payload.js';
+import {
+  createDecoder,
+  createEncoder,
+  playoutSource,
+  type StreamDecoder,
+  type StreamEncoder,
+} from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
-import { AdaptivePlayout, type PlayoutFrame } from '../codec/playout.js';
+import { AdaptivePlayout, type FrameKind, type PlayoutFrame } from '../codec/playout.js';
 import { ListenerClock } from './listener-clock.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, DelayHold, maxDelayFor, OverloadMonitor } from './overload.js';
 import type {
@@ -24,6 +32,7 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from './protocol.js';
+import { PacketMessageError, readPacketMessage } from './packet-message.js';
 import { SampleRing } from './ring.js';
 import { concatFloats } from '../util/concat.js';
 import { xorshift32 } from '../util/prng.js';
@@ -116,7 +125,15 @@ class SwitchableEncoder {
   precision: 'exact' | 'fast' = 'exact';
 
   constructor(
-    private readonly options: { model: Model; denoiser?: Model; bitrate: number; denoise: boolean },
+    private readonly options: {
+      model: Model;
+      denoiser?: Model;
+      bitrate: number;
+      denoise: boolean;
+      packetFormat: PacketFormat;
+      redundancy: RedundancyOptions | false;
+      dtx: boolean;
+    },
     readonly sampleRate: number,
   ) {
     this.encoder = createEncoder(options);
@@ -183,6 +200,9 @@ class EncoderRole {
   private computeMs: number[] = [];
   private readonly packetPorts: MessagePort[] = [];
   private readonly record: { input: Float32Array[]; settings: EncoderRecord['settings']; packets: Uint8Array[] } | null;
+  private readonly format: Pick<EncoderRecord, 'packetFormat' | 'redundancy' | 'dtx'>;
+  private framesNotSent = 0;
+  private sidFrames = 0;
   private readonly policy: OverloadPolicy;
   private readonly monitor = new OverloadMonitor(FRAME_MS);
   private readonly frameSamples: number;
@@ -190,14 +210,22 @@ class EncoderRole {
   private droppedSamples = 0;
 
   constructor(init: EncoderInit, model: Model, denoiser: Model | undefined) {
-    const options = { model, denoiser, sampleRate: init.sampleRate, bitrate: init.bitrate, denoise: init.denoise };
+    this.format = { packetFormat: init.packetFormat, redundancy: init.redundancy, dtx: init.dtx };
+    const options = {
+      model,
+      denoiser,
+      sampleRate: init.sampleRate,
+      bitrate: init.bitrate,
+      denoise: init.denoise,
+      ...this.format,
+    };
     if (init.warmupFrames > 0) {
       const warm = createEncoder({ ...options, denoise: denoiser !== undefined });
       const frameAtRate = Math.ceil((init.sampleRate * FRAME_MS) / 1000);
       warm.encode(warmupSignal(frameAtRate * init.warmupFrames));
     }
     this.encoder = new SwitchableEncoder(
-      { model, denoiser, bitrate: init.bitrate, denoise: init.denoise },
+      { model, denoiser, bitrate: init.bitrate, denoise: init.denoise, ...this.format },
       init.sampleRate,
     );
     this.policy = init.overload;
@@ -274,6 +302,10 @@ class EncoderRole {
       this.record.packets.push(...packets);
     }
     if (packets.length === 0) return;
+    for (const packet of packets) {
+      if (packet.length === 0) this.framesNotSent++;
+      else if (this.format.dtx && parsePayload(packet).kind === 'comfort-noise') this.sidFrames++;
+    }
     // The ports first: they are the packets' way out that does not wait for the main thread.
     for (const port of this.packetPorts) {
       packets.forEach((packet, i) => {
@@ -294,6 +326,8 @@ class EncoderRole {
         frames: this.frames,
         computeMs: this.computeMs,
         droppedFrames: this.droppedFrames,
+        framesNotSent: this.framesNotSent,
+        sidFrames: this.sidFrames,
         precision: this.encoder.precision,
       },
     });
@@ -324,17 +358,11 @@ class EncoderRole {
     return {
       sampleRate: this.encoder.sampleRate,
       input: concatFloats(this.record.input),
+      ...this.format,
       settings: this.record.settings,
       packets: this.record.packets,
     };
   }
-}
-
-function isPacketMessage(data: unknown, table: BitrateTable): data is PacketMessage {
-  if (typeof data !== 'object' || data === null) return false;
-  const { seq, packet } = data as Record<string, unknown>;
-  const packetOk = packet === null || (packet instanceof Uint8Array && table.acceptsPacketLength(packet.length));
-  return packetOk && Number.isSafeInteger(seq) && (seq as number) >= 0;
 }
 
 /** How many of the latest frames' compute times the playout margin is measured over. */
@@ -348,6 +376,7 @@ const STARVED_MAX_MS = 60;
 
 class DecoderRole {
   private decoder: StreamDecoder;
+  private source: ReturnType<typeof playoutSource>;
   private readonly model: Model;
   private precision: 'exact' | 'fast' = 'exact';
   private readonly policy: OverloadPolicy;
@@ -358,7 +387,11 @@ class DecoderRole {
   private readonly frameSize: number;
   private readonly playout: AdaptivePlayout;
   private readonly bitrates: BitrateTable;
+  private readonly packetFormat: PacketFormat;
   private rejected = 0;
+  private lastRejection: string | null = null;
+  private recoveredFrames = 0;
+  private comfortNoiseFrames = 0;
   /** The earliest (arrival time - FRAME_MS * seq) seen, and the latest arrival against it (ms). */
   private earliestOffset = Infinity;
   private maxLateMs = 0;
@@ -389,7 +422,12 @@ class DecoderRole {
   private readonly delayHold = new DelayHold();
   private queuedSum = 0;
   private queuedCount = 0;
-  private readonly record: { packets: (Uint8Array | null)[]; seqs: number[]; pcm: Float32Array[] } | null;
+  private readonly record: {
+    packets: (Uint8Array | null)[];
+    nexts: (Uint8Array | null)[];
+    seqs: number[];
+    pcm: Float32Array[];
+  } | null;
 
   constructor(init: DecoderInit, model: Model) {
     this.model = model;
@@ -398,12 +436,17 @@ class DecoderRole {
     this.frameSize = model.manifest.frameSize;
     this.sampleRate = init.sampleRate;
     this.bitrates = BitrateTable.of(model);
+    this.packetFormat = init.packetFormat;
     if (init.warmupFrames > 0) {
-      // Through the same code paths as the real stream: packets (a 6 kbps encode of noise), losses, resampling.
-      const packets = createEncoder({ model }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
-      const warm = createDecoder({ model });
+      // Through the same code paths as the real stream: packets (a 6 kbps encode of noise, with
+      // redundancy in a SoundStream stream), losses, resampling.
+      const packets = createEncoder({
+        model,
+        ...(init.packetFormat === 'soundstream' ? { packetFormat: 'soundstream', redundancy: { quantizers: 16 } } : {}),
+      }).encode(warmupSignal(model.manifest.frameSize * init.warmupFrames));
+      const warm = createDecoder({ model, packetFormat: init.packetFormat });
       const warmResampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
-      const warmPlayout = new AdaptivePlayout((p) => warm.decode(p), {
+      const warmPlayout = new AdaptivePlayout(playoutSource(warm), {
         sampleRate: this.modelRate,
         frameSize: this.frameSize,
       });
@@ -414,7 +457,8 @@ class DecoderRole {
       });
     }
     // Decoded at the model's rate, time-scaled and resampled here, so the model-rate frames can be recorded.
-    this.decoder = createDecoder({ model });
+    this.decoder = createDecoder({ model, packetFormat: this.packetFormat });
+    this.source = playoutSource(this.decoder);
     this.resampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
     this.skip = this.resampler?.delaySamples ?? 0;
     this.limits = {
@@ -422,7 +466,7 @@ class DecoderRole {
       minJitterMs: init.buffer.jitterMs,
       maxDelayMs: init.buffer.maxDelayMs,
     };
-    this.playout = new AdaptivePlayout((packet, seq) => this.decodeFrame(packet, seq), {
+    this.playout = new AdaptivePlayout((packet, seq, next) => this.decodeFrame(packet, seq, next), {
       sampleRate: this.modelRate,
       frameSize: this.frameSize,
       statsSampleRate: this.sampleRate,
@@ -440,7 +484,7 @@ class DecoderRole {
         guarded(this, () => this.pump());
       };
     }
-    this.record = init.record ? { packets: [], seqs: [], pcm: [] } : null;
+    this.record = init.record ? { packets: [], nexts: [], seqs: [], pcm: [] } : null;
   }
 
   handle(message: WorkerRequest): void {
@@ -482,8 +526,16 @@ class DecoderRole {
 
   /** What push() checks on the main thread, checked here for packets that did not pass through it. */
   private fromPort(data: unknown): void {
-    if (isPacketMessage(data, this.bitrates)) this.receive(data);
-    else this.rejected++;
+    let message: PacketMessage;
+    try {
+      message = readPacketMessage(data, this.packetFormat, this.bitrates);
+    } catch (err) {
+      if (!(err instanceof PacketMessageError)) throw err;
+      this.rejected++;
+      this.lastRejection = err.message;
+      return;
+    }
+    this.receive(message);
   }
 
   private queuedMs(): number {
@@ -543,11 +595,17 @@ class DecoderRole {
     }
   }
 
-  private decodeFrame(packet: Uint8Array | null, seq: number): Float32Array {
+  private decodeFrame(
+    packet: Uint8Array | null,
+    seq: number,
+    next: Uint8Array | null,
+  ): { audio: Float32Array; kind: FrameKind } {
     const started = performance.now();
     const listenerStarted = this.listenerNow();
-    const pcm = this.decoder.decode(packet);
+    const { audio: pcm, kind } = this.source(packet, seq, next);
     const ms = performance.now() - started;
+    if (kind === 'recovered') this.recoveredFrames++;
+    else if (kind === 'comfort-noise') this.comfortNoiseFrames++;
     this.computeMs.push(ms);
     this.monitor.frame(ms);
     // (The margin's share: the audio played while this frame was decoded.)
@@ -555,10 +613,11 @@ class DecoderRole {
     if (this.recentComputeMs.length > MARGIN_FRAMES) this.recentComputeMs.shift();
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
       this.record.packets.push(packet);
+      this.record.nexts.push(next);
       this.record.seqs.push(seq);
       this.record.pcm.push(pcm.slice());
     }
-    return pcm;
+    return { audio: pcm, kind };
   }
 
   private resample(pcm: Float32Array): Float32Array {
@@ -628,7 +687,10 @@ class DecoderRole {
       type: 'stats',
       decoder: {
         ...s,
-        frames: p.framesDecoded + p.framesConcealed,
+        frames: p.framesDecoded + p.framesConcealed + p.framesRecovered + p.framesComfortNoise,
+        recoveredFrames: this.recoveredFrames,
+        comfortNoiseFrames: this.comfortNoiseFrames,
+        lastRejection: this.lastRejection,
         computeMs: this.computeMs,
         late: p.framesConcealed - p.framesKnownLost + p.framesExpanded,
         lost: p.framesKnownLost,
@@ -662,7 +724,8 @@ class DecoderRole {
     const step = verdict.shedNow && this.policy.shedLoad ? nextShedStep(this.precision) : null;
     if (step === 'precision-fast') {
       // Between two frames; the new decoder starts from silence, so the next frame or two differ.
-      this.decoder = createDecoder({ model: this.model, precision: 'fast' });
+      this.decoder = createDecoder({ model: this.model, precision: 'fast', packetFormat: this.packetFormat });
+      this.source = playoutSource(this.decoder);
       this.precision = 'fast';
     }
     reply({
@@ -687,8 +750,10 @@ class DecoderRole {
     if (!this.record) return undefined;
     return {
       modelRate: this.modelRate,
+      packetFormat: this.packetFormat,
       firstSeq: this.playout.state().firstSeq,
       packets: this.record.packets,
+      nexts: this.record.nexts,
       seqs: this.record.seqs,
       pcm: concatFloats(this.record.pcm),
     };

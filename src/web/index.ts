@@ -1,5 +1,7 @@
 // soundstream-ts for Web Audio (browser only): encoder and decoder nodes and a model fetcher.
 export { SoundstreamEncoderNode, SoundstreamDecoderNode } from './nodes.js';
+export { PacketMessageError } from './packet-message.js';
+export type { PacketFormat, RedundancyOptions } from '../codec/frame-codec.js';
 export type {
   CodecNodeOptions,
   EncoderNodeOptions,

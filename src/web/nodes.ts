@@ -14,6 +14,12 @@
 // MessagePorts to the codec workers, to hand to the Worker that owns the network connection.
 
 import { BitrateTable } from '../codec/bitrates.js';
+import {
+  type PacketFormat,
+  quantizersForFormat,
+  type RedundancyOptions,
+  resolveEncoderFormat,
+} from '../codec/frame-codec.js';
 import type { Model } from '../model/load.js';
 import type {
   DecoderRecord,
@@ -33,6 +39,7 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from './protocol.js';
+import { readPacketMessage } from './packet-message.js';
 import { SampleRing } from './ring.js';
 
 export interface CodecNodeOptions {
@@ -66,7 +73,24 @@ export interface CodecNodeOptions {
 }
 
 export interface EncoderNodeOptions extends CodecNodeOptions {
+  /**
+   * Bits per second, default 6000: a Lyra rate (3200, 6000, 9200), or with the 'soundstream'
+   * packet format any multiple of 200 from 200 to 9200.
+   */
   bitrate?: number;
+  /**
+   * 'lyra': raw Lyra packets; 'soundstream': SoundStream payloads (docs/payload-format.md).
+   * Default, as createEncoder's: 'lyra' for a Lyra rate without redundancy or DTX, else 'soundstream'.
+   */
+  packetFormat?: PacketFormat;
+  /** Each payload also carries the previous frame's first `quantizers` indices (16: 3.2 kbps more), for the receiver to recover a lost frame from. Default false. */
+  redundancy?: RedundancyOptions | false;
+  /**
+   * Discontinuous transmission (docs/dtx.md), default false: in silence only a comfort-noise
+   * update every 400 ms is sent; every other frame of the silence is a packet event with an empty
+   * packet (length 0), to transmit as nothing.
+   */
+  dtx?: boolean;
   /** A denoiser model (weights/lyra-v2-denoise) run between encoder and quantizer. */
   denoiser?: Model;
   denoise?: boolean;
@@ -75,6 +99,8 @@ export interface EncoderNodeOptions extends CodecNodeOptions {
 }
 
 export interface DecoderNodeOptions extends CodecNodeOptions {
+  /** The layout of the packets pushed: 'lyra' (default) or 'soundstream' (what an encoder node with a ladder rate, redundancy or DTX sends: its packetFormat). */
+  packetFormat?: PacketFormat;
   /**
    * Adaptive playout (docs/playout.md): the delay follows the measured arrival jitter plus the
    * measured compute margin, and speech is time-scaled to reach it. These are floors, for a
@@ -91,6 +117,7 @@ export interface DecoderNodeOptions extends CodecNodeOptions {
 export interface EncodedPacket {
   /** Frame number since the node was created. */
   seq: number;
+  /** Empty (length 0) for a frame DTX did not send. */
   packet: Uint8Array;
   /** Worker compute time of this frame (ms). */
   computeMs: number;
@@ -102,6 +129,9 @@ export interface EncoderNodeStats {
   computeMs: number[];
   /** Frames of input dropped because the worker fell behind (see maxBacklogMs). */
   droppedFrames: number;
+  /** DTX: frames not sent (empty packets) and comfort-noise updates sent. */
+  framesNotSent: number;
+  sidFrames: number;
   precision: 'exact' | 'fast';
   audioThread: ProcessorStats | null;
 }
@@ -296,6 +326,10 @@ export class SoundstreamEncoderNode extends CodecNode {
   readonly input: AudioNode;
   private readonly bitrates: BitrateTable;
   private readonly canDenoise: boolean;
+  /** The packets' layout: SoundStream payloads with a ladder rate, redundancy or DTX (see EncoderNodeOptions). */
+  readonly packetFormat: PacketFormat;
+  readonly redundancy: RedundancyOptions | false;
+  readonly dtx: boolean;
   private current: { bitrate: number; denoise: boolean };
   private frames = 0;
   private computeMs: number[] = [];
@@ -307,7 +341,16 @@ export class SoundstreamEncoderNode extends CodecNode {
     const bitrates = BitrateTable.of(options.model);
     const bitrate = options.bitrate ?? 6000;
     const denoise = options.denoise ?? false;
-    bitrates.quantizersFor(bitrate);
+    const dtx = options.dtx ?? false;
+    if (typeof dtx !== 'boolean') throw new TypeError(`dtx must be true or false, got ${String(dtx)}`);
+    const redundancy = options.redundancy ?? false;
+    const { packetFormat } = resolveEncoderFormat(bitrates, {
+      bitrate,
+      redundancy,
+      dtx,
+      packetFormat: options.packetFormat,
+    });
+    const format = { packetFormat, redundancy, dtx };
     if (denoise && !options.denoiser) throw new RangeError('denoise: true needs a denoiser model');
     const overload = overloadPolicy(options);
     const { worker, node, transport } = await CodecNode.start(
@@ -322,13 +365,14 @@ export class SoundstreamEncoderNode extends CodecNode {
         sampleRate: context.sampleRate,
         bitrate,
         denoise,
+        ...format,
         transport: t,
         record: options.record ?? false,
         warmupFrames: options.warmupFrames ?? 50,
         overload,
       }),
     );
-    return new SoundstreamEncoderNode(worker, node, transport, bitrates, options.denoiser !== undefined, {
+    return new SoundstreamEncoderNode(worker, node, transport, bitrates, options.denoiser !== undefined, format, {
       bitrate,
       denoise,
     });
@@ -340,12 +384,16 @@ export class SoundstreamEncoderNode extends CodecNode {
     transport: TransportKind,
     bitrates: BitrateTable,
     canDenoise: boolean,
+    format: { packetFormat: PacketFormat; redundancy: RedundancyOptions | false; dtx: boolean },
     settings: { bitrate: number; denoise: boolean },
   ) {
     super(worker, node, transport);
     this.input = node;
     this.bitrates = bitrates;
     this.canDenoise = canDenoise;
+    this.packetFormat = format.packetFormat;
+    this.redundancy = format.redundancy;
+    this.dtx = format.dtx;
     this.current = settings;
     this.listen((reply) => {
       if (reply.type === 'packets') {
@@ -395,9 +443,9 @@ export class SoundstreamEncoderNode extends CodecNode {
     return this.current.denoise;
   }
 
-  /** From the next frame the worker completes on (the 'settings' event says which). */
+  /** From the next frame the worker completes on (the 'settings' event says which): a Lyra rate, or with 'soundstream' any ladder rate. */
   setBitrate(bps: number): void {
-    this.bitrates.quantizersFor(bps);
+    quantizersForFormat(this.bitrates, this.packetFormat, bps);
     this.current.bitrate = bps;
     this.send({ type: 'bitrate', bps });
   }
@@ -417,6 +465,8 @@ export class SoundstreamEncoderNode extends CodecNode {
       frames: this.frames,
       computeMs,
       droppedFrames: this.workerStats?.droppedFrames ?? 0,
+      framesNotSent: this.workerStats?.framesNotSent ?? 0,
+      sidFrames: this.workerStats?.sidFrames ?? 0,
       precision: this.workerStats?.precision ?? 'exact',
       audioThread: this.audioThread,
     };
@@ -435,9 +485,13 @@ export class SoundstreamEncoderNode extends CodecNode {
   }
 }
 
-/** Lyra packets in (push), audio out (connect `output`), through adaptive playout with packet-loss concealment. */
+/**
+ * Packets in (push), audio out (connect `output`), through adaptive playout with packet-loss
+ * concealment; with SoundStream payloads also recovery from redundancy and comfort noise (DTX).
+ */
 export class SoundstreamDecoderNode extends CodecNode {
   readonly output: AudioNode;
+  readonly packetFormat: PacketFormat;
   private readonly bitrates: BitrateTable;
   private nextSeq = 0;
   private buffer: PlayoutBuffer;
@@ -445,6 +499,9 @@ export class SoundstreamDecoderNode extends CodecNode {
 
   static async create(context: BaseAudioContext, options: DecoderNodeOptions): Promise<SoundstreamDecoderNode> {
     const bitrates = BitrateTable.of(options.model);
+    const packetFormat = options.packetFormat ?? 'lyra';
+    if (packetFormat !== 'lyra' && packetFormat !== 'soundstream')
+      throw new RangeError(`packetFormat must be 'lyra' or 'soundstream', got ${JSON.stringify(packetFormat)}`);
     const buffer = checkBuffer({
       safetyMs: options.safetyMs ?? 0,
       jitterMs: options.jitterMs ?? 0,
@@ -459,6 +516,7 @@ export class SoundstreamDecoderNode extends CodecNode {
       (t) => ({
         type: 'init-decoder',
         model: bytesOf(options.model),
+        packetFormat,
         sampleRate: context.sampleRate,
         transport: t,
         buffer,
@@ -467,7 +525,7 @@ export class SoundstreamDecoderNode extends CodecNode {
         overload,
       }),
     );
-    return new SoundstreamDecoderNode(worker, node, transport, bitrates, buffer);
+    return new SoundstreamDecoderNode(worker, node, transport, bitrates, buffer, packetFormat);
   }
 
   private constructor(
@@ -476,9 +534,11 @@ export class SoundstreamDecoderNode extends CodecNode {
     transport: TransportKind,
     bitrates: BitrateTable,
     buffer: PlayoutBuffer,
+    packetFormat: PacketFormat,
   ) {
     super(worker, node, transport);
     this.output = node;
+    this.packetFormat = packetFormat;
     this.bitrates = bitrates;
     this.buffer = buffer;
     this.listen((reply) => {
@@ -490,16 +550,15 @@ export class SoundstreamDecoderNode extends CodecNode {
   }
 
   /**
-   * A packet (or null: known lost) for frame `seq` (default: the one after the last pushed).
-   * Packets may come out of order; one that comes after its frame was played is dropped.
+   * A packet (or null: known lost; empty, 'soundstream': not sent, the sender's DTX silence) for
+   * frame `seq` (default: the one after the last pushed). Packets may come out of order; one that
+   * comes after its frame was played is dropped. PacketMessageError for anything this decoder
+   * cannot play (it names the problem: a malformed payload, a length no Lyra rate has, ...).
    */
   push(packet: Uint8Array | null, seq = this.nextSeq): void {
-    if (packet !== null && !(packet instanceof Uint8Array))
-      throw new TypeError('push() takes a Uint8Array packet or null');
-    if (packet) this.bitrates.quantizersForPacket(packet.length);
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`seq must be a non-negative integer, got ${seq}`);
+    const message = readPacketMessage({ seq, packet }, this.packetFormat, this.bitrates);
     this.nextSeq = Math.max(this.nextSeq, seq + 1);
-    this.send({ type: 'packet', seq, packet });
+    this.send({ type: 'packet', ...message });
   }
 
   /**

@@ -1,5 +1,6 @@
 // Messages between the main thread, the codec worker and the audio-thread processors.
 
+import type { PacketFormat, RedundancyOptions } from '../codec/frame-codec.js';
 import type { PlayoutStats } from '../codec/playout.js';
 
 export type { PlayoutStats };
@@ -49,6 +50,10 @@ export interface EncoderInit {
   sampleRate: number;
   bitrate: number;
   denoise: boolean;
+  /** As createEncoder's options (checked on the main thread with resolveEncoderFormat). */
+  packetFormat: PacketFormat;
+  redundancy: RedundancyOptions | false;
+  dtx: boolean;
   transport: Transport;
   /** Keep the input and every packet, for record(). */
   record: boolean;
@@ -59,6 +64,7 @@ export interface EncoderInit {
 export interface DecoderInit {
   type: 'init-decoder';
   model: ModelBytes;
+  packetFormat: PacketFormat;
   sampleRate: number;
   transport: Transport;
   buffer: PlayoutBuffer;
@@ -67,7 +73,12 @@ export interface DecoderInit {
   overload: OverloadPolicy;
 }
 
-/** A packet on a packet port (encoder: out, decoder: in); null: known lost. */
+/**
+ * A packet on a packet port (encoder: out, decoder: in) for frame `seq` (frames count on through
+ * DTX silences). null: known lost. Empty (length 0, 'soundstream' only): DTX did not send the
+ * frame, as createEncoder and the .sst container's not-sent slot mark it: nothing to transmit,
+ * and a receiver that learns of it (a port, an RTP timestamp gap) tells the silence from a loss.
+ */
 export interface PacketMessage {
   seq: number;
   packet: Uint8Array | null;
@@ -101,8 +112,12 @@ export interface EncoderRecord {
   sampleRate: number;
   /** The audio the encoder was fed, in order. */
   input: Float32Array;
+  packetFormat: PacketFormat;
+  redundancy: RedundancyOptions | false;
+  dtx: boolean;
   /** Settings in force from input sample `atSample` on (the first entry is at 0). */
   settings: { atSample: number; bitrate: number; denoise: boolean }[];
+  /** One per frame (empty: not sent, DTX). */
   packets: Uint8Array[];
 }
 
@@ -110,8 +125,11 @@ export interface DecoderRecord {
   modelRate: number;
   /** The sequence number of the first frame played. */
   firstSeq: number;
-  /** What the decoder was given, frame by frame (null: concealed). */
+  packetFormat: PacketFormat;
+  /** What the decoder was given, frame by frame (null: missing or lost; empty: not sent). */
   packets: (Uint8Array | null)[];
+  /** The next frame's packet it was given with a missing one (decode(packet, next)), else null. */
+  nexts: (Uint8Array | null)[];
   /** The sequence number of each of those frames; -1 for concealment played in addition (the delay grew). */
   seqs: number[];
   /** The decoder's output at the model's rate, before resampling to the context's rate. */
@@ -123,6 +141,9 @@ export interface EncoderStats {
   computeMs: number[];
   /** Frames of input dropped because the worker fell behind (their sequence numbers are skipped). */
   droppedFrames: number;
+  /** Frames DTX did not send (empty packets), and comfort-noise updates sent. */
+  framesNotSent: number;
+  sidFrames: number;
   precision: 'exact' | 'fast';
 }
 
@@ -131,8 +152,12 @@ export interface EncoderStats {
  * samples at the context's rate): see src/codec/playout.ts and docs/playout.md.
  */
 export interface DecoderStats extends PlayoutStats {
-  /** Frames played: from a packet or concealed in a packet's slot. */
+  /** Frames played: from a packet, recovered, comfort noise or concealed in a packet's slot. */
   frames: number;
+  /** Frames whose packet was missing, decoded from the next packet's redundant copy instead (not concealed, not in `late` or `lost`). */
+  recoveredFrames: number;
+  /** Frames of comfort noise (DTX): comfort-noise updates and the frames of the silence after them (not concealed). */
+  comfortNoiseFrames: number;
   computeMs: number[];
   /** Frames concealed because the packet had not arrived in time (in its slot, or in addition to the sequence). */
   late: number;
@@ -154,8 +179,9 @@ export interface DecoderStats extends PlayoutStats {
    * are never heard). null until playout has begun. One snapshot of the worker, so the two agree.
    */
   playing: { audioFrame: number; timelineMs: number } | null;
-  /** Messages on a packet port that were not a packet for this model (ignored). */
+  /** Messages on a packet port that were not a packet for this model and format (ignored), and why the latest was. */
   rejected: number;
+  lastRejection: string | null;
   /**
    * How far behind schedule the latest packet since playout began came (ms): each packet's
    * arrival against the earliest arrival seen, one frame apart per sequence number, on the
@@ -173,6 +199,7 @@ export interface DecoderStats extends PlayoutStats {
 
 export type WorkerReply =
   | { type: 'ready'; warmupMs: number; modelRate: number; frameSize: number }
+  /** Encoder: packets of frames `seq`, `seq` + 1, … (empty: not sent, DTX). */
   | { type: 'packets'; seq: number; packets: Uint8Array[]; computeMs: number[] }
   | { type: 'settings'; fromFrame: number; bitrate: number; denoise: boolean }
   | { type: 'stats'; encoder?: EncoderStats; decoder?: DecoderStats }

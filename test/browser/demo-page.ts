@@ -2,7 +2,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { decodeWav, encodeWav } from '../../src/audio/wav.js';
+import type { PacketFormat, RedundancyOptions } from '../../src/codec/frame-codec.js';
 import { importLyraV2 } from '../../src/import/lyra-v2.js';
+import { xorshift32 } from '../../src/util/prng.js';
 import { buildDemo, serveDemo, type DemoServer } from '../../demo/server.js';
 import { loadModelFromBytes, type Model } from '../../src/model/load.js';
 import { HAVE_SHARED, lyraFiles } from '../reference/lyra.js';
@@ -35,6 +38,29 @@ export const CHROMIUM_ARGS = [
 
 export const AVAILABLE = existsSync(CHROMIUM) && HAVE_SHARED && existsSync(MICROPHONE_WAV);
 
+/**
+ * The microphone's sample with pauses, for DTX (the sample itself is speech throughout): each
+ * pass of it followed by `pauseSeconds` of a quiet background (white noise at -60 dBFS, seeded),
+ * `passes` times. Written once to dist/browser/ (48 kHz, 16-bit); returns its path, for the
+ * demo page's file input.
+ */
+export function speechWithPausesWav(passes = 4, pauseSeconds = 1.5): string {
+  const path = join(ROOT, 'dist', 'browser', `speech-with-pauses-${passes}x${pauseSeconds}s.wav`);
+  if (existsSync(path)) return path;
+  const { samples: speech, sampleRate } = decodeWav(new Uint8Array(readFileSync(MICROPHONE_WAV)));
+  const pause = Math.round(pauseSeconds * sampleRate);
+  const out = new Float32Array(passes * (speech.length + pause));
+  const random = xorshift32(0x5eed);
+  for (let p = 0; p < passes; p++) {
+    const at = p * (speech.length + pause);
+    out.set(speech, at);
+    for (let i = 0; i < pause; i++) out[at + speech.length + i] = (random() - 0.5) * 0.0035;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, encodeWav(out, sampleRate));
+  return path;
+}
+
 import type { Meters } from '../../demo/demo.js';
 
 export type { Meters };
@@ -50,10 +76,21 @@ export interface Records {
   encoder: {
     sampleRate: number;
     input: Float32Array;
+    packetFormat: PacketFormat;
+    redundancy: RedundancyOptions | false;
+    dtx: boolean;
     settings: { atSample: number; bitrate: number; denoise: boolean }[];
     packets: Uint8Array[];
   };
-  decoder: { modelRate: number; firstSeq: number; packets: (Uint8Array | null)[]; seqs: number[]; pcm: Float32Array };
+  decoder: {
+    modelRate: number;
+    packetFormat: PacketFormat;
+    firstSeq: number;
+    packets: (Uint8Array | null)[];
+    nexts: (Uint8Array | null)[];
+    seqs: number[];
+    pcm: Float32Array;
+  };
 }
 
 export interface Harness {
@@ -171,15 +208,20 @@ export async function openDemo(
         return {
           encoder: {
             sampleRate: r.encoder.sampleRate,
+            packetFormat: r.encoder.packetFormat,
+            redundancy: r.encoder.redundancy,
+            dtx: r.encoder.dtx,
             input: b64(r.encoder.input),
             settings: r.encoder.settings,
             packets: r.encoder.packets.map(b64),
           },
           decoder: {
             modelRate: r.decoder.modelRate,
+            packetFormat: r.decoder.packetFormat,
             firstSeq: r.decoder.firstSeq,
             seqs: r.decoder.seqs,
             packets: r.decoder.packets.map((p) => (p ? b64(p) : null)),
+            nexts: r.decoder.nexts.map((p) => (p ? b64(p) : null)),
             pcm: b64(r.decoder.pcm),
           },
         };
@@ -190,9 +232,11 @@ export async function openDemo(
         encoder: { ...raw.encoder, input: floats(raw.encoder.input), packets: raw.encoder.packets.map(bytes) },
         decoder: {
           modelRate: raw.decoder.modelRate,
+          packetFormat: raw.decoder.packetFormat,
           firstSeq: raw.decoder.firstSeq,
           seqs: raw.decoder.seqs,
           packets: raw.decoder.packets.map((p) => (p === null ? null : bytes(p))),
+          nexts: raw.decoder.nexts.map((p) => (p === null ? null : bytes(p))),
           pcm: floats(raw.decoder.pcm),
         },
       };

@@ -15,7 +15,16 @@ import { decodeSst } from '../../src/codec/sst.js';
 import { createDecoder, createEncoder } from '../../src/codec/stream.js';
 import { decodeWav } from '../../src/audio/wav.js';
 import type { Model } from '../../src/model/load.js';
-import { AVAILABLE, openDemo, ROOT, startHarness, type DemoPage, type Harness, type Records } from './demo-page.js';
+import {
+  AVAILABLE,
+  openDemo,
+  ROOT,
+  speechWithPausesWav,
+  startHarness,
+  type DemoPage,
+  type Harness,
+  type Records,
+} from './demo-page.js';
 
 const LIVE_SECONDS = 20;
 /**
@@ -37,6 +46,9 @@ function encodeOffline(rec: Records['encoder'], codec: Model, denoiser: Model, s
     sampleRate: rec.sampleRate,
     bitrate: first.bitrate,
     denoise: first.denoise,
+    packetFormat: rec.packetFormat,
+    redundancy: rec.redundancy,
+    dtx: rec.dtx,
   });
   const packets: Uint8Array[] = [];
   let at = 0;
@@ -50,18 +62,27 @@ function encodeOffline(rec: Records['encoder'], codec: Model, denoiser: Model, s
   return packets;
 }
 
-/** What an offline decoder gives for the packets (and losses) the page's decoder was given, at the model's rate. */
-function decodeOffline(rec: Records['decoder'], codec: Model): Float32Array {
-  const decoder = createDecoder({ model: codec });
+/**
+ * What an offline decoder gives for the packets (and losses, and the next packets it was given
+ * with a missing one) the page's decoder was given, at the model's rate; and its counts.
+ */
+function decodeOffline(
+  rec: Records['decoder'],
+  codec: Model,
+): Float32Array & { recoveredFrames?: number; comfortNoiseFrames?: number } {
+  const decoder = createDecoder({ model: codec, packetFormat: rec.packetFormat });
   const out = new Float32Array(rec.pcm.length);
   let at = 0;
-  for (const p of rec.packets) {
-    const frame = decoder.decode(p);
+  rec.packets.forEach((p, i) => {
+    const frame = decoder.decode(p, rec.nexts[i]);
     out.set(frame, at);
     at += frame.length;
-  }
+  });
   expect(at).toBe(rec.pcm.length);
-  return out;
+  return Object.assign(out, {
+    recoveredFrames: decoder.recoveredFrames,
+    comfortNoiseFrames: decoder.comfortNoiseFrames,
+  });
 }
 
 function firstDifference(a: Float32Array, b: Float32Array): number {
@@ -208,6 +229,77 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     // Loss: frames were concealed, the output is still the offline decode of what the decoder was given, and nothing ran short.
     expect(rec.decoder.packets.filter((p) => p === null).length).toBeGreaterThanOrEqual(20);
     expect(firstDifference(rec.decoder.pcm, decodeOffline(rec.decoder, h.codec))).toBe(-1);
+    expect(demo.errors).toEqual([]);
+    expect(meters.underruns).toBe(0);
+  });
+
+  it('SoundStream payloads at a ladder rate with DTX and redundancy, 10% loss: lost frames recovered, pauses sent as comfort noise, the output an offline decode bit for bit', {
+    ...REAL_TIME,
+    timeout: 600_000,
+  }, async () => {
+    const demo = await open({
+      isolated: false,
+      throttle: 1,
+      record: true,
+      query: { format: 'soundstream', bitrate: '4400', dtx: '1', redundancy: '16' },
+    });
+    const { page } = demo;
+    expect(await page.isEnabled('#ladder')).toBe(true);
+    expect(await page.isChecked('#dtx')).toBe(true);
+    // Recovery needs the next packet at hand when a frame is due: a jitter allowance of two frames.
+    await page.fill('#jitter-buffer', '40');
+    await page.dispatchEvent('#jitter-buffer', 'input');
+    // Speech with pauses (the microphone's sample alone has none to leave out).
+    await page.setInputFiles('#src-file', speechWithPausesWav());
+    await page.waitForTimeout(1500);
+    await page.fill('#ladder', '5200');
+    await page.dispatchEvent('#ladder', 'input');
+    await page.waitForTimeout(1500);
+    await page.fill('#loss', '10');
+    await page.dispatchEvent('#loss', 'input');
+    type Api = { soundstreamDemo: { meters(): { recovered: number; comfortNoise: number; concealed: number } } };
+    await page.waitForFunction(
+      () => {
+        const m = (globalThis as unknown as Api).soundstreamDemo.meters();
+        return m.recovered >= 20 && m.comfortNoise >= 100;
+      },
+      undefined,
+      { timeout: 180_000, polling: 250 },
+    );
+    await page.waitForTimeout(1000);
+    const meters = await demo.meters();
+    const rec = await demo.records();
+    const log = await demo.settingsLog();
+    console.log(`SoundStream payloads, DTX, redundancy 16, 10% loss: ${JSON.stringify(meters)}`);
+
+    // The encoder: SoundStream payloads at 4400 then 5200 bps (TOC 22 then 26 quantizers), frames not sent in the pauses.
+    expect(rec.encoder.packetFormat).toBe('soundstream');
+    // (fill() sends an input event of its own, so the switch may be reported twice.)
+    expect([...new Set(log.map((s) => s.bitrate))]).toEqual([5200]);
+    const packets = rec.encoder.packets;
+    expect(samePackets(packets, encodeOffline(rec.encoder, h.codec, h.denoiser))).toBe(true);
+    const speech = packets.filter((p) => p.length > 0 && p[0] >> 6 !== 1);
+    expect(speech.some((p) => (p[0] & 0x3f) === 22)).toBe(true);
+    expect(speech.some((p) => (p[0] & 0x3f) === 26)).toBe(true);
+    expect(speech.filter((p) => p[0] >> 6 === 2).length).toBeGreaterThan(speech.length * 0.9);
+    const notSent = packets.filter((p) => p.length === 0).length;
+    expect(notSent).toBeGreaterThan(100);
+    expect(meters.notSent).toBeGreaterThan(100);
+    // Bits on the wire: less than the rate's payloads every frame would take.
+    const bytes = packets.reduce((n, p) => n + p.length, 0);
+    expect(bytes).toBeLessThan(packets.length * (1 + 13 + 1 + 8) * 0.9);
+
+    // The decoder: frames recovered from the next packet's copy, comfort noise in the pauses, the offline decode bit for bit.
+    expect(rec.decoder.packetFormat).toBe('soundstream');
+    const offline = decodeOffline(rec.decoder, h.codec);
+    expect(firstDifference(rec.decoder.pcm, offline)).toBe(-1);
+    expect(offline.recoveredFrames).toBeGreaterThan(0);
+    expect(meters.recovered).toBeGreaterThan(0);
+    expect(offline.comfortNoiseFrames).toBeGreaterThan(100);
+    expect(meters.comfortNoise).toBeGreaterThan(100);
+    expect(meters.dtxShare).toBeGreaterThan(0.05);
+    // Recovered frames are not concealment: the concealed count is below the frames lost.
+    expect(meters.concealed).toBeLessThan(rec.decoder.packets.filter((p) => p === null).length);
     expect(demo.errors).toEqual([]);
     expect(meters.underruns).toBe(0);
   });
