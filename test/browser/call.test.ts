@@ -22,10 +22,12 @@ const FRAMES_PER_SECOND = 50;
  * page on a clean loopback: mouth to ear at most 60 ms). A call has two browsers, their main
  * threads and data channels on the packets' path, so it is allowed more, but not a fixed queue:
  * the test once ran the call with floors that made the target 250 ms (mouth to ear 242 and 312).
+ * It runs with a 100 ms floor under the jitter allowance (scripts/call-session.ts: two browsers
+ * on two cores starve each other's decoder workers below that).
  * Medians of the per-second readings, from the 5th second on (the start-up learns the target).
  */
-const MAX_TARGET_DELAY_MS = 100;
-const MAX_LATENCY_MS = 150;
+const MAX_TARGET_DELAY_MS = 150;
+const MAX_LATENCY_MS = 200;
 const isRoot = process.getuid?.() === 0;
 const canIsolate =
   isRoot && spawnSync('unshare', ['--net', 'true']).status === 0 && spawnSync('ip', ['-V']).status === 0;

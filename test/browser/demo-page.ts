@@ -243,3 +243,9 @@ export async function openDemo(
     },
   };
 }
+
+/** The q-quantile of some readings (the reading at that rank). */
+export function quantile(xs: number[], q: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
