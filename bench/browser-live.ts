@@ -68,11 +68,13 @@ const loss = Number(option(args, '--loss') ?? 0);
 const overloadOff = option(args, '--overload') === 'off';
 const defaultName = onlyPayload
   ? 'browser-live-payload'
-  : cpuOption
-    ? 'browser-live-cpu'
-    : loss > 0
-      ? 'browser-live-loss'
-      : 'browser-live';
+  : onlyPlayout
+    ? 'browser-live-playout'
+    : cpuOption
+      ? 'browser-live-cpu'
+      : loss > 0
+        ? 'browser-live-loss'
+        : 'browser-live';
 const outJson = option(args, '--out') ?? join(repoRoot(), 'bench', `${defaultName}-results.json`);
 if (!(seconds > 0) || rates.some((r) => !(r >= 1)))
   throw new Error('--seconds > 0 and --rates: comma-separated rates >= 1');
