@@ -420,6 +420,7 @@ class DecoderRole {
   /** The node's playout limits; while overloaded the maximum delay is held lower (OVERLOADED_MAX_DELAY_MS). */
   private limits: { minMarginMs: number; minJitterMs: number; maxDelayMs: number };
   private readonly delayHold = new DelayHold();
+  private readonly wallClock: boolean;
   private queuedSum = 0;
   private queuedCount = 0;
   private readonly record: {
@@ -475,6 +476,7 @@ class DecoderRole {
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.port = init.transport.kind === 'port' ? init.transport.port : null;
     this.clock = new ListenerClock(this.sampleRate);
+    this.wallClock = init.clock === 'wall';
     if (this.port) {
       this.port.onmessage = (e: MessageEvent<PlaybackPosition>) => {
         const [played, playhead] = e.data;
@@ -507,9 +509,10 @@ class DecoderRole {
     } else if (message.type === 'record') reply({ type: 'record', decoder: this.takeRecord() });
   }
 
-  /** The listener's time (ms): the audio clock that plays the queue, run on between its readings. */
+  /** The listener's time (ms): the audio clock that plays the queue, run on between its readings (the wall clock offline). */
   private listenerNow(): number {
     const wall = performance.now();
+    if (this.wallClock) return wall;
     if (this.ring) this.clock.update(this.ring.playhead, wall);
     return this.clock.now(wall);
   }

@@ -523,6 +523,7 @@ export class SoundstreamDecoderNode extends CodecNode {
         record: options.record ?? false,
         warmupFrames: options.warmupFrames ?? 50,
         overload,
+        clock: typeof OfflineAudioContext !== 'undefined' && context instanceof OfflineAudioContext ? 'wall' : 'audio',
       }),
     );
     return new SoundstreamDecoderNode(worker, node, transport, bitrates, buffer, packetFormat);

@@ -71,6 +71,12 @@ export interface DecoderInit {
   record: boolean;
   warmupFrames: number;
   overload: OverloadPolicy;
+  /**
+   * The clock the playout runs on: 'audio', the listener's (the playback processor's position);
+   * 'wall' for an OfflineAudioContext, which renders as fast as it can and has no clock that
+   * drains the queue in real time.
+   */
+  clock: 'audio' | 'wall';
 }
 
 /**
