@@ -8,6 +8,8 @@ import { Quantizer } from '../src/codec/quantizer.js';
 import { loadModelFromBytes } from '../src/model/load.js';
 import { goldenInput } from '../test/engines/golden.js';
 
+// Its own copy of test/engines/base64.ts: hermes-ab.ts bundles this entry's ../test/ imports
+// from the other checkout, which may predate that file.
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 function fromBase64(text: string): Uint8Array {

@@ -12,6 +12,7 @@ import { loadModelFromBytes, type Model } from '../src/model/load.js';
 import { opFor } from '../src/model/ops/index.js';
 import { goldenInput } from '../test/engines/golden.js';
 import { inputSteps, planGraph } from './layers.js';
+import { fromBase64 } from '../test/engines/base64.js';
 
 declare const LAYER_MODEL: { manifest: string; blob: string };
 declare const LAYER_TASK: {
@@ -22,27 +23,6 @@ declare const LAYER_TASK: {
   styles?: ('jit' | 'interpreter')[];
 };
 declare function print(text: string): void;
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-function fromBase64(text: string): Uint8Array {
-  const value = new Int16Array(128);
-  for (let i = 0; i < 64; i++) value[BASE64.charCodeAt(i)] = i;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((text.length / 4) * 3 - padding);
-  let o = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    const n =
-      (value[text.charCodeAt(i)]! << 18) |
-      (value[text.charCodeAt(i + 1)]! << 12) |
-      (value[text.charCodeAt(i + 2)]! << 6) |
-      value[text.charCodeAt(i + 3)]!;
-    if (o < out.length) out[o++] = n >> 16;
-    if (o < out.length) out[o++] = (n >> 8) & 255;
-    if (o < out.length) out[o++] = n & 255;
-  }
-  return out;
-}
 
 interface Timed {
   node: number;
