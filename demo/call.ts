@@ -30,7 +30,7 @@ import {
   type ReceivingSide,
   type SendingSide,
 } from './meters.js';
-import { $, loadModels, openMicrophone, showError } from './page.js';
+import { $, loadModels, openMicrophone, payloadControls, showError } from './page.js';
 import type { SignalFromServer } from './signaling.js';
 
 const params = new URLSearchParams(location.search);
@@ -206,21 +206,9 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   ladder.disabled = encoder.packetFormat !== 'soundstream';
   ladder.oninput = () => setBitrate(Number(ladder.value));
   setBitrate(encoder.bitrate);
-  const dtxBox = $<HTMLInputElement>('dtx');
-  const redundancySelect = $<HTMLSelectElement>('redundancy');
   const adaptBox = $<HTMLInputElement>('adapt');
-  dtxBox.checked = encoder.dtx;
-  redundancySelect.value = String(encoder.redundancy ? encoder.redundancy.quantizers : 0);
   adaptBox.checked = params.get('adapt') === '1';
-  $('payload-apply').onclick = () => {
-    const next = new URLSearchParams(params);
-    next.set('format', 'soundstream');
-    next.set('bitrate', String(encoder.bitrate));
-    next.set('dtx', dtxBox.checked ? '1' : '0');
-    next.set('redundancy', redundancySelect.value);
-    next.set('adapt', adaptBox.checked ? '1' : '0');
-    location.search = `?${next}`;
-  };
+  payloadControls(encoder, params, () => ({ adapt: adaptBox.checked ? '1' : '0' }));
   // The rate controller (docs/rates.md) on the other side's reports of what it received from us,
   // as RTCP receiver reports carry it: the fraction lost since the previous report. In a Lyra
   // stream it steps along the three Lyra rates, in a SoundStream one along the 200 bps ladder.

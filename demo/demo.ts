@@ -16,7 +16,7 @@ import type { DecoderRecord, EncoderRecord, OverloadReport, TransportKind } from
 import { computeMeters, DecoderWatch, EncoderWatch, meterTable, type Meters } from './meters.js';
 import type { NetworkSettings } from './network.js';
 import type { NetworkControl } from './network-worker.js';
-import { $, loadModels, openMicrophone, showError } from './page.js';
+import { $, loadModels, openMicrophone, payloadControls, showError } from './page.js';
 import { Spectrogram } from './spectrogram.js';
 
 const params = new URLSearchParams(location.search);
@@ -242,18 +242,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=bitrate]')))
       input.checked = Number(input.value) === encoder.bitrate;
   };
-  const dtxBox = $<HTMLInputElement>('dtx');
-  const redundancySelect = $<HTMLSelectElement>('redundancy');
-  dtxBox.checked = encoder.dtx;
-  redundancySelect.value = String(encoder.redundancy ? encoder.redundancy.quantizers : 0);
-  $('payload-apply').onclick = () => {
-    const next = new URLSearchParams(params);
-    next.set('format', 'soundstream');
-    next.set('bitrate', String(encoder.bitrate));
-    next.set('dtx', dtxBox.checked ? '1' : '0');
-    next.set('redundancy', redundancySelect.value);
-    location.search = `?${next}`;
-  };
+  payloadControls(encoder, params);
   for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=listen]')))
     input.onchange = () => listen(input.value);
   const denoise = $<HTMLInputElement>('denoise');

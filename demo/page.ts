@@ -3,6 +3,7 @@
 
 import type { Model } from '../src/model/load.js';
 import { loadModelFromUrl } from '../src/model/load-url.js';
+import type { SoundstreamEncoderNode } from '../src/web/nodes.js';
 
 export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -57,5 +58,30 @@ export async function openMicrophone(context: AudioContext): Promise<{ node: Aud
     stop: () => {
       for (const t of stream.getTracks()) t.stop();
     },
+  };
+}
+
+/**
+ * The DTX and redundancy controls (#dtx, #redundancy) and their apply button (#payload-apply):
+ * shown as the encoder runs, and applied by reloading the page with them (and `extra`) in its
+ * address, since the nodes take them when they are made.
+ */
+export function payloadControls(
+  encoder: SoundstreamEncoderNode,
+  params: URLSearchParams,
+  extra: () => Record<string, string> = () => ({}),
+): void {
+  const dtxBox = $<HTMLInputElement>('dtx');
+  const redundancySelect = $<HTMLSelectElement>('redundancy');
+  dtxBox.checked = encoder.dtx;
+  redundancySelect.value = String(encoder.redundancy ? encoder.redundancy.quantizers : 0);
+  $('payload-apply').onclick = () => {
+    const next = new URLSearchParams(params);
+    next.set('format', 'soundstream');
+    next.set('bitrate', String(encoder.bitrate));
+    next.set('dtx', dtxBox.checked ? '1' : '0');
+    next.set('redundancy', redundancySelect.value);
+    for (const [key, value] of Object.entries(extra())) next.set(key, value);
+    location.search = `?${next}`;
   };
 }
