@@ -63,12 +63,19 @@ interface Scenario {
   packet?: (seq: number) => Uint8Array;
   /** The decoder (default fakeDecoder()); `log` what it was given. */
   decoder?: { decode: FrameSource; log: (number | null)[] };
+  /**
+   * [from, to) ms in which the caller (the worker) does not run: nothing is pulled, and what
+   * arrives meanwhile is seen when it runs again, while the listener plays on (a starved device).
+   */
+  starved?: [number, number];
 }
 
 interface Run {
   underrunMs: number;
   /** Per frame played from a packet: [time it starts playing, mouth-to-ear (from its send time)]. */
   latency: [number, number][];
+  /** The largest playout delay of any frame handed over, concealment included (state().delayMs). */
+  maxDelayMs: number;
   stats: ReturnType<AdaptivePlayout['stats']>;
   state: ReturnType<AdaptivePlayout['state']>;
   output: Float32Array;
@@ -88,12 +95,14 @@ function simulate(s: Scenario): Run {
     if (d === null) continue;
     let at = sent + d;
     if (s.fifo) at = previous = Math.max(previous, at);
+    if (s.starved && at >= s.starved[0] && at < s.starved[1]) at = s.starved[1];
     arrivals.push({ at, seq });
     if (s.duplicateAfterMs !== undefined) arrivals.push({ at: at + s.duplicateAfterMs, seq });
   }
   arrivals.sort((a, b) => a.at - b.at || a.seq - b.seq);
   const events: { at: number; seq: number }[] = [...arrivals];
-  for (let t = 0; t < s.seconds * 1000; t += 4) events.push({ at: t, seq: -1 });
+  for (let t = 0; t < s.seconds * 1000; t += 4)
+    if (!s.starved || t < s.starved[0] || t >= s.starved[1]) events.push({ at: t, seq: -1 });
   events.sort((a, b) => a.at - b.at || b.seq - a.seq);
 
   let queued = 0; // samples
@@ -102,6 +111,7 @@ function simulate(s: Scenario): Run {
   let underrunMs = 0;
   const chunks: Float32Array[] = [];
   const latency: [number, number][] = [];
+  let maxDelayMs = 0;
   for (const e of events) {
     const consumed = ((e.at - clock) * RATE) / 1000;
     clock = e.at;
@@ -114,6 +124,7 @@ function simulate(s: Scenario): Run {
       const frame = playout.pull(clock, (queued * 1000) / RATE, s.marginMs ?? 8);
       if (!frame) break;
       if (frame.packet?.length) latency.push([clock, clock + (queued * 1000) / RATE - frame.seq * period]);
+      maxDelayMs = Math.max(maxDelayMs, playout.state().delayMs);
       queued += frame.output.length;
       playing = true;
       chunks.push(frame.output);
@@ -125,7 +136,7 @@ function simulate(s: Scenario): Run {
     output.set(c, at);
     at += c.length;
   }
-  return { underrunMs, latency, stats: playout.stats(), state: playout.state(), output, decoded: log };
+  return { underrunMs, latency, maxDelayMs, stats: playout.stats(), state: playout.state(), output, decoded: log };
 }
 
 const latencyBetween = (run: Run, fromMs: number, toMs: number) =>
@@ -258,6 +269,22 @@ describe('AdaptivePlayout', () => {
     expect(run.stats.packetsDiscarded).toBeGreaterThan(50);
     // Back down once the stall has left the 2 s window and the target has fallen (80 ms a second).
     expect(max(latencyBetween(run, 12_000, 15_000))).toBeLessThan(40);
+  });
+
+  it('a starved device: after the worker and the sender stalled together, the listener ran dry, and nothing is queued past maxDelayMs', () => {
+    // The worker does not run for 300 ms; the sender, starved as well, delivers what it made
+    // meanwhile only 150 ms after the worker woke. On waking, the frames' slots lie more than
+    // maxDelayMs behind and nothing is pending: they are skipped, not concealed at that delay.
+    const run = simulate({
+      seconds: 10,
+      starved: [5000, 5300],
+      delay: (_, sent) => (sent >= 4900 && sent < 5450 ? 5450 - sent : 5),
+      options: { maxDelayMs: 150 },
+    });
+    expect(run.underrunMs).toBeGreaterThan(250);
+    expect(run.state.framesSkipped).toBeGreaterThan(5);
+    expect(run.maxDelayMs).toBeLessThanOrEqual(150);
+    expect(max(run.latency.map(([, l]) => l))).toBeLessThanOrEqual(150 + 10);
   });
 
   it('never queues more than maxDelayMs, whatever margin it is given and whether the listener plays or not', () => {

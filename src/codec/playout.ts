@@ -335,8 +335,10 @@ export class AdaptivePlayout {
       const seq = this.nextSeq;
       const delay = nowMs + queuedMs - (this.baseOffset + seq * this.frameMs);
       const packet = this.pending.get(seq);
-      if (delay > this.options.maxDelayMs && this.pending.size > 0) {
-        // Behind by more than the maximum: this frame is skipped, not played late.
+      if (delay > this.options.maxDelayMs) {
+        // Behind by more than the maximum: this frame is skipped, not played late. Packets or none:
+        // after the listener ran dry on a starved device, concealing these slots would be heard
+        // that late.
         this.consume(seq);
         if (isSent(packet)) this.counters.packetsDiscarded++;
         this.now.framesSkipped++;

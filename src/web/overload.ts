@@ -17,9 +17,10 @@ export const SHED_AFTER_WINDOWS = 2;
  * While a decoder is overloaded (and may shed load), its playout delay is held to at most this
  * (ms): on a device too slow for real time the jitter it measures is its own starvation, and
  * waiting for it only adds delay, so late frames are concealed instead. With the encoder's
- * backlog (maxBacklogMs, 60) and a frame of capture this keeps mouth to ear near 300 ms.
+ * backlog (maxBacklogMs, 60) and a frame of capture this keeps mouth to ear under 250 ms, where
+ * issue 20 asks for 300 (at 200 a 2-core CI read 195-241 ms between stalls).
  */
-export const OVERLOADED_MAX_DELAY_MS = 200;
+export const OVERLOADED_MAX_DELAY_MS = 150;
 /** Windows without overload before the decoder's configured maximum delay returns. */
 export const RELAX_AFTER_WINDOWS = 5;
 

@@ -24,8 +24,11 @@ const SAMPLE_EVERY_MS = 2000;
  * not a short delay.
  */
 const MAX_LATENCY_MS = 300;
-/** No reading beyond this: the delay is bounded even while the starved page stalls. */
-const MAX_STALL_LATENCY_MS = 450;
+/**
+ * Nine readings in ten: the decoder's maximum delay is held to 150 ms while overloaded, the
+ * encoder keeps at most 60 ms of backlog, and a quiet machine reads 145-214 ms.
+ */
+const TYPICAL_LATENCY_MS = 250;
 /**
  * Packets discarded because their slot had already been played (concealed) are the exception,
  * not the stream: when the playout measured time on the wall clock while the starved audio clock
@@ -71,7 +74,7 @@ describe.skipIf(!quota?.ok)(`the Web Audio nodes on ${CORE_SHARE} of a core (cgr
     )) as OverloadReport[];
     const banner = await demo.page.locator('#overload').textContent();
     console.log(
-      `${CORE_SHARE} core: latency ${samples.map((m) => Math.round(m.latencyMs ?? -1)).join(' ')} ms; last meters ${JSON.stringify(last)}; ${overloads.length} overload reports, the last ${JSON.stringify(overloads.at(-1))}; banner: ${banner}`,
+      `${CORE_SHARE} core: latency / playout delay ${samples.map((m) => `${Math.round(m.latencyMs ?? -1)}/${Math.round(m.playoutDelayMs)}`).join(' ')} ms; last meters ${JSON.stringify(last)}; ${overloads.length} overload reports, the last ${JSON.stringify(overloads.at(-1))}; banner: ${banner}`,
     );
     expect(demo.errors).toEqual([]);
 
@@ -106,15 +109,16 @@ describe.skipIf(!quota?.ok)(`the Web Audio nodes on ${CORE_SHARE} of a core (cgr
     const late = w.packetsDiscarded - last.skippedFrames;
     expect(late / w.packetsReceived, 'packets discarded as late').toBeLessThan(MAX_LATE_FRACTION);
 
-    // The delay stays bounded, and is a delay: every reading measured and above zero; nine in ten
-    // at most 300 ms (issue 20), and none far beyond (a quiet machine read 212-295 ms, and once
-    // 366 while the starved page stalled).
+    // The delay stays bounded, and is a delay: every reading measured, above zero and at most
+    // 300 ms (issue 20). Until the playout skipped empty slots too, a starved page that had run
+    // dry refilled its queue with concealment at the delay it had fallen to: 315-419 ms, a
+    // reading or two in every run.
     const delays = samples.map((m) => m.latencyMs);
     expect(delays.every((d) => d !== null)).toBe(true);
     const ms = delays as number[];
     const shown = `latency ${ms.map(Math.round).join(' ')} ms`;
     expect(Math.min(...ms), shown).toBeGreaterThan(0);
-    expect(quantile(ms, 0.9), shown).toBeLessThanOrEqual(MAX_LATENCY_MS);
-    expect(Math.max(...ms), shown).toBeLessThanOrEqual(MAX_STALL_LATENCY_MS);
+    expect(Math.max(...ms), shown).toBeLessThanOrEqual(MAX_LATENCY_MS);
+    expect(quantile(ms, 0.9), shown).toBeLessThanOrEqual(TYPICAL_LATENCY_MS);
   });
 });
