@@ -323,8 +323,11 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     new Spectrogram($<HTMLCanvasElement>('spectrogram-decoded'), analyserOut, 8000),
   ];
   setInterval(() => {
-    if (context.state === 'running') for (const s of spectrograms) s.draw();
+    if (context.state === 'running') for (const s of spectrograms) s.sample();
   }, 25);
+  setInterval(() => {
+    for (const s of spectrograms) s.draw();
+  }, 100);
 
   $('transport-info').textContent =
     `AudioContext ${context.sampleRate} Hz; codec in two workers, audio through ${encoder.transport === 'sab' ? 'SharedArrayBuffer rings (cross-origin isolated page)' : 'MessagePorts (page not cross-origin isolated)'}.`;
