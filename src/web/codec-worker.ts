@@ -18,6 +18,7 @@ import {
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { AdaptivePlayout, type FrameKind, type PlayoutFrame } from '../codec/playout.js';
 import { ListenerClock } from './listener-clock.js';
+import { SlidingQuantile } from './sliding-quantile.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, DelayHold, maxDelayFor, OverloadMonitor } from './overload.js';
 import type {
   DecoderInit,
@@ -409,9 +410,9 @@ class DecoderRole {
   private slotEndMs = 0;
   private computeMs: number[] = [];
   /** The latest frames' compute times on the listener's clock (ms), for the margin. */
-  private readonly recentComputeMs: number[] = [];
+  private readonly recentComputeMs = new SlidingQuantile(MARGIN_FRAMES);
   /** The latest gaps between two pumps on the listener's clock (ms): how long the worker can go without running. */
-  private readonly pumpGapsMs: number[] = [];
+  private readonly pumpGapsMs = new SlidingQuantile(PUMP_GAPS_KEPT);
   private lastPumpAt = Number.NaN;
   private starvedMs = 0;
   private starvedAt = 0;
@@ -560,15 +561,13 @@ class DecoderRole {
    */
   private marginMs(now: number): number {
     // The 90th percentile rather than the slowest: a thread preempted once must not set the margin for seconds.
-    const computes = [...this.recentComputeMs].sort((x, y) => x - y);
-    const slow = computes.length > 0 ? computes[Math.floor(0.9 * (computes.length - 1))] : FRAME_MS / 2;
+    const slow = this.recentComputeMs.quantile(0.9, FRAME_MS / 2);
     const quantumMs = (128 * 1000) / this.sampleRate;
     this.starvedMs = Math.max(0, this.starvedMs - ((now - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
     this.starvedAt = now;
     // The 99.5th percentile of the gaps, not the longest: a stall of a second is not worth a second
     // of delay (at the 98th, a quiet machine still underran 1-3 times in 20 s at 4x throttling).
-    const gaps = [...this.pumpGapsMs].sort((x, y) => x - y);
-    const wake = Math.max(POLL_MS, gaps.length > 0 ? gaps[Math.floor(0.995 * (gaps.length - 1))] : 0);
+    const wake = Math.max(POLL_MS, this.pumpGapsMs.quantile(0.995, 0));
     return slow + wake + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
   }
 
@@ -581,7 +580,6 @@ class DecoderRole {
     const now = this.listenerNow();
     if (!Number.isNaN(this.lastPumpAt)) {
       this.pumpGapsMs.push(now - this.lastPumpAt);
-      if (this.pumpGapsMs.length > PUMP_GAPS_KEPT) this.pumpGapsMs.shift();
     }
     this.lastPumpAt = now;
     if (this.writing && queued === 0) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
@@ -614,7 +612,6 @@ class DecoderRole {
     this.monitor.frame(ms);
     // (The margin's share: the audio played while this frame was decoded.)
     this.recentComputeMs.push(this.listenerNow() - listenerStarted);
-    if (this.recentComputeMs.length > MARGIN_FRAMES) this.recentComputeMs.shift();
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
       this.record.packets.push(packet);
       this.record.nexts.push(next);
