@@ -57,7 +57,7 @@ describe.skipIf(!AVAILABLE)('adaptive playout in the decoder node (Chromium, dem
       const concealedFrames = meters.concealed - before.concealed;
       const concealedSamples = meters.webrtc.concealedSamples - before.webrtc.concealedSamples;
       console.log(
-        `clean loopback: latency ${Math.min(...readings).toFixed(1)}..${Math.max(...readings).toFixed(1)} ms; after the start-up: ${concealedFrames} frames (${concealedSamples} samples) concealed, ${meters.underruns - before.underruns} underruns; start-up: ${JSON.stringify(before)}; end: ${JSON.stringify(meters)}`,
+        `clean loopback: latency ${Math.min(...readings).toFixed(1)}..${Math.max(...readings).toFixed(1)} ms, median ${quantile(readings, 0.5).toFixed(1)}, p90 ${quantile(readings, 0.9).toFixed(1)}; after the start-up: ${concealedFrames} frames (${concealedSamples} samples) concealed, ${meters.underruns - before.underruns} underruns; start-up: ${JSON.stringify(before)}; end: ${JSON.stringify(meters)}`,
       );
       expect(demo.errors).toEqual([]);
       expect(await demo.page.textContent('#error')).toBe('');
