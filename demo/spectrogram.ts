@@ -1,7 +1,8 @@
 // A scrolling spectrogram of an AnalyserNode on a canvas, newest on the right. A column is taken
 // every sample() (25 ms) but the canvas is redrawn only every draw(), several columns at once:
-// each redraw costs the browser a composited frame, and at one per column the two spectrograms
-// took 13-15% of a core (GPU process and compositor, headless Chromium), more than the decoder.
+// each redraw costs the browser a composited frame, and at one redraw per column the two
+// spectrograms took 18-19% of a core in headless Chromium (GPU process, compositor and main
+// thread; 9% now), more than the decoder.
 
 /** Columns a draw() can add; older samples beyond it are dropped (a page that stalled that long shows a jump). */
 const MAX_PENDING = 16;
