@@ -6,30 +6,8 @@ import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
 import { Quantizer } from '../src/codec/quantizer.js';
 import { loadModelFromBytes } from '../src/model/load.js';
+import { fromBase64 } from '../test/engines/base64.js';
 import { goldenInput } from '../test/engines/golden.js';
-
-// Its own copy of test/engines/base64.ts: hermes-ab.ts bundles this entry's ../test/ imports
-// from the other checkout, which may predate that file.
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-function fromBase64(text: string): Uint8Array {
-  const value = new Int16Array(128);
-  for (let i = 0; i < 64; i++) value[BASE64.charCodeAt(i)] = i;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((text.length / 4) * 3 - padding);
-  let o = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    const n =
-      (value[text.charCodeAt(i)]! << 18) |
-      (value[text.charCodeAt(i + 1)]! << 12) |
-      (value[text.charCodeAt(i + 2)]! << 6) |
-      value[text.charCodeAt(i + 3)]!;
-    if (o < out.length) out[o++] = n >> 16;
-    if (o < out.length) out[o++] = (n >> 8) & 255;
-    if (o < out.length) out[o++] = n & 255;
-  }
-  return out;
-}
 
 export interface AbCodec {
   /** The last frame's decoded audio. */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENGINE_BINARIES } from '../engines/drivers.js';
-import { AVAILABLE, ROOT } from './demo-page.js';
+import { AVAILABLE, quantile, ROOT } from './demo-page.js';
 import { FIREFOX_SPEECH_DIR, PULSEAUDIO, type CallReport, type SideReport } from '../../scripts/call-session.js';
 
 const SECONDS = 20;
@@ -47,16 +47,13 @@ function runCall(out: string): Promise<{ code: number | null; output: string }> 
   });
 }
 
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
-
 function encodedPerSecond(side: SideReport): number {
   const [first, last] = [side.timeline[0], side.timeline.at(-1)!];
   return (last.outgoing!.framesEncoded - first.outgoing!.framesEncoded) / (last.atS - first.atS);
 }
 
 /** What a direction looked like, for the log and the assertions. */
-const median = (xs: number[]) => percentile(xs, 0.5);
+const median = (xs: number[]) => quantile(xs, 0.5);
 
 function direction(from: SideReport, to: SideReport) {
   const sent = from.records.sent;
@@ -69,7 +66,7 @@ function direction(from: SideReport, to: SideReport) {
     name: `${from.browser} → ${to.browser}`,
     sent,
     received,
-    transitMs: { p50: percentile(transit, 0.5), p99: percentile(transit, 0.99), max: Math.max(...transit) },
+    transitMs: { p50: quantile(transit, 0.5), p99: quantile(transit, 0.99), max: Math.max(...transit) },
     meters,
     /** Frames the sender encoded per second of wall time during the call: its audio clock (50 = real time). */
     senderFramesPerSecond: encodedPerSecond(from),
