@@ -116,15 +116,6 @@ async function selectedPair(pc: RTCPeerConnection): Promise<CandidatePair | null
   };
 }
 
-/**
- * Frames of noise each node runs through a throw-away codec before the call (the nodes' default
- * is 50). With 50 the receiving worker stalled for 100-200 ms in the first seconds of the call,
- * most likely while the JIT's later tiers compiled the codec (bursts of 1-48 underruns at 3, 5 or
- * 10 s in 5 of 8 test calls between two browsers on 2 cores); with 250, 2 of 11, with 3 and 7
- * underruns. The 200 frames more cost about half a second of compute while the page loads.
- */
-const CALL_WARMUP_FRAMES = 250;
-
 async function main(): Promise<Awaited<CallApi['ready']>> {
   let room = params.get('room') ?? '';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
@@ -153,21 +144,8 @@ async function main(): Promise<Awaited<CallApi['ready']>> {
   const packetFormat = resolveEncoderFormat(table, payload).packetFormat;
   const payloadType = PAYLOAD_TYPES[packetFormat];
   const [encoder, decoder] = await Promise.all([
-    SoundstreamEncoderNode.create(context, {
-      model: codec,
-      denoiser: denoiser ?? undefined,
-      transport,
-      ...payload,
-      warmupFrames: CALL_WARMUP_FRAMES,
-    }),
-    SoundstreamDecoderNode.create(context, {
-      model: codec,
-      transport,
-      jitterMs,
-      safetyMs,
-      packetFormat,
-      warmupFrames: CALL_WARMUP_FRAMES,
-    }),
+    SoundstreamEncoderNode.create(context, { model: codec, denoiser: denoiser ?? undefined, transport, ...payload }),
+    SoundstreamDecoderNode.create(context, { model: codec, transport, jitterMs, safetyMs, packetFormat }),
   ]);
   $('loading').hidden = true;
   for (const node of [encoder, decoder])

@@ -50,12 +50,7 @@ export interface CodecNodeOptions {
   /** The bundled codec worker and worklet modules; by default next to this module. */
   workerUrl?: string | URL;
   workletUrl?: string | URL;
-  /**
-   * Frames of noise run through a throw-away codec so that the JIT has compiled it before the
-   * first real frame (default 50). More costs start-up time (about 2 ms a frame on a desktop) but
-   * fewer stalls in the first seconds while later JIT tiers compile: the call page uses 250
-   * (docs/call.md).
-   */
+  /** Frames of noise run through a throw-away codec so that the JIT has compiled it before the first real frame (default 50). */
   warmupFrames?: number;
   /** Keep everything in and out (the first 10 minutes), for record(): tests, downloads. Default false. */
   record?: boolean;
