@@ -18,6 +18,7 @@ import {
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { AdaptivePlayout, type FrameKind, type PlayoutFrame } from '../codec/playout.js';
 import { ListenerClock } from './listener-clock.js';
+import { RecentMaximum } from './recent-maximum.js';
 import { SlidingQuantile } from './sliding-quantile.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, DelayHold, maxDelayFor, OverloadMonitor } from './overload.js';
 import type {
@@ -374,6 +375,13 @@ const PUMP_GAPS_KEPT = 500;
 const STARVED_STEP_MS = 5;
 const STARVED_FADE_MS_PER_S = 0.5;
 const STARVED_MAX_MS = 60;
+/**
+ * How long the longest gap between pumps is held in the margin (ms). Firefox runs a shrinking GC in
+ * every worker about every 5 s, busy or not, which throws away the compiled code: the next frame or
+ * two then take 40-125 ms to decode instead of 6-10 (measured in the call test). A stall that comes
+ * back every few seconds must be covered the next time, not forgotten with the 2 s of gaps above.
+ */
+const STALL_HOLD_MS = 12_000;
 
 class DecoderRole {
   private decoder: StreamDecoder;
@@ -414,6 +422,15 @@ class DecoderRole {
   /** The latest gaps between two pumps on the listener's clock (ms): how long the worker can go without running. */
   private readonly pumpGapsMs = new SlidingQuantile(PUMP_GAPS_KEPT);
   private lastPumpAt = Number.NaN;
+  /**
+   * The longest gap between two pumps over the last STALL_HOLD_MS, on the wall clock: with the
+   * port transport the playback positions that came during a stall are read one after the other
+   * when it ends, each a little later than the last, so on the listener's clock the stall falls
+   * apart into small steps. (The wall clock overstates what was played meanwhile where the audio
+   * thread starved too; the playout holds the margin to half its maximum delay.)
+   */
+  private readonly stalls = new RecentMaximum(STALL_HOLD_MS);
+  private lastPumpWall = Number.NaN;
   private starvedMs = 0;
   private starvedAt = 0;
   private writing = false;
@@ -555,7 +572,8 @@ class DecoderRole {
   /**
    * The time it takes to get a frame decoded and to the audio thread (ms): the latest frames'
    * compute (90th percentile), how long the worker went without running of late (99.5th percentile
-   * of 2 s; its polling period on a quiet machine, more when other threads take the cores), the audio thread's bursts
+   * of 2 s; its polling period on a quiet machine, more when other threads take the cores; or the
+   * longest stall of STALL_HOLD_MS when that is more), the audio thread's bursts
    * (a render quantum; two for the port transport, which reports every other one), plus what an
    * audio queue found empty has added (fading over seconds).
    */
@@ -565,9 +583,11 @@ class DecoderRole {
     const quantumMs = (128 * 1000) / this.sampleRate;
     this.starvedMs = Math.max(0, this.starvedMs - ((now - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
     this.starvedAt = now;
-    // The 99.5th percentile of the gaps, not the longest: a stall of a second is not worth a second
-    // of delay (at the 98th, a quiet machine still underran 1-3 times in 20 s at 4x throttling).
-    const wake = Math.max(POLL_MS, this.pumpGapsMs.quantile(0.995, 0));
+    // The 99.5th percentile of the last 2 s of gaps (at the 98th, a quiet machine still underran 1-3
+    // times in 20 s at 4x throttling), and the longest of the last STALL_HOLD_MS: a stall that
+    // recurs is covered from its second time on. (A one-off stall of a second holds the margin at
+    // half the maximum delay for STALL_HOLD_MS; it then falls as fast as the target may.)
+    const wake = Math.max(POLL_MS, this.pumpGapsMs.quantile(0.995, 0), this.stalls.max(performance.now(), 0));
     return slow + wake + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
   }
 
@@ -581,6 +601,9 @@ class DecoderRole {
     if (!Number.isNaN(this.lastPumpAt)) {
       this.pumpGapsMs.push(now - this.lastPumpAt);
     }
+    const wall = performance.now();
+    if (!Number.isNaN(this.lastPumpWall)) this.stalls.push(wall, wall - this.lastPumpWall);
+    this.lastPumpWall = wall;
     this.lastPumpAt = now;
     if (this.writing && queued === 0) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
     const margin = this.marginMs(now);
