@@ -22,12 +22,14 @@ const FRAMES_PER_SECOND = 50;
  * page on a clean loopback: mouth to ear at most 60 ms). A call has two browsers, their main
  * threads and data channels on the packets' path, so it is allowed more, but not a fixed queue:
  * the test once ran the call with floors that made the target 250 ms (mouth to ear 242 and 312).
- * It runs with a 100 ms floor under the jitter allowance (scripts/call-session.ts: two browsers
- * on two cores starve each other's decoder workers below that).
+ * It runs with a 120 ms floor under the compute margin (scripts/call-session.ts: the decoder
+ * workers stall for up to 125 ms, Firefox's every 5 s), so the target is that floor, the adaptive
+ * jitter allowance and whatever longer stall the margin has learnt: 141-159 ms (medians) and
+ * mouth to ear 167-192 ms in eight directions on a quiet machine.
  * Medians of the per-second readings, from the 5th second on (the start-up learns the target).
  */
-const MAX_TARGET_DELAY_MS = 150;
-const MAX_LATENCY_MS = 200;
+const MAX_TARGET_DELAY_MS = 200;
+const MAX_LATENCY_MS = 230;
 const isRoot = process.getuid?.() === 0;
 const canIsolate =
   isRoot && spawnSync('unshare', ['--net', 'true']).status === 0 && spawnSync('ip', ['-V']).status === 0;
@@ -126,7 +128,7 @@ describe.skipIf(!READY)('a call between Chromium and Firefox (call page, WebRTC 
           // Both directions decoded, in real time, with no underrun.
           expect(d.sent.length).toBeGreaterThan(SECONDS * FRAMES_PER_SECOND * 0.8);
           expect(d.meters.framesDecoded).toBeGreaterThan(SECONDS * FRAMES_PER_SECOND * 0.8);
-          expect(d.meters.underruns).toBe(0);
+          expect(d.meters.underruns, `${d.name}: underruns`).toBe(0);
           // The receiver's own adaptive playout, not a fixed queue: a low target, and a mouth to
           // ear that is measured, positive and near it.
           expect(d.targetDelayMs.length, d.name).toBeGreaterThan(10);
