@@ -18,8 +18,7 @@ import {
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { AdaptivePlayout, type FrameKind, type PlayoutFrame } from '../codec/playout.js';
 import { ListenerClock } from './listener-clock.js';
-import { RecentMaximum } from './recent-maximum.js';
-import { SlidingQuantile } from './sliding-quantile.js';
+import { PlayoutMargin } from './playout-margin.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, DelayHold, maxDelayFor, OverloadMonitor } from './overload.js';
 import type {
   DecoderInit,
@@ -367,21 +366,8 @@ class EncoderRole {
   }
 }
 
-/** How many of the latest frames' compute times the playout margin is measured over. */
-const MARGIN_FRAMES = 100;
-/** How many gaps between pumps the margin looks back over (about 2 s of 4 ms polls). */
-const PUMP_GAPS_KEPT = 500;
-/** How much an audio queue found empty raises the margin (ms), and how fast that fades (ms per second). */
-const STARVED_STEP_MS = 5;
-const STARVED_FADE_MS_PER_S = 0.5;
-const STARVED_MAX_MS = 60;
-/**
- * How long the longest gap between pumps is held in the margin (ms). Firefox runs a shrinking GC in
- * every worker about every 5 s, busy or not, which throws away the compiled code: the next frame or
- * two then take 40-125 ms to decode instead of 6-10 (measured in the call test). A stall that comes
- * back every few seconds must be covered the next time, not forgotten with the 2 s of gaps above.
- */
-const STALL_HOLD_MS = 12_000;
+/** The most a packet's arrival is moved back for the time it waited for the worker (ms). */
+const MAX_PACKET_WAIT_MS = 1000;
 
 class DecoderRole {
   private decoder: StreamDecoder;
@@ -417,22 +403,7 @@ class DecoderRole {
   private segments: { start: number; length: number; fromMs: number; spanMs: number }[] = [];
   private slotEndMs = 0;
   private computeMs: number[] = [];
-  /** The latest frames' compute times on the listener's clock (ms), for the margin. */
-  private readonly recentComputeMs = new SlidingQuantile(MARGIN_FRAMES);
-  /** The latest gaps between two pumps on the listener's clock (ms): how long the worker can go without running. */
-  private readonly pumpGapsMs = new SlidingQuantile(PUMP_GAPS_KEPT);
-  private lastPumpAt = Number.NaN;
-  /**
-   * The longest gap between two pumps over the last STALL_HOLD_MS, on the wall clock: with the
-   * port transport the playback positions that came during a stall are read one after the other
-   * when it ends, each a little later than the last, so on the listener's clock the stall falls
-   * apart into small steps. (The wall clock overstates what was played meanwhile where the audio
-   * thread starved too; the playout holds the margin to half its maximum delay.)
-   */
-  private readonly stalls = new RecentMaximum(STALL_HOLD_MS);
-  private lastPumpWall = Number.NaN;
-  private starvedMs = 0;
-  private starvedAt = 0;
+  private readonly margin: PlayoutMargin;
   private writing = false;
   private skippedBefore = 0;
   /** The node's playout limits; while overloaded the maximum delay is held lower (OVERLOADED_MAX_DELAY_MS). */
@@ -494,6 +465,9 @@ class DecoderRole {
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.port = init.transport.kind === 'port' ? init.transport.port : null;
     this.clock = new ListenerClock(this.sampleRate);
+    // The audio thread's bursts: a render quantum; two for the port transport, which reports every other one.
+    const quantumMs = (128 * 1000) / this.sampleRate;
+    this.margin = new PlayoutMargin({ pollMs: POLL_MS, frameMs: FRAME_MS, burstMs: quantumMs * (this.ring ? 1 : 2) });
     this.wallClock = init.clock === 'wall';
     if (this.port) {
       this.port.onmessage = (e: MessageEvent<PlaybackPosition>) => {
@@ -508,7 +482,7 @@ class DecoderRole {
   }
 
   handle(message: WorkerRequest): void {
-    if (message.type === 'packet') this.receive(message);
+    if (message.type === 'packet') this.receive(message, message.pushedAt);
     else if (message.type === 'packet-port')
       message.port.onmessage = (e: MessageEvent<unknown>) => guarded(this, () => this.fromPort(e.data));
     else if (message.type === 'buffer') {
@@ -535,8 +509,18 @@ class DecoderRole {
     return this.clock.now(wall);
   }
 
-  private receive(message: PacketMessage): void {
-    const now = this.listenerNow();
+  /**
+   * `pushedAtMs`: when the page pushed it (performance.timeOrigin-based ms). The packet is counted
+   * as arrived then, not when this worker got to it: a worker stalled for 100 ms (Firefox's GC of
+   * its code every 5 s) would otherwise make every packet of those 100 ms look late, and the
+   * jitter allowance rise by the stall that the margin already covers (src/web/playout-margin.ts).
+   */
+  private receive(message: PacketMessage, pushedAtMs?: number): void {
+    let now = this.listenerNow();
+    if (pushedAtMs !== undefined && Number.isFinite(pushedAtMs)) {
+      const waitedMs = performance.timeOrigin + performance.now() - pushedAtMs;
+      now -= Math.min(Math.max(0, waitedMs), MAX_PACKET_WAIT_MS);
+    }
     const offset = now - FRAME_MS * message.seq;
     this.earliestOffset = Math.min(this.earliestOffset, offset);
     // (Counted from playout on: before it, a late packet only delays the start.)
@@ -569,44 +553,11 @@ class DecoderRole {
     return (samples * 1000) / this.sampleRate;
   }
 
-  /**
-   * The time it takes to get a frame decoded and to the audio thread (ms): the latest frames'
-   * compute (90th percentile), how long the worker went without running of late (99.5th percentile
-   * of 2 s; its polling period on a quiet machine, more when other threads take the cores; or the
-   * longest stall of STALL_HOLD_MS when that is more), the audio thread's bursts
-   * (a render quantum; two for the port transport, which reports every other one), plus what an
-   * audio queue found empty has added (fading over seconds).
-   */
-  private marginMs(now: number): number {
-    // The 90th percentile rather than the slowest: a thread preempted once must not set the margin for seconds.
-    const slow = this.recentComputeMs.quantile(0.9, FRAME_MS / 2);
-    const quantumMs = (128 * 1000) / this.sampleRate;
-    this.starvedMs = Math.max(0, this.starvedMs - ((now - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
-    this.starvedAt = now;
-    // The 99.5th percentile of the last 2 s of gaps (at the 98th, a quiet machine still underran 1-3
-    // times in 20 s at 4x throttling), and the longest of the last STALL_HOLD_MS: a stall that
-    // recurs is covered from its second time on. (A one-off stall of a second holds the margin at
-    // half the maximum delay for STALL_HOLD_MS; it then falls as fast as the target may.)
-    const wake = Math.max(POLL_MS, this.pumpGapsMs.quantile(0.995, 0), this.stalls.max(performance.now(), 0));
-    return slow + wake + quantumMs * (this.ring ? 1 : 2) + this.starvedMs;
-  }
-
   pump(): void {
     let queued = this.queuedMs();
     this.queuedSum += queued;
     this.queuedCount++;
-    // On the listener's clock, as the queue drains: a stall of the whole device costs the audio
-    // only what the audio thread played meanwhile.
-    const now = this.listenerNow();
-    if (!Number.isNaN(this.lastPumpAt)) {
-      this.pumpGapsMs.push(now - this.lastPumpAt);
-    }
-    const wall = performance.now();
-    if (!Number.isNaN(this.lastPumpWall)) this.stalls.push(wall, wall - this.lastPumpWall);
-    this.lastPumpWall = wall;
-    this.lastPumpAt = now;
-    if (this.writing && queued === 0) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
-    const margin = this.marginMs(now);
+    const margin = this.margin.pumped(this.listenerNow(), performance.now(), this.writing && queued === 0);
     for (;;) {
       const frame = this.playout.pull(this.listenerNow(), queued, margin);
       if (!frame) return;
@@ -634,7 +585,7 @@ class DecoderRole {
     this.computeMs.push(ms);
     this.monitor.frame(ms);
     // (The margin's share: the audio played while this frame was decoded.)
-    this.recentComputeMs.push(this.listenerNow() - listenerStarted);
+    this.margin.decoded(this.listenerNow() - listenerStarted);
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
       this.record.packets.push(packet);
       this.record.nexts.push(next);

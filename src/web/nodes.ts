@@ -559,7 +559,7 @@ export class SoundstreamDecoderNode extends CodecNode {
   push(packet: Uint8Array | null, seq = this.nextSeq): void {
     const message = readPacketMessage({ seq, packet }, this.packetFormat, this.bitrates);
     this.nextSeq = Math.max(this.nextSeq, seq + 1);
-    this.send({ type: 'packet', ...message });
+    this.send({ type: 'packet', ...message, pushedAt: performance.timeOrigin + performance.now() });
   }
 
   /**

@@ -105,7 +105,11 @@ export type WorkerRequest =
   | DecoderInit
   | { type: 'bitrate'; bps: number }
   | { type: 'denoise'; on: boolean }
-  | ({ type: 'packet' } & PacketMessage)
+  /**
+   * `pushedAt`: when the page pushed it (performance.timeOrigin + performance.now(), ms), so that
+   * the time it then waited for a busy worker is not taken for network jitter.
+   */
+  | ({ type: 'packet'; pushedAt?: number } & PacketMessage)
   /** A port for packets that bypass the main thread: the encoder posts every packet on it, the decoder takes packets from it. */
   | { type: 'packet-port'; port: MessagePort }
   | { type: 'buffer'; buffer: PlayoutBuffer }

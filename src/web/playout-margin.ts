@@ -1,0 +1,86 @@
+// The decoder worker's playout margin: how much decoded audio to keep queued ahead of the
+// listener so that the next frame is decoded and handed over before the queue runs dry. Measured
+// by the worker from its own pumps and frames; no clock is read here, so a test can drive it.
+
+import { RecentMaximum } from './recent-maximum.js';
+import { SlidingQuantile } from './sliding-quantile.js';
+
+/** How many of the latest frames' compute times the margin is measured over. */
+const COMPUTE_FRAMES = 100;
+/** How many gaps between pumps the margin looks back over (about 2 s of 4 ms polls). */
+const GAPS_KEPT = 500;
+/** How much an audio queue found empty raises the margin (ms), and how fast that fades (ms per second). */
+const STARVED_STEP_MS = 5;
+const STARVED_FADE_MS_PER_S = 0.5;
+const STARVED_MAX_MS = 60;
+/**
+ * How long the longest stall is held (ms). Firefox runs a shrinking GC in every worker about every
+ * 5 s, busy or not, which throws its compiled code away: the next frame or two then take 40-125 ms
+ * to decode instead of 6-10 (measured in the call test, docs/call.md). A stall that comes back
+ * every few seconds must be covered the next time, not forgotten with the 2 s of gaps.
+ */
+export const STALL_HOLD_MS = 12_000;
+/**
+ * The shortest gap held as a stall (ms): shorter ones come often enough for the 2 s quantile;
+ * holding them too cost a quiet Chromium page 3-4 ms of its median mouth to ear.
+ */
+export const STALL_MIN_MS = 40;
+
+export interface MarginOptions {
+  /** The worker's polling period (ms): the least it can go without running. */
+  pollMs: number;
+  /** One frame (ms): the compute assumed before any frame was measured is half of it. */
+  frameMs: number;
+  /** The audio thread's bursts (ms): what it may read at once. */
+  burstMs: number;
+}
+
+export class PlayoutMargin {
+  private readonly compute = new SlidingQuantile(COMPUTE_FRAMES);
+  /** Gaps between pumps on the listener's clock: a stall of the whole device costs the audio only what was played meanwhile. */
+  private readonly gaps = new SlidingQuantile(GAPS_KEPT);
+  /**
+   * Stalls on the wall clock: with the port transport the playback positions that came during a
+   * stall are read one after the other when it ends, each a little later than the last, so on
+   * the listener's clock the stall falls apart into small steps. (The wall clock overstates what
+   * was played meanwhile where the audio thread starved too; the playout holds the margin to half
+   * its maximum delay.)
+   */
+  private readonly stalls = new RecentMaximum(STALL_HOLD_MS);
+  private lastListenerMs = Number.NaN;
+  private lastWallMs = Number.NaN;
+  private starvedMs = 0;
+  private starvedAt = 0;
+
+  constructor(private readonly options: MarginOptions) {}
+
+  /** A frame took `listenerMs` of the listener's clock to decode. */
+  decoded(listenerMs: number): void {
+    this.compute.push(listenerMs);
+  }
+
+  /**
+   * The worker pumps: now is `listenerMs` on the listener's clock and `wallMs` on the wall clock;
+   * `starved`: the audio queue was found empty while playing. Returns the margin (ms): the latest
+   * frames' compute (90th percentile: a thread preempted once must not set it for seconds), how
+   * long the worker went without running (the 99.5th percentile of 2 s of gaps, at least the
+   * polling period; or the longest stall of STALL_HOLD_MS when that is more), the audio thread's
+   * bursts, and what empty queues have added (fading over seconds).
+   */
+  pumped(listenerMs: number, wallMs: number, starved: boolean): number {
+    if (!Number.isNaN(this.lastListenerMs)) this.gaps.push(listenerMs - this.lastListenerMs);
+    if (wallMs - this.lastWallMs >= STALL_MIN_MS) this.stalls.push(wallMs, wallMs - this.lastWallMs);
+    this.lastListenerMs = listenerMs;
+    this.lastWallMs = wallMs;
+    if (starved) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
+    this.starvedMs = Math.max(0, this.starvedMs - ((listenerMs - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
+    this.starvedAt = listenerMs;
+    const { pollMs, frameMs, burstMs } = this.options;
+    const slow = this.compute.quantile(0.9, frameMs / 2);
+    // (At the 98th percentile of the gaps, a quiet machine still underran 1-3 times in 20 s at 4x
+    // throttling. A one-off stall of a second holds the margin at half the maximum delay for
+    // STALL_HOLD_MS; it then falls as fast as the playout's target may.)
+    const wake = Math.max(pollMs, this.gaps.quantile(0.995, 0), this.stalls.max(wallMs, 0));
+    return slow + wake + burstMs + this.starvedMs;
+  }
+}

@@ -1,0 +1,115 @@
+// The decoder worker's playout margin (src/web/playout-margin.ts), driven as the worker drives it:
+// a pump every 4 ms, a frame decoded every 20 ms, and stalls of the worker between pumps.
+import { describe, expect, it } from 'vitest';
+import { PlayoutMargin, STALL_HOLD_MS, STALL_MIN_MS } from '../src/web/playout-margin.js';
+
+const POLL_MS = 4;
+const FRAME_MS = 20;
+const BURST_MS = 2 * (128 / 48); // the port transport's two render quanta at 48 kHz
+const COMPUTE_MS = 3;
+
+/** A worker on both clocks at once (the listener's runs with the wall clock unless told otherwise). */
+class Worker {
+  listenerMs = 0;
+  wallMs = 0;
+  margin = new PlayoutMargin({ pollMs: POLL_MS, frameMs: FRAME_MS, burstMs: BURST_MS });
+  last = Number.NaN;
+
+  /** Runs quietly for `ms`: pumps every 4 ms, a 3 ms frame every 20 ms; returns the last margin. */
+  run(ms: number): number {
+    for (let t = 0; t < ms; t += POLL_MS) {
+      this.advance(POLL_MS);
+      if (Math.round(this.wallMs) % FRAME_MS === 0) this.margin.decoded(COMPUTE_MS);
+      this.last = this.margin.pumped(this.listenerMs, this.wallMs, false);
+    }
+    return this.last;
+  }
+
+  /** The worker does not run for `ms`, then pumps. */
+  stall(ms: number): number {
+    this.advance(ms);
+    this.last = this.margin.pumped(this.listenerMs, this.wallMs, false);
+    return this.last;
+  }
+
+  advance(ms: number): void {
+    this.listenerMs += ms;
+    this.wallMs += ms;
+  }
+}
+
+const QUIET = COMPUTE_MS + POLL_MS + BURST_MS;
+
+describe('PlayoutMargin', () => {
+  it('before any frame is measured: half a frame of compute; then the 90th percentile of compute, the polling period and the bursts', () => {
+    const worker = new Worker();
+    expect(worker.margin.pumped(0, 0, false)).toBeCloseTo(FRAME_MS / 2 + POLL_MS + BURST_MS, 9);
+    expect(worker.run(3000)).toBeCloseTo(QUIET, 9);
+  });
+
+  it(`holds a stall of ${STALL_MIN_MS} ms or more for ${STALL_HOLD_MS / 1000} s, then comes back down`, () => {
+    const worker = new Worker();
+    worker.run(3000);
+    expect(worker.stall(100)).toBeCloseTo(COMPUTE_MS + 100 + BURST_MS, 9);
+    // Long after the 2 s of gaps have forgotten it, within the hold.
+    expect(worker.run(STALL_HOLD_MS - 500)).toBeCloseTo(COMPUTE_MS + 100 + BURST_MS, 9);
+    expect(worker.run(1000)).toBeCloseTo(QUIET, 9);
+  });
+
+  it('does not hold shorter gaps: those are for the 2 s quantile (one of them moves nothing)', () => {
+    const worker = new Worker();
+    worker.run(3000);
+    expect(worker.stall(STALL_MIN_MS - 1)).toBeCloseTo(QUIET, 9);
+    expect(worker.run(1000)).toBeCloseTo(QUIET, 9);
+    // Several in 2 s: the 99.5th percentile of the gaps.
+    for (let i = 0; i < 4; i++) {
+      worker.stall(30);
+      worker.run(100);
+    }
+    expect(worker.last).toBeCloseTo(COMPUTE_MS + 30 + BURST_MS, 9);
+    expect(worker.run(2100)).toBeCloseTo(QUIET, 9);
+  });
+
+  it("measures a stall on the wall clock: the port transport's playback positions, read late one after the other, split it on the listener's", () => {
+    const worker = new Worker();
+    worker.run(3000);
+    // 100 ms without running; the positions that came meanwhile are read at once, each 5.3 ms
+    // later on the listener's clock than the one before.
+    worker.wallMs += 100;
+    for (let i = 0; i < 19; i++) {
+      worker.listenerMs += 100 / 19;
+      worker.last = worker.margin.pumped(worker.listenerMs, worker.wallMs, false);
+    }
+    expect(worker.last).toBeGreaterThanOrEqual(100);
+  });
+
+  it("covers a stall that comes back every 5 s (Firefox's GC of its workers' code) from its second time on", () => {
+    const worker = new Worker();
+    worker.run(1000);
+    const stalls = [60, 125, 45, 80, 110, 70, 95, 50, 120, 65];
+    const before: number[] = [];
+    for (const ms of stalls) {
+      before.push(worker.run(5000));
+      worker.stall(ms);
+    }
+    expect(before[0]).toBeCloseTo(QUIET, 9);
+    // Before each later stall the margin covers at least the stall before it (one or two are within
+    // the hold), where the 2 s of gaps alone would have been back at the quiet margin.
+    for (let k = 1; k < stalls.length; k++) {
+      const held = Math.max(stalls[k - 1], k >= 2 ? stalls[k - 2] : 0);
+      expect(before[k], `before stall ${k}`).toBeCloseTo(COMPUTE_MS + held + BURST_MS, 9);
+    }
+  });
+
+  it('an audio queue found empty raises it 5 ms at a time up to 60, fading 0.5 ms a second', () => {
+    const worker = new Worker();
+    worker.run(3000);
+    let margin = 0;
+    for (let i = 0; i < 20; i++) {
+      worker.advance(POLL_MS);
+      margin = worker.margin.pumped(worker.listenerMs, worker.wallMs, true);
+    }
+    expect(margin - QUIET).toBeCloseTo(60 - ((19 * POLL_MS) / 1000) * 0.5, 1);
+    expect(worker.run(10_000) - QUIET).toBeCloseTo(60 - ((19 * POLL_MS + 10_000) / 1000) * 0.5, 1);
+  });
+});
