@@ -12,7 +12,10 @@ const COMPUTE_MS = 3;
 class Worker {
   listenerMs = 0;
   wallMs = 0;
-  margin = new PlayoutMargin({ pollMs: POLL_MS, frameMs: FRAME_MS, burstMs: BURST_MS });
+  margin: PlayoutMargin;
+  constructor(stallsOnWallClock = true) {
+    this.margin = new PlayoutMargin({ pollMs: POLL_MS, frameMs: FRAME_MS, burstMs: BURST_MS, stallsOnWallClock });
+  }
   last = Number.NaN;
 
   /** Runs quietly for `ms`: pumps every 4 ms, a 3 ms frame every 20 ms; returns the last margin. */
@@ -81,6 +84,21 @@ describe('PlayoutMargin', () => {
       worker.last = worker.margin.pumped(worker.listenerMs, worker.wallMs, false);
     }
     expect(worker.last).toBeGreaterThanOrEqual(100);
+  });
+
+  it("measures a stall on the listener's clock where it reads the playhead live (the ring): on a starved device the audio thread stalled too", () => {
+    for (const onWall of [false, true]) {
+      const worker = new Worker(onWall);
+      worker.run(3000);
+      // 100 ms of wall clock in which the listener played only 50 ms.
+      worker.wallMs += 100;
+      worker.listenerMs += 50;
+      worker.last = worker.margin.pumped(worker.listenerMs, worker.wallMs, false);
+      expect(worker.run(3000), onWall ? 'wall clock' : "listener's clock").toBeCloseTo(
+        COMPUTE_MS + (onWall ? 100 : 50) + BURST_MS,
+        9,
+      );
+    }
   });
 
   it("covers a stall that comes back every 5 s (Firefox's GC of its workers' code) from its second time on", () => {

@@ -467,7 +467,12 @@ class DecoderRole {
     this.clock = new ListenerClock(this.sampleRate);
     // The audio thread's bursts: a render quantum; two for the port transport, which reports every other one.
     const quantumMs = (128 * 1000) / this.sampleRate;
-    this.margin = new PlayoutMargin({ pollMs: POLL_MS, frameMs: FRAME_MS, burstMs: quantumMs * (this.ring ? 1 : 2) });
+    this.margin = new PlayoutMargin({
+      pollMs: POLL_MS,
+      frameMs: FRAME_MS,
+      burstMs: quantumMs * (this.ring ? 1 : 2),
+      stallsOnWallClock: !this.ring,
+    });
     this.wallClock = init.clock === 'wall';
     if (this.port) {
       this.port.onmessage = (e: MessageEvent<PlaybackPosition>) => {

@@ -33,19 +33,22 @@ export interface MarginOptions {
   frameMs: number;
   /** The audio thread's bursts (ms): what it may read at once. */
   burstMs: number;
+  /**
+   * Measure stalls on the wall clock (the port transport) rather than the listener's (the
+   * SharedArrayBuffer ring, whose playhead the worker reads live): the playback positions that
+   * came during a stall are read one after the other when it ends, each a little later than the
+   * last, so on the listener's clock the stall falls apart into small steps. (The wall clock
+   * overstates what was played meanwhile where the audio thread starved too: at half a core the
+   * page's mouth to ear rose from 93-99 to 198 ms with the ring measured so.)
+   */
+  stallsOnWallClock: boolean;
 }
 
 export class PlayoutMargin {
   private readonly compute = new SlidingQuantile(COMPUTE_FRAMES);
   /** Gaps between pumps on the listener's clock: a stall of the whole device costs the audio only what was played meanwhile. */
   private readonly gaps = new SlidingQuantile(GAPS_KEPT);
-  /**
-   * Stalls on the wall clock: with the port transport the playback positions that came during a
-   * stall are read one after the other when it ends, each a little later than the last, so on
-   * the listener's clock the stall falls apart into small steps. (The wall clock overstates what
-   * was played meanwhile where the audio thread starved too; the playout holds the margin to half
-   * its maximum delay.)
-   */
+  /** Stalls of STALL_MIN_MS or more, on the clock the options say. */
   private readonly stalls = new RecentMaximum(STALL_HOLD_MS);
   private lastListenerMs = Number.NaN;
   private lastWallMs = Number.NaN;
@@ -69,7 +72,8 @@ export class PlayoutMargin {
    */
   pumped(listenerMs: number, wallMs: number, starved: boolean): number {
     if (!Number.isNaN(this.lastListenerMs)) this.gaps.push(listenerMs - this.lastListenerMs);
-    if (wallMs - this.lastWallMs >= STALL_MIN_MS) this.stalls.push(wallMs, wallMs - this.lastWallMs);
+    const stall = this.options.stallsOnWallClock ? wallMs - this.lastWallMs : listenerMs - this.lastListenerMs;
+    if (stall >= STALL_MIN_MS) this.stalls.push(wallMs, stall);
     this.lastListenerMs = listenerMs;
     this.lastWallMs = wallMs;
     if (starved) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
