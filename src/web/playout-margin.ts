@@ -38,8 +38,8 @@ export interface MarginOptions {
    * SharedArrayBuffer ring, whose playhead the worker reads live): the playback positions that
    * came during a stall are read one after the other when it ends, each a little later than the
    * last, so on the listener's clock the stall falls apart into small steps. (The wall clock
-   * overstates what was played meanwhile where the audio thread starved too: at half a core the
-   * page's mouth to ear rose from 93-99 to 198 ms with the ring measured so.)
+   * overstates what was played meanwhile where the audio thread starved too, as under a CPU
+   * quota.)
    */
   stallsOnWallClock: boolean;
 }
