@@ -5,7 +5,8 @@ import { PlayoutMargin, STALL_HOLD_MS, STALL_MIN_MS } from '../src/web/playout-m
 
 const POLL_MS = 4;
 const FRAME_MS = 20;
-const BURST_MS = 2 * (128 / 48); // the port transport's two render quanta at 48 kHz
+const QUANTUM_MS = 128 / 48; // a render quantum at 48 kHz
+const BURST_MS = 2 * QUANTUM_MS; // the port transport's least burst: two render quanta
 const COMPUTE_MS = 3;
 
 /** A worker on both clocks at once (the listener's runs with the wall clock unless told otherwise). */
@@ -14,7 +15,7 @@ class Worker {
   wallMs = 0;
   margin: PlayoutMargin;
   constructor(stallsOnWallClock = true) {
-    this.margin = new PlayoutMargin({ pollMs: POLL_MS, frameMs: FRAME_MS, burstMs: BURST_MS, stallsOnWallClock });
+    this.margin = new PlayoutMargin({ pollMs: POLL_MS, frameMs: FRAME_MS, minBurstMs: BURST_MS, stallsOnWallClock });
   }
   last = Number.NaN;
 
@@ -22,8 +23,8 @@ class Worker {
   run(ms: number): number {
     for (let t = 0; t < ms; t += POLL_MS) {
       this.advance(POLL_MS);
-      if (Math.round(this.wallMs) % FRAME_MS === 0) this.margin.decoded(COMPUTE_MS);
-      this.last = this.margin.pumped(this.listenerMs, this.wallMs, false);
+      if (Math.round(this.wallMs) % FRAME_MS === 0) this.margin.decoded(COMPUTE_MS, COMPUTE_MS);
+      this.pump();
     }
     return this.last;
   }
@@ -31,7 +32,12 @@ class Worker {
   /** The worker does not run for `ms`, then pumps. */
   stall(ms: number): number {
     this.advance(ms);
-    this.last = this.margin.pumped(this.listenerMs, this.wallMs, false);
+    return this.pump();
+  }
+
+  pump(playheadMs = Number.NaN): number {
+    this.last = this.margin.pumped(this.listenerMs, this.wallMs, false, playheadMs);
+    this.margin.finished(this.listenerMs, this.wallMs);
     return this.last;
   }
 
@@ -81,7 +87,7 @@ describe('PlayoutMargin', () => {
     worker.wallMs += 100;
     for (let i = 0; i < 19; i++) {
       worker.listenerMs += 100 / 19;
-      worker.last = worker.margin.pumped(worker.listenerMs, worker.wallMs, false);
+      worker.pump();
     }
     expect(worker.last).toBeGreaterThanOrEqual(100);
   });
@@ -93,7 +99,7 @@ describe('PlayoutMargin', () => {
       // 100 ms of wall clock in which the listener played only 50 ms.
       worker.wallMs += 100;
       worker.listenerMs += 50;
-      worker.last = worker.margin.pumped(worker.listenerMs, worker.wallMs, false);
+      worker.pump();
       expect(worker.run(3000), onWall ? 'wall clock' : "listener's clock").toBeCloseTo(
         COMPUTE_MS + (onWall ? 100 : 50) + BURST_MS,
         9,
@@ -117,6 +123,47 @@ describe('PlayoutMargin', () => {
       const held = Math.max(stalls[k - 1], k >= 2 ? stalls[k - 2] : 0);
       expect(before[k], `before stall ${k}`).toBeCloseTo(COMPUTE_MS + held + BURST_MS, 9);
     }
+  });
+
+  it("counts the audio thread's burst where the playhead is read live: the median of its steps between pumps (headless Chromium reads 10 ms at once)", () => {
+    const worker = new Worker(false);
+    // Four quanta read at once every 10.7 ms, pumps every 4 ms; a late pump now and then sees two reads as one.
+    const burstMs = 4 * QUANTUM_MS;
+    let margin = 0;
+    for (let t = POLL_MS; t <= 3000; t += POLL_MS) {
+      worker.advance(POLL_MS);
+      if (t % FRAME_MS === 0) worker.margin.decoded(COMPUTE_MS, COMPUTE_MS);
+      const reads = Math.floor(t / burstMs) - (t % 400 === 0 ? 2 : 0);
+      margin = worker.pump(reads * burstMs);
+    }
+    expect(margin).toBeCloseTo(COMPUTE_MS + POLL_MS + burstMs, 9);
+    // Never below the least burst (reads of 0.5 ms); where the playhead is not read live (NaN), the least burst.
+    const slowReads = new Worker(false);
+    for (let i = 1; i <= 500; i++) {
+      slowReads.advance(POLL_MS);
+      slowReads.pump(i * 0.5);
+    }
+    expect(slowReads.last).toBeCloseTo(FRAME_MS / 2 + POLL_MS + BURST_MS, 9);
+    expect(new Worker().run(3000)).toBeCloseTo(QUIET, 9);
+  });
+
+  it("a pump's own decoding is compute, not a gap; compute and gaps count on the clock that ran less", () => {
+    const worker = new Worker(false);
+    // Every fifth pump decodes for 6 ms of the wall clock, in which the listener's clock jumps 11
+    // (the audio thread read a burst); the next pump starts as it ends (the polling timer is due).
+    // Once in five gaps the listener's clock runs 11 ms while the wall clock runs 4.
+    for (let i = 1; i <= 1000; i++) {
+      worker.advance(i % 5 === 1 ? 0 : POLL_MS);
+      if (i % 5 === 3) worker.listenerMs += 7;
+      worker.last = worker.margin.pumped(worker.listenerMs, worker.wallMs, false);
+      if (i % 5 === 0) {
+        worker.listenerMs += 11;
+        worker.wallMs += 6;
+        worker.margin.decoded(11, 6);
+      }
+      worker.margin.finished(worker.listenerMs, worker.wallMs);
+    }
+    expect(worker.last).toBeCloseTo(6 + POLL_MS + BURST_MS, 9);
   });
 
   it('an audio queue found empty raises it 5 ms at a time up to 60, fading 0.5 ms a second', () => {

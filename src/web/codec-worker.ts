@@ -470,7 +470,7 @@ class DecoderRole {
     this.margin = new PlayoutMargin({
       pollMs: POLL_MS,
       frameMs: FRAME_MS,
-      burstMs: quantumMs * (this.ring ? 1 : 2),
+      minBurstMs: quantumMs * (this.ring ? 1 : 2),
       stallsOnWallClock: !this.ring,
     });
     this.wallClock = init.clock === 'wall';
@@ -559,10 +559,18 @@ class DecoderRole {
   }
 
   pump(): void {
+    this.pumpFrames();
+    this.margin.finished(this.listenerNow(), performance.now());
+  }
+
+  private pumpFrames(): void {
     let queued = this.queuedMs();
     this.queuedSum += queued;
     this.queuedCount++;
-    const margin = this.margin.pumped(this.listenerNow(), performance.now(), this.writing && queued === 0);
+    const listenerMs = this.listenerNow();
+    // (The ring's playhead is read live: the margin sees how much the audio thread reads at once.)
+    const playheadMs = this.ring ? this.clock.playheadFrames * (1000 / this.sampleRate) : Number.NaN;
+    const margin = this.margin.pumped(listenerMs, performance.now(), this.writing && queued === 0, playheadMs);
     for (;;) {
       const frame = this.playout.pull(this.listenerNow(), queued, margin);
       if (!frame) return;
@@ -589,8 +597,8 @@ class DecoderRole {
     else if (kind === 'comfort-noise') this.comfortNoiseFrames++;
     this.computeMs.push(ms);
     this.monitor.frame(ms);
-    // (The margin's share: the audio played while this frame was decoded.)
-    this.margin.decoded(this.listenerNow() - listenerStarted);
+    // (The margin's share: the audio played while this frame was decoded, or the wall clock's time when less.)
+    this.margin.decoded(this.listenerNow() - listenerStarted, performance.now() - started);
     if (this.record && this.record.packets.length < RECORD_LIMIT_FRAMES) {
       this.record.packets.push(packet);
       this.record.nexts.push(next);

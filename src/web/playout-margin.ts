@@ -9,6 +9,8 @@ import { SlidingQuantile } from './sliding-quantile.js';
 const COMPUTE_FRAMES = 100;
 /** How many gaps between pumps the margin looks back over (about 2 s of 4 ms polls). */
 const GAPS_KEPT = 500;
+/** How many of the audio thread's latest reads its burst is measured over (about 1 s of 10 ms callbacks). */
+const BURSTS_KEPT = 100;
 /** How much an audio queue found empty raises the margin (ms), and how fast that fades (ms per second). */
 const STARVED_STEP_MS = 5;
 const STARVED_FADE_MS_PER_S = 0.5;
@@ -31,8 +33,12 @@ export interface MarginOptions {
   pollMs: number;
   /** One frame (ms): the compute assumed before any frame was measured is half of it. */
   frameMs: number;
-  /** The audio thread's bursts (ms): what it may read at once. */
-  burstMs: number;
+  /**
+   * The least the audio thread reads at once (ms): a render quantum, or two for the port
+   * transport, which reports every other one. Where the worker reads the playhead live, the
+   * bursts it sees are taken when larger.
+   */
+  minBurstMs: number;
   /**
    * Measure stalls on the wall clock (the port transport) rather than the listener's (the
    * SharedArrayBuffer ring, whose playhead the worker reads live): the playback positions that
@@ -46,45 +52,70 @@ export interface MarginOptions {
 
 export class PlayoutMargin {
   private readonly compute = new SlidingQuantile(COMPUTE_FRAMES);
-  /** Gaps between pumps on the listener's clock: a stall of the whole device costs the audio only what was played meanwhile. */
+  /** How long the worker went without looking: from the end of one pump to the start of the next. */
   private readonly gaps = new SlidingQuantile(GAPS_KEPT);
-  /** Stalls of STALL_MIN_MS or more, on the clock the options say. */
+  /** The playhead's steps between two pumps, where it moved: what the audio thread read at once. */
+  private readonly bursts = new SlidingQuantile(BURSTS_KEPT);
+  /** Stalls of STALL_MIN_MS or more, from the start of one pump to the start of the next, on the clock the options say. */
   private readonly stalls = new RecentMaximum(STALL_HOLD_MS);
-  private lastListenerMs = Number.NaN;
-  private lastWallMs = Number.NaN;
+  private endListenerMs = Number.NaN;
+  private endWallMs = Number.NaN;
+  private startListenerMs = Number.NaN;
+  private startWallMs = Number.NaN;
+  private playheadMs = Number.NaN;
   private starvedMs = 0;
   private starvedAt = 0;
 
   constructor(private readonly options: MarginOptions) {}
 
-  /** A frame took `listenerMs` of the listener's clock to decode. */
-  decoded(listenerMs: number): void {
-    this.compute.push(listenerMs);
+  /**
+   * A frame took `listenerMs` of the listener's clock and `wallMs` of the wall clock to decode;
+   * the lesser counts (see `pumped`).
+   */
+  decoded(listenerMs: number, wallMs: number): void {
+    this.compute.push(Math.min(listenerMs, wallMs));
   }
 
   /**
    * The worker pumps: now is `listenerMs` on the listener's clock and `wallMs` on the wall clock;
+   * `playheadMs`: the playhead on the audio clock where it is read live (NaN where not);
    * `starved`: the audio queue was found empty while playing. Returns the margin (ms): the latest
    * frames' compute (90th percentile: a thread preempted once must not set it for seconds), how
-   * long the worker went without running (the 99.5th percentile of 2 s of gaps, at least the
+   * long the worker went without looking (the 99.5th percentile of 2 s of gaps, at least the
    * polling period; or the longest stall of STALL_HOLD_MS when that is more), the audio thread's
-   * bursts, and what empty queues have added (fading over seconds).
+   * burst, and what empty queues have added (fading over seconds).
+   *
+   * Compute and gaps are taken on whichever clock ran less: the listener's, where the audio
+   * thread starved too (a CPU quota), but the wall clock's where the listener's clock jumped
+   * because the audio thread read a burst, which the burst term already counts.
    */
-  pumped(listenerMs: number, wallMs: number, starved: boolean): number {
-    if (!Number.isNaN(this.lastListenerMs)) this.gaps.push(listenerMs - this.lastListenerMs);
-    const stall = this.options.stallsOnWallClock ? wallMs - this.lastWallMs : listenerMs - this.lastListenerMs;
+  pumped(listenerMs: number, wallMs: number, starved: boolean, playheadMs = Number.NaN): number {
+    if (!Number.isNaN(this.endListenerMs))
+      this.gaps.push(Math.min(listenerMs - this.endListenerMs, wallMs - this.endWallMs));
+    const stall = this.options.stallsOnWallClock ? wallMs - this.startWallMs : listenerMs - this.startListenerMs;
     if (stall >= STALL_MIN_MS) this.stalls.push(wallMs, stall);
-    this.lastListenerMs = listenerMs;
-    this.lastWallMs = wallMs;
+    this.startListenerMs = this.endListenerMs = listenerMs;
+    this.startWallMs = this.endWallMs = wallMs;
+    const step = playheadMs - this.playheadMs;
+    if (step > 0) this.bursts.push(step);
+    this.playheadMs = playheadMs;
     if (starved) this.starvedMs = Math.min(STARVED_MAX_MS, this.starvedMs + STARVED_STEP_MS);
     this.starvedMs = Math.max(0, this.starvedMs - ((listenerMs - this.starvedAt) * STARVED_FADE_MS_PER_S) / 1000);
     this.starvedAt = listenerMs;
-    const { pollMs, frameMs, burstMs } = this.options;
+    const { pollMs, frameMs, minBurstMs } = this.options;
     const slow = this.compute.quantile(0.9, frameMs / 2);
     // (At the 98th percentile of the gaps, a quiet machine still underran 1-3 times in 20 s at 4x
     // throttling. A one-off stall of a second holds the margin at half the maximum delay for
     // STALL_HOLD_MS; it then falls as fast as the playout's target may.)
     const wake = Math.max(pollMs, this.gaps.quantile(0.995, 0), this.stalls.max(wallMs, 0));
-    return slow + wake + burstMs + this.starvedMs;
+    // The median step: a pump that came late sees two reads as one.
+    const burst = Math.max(minBurstMs, this.bursts.quantile(0.5, 0));
+    return slow + wake + burst + this.starvedMs;
+  }
+
+  /** The pump ends: the next gap is counted from now (a pump's own decoding is compute, counted apart). */
+  finished(listenerMs: number, wallMs: number): void {
+    this.endListenerMs = listenerMs;
+    this.endWallMs = wallMs;
   }
 }

@@ -44,7 +44,7 @@ describe.skipIf(!AVAILABLE)('adaptive playout in the decoder node (Chromium, dem
   }
 
   it(
-    'clean loopback: mouth to ear 60 ms by the median reading, no underrun, at most 2% of frames concealed after the start-up',
+    'clean loopback: mouth to ear 65 ms by the median reading, no underrun, at most 2% of frames concealed after the start-up',
     REAL_TIME,
     async () => {
       const demo = await start();
@@ -65,9 +65,10 @@ describe.skipIf(!AVAILABLE)('adaptive playout in the decoder node (Chromium, dem
       // A delay, measured: at or below zero would be a broken meter.
       expect(Math.min(...readings)).toBeGreaterThan(0);
       // A reading is the delay of the moment, which time-scaling moves by a few ms either way; a
-      // thread preempted once raises it for a while. On a quiet machine: medians of 53-56 ms, nine
-      // readings in ten at most 58.5-64.8 ms (2026-12-07, nine runs).
-      expect(quantile(readings, 0.5)).toBeLessThanOrEqual(60);
+      // thread preempted once raises it for a while. On a quiet machine: medians of 58-59 ms, nine
+      // readings in ten at most 65 ms (2026-12-07, three runs; 51-57 and 59-63 before the margin
+      // counted the audio thread's 10 ms reads, docs/playout.md). CI's runs read about 2 ms more.
+      expect(quantile(readings, 0.5)).toBeLessThanOrEqual(65);
       expect(quantile(readings, 0.9)).toBeLessThanOrEqual(70);
       expect(meters.underruns).toBe(0);
       expect(meters.webrtc.packetsLost).toBe(0);
