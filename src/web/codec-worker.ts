@@ -465,7 +465,7 @@ class DecoderRole {
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.port = init.transport.kind === 'port' ? init.transport.port : null;
     this.clock = new ListenerClock(this.sampleRate);
-    // The audio thread's bursts: a render quantum; two for the port transport, which reports every other one.
+    // The least the audio thread reads at once: a render quantum; two for the port transport, which reports every other one.
     const quantumMs = (128 * 1000) / this.sampleRate;
     this.margin = new PlayoutMargin({
       pollMs: POLL_MS,
