@@ -24,7 +24,13 @@ const params = new URLSearchParams(location.search);
 export type { Meters };
 
 interface DemoApi {
-  ready: Promise<{ sampleRate: number; transport: TransportKind; crossOriginIsolated: boolean; denoiser: boolean }>;
+  ready: Promise<{
+    sampleRate: number;
+    baseLatency: number;
+    transport: TransportKind;
+    crossOriginIsolated: boolean;
+    denoiser: boolean;
+  }>;
   meters(): Meters;
   /** A delay spike of `ms` on the simulated network. */
   spike(ms: number): void;
@@ -346,6 +352,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
   api.overloads = overloads;
   return {
     sampleRate: context.sampleRate,
+    baseLatency: context.baseLatency,
     transport: encoder.transport,
     crossOriginIsolated,
     denoiser: denoiser !== null,

@@ -1,7 +1,7 @@
 // The decoder worker's playout margin (src/web/playout-margin.ts), driven as the worker drives it:
 // a pump every 4 ms, a frame decoded every 20 ms, and stalls of the worker between pumps.
 import { describe, expect, it } from 'vitest';
-import { PlayoutMargin, STALL_HOLD_MS, STALL_MIN_MS } from '../src/web/playout-margin.js';
+import { leastBurstMs, PlayoutMargin, STALL_HOLD_MS, STALL_MIN_MS } from '../src/web/playout-margin.js';
 
 const POLL_MS = 4;
 const FRAME_MS = 20;
@@ -164,6 +164,18 @@ describe('PlayoutMargin', () => {
       worker.margin.finished(worker.listenerMs, worker.wallMs);
     }
     expect(worker.last).toBeCloseTo(6 + POLL_MS + BURST_MS, 9);
+  });
+
+  it("the least burst: a quantum (two where positions come every other quantum), or the device's read in whole quanta", () => {
+    expect(leastBurstMs(48000, false, 0)).toBeCloseTo(QUANTUM_MS, 12);
+    expect(leastBurstMs(48000, true, 0)).toBeCloseTo(2 * QUANTUM_MS, 12);
+    expect(leastBurstMs(48000, true, Number.NaN)).toBeCloseTo(2 * QUANTUM_MS, 12);
+    // Headless Chromium's baseLatency: 481 frames at 48 kHz, read as four quanta.
+    expect(leastBurstMs(48000, false, 10.0208)).toBeCloseTo(4 * QUANTUM_MS, 12);
+    expect(leastBurstMs(48000, true, 10.0208)).toBeCloseTo(4 * QUANTUM_MS, 12);
+    // Exactly two quanta stay two; at 16 kHz a quantum is 8 ms.
+    expect(leastBurstMs(48000, false, 2 * QUANTUM_MS)).toBeCloseTo(2 * QUANTUM_MS, 12);
+    expect(leastBurstMs(16000, false, 10)).toBeCloseTo(16, 12);
   });
 
   it('an audio queue found empty raises it 5 ms at a time up to 60, fading 0.5 ms a second', () => {

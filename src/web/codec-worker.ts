@@ -18,7 +18,7 @@ import {
 import { loadModelFromBytes, type Model } from '../model/load.js';
 import { AdaptivePlayout, type FrameKind, type PlayoutFrame } from '../codec/playout.js';
 import { ListenerClock } from './listener-clock.js';
-import { PlayoutMargin } from './playout-margin.js';
+import { leastBurstMs, PlayoutMargin } from './playout-margin.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, DelayHold, maxDelayFor, OverloadMonitor } from './overload.js';
 import type {
   DecoderInit,
@@ -465,12 +465,11 @@ class DecoderRole {
     this.ring = init.transport.kind === 'sab' ? new SampleRing(init.transport.ring) : null;
     this.port = init.transport.kind === 'port' ? init.transport.port : null;
     this.clock = new ListenerClock(this.sampleRate);
-    // The least the audio thread reads at once: a render quantum; two for the port transport, which reports every other one.
-    const quantumMs = (128 * 1000) / this.sampleRate;
     this.margin = new PlayoutMargin({
       pollMs: POLL_MS,
       frameMs: FRAME_MS,
-      minBurstMs: quantumMs * (this.ring ? 1 : 2),
+      // (The port transport's playback processor reports every other quantum.)
+      minBurstMs: leastBurstMs(this.sampleRate, !this.ring, init.deviceReadMs),
       stallsOnWallClock: !this.ring,
     });
     this.wallClock = init.clock === 'wall';

@@ -161,6 +161,12 @@ function isOffline(context: BaseAudioContext): boolean {
   return Offline !== undefined && context instanceof Offline;
 }
 
+/** The context's baseLatency in ms where it is a number (not in every engine, nor offline), else 0. */
+function deviceReadMs(context: BaseAudioContext): number {
+  const seconds = (context as { baseLatency?: unknown }).baseLatency;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 && seconds < 1 ? seconds * 1000 : 0;
+}
+
 function chooseTransport(wanted: CodecNodeOptions['transport']): TransportKind {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (wanted === 'sab' && !isolated)
@@ -524,6 +530,7 @@ export class SoundstreamDecoderNode extends CodecNode {
         warmupFrames: options.warmupFrames ?? 50,
         overload,
         clock: typeof OfflineAudioContext !== 'undefined' && context instanceof OfflineAudioContext ? 'wall' : 'audio',
+        deviceReadMs: deviceReadMs(context),
       }),
     );
     return new SoundstreamDecoderNode(worker, node, transport, bitrates, buffer, packetFormat);

@@ -50,6 +50,17 @@ export interface MarginOptions {
   stallsOnWallClock: boolean;
 }
 
+/**
+ * The least the audio thread reads at once (ms): a render quantum (two where the worker learns the
+ * playhead from messages sent every other quantum), or the whole quanta the audio device asks for
+ * at once (`deviceReadMs`: the context's baseLatency; 0 or NaN where unknown) when more.
+ */
+export function leastBurstMs(sampleRate: number, everyOtherQuantum: boolean, deviceReadMs: number): number {
+  const quantumMs = (128 * 1000) / sampleRate;
+  const deviceQuanta = Number.isFinite(deviceReadMs) ? Math.ceil(deviceReadMs / quantumMs - 1e-6) : 0;
+  return quantumMs * Math.max(everyOtherQuantum ? 2 : 1, deviceQuanta);
+}
+
 export class PlayoutMargin {
   private readonly compute = new SlidingQuantile(COMPUTE_FRAMES);
   /** How long the worker went without looking: from the end of one pump to the start of the next. */

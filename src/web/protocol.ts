@@ -77,6 +77,12 @@ export interface DecoderInit {
    * drains the queue in real time.
    */
   clock: 'audio' | 'wall';
+  /**
+   * What the audio device asks the audio thread for at once (ms): the context's baseLatency (10 ms
+   * in headless Chromium, which the audio thread then reads as four render quanta at once); 0
+   * where unknown. The playout margin covers it.
+   */
+  deviceReadMs: number;
 }
 
 /**

@@ -67,6 +67,8 @@ export type { Meters };
 
 export interface PageInfo {
   sampleRate: number;
+  /** The AudioContext's baseLatency (s): what the audio device asks for at once. */
+  baseLatency: number;
   transport: 'sab' | 'port';
   crossOriginIsolated: boolean;
   denoiser: boolean;

@@ -153,6 +153,14 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
             ).toBe(true);
             expect(samePackets(rec.encoder.packets, encodeOffline(rec.encoder, h.codec, h.denoiser))).toBe(true);
           }
+          // The decoder's margin covers what the audio thread reads at once, the device's whole
+          // read in render quanta (headless Chromium: 10 ms, four quanta), on both transports, and
+          // the worker's 4 ms poll.
+          const quantumMs = (128 * 1000) / demo.info.sampleRate;
+          expect(demo.info.baseLatency).toBeGreaterThan(0);
+          expect(meters.marginMs).toBeGreaterThanOrEqual(
+            Math.ceil((demo.info.baseLatency * 1000) / quantumMs) * quantumMs + 4,
+          );
           // Real time: every 20 ms of the run became a packet and was played (minus start-up and the playout queue), on time.
           expect(meters.underruns).toBe(0);
           expect(meters.droppedSamples).toBe(0);
