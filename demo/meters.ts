@@ -47,6 +47,8 @@ export interface Meters {
   targetDelayMs: number;
   jitterAllowanceMs: number;
   marginMs: number;
+  /** How the decoder's worker learns of the audio thread's reads (DecoderStats.wakes). */
+  decoderWakes: 'audio-thread' | 'poll' | null;
   /** WebRTC's RTCInboundRtpStreamStats counters (samples at the context's rate), and the two mean delays in ms. */
   webrtc: {
     packetsReceived: number;
@@ -271,6 +273,7 @@ export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters
     targetDelayMs: d?.targetDelayMs ?? 0,
     jitterAllowanceMs: d?.jitterMs ?? 0,
     marginMs: d?.marginMs ?? 0,
+    decoderWakes: d?.wakes ?? null,
     webrtc: {
       packetsReceived: d?.packetsReceived ?? 0,
       packetsLost: d?.packetsLost ?? 0,

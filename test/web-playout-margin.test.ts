@@ -147,6 +147,33 @@ describe('PlayoutMargin', () => {
     expect(new Worker().run(3000)).toBeCloseTo(QUIET, 9);
   });
 
+  it("woken by the audio thread's quanta: its wake-ups' lateness (99.5th percentile, plus 1 ms for the stamps), not the gaps between them, and a burst it pumps for twice is one read", () => {
+    const worker = new Worker(false);
+    const burstMs = 4 * QUANTUM_MS;
+    // A burst of four quanta every 10.7 ms; the worker wakes 0-1 ms after its first quantum, pumps
+    // (10 us), and pumps again 0.2 ms later for the three quanta that came meanwhile; a frame every
+    // 20 ms. One wake-up in 250 is 3 ms late.
+    let reads = 0;
+    for (let i = 1; i <= 600; i++) {
+      const late = i % 250 === 0 ? 3 : i % 2;
+      worker.advance(burstMs - 0.21 - late);
+      worker.margin.woke(late);
+      worker.advance(late);
+      worker.pump(reads * burstMs + QUANTUM_MS);
+      worker.advance(0.2);
+      worker.last = worker.margin.pumped(worker.listenerMs, worker.wallMs, false, ++reads * burstMs);
+      if (i % 2 === 0) worker.margin.decoded(COMPUTE_MS, COMPUTE_MS);
+      worker.advance(0.01);
+      worker.margin.finished(worker.listenerMs, worker.wallMs);
+    }
+    // The gaps of about 10.7 ms (the reads' period) count for nothing; nor does the 3 ms wake-up
+    // once in 250 at the 99.5th percentile of 500.
+    expect(worker.last).toBeCloseTo(COMPUTE_MS + 1 + 1 + burstMs, 9);
+    // One in 50: it counts.
+    for (let i = 1; i <= 500; i++) worker.margin.woke(i % 50 === 0 ? 3 : 1);
+    expect(worker.pump(reads * burstMs)).toBeCloseTo(COMPUTE_MS + 3 + 1 + burstMs, 9);
+  });
+
   it("a pump's own decoding is compute, not a gap; compute and gaps count on the clock that ran less", () => {
     const worker = new Worker(false);
     // Every fifth pump decodes for 6 ms of the wall clock, in which the listener's clock jumps 11

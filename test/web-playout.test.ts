@@ -48,6 +48,45 @@ describe('SampleRing', () => {
     expect(() => SampleRing.allocate(0)).toThrow(RangeError);
     expect(() => new SampleRing(new SharedArrayBuffer(8 + 4 * 100))).toThrow(/not a SampleRing buffer/);
   });
+
+  it("wakes a waiting worker at the audio thread's next quantum and says how late it woke; times out without one", async () => {
+    expect(SampleRing.canWait).toBe(true); // (Node 20 has Atomics.waitAsync)
+    const ring = new SampleRing(SampleRing.allocate(64));
+    const wait = (seen: number, timeoutMs: number) =>
+      new Promise<{ lateMs: number; tookMs: number }>((resolve) => {
+        const started = performance.now();
+        ring.afterTick(seen, timeoutMs, (lateMs) => resolve({ lateMs, tookMs: performance.now() - started }));
+      });
+    // A quantum 30 ms into a 5 s wait ends it, with the lateness on whole milliseconds.
+    let seen = ring.ticks;
+    setTimeout(() => ring.tick(), 30);
+    const woken = await wait(seen, 5000);
+    expect(ring.ticks).toBe((seen + 1) | 0);
+    expect(woken.tookMs).toBeGreaterThanOrEqual(25);
+    expect(woken.tookMs).toBeLessThan(2000);
+    expect(woken.lateMs).toBeGreaterThanOrEqual(0);
+    expect(woken.lateMs).toBeLessThan(woken.tookMs);
+    expect(Number.isInteger(woken.lateMs)).toBe(true);
+    // No quantum: the timeout, and no lateness. A quantum while nobody waited stamps nothing.
+    ring.tick();
+    const idle = await wait(ring.ticks, 20);
+    expect(idle.lateMs).toBeNaN();
+    expect(idle.tookMs).toBeGreaterThanOrEqual(15);
+    // A quantum before the wait began: it ends at once, never synchronously, lateness unknown.
+    seen = ring.ticks;
+    ring.tick();
+    let called = false;
+    const stale = new Promise<number>((resolve) =>
+      ring.afterTick(seen, 5000, (lateMs) => {
+        called = true;
+        resolve(lateMs);
+      }),
+    );
+    expect(called).toBe(false);
+    const started = performance.now();
+    expect(await stale).toBeNaN();
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });
 
 describe('ListenerClock (the clock of the decoder worker: the playhead of the playback processor)', () => {

@@ -97,9 +97,31 @@ async function start(init: EncoderInit | DecoderInit): Promise<void> {
   role = ready;
   reply({ type: 'ready', warmupMs, modelRate: model.manifest.sampleRate, frameSize: model.manifest.frameSize });
   for (const message of early.splice(0)) guarded(ready, () => ready.handle(message));
-  setInterval(() => guarded(ready, () => ready.pump()), POLL_MS);
+  pumpOnTicks(ready);
   setInterval(() => guarded(ready, () => ready.report()), 250);
   setInterval(() => guarded(ready, () => ready.checkOverload()), OVERLOAD_WINDOW_MS);
+}
+
+/**
+ * Runs the role's pump right after each quantum the audio thread moves through the ring
+ * (Atomics.waitAsync: the worker learns of a read or a write within a fraction of a millisecond
+ * instead of up to a polling period later), and every POLL_MS when none comes; every POLL_MS where
+ * it cannot wait (the MessagePort transport, or no Atomics.waitAsync).
+ */
+function pumpOnTicks(target: EncoderRole | DecoderRole): void {
+  const ring = target.ring;
+  if (!ring || !SampleRing.canWait) {
+    setInterval(() => guarded(target, () => target.pump()), POLL_MS);
+    return;
+  }
+  const step = (lateMs: number) => {
+    if (failed) return;
+    // Taken before the pump: a quantum that comes during it ends the next wait at once.
+    const seen = ring.ticks;
+    guarded(target, () => (target instanceof DecoderRole ? target.pump(lateMs) : target.pump()));
+    ring.afterTick(seen, POLL_MS, step);
+  };
+  step(Number.NaN);
 }
 
 /** Deterministic noise to warm up the JIT with (the warm-up codec is thrown away). */
@@ -190,7 +212,7 @@ class SwitchableEncoder {
 
 class EncoderRole {
   private readonly encoder: SwitchableEncoder;
-  private readonly ring: SampleRing | null;
+  readonly ring: SampleRing | null;
   private readonly scratch: Float32Array;
   /** Port transport: chunks received and not yet encoded (the input backlog). */
   private pending: Float32Array[] = [];
@@ -390,7 +412,7 @@ class DecoderRole {
   /** The earliest (arrival time - FRAME_MS * seq) seen, and the latest arrival against it (ms). */
   private earliestOffset = Infinity;
   private maxLateMs = 0;
-  private readonly ring: SampleRing | null;
+  readonly ring: SampleRing | null;
   private readonly port: MessagePort | null;
   private skip: number;
   /** Samples handed to the audio thread; port transport: the playback processor's last count of samples read and when it came. */
@@ -557,7 +579,9 @@ class DecoderRole {
     return (samples * 1000) / this.sampleRate;
   }
 
-  pump(): void {
+  /** `lateMs`: how long after the audio thread's quantum this pump came, where it is known (else NaN). */
+  pump(lateMs = Number.NaN): void {
+    if (!Number.isNaN(lateMs)) this.margin.woke(lateMs);
     this.pumpFrames();
     this.margin.finished(this.listenerNow(), performance.now());
   }
@@ -692,6 +716,7 @@ class DecoderRole {
         targetDelayMs: p.targetDelayMs,
         jitterMs: p.jitterMs,
         marginMs: p.marginMs,
+        wakes: this.ring && SampleRing.canWait ? 'audio-thread' : 'poll',
         playing: this.playing(),
       },
     });

@@ -188,6 +188,11 @@ export interface DecoderStats extends PlayoutStats {
   jitterMs: number;
   marginMs: number;
   /**
+   * How the worker learns that the audio thread read: woken by its quanta ('audio-thread': the
+   * SharedArrayBuffer ring where Atomics.waitAsync exists) or by looking every 4 ms ('poll').
+   */
+  wakes: 'audio-thread' | 'poll';
+  /**
    * What the listener hears now, for the mouth-to-ear meter: the audio-clock frame at which the
    * next sample read from the queue plays (underruns included), and where that sample lies on the
    * sender's timeline (ms from its frame 0: frame s starts at 20 s; time-scaled audio maps

@@ -101,8 +101,10 @@ class CaptureProcessor extends Mover {
       const scale = 1 / channels.length;
       for (let i = 0; i < n; i++) mono[i] *= scale;
     }
-    if (this.ring) this.capture(this.ring.write(mono), n);
-    else if (this.worker) {
+    if (this.ring) {
+      this.capture(this.ring.write(mono), n);
+      this.ring.tick();
+    } else if (this.worker) {
       this.capture(n, n);
       const size = n * this.batchQuanta;
       if (!this.batch || this.batch.length !== size) {
@@ -168,6 +170,7 @@ class PlaybackProcessor extends Mover {
     }
     // The audio-clock frame the next sample read will play at: the worker's clock (listener-clock.ts).
     this.ring?.setPlayhead(currentFrame + n);
+    this.ring?.tick();
     if (got < n) {
       out.fill(0, got);
       if (this.primed) {
