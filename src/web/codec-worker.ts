@@ -110,7 +110,7 @@ async function start(init: EncoderInit | DecoderInit): Promise<void> {
  */
 function pumpOnTicks(target: EncoderRole | DecoderRole): void {
   const ring = target.ring;
-  if (!ring || !SampleRing.canWait) {
+  if (!wakesOnAudioThread(ring)) {
     setInterval(() => guarded(target, () => target.pump()), POLL_MS);
     return;
   }
@@ -122,6 +122,11 @@ function pumpOnTicks(target: EncoderRole | DecoderRole): void {
     ring.afterTick(seen, POLL_MS, step);
   };
   step(Number.NaN);
+}
+
+/** Whether a worker with this ring (null: the MessagePort transport) waits for the audio thread's quanta rather than polling. */
+function wakesOnAudioThread(ring: SampleRing | null): ring is SampleRing {
+  return ring !== null && SampleRing.canWait;
 }
 
 /** Deterministic noise to warm up the JIT with (the warm-up codec is thrown away). */
@@ -716,7 +721,7 @@ class DecoderRole {
         targetDelayMs: p.targetDelayMs,
         jitterMs: p.jitterMs,
         marginMs: p.marginMs,
-        wakes: this.ring && SampleRing.canWait ? 'audio-thread' : 'poll',
+        wakes: wakesOnAudioThread(this.ring) ? 'audio-thread' : 'poll',
         playing: this.playing(),
       },
     });

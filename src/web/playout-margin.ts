@@ -116,7 +116,8 @@ export class PlayoutMargin {
    */
   pumped(listenerMs: number, wallMs: number, starved: boolean, playheadMs = Number.NaN): number {
     const gap = Math.min(listenerMs - this.endListenerMs, wallMs - this.endWallMs);
-    if (!Number.isNaN(gap)) this.gaps.push(gap);
+    // (Once woken by the audio thread, the gaps are never asked for again.)
+    if (!Number.isNaN(gap) && this.latencies.length === 0) this.gaps.push(gap);
     const stall = this.options.stallsOnWallClock ? wallMs - this.startWallMs : listenerMs - this.startListenerMs;
     if (stall >= STALL_MIN_MS) this.stalls.push(wallMs, stall);
     this.startListenerMs = this.endListenerMs = listenerMs;
