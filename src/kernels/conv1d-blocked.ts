@@ -1,12 +1,15 @@
 // x: [Tin, Cin] (float32 values widened to float64) -> y: [Tout, Cout], packed w: [Cout/4, K, Cin/groups, 4] (see packConv1dWeights)
 // The same arithmetic as conv1d.ts, bit for bit, made fast: four output channels at a time, so
 // each input value is loaded once for four multiplies, with weights re-laid out at load time so
-// the inner loop reads them contiguously; and, where the shape allows, two output steps at a
-// time, so each weight is loaded once for two multiplies and twice as many independent float32
-// chains keep the CPU busy (a float32 add has to wait for the rounding of the previous one). With splitAccumulators the even and odd terms go to
-// separate accumulators, as in conv1d.ts; that needs an even Cin/groups, so that the parity of
-// a term's flattened (tap, channel) index is the parity of its channel, or Cin/groups = 1 (a
-// waveform input), where it is the parity of the tap.
+// the inner loop reads them contiguously. Summed in plain order, two output steps go together,
+// so each weight is loaded once for two multiplies and eight independent float32 chains keep
+// the CPU busy (a float32 add has to wait for the rounding of the previous one). With
+// splitAccumulators the even and odd terms go to separate accumulators, as in conv1d.ts, one
+// output step at a time: eight chains again, where two steps would hold sixteen accumulators,
+// more than x64's sixteen float registers leave room for (JavaScriptCore and SpiderMonkey then
+// spill, at 0.6x the speed; V8 runs both alike). That needs an even Cin/groups, so that the
+// parity of a term's flattened (tap, channel) index is the parity of its channel, or
+// Cin/groups = 1 (a waveform input), where it is the parity of the tap.
 export const CONV_BLOCK = 4;
 
 /**
@@ -41,19 +44,17 @@ export function conv1dBlocked(
   splitAccumulators: boolean,
 ): void {
   const fr = Math.fround;
-  const cInG = cIn / groups;
-  const cOutG = cOut / groups;
-  const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
+  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
   const blockSize = kernel * cInG * CONV_BLOCK;
   let t = 0;
-  if (splitAccumulators ? cInG % 2 === 0 : true) {
-    for (; t + 1 < tOut; t += 2)
-      twoSteps(x, t, cIn, packed, bias, kernel, stride, dilation, groups, y, cOut, splitAccumulators);
-  }
+  if (!splitAccumulators)
+    for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, packed, bias, kernel, stride, dilation, groups, y, cOut);
   for (; t < tOut; t++) {
     for (let co = 0; co < cOut; co += CONV_BLOCK) {
-      const inBase = t * stride * cIn + Math.floor(co / cOutG) * cInG;
-      let w = (co / CONV_BLOCK) * blockSize;
+      const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
+      let w = ((co / CONV_BLOCK) | 0) * blockSize;
       let e0 = 0,
         e1 = 0,
         e2 = 0,
@@ -125,7 +126,7 @@ export function conv1dBlocked(
   }
 }
 
-/** Output steps t and t + 1 of conv1dBlocked (split accumulators need an even Cin/groups). */
+/** Output steps t and t + 1 of conv1dBlocked, terms summed in plain order. */
 function twoSteps(
   x: Float64Array,
   t: number,
@@ -138,120 +139,64 @@ function twoSteps(
   groups: number,
   y: Float32Array,
   cOut: number,
-  splitAccumulators: boolean,
 ): void {
   const fr = Math.fround;
-  const cInG = cIn / groups;
-  const cOutG = cOut / groups;
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
   const blockSize = kernel * cInG * CONV_BLOCK;
   const nextStep = stride * cIn;
   for (let co = 0; co < cOut; co += CONV_BLOCK) {
-    const inBase = t * stride * cIn + Math.floor(co / cOutG) * cInG;
-    let w = (co / CONV_BLOCK) * blockSize;
-    // a*: step t, b*: step t + 1; *e: even terms, *o: odd terms
-    let ae0 = 0,
-      ae1 = 0,
-      ae2 = 0,
-      ae3 = 0,
-      ao0 = 0,
-      ao1 = 0,
-      ao2 = 0,
-      ao3 = 0;
-    let be0 = 0,
-      be1 = 0,
-      be2 = 0,
-      be3 = 0,
-      bo0 = 0,
-      bo1 = 0,
-      bo2 = 0,
-      bo3 = 0;
+    const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
+    let w = ((co / CONV_BLOCK) | 0) * blockSize;
+    // a*: step t, b*: step t + 1
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0;
+    let b0 = 0,
+      b1 = 0,
+      b2 = 0,
+      b3 = 0;
     for (let k = 0; k < kernel; k++) {
       const xa = inBase + k * dilation * cIn;
       const xb = xa + nextStep;
-      if (splitAccumulators) {
-        for (let c = 0; c < cInG; c += 2, w += 8) {
-          const w0 = packed[w],
-            w1 = packed[w + 1],
-            w2 = packed[w + 2],
-            w3 = packed[w + 3];
-          const va = x[xa + c],
-            vb = x[xb + c];
-          ae0 = fr(ae0 + fr(va * w0));
-          ae1 = fr(ae1 + fr(va * w1));
-          ae2 = fr(ae2 + fr(va * w2));
-          ae3 = fr(ae3 + fr(va * w3));
-          be0 = fr(be0 + fr(vb * w0));
-          be1 = fr(be1 + fr(vb * w1));
-          be2 = fr(be2 + fr(vb * w2));
-          be3 = fr(be3 + fr(vb * w3));
-          const w4 = packed[w + 4],
-            w5 = packed[w + 5],
-            w6 = packed[w + 6],
-            w7 = packed[w + 7];
-          const ua = x[xa + c + 1],
-            ub = x[xb + c + 1];
-          ao0 = fr(ao0 + fr(ua * w4));
-          ao1 = fr(ao1 + fr(ua * w5));
-          ao2 = fr(ao2 + fr(ua * w6));
-          ao3 = fr(ao3 + fr(ua * w7));
-          bo0 = fr(bo0 + fr(ub * w4));
-          bo1 = fr(bo1 + fr(ub * w5));
-          bo2 = fr(bo2 + fr(ub * w6));
-          bo3 = fr(bo3 + fr(ub * w7));
-        }
-      } else {
-        for (let c = 0; c < cInG; c++, w += 4) {
-          const w0 = packed[w],
-            w1 = packed[w + 1],
-            w2 = packed[w + 2],
-            w3 = packed[w + 3];
-          const va = x[xa + c],
-            vb = x[xb + c];
-          ae0 = fr(ae0 + fr(va * w0));
-          ae1 = fr(ae1 + fr(va * w1));
-          ae2 = fr(ae2 + fr(va * w2));
-          ae3 = fr(ae3 + fr(va * w3));
-          be0 = fr(be0 + fr(vb * w0));
-          be1 = fr(be1 + fr(vb * w1));
-          be2 = fr(be2 + fr(vb * w2));
-          be3 = fr(be3 + fr(vb * w3));
-        }
+      for (let c = 0; c < cInG; c++, w += 4) {
+        const w0 = packed[w],
+          w1 = packed[w + 1],
+          w2 = packed[w + 2],
+          w3 = packed[w + 3];
+        const va = x[xa + c],
+          vb = x[xb + c];
+        a0 = fr(a0 + fr(va * w0));
+        a1 = fr(a1 + fr(va * w1));
+        a2 = fr(a2 + fr(va * w2));
+        a3 = fr(a3 + fr(va * w3));
+        b0 = fr(b0 + fr(vb * w0));
+        b1 = fr(b1 + fr(vb * w1));
+        b2 = fr(b2 + fr(vb * w2));
+        b3 = fr(b3 + fr(vb * w3));
       }
-    }
-    if (splitAccumulators) {
-      ae0 = fr(ae0 + ao0);
-      ae1 = fr(ae1 + ao1);
-      ae2 = fr(ae2 + ao2);
-      ae3 = fr(ae3 + ao3);
-      be0 = fr(be0 + bo0);
-      be1 = fr(be1 + bo1);
-      be2 = fr(be2 + bo2);
-      be3 = fr(be3 + bo3);
     }
     const a = t * cOut + co;
     const b = a + cOut;
     if (bias) {
-      const b0 = bias[co],
-        b1 = bias[co + 1],
-        b2 = bias[co + 2],
-        b3 = bias[co + 3];
-      y[a] = fr(ae0 + b0);
-      y[a + 1] = fr(ae1 + b1);
-      y[a + 2] = fr(ae2 + b2);
-      y[a + 3] = fr(ae3 + b3);
-      y[b] = fr(be0 + b0);
-      y[b + 1] = fr(be1 + b1);
-      y[b + 2] = fr(be2 + b2);
-      y[b + 3] = fr(be3 + b3);
+      y[a] = fr(a0 + bias[co]);
+      y[a + 1] = fr(a1 + bias[co + 1]);
+      y[a + 2] = fr(a2 + bias[co + 2]);
+      y[a + 3] = fr(a3 + bias[co + 3]);
+      y[b] = fr(b0 + bias[co]);
+      y[b + 1] = fr(b1 + bias[co + 1]);
+      y[b + 2] = fr(b2 + bias[co + 2]);
+      y[b + 3] = fr(b3 + bias[co + 3]);
     } else {
-      y[a] = ae0;
-      y[a + 1] = ae1;
-      y[a + 2] = ae2;
-      y[a + 3] = ae3;
-      y[b] = be0;
-      y[b + 1] = be1;
-      y[b + 2] = be2;
-      y[b + 3] = be3;
+      y[a] = a0;
+      y[a + 1] = a1;
+      y[a + 2] = a2;
+      y[a + 3] = a3;
+      y[b] = b0;
+      y[b + 1] = b1;
+      y[b + 2] = b2;
+      y[b + 3] = b3;
     }
   }
 }

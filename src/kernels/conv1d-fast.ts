@@ -19,16 +19,16 @@ export function conv1dFast(
   y: Float32Array,
   cOut: number,
 ): void {
-  const cInG = cIn / groups;
-  const cOutG = cOut / groups;
-  const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
+  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
   const blockSize = kernel * cInG * 4;
   const step = stride * cIn;
   let t = 0;
   for (; t + 2 < tOut; t += 3) {
     for (let co = 0; co < cOut; co += 4) {
-      const inBase = t * step + Math.floor(co / cOutG) * cInG;
-      let w = (co / 4) * blockSize;
+      const inBase = t * step + ((co / cOutG) | 0) * cInG;
+      let w = ((co / 4) | 0) * blockSize;
       // a*, b*, c*: steps t, t + 1, t + 2
       let a0 = 0,
         a1 = 0,
@@ -105,8 +105,8 @@ export function conv1dFast(
   }
   for (; t < tOut; t++) {
     for (let co = 0; co < cOut; co += 4) {
-      const inBase = t * step + Math.floor(co / cOutG) * cInG;
-      let w = (co / 4) * blockSize;
+      const inBase = t * step + ((co / cOutG) | 0) * cInG;
+      let w = ((co / 4) | 0) * blockSize;
       let a0 = 0,
         a1 = 0,
         a2 = 0,

@@ -55,9 +55,9 @@ export function conv1dInt8Blocked(
   cOut: number,
   requant: Requantization,
 ): void {
-  const cInG = cIn / groups;
-  const cOutG = cOut / groups;
-  const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
+  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
   const blockSize = kernel * cInG * 2;
   const even = cInG - (cInG % 2);
   let t = 0;
@@ -65,8 +65,8 @@ export function conv1dInt8Blocked(
   for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, y, cOut, requant);
   for (; t < tOut; t++) {
     for (let co = 0; co < cOut; co += INT8_BLOCK) {
-      const inBase = t * stride * cIn + Math.floor(co / cOutG) * cInG;
-      let w = (co / INT8_BLOCK) * blockSize;
+      const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
+      let w = ((co / INT8_BLOCK) | 0) * blockSize;
       let s01 = 0;
       let s23 = 0;
       for (let k = 0; k < kernel; k++) {
@@ -105,14 +105,14 @@ function twoSteps(
   cOut: number,
   requant: Requantization,
 ): void {
-  const cInG = cIn / groups;
-  const cOutG = cOut / groups;
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
   const blockSize = kernel * cInG * 2;
   const nextStep = stride * cIn;
   const even = cInG - (cInG % 2);
   for (let co = 0; co < cOut; co += INT8_BLOCK) {
-    const inBase = t * stride * cIn + Math.floor(co / cOutG) * cInG;
-    let w = (co / INT8_BLOCK) * blockSize;
+    const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
+    let w = ((co / INT8_BLOCK) | 0) * blockSize;
     let a01 = 0,
       a23 = 0,
       b01 = 0,

@@ -18,12 +18,12 @@ export function conv1dInt8(
   cOut: number,
   requant: Requantization,
 ): void {
-  const cInG = cIn / groups;
-  const cOutG = cOut / groups;
-  const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
+  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
   for (let t = 0; t < tOut; t++) {
     for (let co = 0; co < cOut; co++) {
-      const inBase = t * stride * cIn + Math.floor(co / cOutG) * cInG;
+      const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
       const wBase = co * kernel * cInG;
       let acc = bias ? bias[co] : 0;
       for (let k = 0; k < kernel; k++) {

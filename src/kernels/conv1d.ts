@@ -21,12 +21,12 @@ export function conv1d(
   splitAccumulators: boolean,
 ): void {
   const fr = Math.fround;
-  const cInG = cIn / groups;
-  const cOutG = cOut / groups;
-  const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
+  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
   for (let t = 0; t < tOut; t++) {
     for (let co = 0; co < cOut; co++) {
-      const inBase = t * stride * cIn + Math.floor(co / cOutG) * cInG;
+      const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
       const wBase = co * kernel * cInG;
       let even = 0;
       let odd = 0;

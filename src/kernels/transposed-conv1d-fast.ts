@@ -26,8 +26,8 @@ export function transposedConv1dFast(
     return;
   }
   for (let o = 0; o < tOut; o++) {
-    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride));
-    const lastInput = Math.min(tIn - 1, Math.floor(o / stride));
+    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride)) | 0;
+    const lastInput = Math.min(tIn - 1, Math.floor(o / stride)) | 0;
     let co = 0;
     if (packed) {
       for (; co < cOut; co += 4) {
@@ -37,7 +37,7 @@ export function transposedConv1dFast(
           s3 = 0;
         for (let i = firstInput; i <= lastInput; i++) {
           const xi = i * cIn;
-          let p = (co / 4) * kernel * tapSize + (o - i * stride) * tapSize;
+          let p = ((co / 4) | 0) * kernel * tapSize + (o - i * stride) * tapSize;
           for (let c = 0; c < cIn; c++, p += 4) {
             const v = x[xi + c];
             s0 += v * packed[p];
@@ -83,8 +83,8 @@ function monoFast(
   y: Float32Array,
   tOut: number,
 ): void {
-  const first = (o: number) => Math.max(0, Math.ceil((o - kernel + 1) / stride));
-  const last = (o: number) => Math.min(tIn - 1, Math.floor(o / stride));
+  const first = (o: number) => Math.max(0, Math.ceil((o - kernel + 1) / stride)) | 0;
+  const last = (o: number) => Math.min(tIn - 1, Math.floor(o / stride)) | 0;
   for (let o = 0; o < tOut; o += 4) {
     if (o + 3 < tOut && first(o) === first(o + 3) && last(o) === last(o + 3)) {
       let s0 = 0,

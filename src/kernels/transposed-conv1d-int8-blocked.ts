@@ -22,8 +22,8 @@ export function transposedConv1dInt8Blocked(
   const blockSize = kernel * tapSize;
   const even = cIn - (cIn % 2);
   for (let o = 0; o < tOut; o++) {
-    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride));
-    const lastInput = Math.min(tIn - 1, Math.floor(o / stride));
+    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride)) | 0;
+    const lastInput = Math.min(tIn - 1, Math.floor(o / stride)) | 0;
     let co = 0;
     // Eight channels (four independent sums) at a time where Cout allows: one sum per pass would
     // wait on its own previous add.
@@ -35,7 +35,7 @@ export function transposedConv1dInt8Blocked(
       for (let i = firstInput; i <= lastInput; i++) {
         const xi = i * cIn;
         const tap = (o - i * stride) * tapSize;
-        let w = (co / 4) * blockSize + tap;
+        let w = ((co / 4) | 0) * blockSize + tap;
         let v = w + blockSize;
         for (let c = 0; c < cIn; c++, w += 2, v += 2) {
           const xv = x[xi + c];
@@ -53,7 +53,7 @@ export function transposedConv1dInt8Blocked(
       let s23 = 0;
       for (let i = firstInput; i <= lastInput; i++) {
         const xi = i * cIn;
-        let w = (co / 4) * blockSize + (o - i * stride) * tapSize;
+        let w = ((co / 4) | 0) * blockSize + (o - i * stride) * tapSize;
         let c = 0;
         for (; c < even; c += 2, w += 4) {
           const xv = x[xi + c];

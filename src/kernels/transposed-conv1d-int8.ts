@@ -16,8 +16,8 @@ export function transposedConv1dInt8(
 ): void {
   const tOut = (tIn - 1) * stride + kernel;
   for (let o = 0; o < tOut; o++) {
-    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride));
-    const lastInput = Math.min(tIn - 1, Math.floor(o / stride));
+    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride)) | 0;
+    const lastInput = Math.min(tIn - 1, Math.floor(o / stride)) | 0;
     for (let co = 0; co < cOut; co++) {
       let acc = bias ? bias[co] : 0;
       for (let i = firstInput; i <= lastInput; i++) {

@@ -16,8 +16,8 @@ export function transposedConv1dMono(
   const fr = Math.fround;
   const tOut = (tIn - 1) * stride + kernel;
   const b = bias ? bias[0] : 0;
-  const first = (o: number) => Math.max(0, Math.ceil((o - kernel + 1) / stride));
-  const last = (o: number) => Math.min(tIn - 1, Math.floor(o / stride));
+  const first = (o: number) => Math.max(0, Math.ceil((o - kernel + 1) / stride)) | 0;
+  const last = (o: number) => Math.min(tIn - 1, Math.floor(o / stride)) | 0;
   for (let o = 0; o < tOut; o += 8) {
     const eight = o + 7 < tOut && first(o) === first(o + 7) && last(o) === last(o + 7);
     if (!eight) {
