@@ -26,15 +26,15 @@ export function conv1dInt8Rows(
   requant: Requantization,
   prepared: PreparedRequantization,
 ): void {
-  const cInG = (cIn / groups) | 0;
-  const cOutG = (cOut / groups) | 0;
-  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
+  const cInG = cIn / groups;
+  const cOutG = cOut / groups;
+  const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
   const blockSize = kernel * cInG * 2;
   const nextStep = stride * cIn;
   const tapStep = dilation * cIn;
   for (let co = 0; co < cOut; ) {
-    const inBase = ((co / cOutG) | 0) * cInG;
-    const wBase = ((co / 4) | 0) * blockSize;
+    const inBase = Math.floor(co / cOutG) * cInG;
+    const wBase = (co / 4) * blockSize;
     // Eight channels (two packed blocks of four, in one group) where they fit: each input read serves four paired sums.
     const width = co + 8 <= cOut && (co % cOutG) + 8 <= cOutG ? 8 : 4;
     const z = inputZeroPoint;

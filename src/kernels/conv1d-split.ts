@@ -25,16 +25,16 @@ export function conv1dSplit(
   cOut: number,
   splitAccumulators: boolean,
 ): void {
-  const cInG = (cIn / groups) | 0;
-  const cOutG = (cOut / groups) | 0;
-  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
+  const cInG = cIn / groups;
+  const cOutG = cOut / groups;
+  const tOut = Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1;
   const blockSize = kernel * cInG * 4;
   const nextStep = stride * cIn;
   // parityFour pairs terms two by two: two channels of a tap, or for one channel two taps.
   const fourSteps = !splitAccumulators || cInG % 2 === 0 || kernel % 2 === 0;
   for (let co = 0; co < cOut; co += 4) {
-    const inBase = ((co / cOutG) | 0) * cInG;
-    const w = ((co / 4) | 0) * blockSize;
+    const inBase = Math.floor(co / cOutG) * cInG;
+    const w = (co / 4) * blockSize;
     let t = 0;
     for (; fourSteps && t + 3 < tOut; t += 4) {
       const at = t * nextStep + inBase;

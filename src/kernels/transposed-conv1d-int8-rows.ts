@@ -27,8 +27,8 @@ export function transposedConv1dInt8Rows(
   const tapSize = cIn * 2;
   const blockSize = kernel * tapSize;
   for (let o = 0; o < tOut; o++) {
-    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride)) | 0;
-    const lastInput = Math.min(tIn - 1, Math.floor(o / stride)) | 0;
+    const firstInput = Math.max(0, Math.ceil((o - kernel + 1) / stride));
+    const lastInput = Math.min(tIn - 1, Math.floor(o / stride));
     let co = 0;
     // Eight channels (two packed blocks of four) per pass: each input read serves four paired sums.
     for (; co + 8 <= cOut; co += 8) {
@@ -39,7 +39,7 @@ export function transposedConv1dInt8Rows(
       for (let i = firstInput; i <= lastInput; i++) {
         const i0 = i * cIn;
         const i1 = i0 + cIn;
-        for (let xi = i0, w = ((co / 4) | 0) * blockSize + (o - i * stride) * tapSize, v = w + blockSize; xi < i1; xi++) {
+        for (let xi = i0, w = (co / 4) * blockSize + (o - i * stride) * tapSize, v = w + blockSize; xi < i1; xi++) {
           const u = x[xi];
           s01 += u * pairs[w];
           s23 += u * pairs[w + 1];
@@ -72,7 +72,7 @@ export function transposedConv1dInt8Rows(
       for (let i = firstInput; i <= lastInput; i++) {
         const i0 = i * cIn;
         const i1 = i0 + cIn;
-        for (let xi = i0, w = ((co / 4) | 0) * blockSize + (o - i * stride) * tapSize; xi < i1; xi++, w += 2) {
+        for (let xi = i0, w = (co / 4) * blockSize + (o - i * stride) * tapSize; xi < i1; xi++, w += 2) {
           const v = x[xi];
           s01 += v * pairs[w];
           s23 += v * pairs[w + 1];

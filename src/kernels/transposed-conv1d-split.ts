@@ -24,8 +24,8 @@ export function transposedConv1dSplit(
   conv1dSplit(x, tIn, cIn, packed, null, 1, 1, 1, 1, dots, taps, true);
   const tOut = (tIn - 1) * stride + kernel;
   for (let o = 0; o < tOut; o++) {
-    const first = Math.max(0, Math.ceil((o - kernel + 1) / stride)) | 0;
-    const last = Math.min(tIn - 1, Math.floor(o / stride)) | 0;
+    const first = Math.max(0, Math.ceil((o - kernel + 1) / stride));
+    const last = Math.min(tIn - 1, Math.floor(o / stride));
     const out = o * cOut;
     for (let co = 0; co < cOut; co++) {
       let s = 0;
