@@ -43,86 +43,178 @@ export function conv1dBlocked(
   cOut: number,
   splitAccumulators: boolean,
 ): void {
+  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
+  let t = 0;
+  if (!splitAccumulators) {
+    for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, packed, bias, kernel, stride, dilation, groups, y, cOut);
+    if (t < tOut) oneStep(x, t, cIn, packed, bias, kernel, stride, dilation, groups, y, cOut);
+  } else if (cIn / groups === 1) {
+    for (; t < tOut; t++) tapParityStep(x, t, cIn, packed, bias, kernel, stride, dilation, y, cOut);
+  } else {
+    for (; t < tOut; t++) channelParityStep(x, t, cIn, packed, bias, kernel, stride, dilation, groups, y, cOut);
+  }
+}
+
+/** Stores four sums of output step t, channels co..co+3, bias added last. */
+function store(
+  y: Float32Array,
+  out: number,
+  bias: Float32Array | null,
+  co: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+): void {
+  const fr = Math.fround;
+  if (bias) {
+    y[out] = fr(s0 + bias[co]);
+    y[out + 1] = fr(s1 + bias[co + 1]);
+    y[out + 2] = fr(s2 + bias[co + 2]);
+    y[out + 3] = fr(s3 + bias[co + 3]);
+  } else {
+    y[out] = s0;
+    y[out + 1] = s1;
+    y[out + 2] = s2;
+    y[out + 3] = s3;
+  }
+}
+
+/** Output step t of conv1dBlocked, terms summed in plain order. */
+function oneStep(
+  x: Float64Array,
+  t: number,
+  cIn: number,
+  packed: Float64Array,
+  bias: Float32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  groups: number,
+  y: Float32Array,
+  cOut: number,
+): void {
   const fr = Math.fround;
   const cInG = (cIn / groups) | 0;
   const cOutG = (cOut / groups) | 0;
-  const tOut = (Math.floor((tIn - dilation * (kernel - 1) - 1) / stride) + 1) | 0;
   const blockSize = kernel * cInG * CONV_BLOCK;
-  let t = 0;
-  if (!splitAccumulators)
-    for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, packed, bias, kernel, stride, dilation, groups, y, cOut);
-  for (; t < tOut; t++) {
-    for (let co = 0; co < cOut; co += CONV_BLOCK) {
-      const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
-      let w = ((co / CONV_BLOCK) | 0) * blockSize;
-      let e0 = 0,
-        e1 = 0,
-        e2 = 0,
-        e3 = 0;
-      let o0 = 0,
-        o1 = 0,
-        o2 = 0,
-        o3 = 0;
-      if (splitAccumulators && cInG === 1) {
-        for (let k = 0; k < kernel; k++, w += 4) {
-          const xv = x[inBase + k * dilation * cIn];
-          if ((k & 1) === 0) {
-            e0 = fr(e0 + fr(xv * packed[w]));
-            e1 = fr(e1 + fr(xv * packed[w + 1]));
-            e2 = fr(e2 + fr(xv * packed[w + 2]));
-            e3 = fr(e3 + fr(xv * packed[w + 3]));
-          } else {
-            o0 = fr(o0 + fr(xv * packed[w]));
-            o1 = fr(o1 + fr(xv * packed[w + 1]));
-            o2 = fr(o2 + fr(xv * packed[w + 2]));
-            o3 = fr(o3 + fr(xv * packed[w + 3]));
-          }
-        }
-      } else
-        for (let k = 0; k < kernel; k++) {
-          const xk = inBase + k * dilation * cIn;
-          if (splitAccumulators) {
-            for (let c = 0; c < cInG; c += 2, w += 8) {
-              const xe = x[xk + c];
-              const xo = x[xk + c + 1];
-              e0 = fr(e0 + fr(xe * packed[w]));
-              e1 = fr(e1 + fr(xe * packed[w + 1]));
-              e2 = fr(e2 + fr(xe * packed[w + 2]));
-              e3 = fr(e3 + fr(xe * packed[w + 3]));
-              o0 = fr(o0 + fr(xo * packed[w + 4]));
-              o1 = fr(o1 + fr(xo * packed[w + 5]));
-              o2 = fr(o2 + fr(xo * packed[w + 6]));
-              o3 = fr(o3 + fr(xo * packed[w + 7]));
-            }
-          } else {
-            for (let c = 0; c < cInG; c++, w += 4) {
-              const xv = x[xk + c];
-              e0 = fr(e0 + fr(xv * packed[w]));
-              e1 = fr(e1 + fr(xv * packed[w + 1]));
-              e2 = fr(e2 + fr(xv * packed[w + 2]));
-              e3 = fr(e3 + fr(xv * packed[w + 3]));
-            }
-          }
-        }
-      if (splitAccumulators) {
-        e0 = fr(e0 + o0);
-        e1 = fr(e1 + o1);
-        e2 = fr(e2 + o2);
-        e3 = fr(e3 + o3);
-      }
-      const out = t * cOut + co;
-      if (bias) {
-        y[out] = fr(e0 + bias[co]);
-        y[out + 1] = fr(e1 + bias[co + 1]);
-        y[out + 2] = fr(e2 + bias[co + 2]);
-        y[out + 3] = fr(e3 + bias[co + 3]);
-      } else {
-        y[out] = e0;
-        y[out + 1] = e1;
-        y[out + 2] = e2;
-        y[out + 3] = e3;
+  for (let co = 0; co < cOut; co += CONV_BLOCK) {
+    const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
+    let w = ((co / CONV_BLOCK) | 0) * blockSize;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
+    for (let k = 0; k < kernel; k++) {
+      const xk = inBase + k * dilation * cIn;
+      for (let c = 0; c < cInG; c++, w += 4) {
+        const v = x[xk + c];
+        s0 = fr(s0 + fr(v * packed[w]));
+        s1 = fr(s1 + fr(v * packed[w + 1]));
+        s2 = fr(s2 + fr(v * packed[w + 2]));
+        s3 = fr(s3 + fr(v * packed[w + 3]));
       }
     }
+    store(y, t * cOut + co, bias, co, s0, s1, s2, s3);
+  }
+}
+
+/** Output step t of conv1dBlocked, even and odd channels summed apart (an even Cin/groups). */
+function channelParityStep(
+  x: Float64Array,
+  t: number,
+  cIn: number,
+  packed: Float64Array,
+  bias: Float32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  groups: number,
+  y: Float32Array,
+  cOut: number,
+): void {
+  const fr = Math.fround;
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
+  const blockSize = kernel * cInG * CONV_BLOCK;
+  for (let co = 0; co < cOut; co += CONV_BLOCK) {
+    const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
+    let w = ((co / CONV_BLOCK) | 0) * blockSize;
+    let e0 = 0,
+      e1 = 0,
+      e2 = 0,
+      e3 = 0;
+    let o0 = 0,
+      o1 = 0,
+      o2 = 0,
+      o3 = 0;
+    for (let k = 0; k < kernel; k++) {
+      const xk = inBase + k * dilation * cIn;
+      for (let c = 0; c < cInG; c += 2, w += 8) {
+        const xe = x[xk + c];
+        const xo = x[xk + c + 1];
+        e0 = fr(e0 + fr(xe * packed[w]));
+        e1 = fr(e1 + fr(xe * packed[w + 1]));
+        e2 = fr(e2 + fr(xe * packed[w + 2]));
+        e3 = fr(e3 + fr(xe * packed[w + 3]));
+        o0 = fr(o0 + fr(xo * packed[w + 4]));
+        o1 = fr(o1 + fr(xo * packed[w + 5]));
+        o2 = fr(o2 + fr(xo * packed[w + 6]));
+        o3 = fr(o3 + fr(xo * packed[w + 7]));
+      }
+    }
+    store(y, t * cOut + co, bias, co, fr(e0 + o0), fr(e1 + o1), fr(e2 + o2), fr(e3 + o3));
+  }
+}
+
+/** Output step t of conv1dBlocked for one input channel per group: even and odd taps summed apart. */
+function tapParityStep(
+  x: Float64Array,
+  t: number,
+  cIn: number,
+  packed: Float64Array,
+  bias: Float32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  y: Float32Array,
+  cOut: number,
+): void {
+  const fr = Math.fround;
+  const tap = dilation * cIn;
+  for (let co = 0; co < cOut; co += CONV_BLOCK) {
+    // Cin/groups = 1: output channel co reads input channel co * Cin / Cout.
+    const inBase = t * stride * cIn + (((co * cIn) / cOut) | 0);
+    let w = co * kernel;
+    let e0 = 0,
+      e1 = 0,
+      e2 = 0,
+      e3 = 0;
+    let o0 = 0,
+      o1 = 0,
+      o2 = 0,
+      o3 = 0;
+    let k = 0;
+    for (; k + 1 < kernel; k += 2, w += 8) {
+      const xe = x[inBase + k * tap];
+      const xo = x[inBase + (k + 1) * tap];
+      e0 = fr(e0 + fr(xe * packed[w]));
+      e1 = fr(e1 + fr(xe * packed[w + 1]));
+      e2 = fr(e2 + fr(xe * packed[w + 2]));
+      e3 = fr(e3 + fr(xe * packed[w + 3]));
+      o0 = fr(o0 + fr(xo * packed[w + 4]));
+      o1 = fr(o1 + fr(xo * packed[w + 5]));
+      o2 = fr(o2 + fr(xo * packed[w + 6]));
+      o3 = fr(o3 + fr(xo * packed[w + 7]));
+    }
+    if (k < kernel) {
+      const xe = x[inBase + k * tap];
+      e0 = fr(e0 + fr(xe * packed[w]));
+      e1 = fr(e1 + fr(xe * packed[w + 1]));
+      e2 = fr(e2 + fr(xe * packed[w + 2]));
+      e3 = fr(e3 + fr(xe * packed[w + 3]));
+    }
+    store(y, t * cOut + co, bias, co, fr(e0 + o0), fr(e1 + o1), fr(e2 + o2), fr(e3 + o3));
   }
 }
 
@@ -177,26 +269,7 @@ function twoSteps(
         b3 = fr(b3 + fr(vb * w3));
       }
     }
-    const a = t * cOut + co;
-    const b = a + cOut;
-    if (bias) {
-      y[a] = fr(a0 + bias[co]);
-      y[a + 1] = fr(a1 + bias[co + 1]);
-      y[a + 2] = fr(a2 + bias[co + 2]);
-      y[a + 3] = fr(a3 + bias[co + 3]);
-      y[b] = fr(b0 + bias[co]);
-      y[b + 1] = fr(b1 + bias[co + 1]);
-      y[b + 2] = fr(b2 + bias[co + 2]);
-      y[b + 3] = fr(b3 + bias[co + 3]);
-    } else {
-      y[a] = a0;
-      y[a + 1] = a1;
-      y[a + 2] = a2;
-      y[a + 3] = a3;
-      y[b] = b0;
-      y[b + 1] = b1;
-      y[b + 2] = b2;
-      y[b + 3] = b3;
-    }
+    store(y, t * cOut + co, bias, co, a0, a1, a2, a3);
+    store(y, (t + 1) * cOut + co, bias, co, b0, b1, b2, b3);
   }
 }

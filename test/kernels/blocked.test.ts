@@ -49,6 +49,7 @@ const convCases = [
   [8, 16, 5, 2, 3, 4, 3],
   [1, 64, 64, 16, 1, 1, 20],
   [1, 8, 5, 2, 3, 1, 4],
+  [4, 16, 3, 1, 2, 4, 3],
 ] as const;
 
 describe('blocked convolutions equal the plain kernels bit for bit', () => {
