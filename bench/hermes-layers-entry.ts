@@ -89,7 +89,7 @@ function layers(model: Model): unknown {
         weights: model.weights,
         activation: (name: string) => info.get(name)!,
         fast: false,
-        interpreter,
+        kernels: interpreter ? ('interpreter' as const) : ('jit' as const),
       };
       const buffers = new Buffers(info);
       buffers.ensureFrames(1);

@@ -11,7 +11,7 @@
 // bench.ts and browser.ts print the same per-layer-type table from it.
 import { Buffers, type BufferInfo } from '../src/layers/buffers.js';
 import type { Layer } from '../src/layers/layer.js';
-import type { FloatPrecision } from '../src/model/compute.js';
+import { ENGINE_KERNELS, type FloatPrecision, type KernelStyle } from '../src/model/compute.js';
 import { floatGraph } from '../src/model/float-mode.js';
 import type { Model } from '../src/model/load.js';
 import type { GraphNode, GraphSpec } from '../src/model/manifest.js';
@@ -132,10 +132,12 @@ export class LayerByLayer {
     weights: WeightStore,
     inputStepsPerFrame: number,
     precision: FloatPrecision = 'exact',
+    /** The kernels the engine's Encoder/Decoder take, so that each layer is timed as they run it. */
+    kernels: KernelStyle = ENGINE_KERNELS,
   ) {
     const { nodes, info } = planGraph(spec, inputStepsPerFrame, precision);
     this.nodes = nodes;
-    const context = { weights, activation: (name: string) => info.get(name)!, fast: precision === 'fast' };
+    const context = { weights, activation: (name: string) => info.get(name)!, fast: precision === 'fast', kernels };
     this.layers = spec.nodes.map((n) => opFor(n.op).build(n, context));
     this.buffers = new Buffers(info);
     this.buffers.ensureFrames(1);

@@ -4,7 +4,13 @@
 export { Encoder } from './codec/encoder.js';
 export { Decoder } from './codec/decoder.js';
 export { Quantizer } from './codec/quantizer.js';
-export type { ComputeMode, ComputeOptions, FloatPrecision, KernelStyle } from './model/compute.js';
+export {
+  ENGINE_KERNELS,
+  type ComputeMode,
+  type ComputeOptions,
+  type FloatPrecision,
+  type KernelStyle,
+} from './model/compute.js';
 export { loadModelFromBytes, ModelError, type Model } from './model/load.js';
 export { loadModelFromUrl, type LoadModelFromUrlOptions, type LoadProgress } from './model/load-url.js';
 export type { Manifest, GraphSpec, GraphNode } from './model/manifest.js';

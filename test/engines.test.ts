@@ -47,11 +47,16 @@ let models: GoldenModelBytes;
 let expected: Record<string, string>;
 let expectedNodes: Record<string, string>;
 
-/** Same keys, same bytes; on a mismatch, names the stage and the first differing byte. */
-function expectSameBytes(engine: string, outcome: Outcome, reference = expected): void {
+/**
+ * Same keys, same bytes; on a mismatch, names the stage and the first differing byte. A golden
+ * run also says which kernel style the engine took by default: `kernels`.
+ */
+function expectSameBytes(engine: string, outcome: Outcome, reference = expected, kernels?: lib.KernelStyle): void {
   if ('error' in outcome) throw new Error(`${engine} failed: ${outcome.error}`);
   expect(Object.keys(outcome.result).sort(), engine).toEqual(Object.keys(reference).sort());
+  if (kernels) expect(outcome.result.kernels, `${engine}: its default kernel style`).toBe(kernels);
   for (const [stage, want] of Object.entries(reference)) {
+    if (stage === 'kernels') continue;
     const got = outcome.result[stage]!;
     if (got === want) continue;
     let i = 0;
@@ -79,9 +84,12 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
 
   it('Node gives the same bytes from the package bundle as from the sources', async () => {
     const bundled = (await import(join(packageDir, 'src/index.js'))) as typeof lib;
-    expectSameBytes('node (package bundle)', {
-      result: await runGolden(bundled, await loadGoldenModels(bundled, models), GOLDEN_FRAMES),
-    });
+    expectSameBytes(
+      'node (package bundle)',
+      { result: await runGolden(bundled, await loadGoldenModels(bundled, models), GOLDEN_FRAMES) },
+      expected,
+      'jit',
+    );
   });
 
   describe('server-side engines', () => {
@@ -94,9 +102,13 @@ describe.skipIf(!HAVE_SHARED)('engine matrix: identical bytes to Node', () => {
       writeModelFolders(modelDir, models);
     }, 60_000);
 
-    for (const engine of ['bun', 'deno'] as const) {
+    // Bun is JavaScriptCore, Deno is V8.
+    for (const [engine, kernels] of [
+      ['bun', 'jit-float32'],
+      ['deno', 'jit'],
+    ] as const) {
       it.skipIf(!have(ENGINE_BINARIES[engine]))(engine, { timeout: 180_000 }, () => {
-        expectSameBytes(engine, runBunOrDeno(engine, tmp, packageDir, goldenModule, modelDir));
+        expectSameBytes(engine, runBunOrDeno(engine, tmp, packageDir, goldenModule, modelDir), expected, kernels);
       });
     }
 
@@ -131,7 +143,7 @@ catch (err) { console.log(JSON.stringify({ name: err.name, message: err.message 
       async () => {
         const script = join(tmp, 'golden-hermes.js');
         writeFileSync(script, await hermesScript(packageDir, models, { kind: 'golden', frames: GOLDEN_FRAMES }));
-        expectSameBytes('hermes', runHermes(script));
+        expectSameBytes('hermes', runHermes(script), expected, 'interpreter');
       },
     );
   });
@@ -144,16 +156,17 @@ catch (err) { console.log(JSON.stringify({ name: err.name, message: err.message 
     }, 60_000);
     afterAll(() => server?.close());
 
-    const browsers: [string, boolean, BrowserRunner][] = [
-      ['chromium (playwright-core)', have(ENGINE_BINARIES.chromium), runChromium],
-      ['firefox (puppeteer-core, WebDriver BiDi)', have(ENGINE_BINARIES.firefox), runFirefox],
+    const browsers: [string, boolean, BrowserRunner, lib.KernelStyle][] = [
+      ['chromium (playwright-core)', have(ENGINE_BINARIES.chromium), runChromium, 'jit'],
+      ['firefox (puppeteer-core, WebDriver BiDi)', have(ENGINE_BINARIES.firefox), runFirefox, 'jit-float32'],
       [
         'webkit (WebKitWebDriver, selenium-webdriver, xvfb)',
         have(ENGINE_BINARIES.webkit) && have(ENGINE_BINARIES.xvfb) && have(ENGINE_BINARIES.minibrowser),
         runWebKit,
+        'jit-float32',
       ],
     ];
-    for (const [name, installed, run] of browsers) {
+    for (const [name, installed, run, kernels] of browsers) {
       it.skipIf(!installed)(name, { timeout: 240_000 }, async () => {
         const outcomes = await run(url);
         for (const kind of BROWSER_CONTEXTS) {
@@ -161,6 +174,7 @@ catch (err) { console.log(JSON.stringify({ name: err.name, message: err.message 
             `${name} ${kind}`,
             outcomes[kind] ?? { error: 'no outcome' },
             kind === 'nodes' ? expectedNodes : expected,
+            kind === 'nodes' ? undefined : kernels,
           );
         }
       });

@@ -1,4 +1,4 @@
-// x: [Tin, Cin] (float32 values widened to float64) -> y: [Tout, Cout], packed w: [Cout/4, K, Cin/groups, 4] (see packConv1dWeights)
+// x: [Tin, Cin] (float32 values, widened to float64 for V8) -> y: [Tout, Cout], packed w: [Cout/4, K, Cin/groups, 4] (see packConv1dWeights)
 // The same arithmetic as conv1d.ts, bit for bit, made fast: four output channels at a time, so
 // each input value is loaded once for four multiplies, with weights re-laid out at load time so
 // the inner loop reads them contiguously. Summed in plain order, two output steps go together,
@@ -14,7 +14,8 @@ export const CONV_BLOCK = 4;
 
 /**
  * Re-lays [Cout, K, CinG] weights as [Cout/4, K, CinG, 4]; Cout/groups must be a multiple of 4.
- * Stored as float64 (the same values), so that the inner loops load them without a conversion.
+ * Stored as float64 (the same values), so that V8's inner loops load them without a conversion
+ * (KernelStyle 'jit-float32' copies them to a Float32Array).
  */
 export function packConv1dWeights(w: Float32Array, cOut: number, kernel: number, cInG: number): Float64Array {
   const packed = new Float64Array(w.length);
@@ -30,10 +31,10 @@ export function packConv1dWeights(w: Float32Array, cOut: number, kernel: number,
 }
 
 export function conv1dBlocked(
-  x: Float64Array,
+  x: Float32Array | Float64Array,
   tIn: number,
   cIn: number,
-  packed: Float64Array,
+  packed: Float32Array | Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,
@@ -82,10 +83,10 @@ function store(
 
 /** Output step t of conv1dBlocked, terms summed in plain order. */
 function oneStep(
-  x: Float64Array,
+  x: Float32Array | Float64Array,
   t: number,
   cIn: number,
-  packed: Float64Array,
+  packed: Float32Array | Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,
@@ -121,10 +122,10 @@ function oneStep(
 
 /** Output step t of conv1dBlocked, even and odd channels summed apart (an even Cin/groups). */
 function channelParityStep(
-  x: Float64Array,
+  x: Float32Array | Float64Array,
   t: number,
   cIn: number,
-  packed: Float64Array,
+  packed: Float32Array | Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,
@@ -169,10 +170,10 @@ function channelParityStep(
 
 /** Output step t of conv1dBlocked for one input channel per group: even and odd taps summed apart. */
 function tapParityStep(
-  x: Float64Array,
+  x: Float32Array | Float64Array,
   t: number,
   cIn: number,
-  packed: Float64Array,
+  packed: Float32Array | Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,
@@ -220,10 +221,10 @@ function tapParityStep(
 
 /** Output steps t and t + 1 of conv1dBlocked, terms summed in plain order. */
 function twoSteps(
-  x: Float64Array,
+  x: Float32Array | Float64Array,
   t: number,
   cIn: number,
-  packed: Float64Array,
+  packed: Float32Array | Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,

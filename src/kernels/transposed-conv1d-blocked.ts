@@ -4,10 +4,10 @@
 // contiguous reads. Eight channels at a time (sixteen chains) ran 1.2x slower in
 // JavaScriptCore, which then spills registers. Needs an even Cin and Cout a multiple of 4.
 export function transposedConv1dBlocked(
-  x: Float64Array,
+  x: Float32Array | Float64Array,
   tIn: number,
   cIn: number,
-  packed: Float64Array,
+  packed: Float32Array | Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,

@@ -1,13 +1,13 @@
-// x: [Tin, Cin] (widened to float64) -> y: [(Tin-1)*stride + K, 1], w: [1, K, Cin] (as float64)
+// x: [Tin, Cin] (widened to float64 for V8) -> y: [(Tin-1)*stride + K, 1], w: [1, K, Cin] (as float64 for V8)
 // transposed-conv1d.ts for one output channel (a waveform), bit for bit, eight neighbouring
 // outputs at a time: they are reached by the same inputs through eight neighbouring taps, so
 // each input value is loaded once for eight multiplies, and sixteen independent float32 chains
 // (even and odd terms of eight outputs) keep the CPU busy. Needs an even Cin.
 export function transposedConv1dMono(
-  x: Float64Array,
+  x: Float32Array | Float64Array,
   tIn: number,
   cIn: number,
-  w: Float64Array,
+  w: Float32Array | Float64Array,
   bias: Float32Array | null,
   kernel: number,
   stride: number,
@@ -112,9 +112,9 @@ export function transposedConv1dMono(
 
 /** One output, in transposed-conv1d.ts's order. */
 function single(
-  x: Float64Array,
+  x: Float32Array | Float64Array,
   cIn: number,
-  w: Float64Array,
+  w: Float32Array | Float64Array,
   b: number,
   hasBias: boolean,
   o: number,

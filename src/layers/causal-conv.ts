@@ -26,7 +26,9 @@ export type Convolve<T extends Activation> = (x: T, steps: number, y: T) => void
 
 /**
  * Float convolution in float32 arithmetic, summed in the reference runtime's `order`; or, when
- * `fast`, summed in float64 and rounded once (where the blocked layout allows it).
+ * `fast`, summed in float64 and rounded once (where the blocked layout allows it). The exact
+ * blocked kernel reads float64 copies of weights and input, or with `float32Operands` (KernelStyle
+ * 'jit-float32') the float32 values as they are.
  */
 export function floatConvolution(
   s: ConvShape,
@@ -34,6 +36,7 @@ export function floatConvolution(
   bias: Float32Array | null,
   order: 'split2' | 'sequential',
   fast: boolean,
+  float32Operands = false,
 ): Convolve<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const cInG = cIn / groups;
@@ -45,6 +48,10 @@ export function floatConvolution(
   const split2 = order === 'split2';
   // The blocked kernel pairs even and odd terms within a group: an odd group size splits only when it is 1.
   if (blocks && (!split2 || cInG % 2 === 0 || cInG === 1)) {
+    if (float32Operands) {
+      const packed = Float32Array.from(packConv1dWeights(weight, cOut, k, cInG));
+      return (x, steps, y) => conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2);
+    }
     const packed = packConv1dWeights(weight, cOut, k, cInG);
     return widened(cIn, (x, steps, y) =>
       conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2),

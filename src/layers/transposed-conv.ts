@@ -29,12 +29,17 @@ export function fullSteps(s: TransposedShape): number {
   return (s.steps - 1) * s.stride + s.kernel;
 }
 
-/** Float, in float32 arithmetic; or, when `fast`, summed in float64 and rounded once. */
+/**
+ * Float, in float32 arithmetic; or, when `fast`, summed in float64 and rounded once. The exact
+ * kernels read float64 copies of weights and input, or with `float32Operands` (KernelStyle
+ * 'jit-float32') the float32 values as they are.
+ */
 export function floatTransposed(
   s: TransposedShape,
   weight: Float32Array,
   bias: Float32Array | null,
   fast: boolean,
+  float32Operands = false,
 ): Transpose<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, steps } = s;
   const blocked = cOut % 4 === 0 && (fast || cIn % 2 === 0);
@@ -46,11 +51,16 @@ export function floatTransposed(
     return (x, full) => run(x, steps, full);
   }
   if (cOut === 1 && cIn % 2 === 0) {
+    if (float32Operands) return (x, full) => transposedConv1dMono(x, steps, cIn, weight, bias, k, stride, full);
     const wide = Float64Array.from(weight);
     const run = widened(cIn, (x, _, full: Float32Array) =>
       transposedConv1dMono(x, steps, cIn, wide, bias, k, stride, full),
     );
     return (x, full) => run(x, steps, full);
+  }
+  if (packed && float32Operands) {
+    const narrow = Float32Array.from(packed);
+    return (x, full) => transposedConv1dBlocked(x, steps, cIn, narrow, bias, k, stride, full, cOut);
   }
   if (packed) {
     const run = widened(cIn, (x, _, full: Float32Array) =>

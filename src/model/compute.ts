@@ -9,9 +9,17 @@ declare const HermesInternal: unknown;
 
 /**
  * The kernels that suit the engine running this code, decided once: 'interpreter' in Hermes
- * (React Native's engine, which interprets bytecode), 'jit' everywhere else.
+ * (React Native's engine, which interprets bytecode); 'jit-float32' in JavaScriptCore and
+ * SpiderMonkey, told apart from V8 by the source position their errors carry (JavaScriptCore's
+ * `line`, SpiderMonkey's `lineNumber`; V8's and Hermes's errors have neither); 'jit' elsewhere.
  */
-export const ENGINE_KERNELS: KernelStyle = typeof HermesInternal !== 'undefined' ? 'interpreter' : 'jit';
+export const ENGINE_KERNELS: KernelStyle = engineKernels();
+
+function engineKernels(): KernelStyle {
+  if (typeof HermesInternal !== 'undefined') return 'interpreter';
+  const error = new Error();
+  return 'line' in error || 'lineNumber' in error ? 'jit-float32' : 'jit';
+}
 
 /**
  * 'int8': the model as trained and shipped, int8 layers in TFLite's integer arithmetic (bit-exact

@@ -61,25 +61,19 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
       const x = floats(tIn * cIn, rand);
       const w = floats(cOut * k * (cIn / g), rand);
       const bias = floats(cOut, rand);
+      const packed = packConv1dWeights(w, cOut, k, cIn / g);
       for (const split of [true, false]) {
         const plain = new Float32Array(tOut * cOut);
-        const fast = new Float32Array(tOut * cOut);
         conv1d(x, tIn, cIn, w, bias, k, s, d, g, plain, cOut, split);
-        conv1dBlocked(
-          Float64Array.from(x),
-          tIn,
-          cIn,
-          packConv1dWeights(w, cOut, k, cIn / g),
-          bias,
-          k,
-          s,
-          d,
-          g,
-          fast,
-          cOut,
-          split,
-        );
-        expect(Array.from(fast)).toEqual(Array.from(plain));
+        // Float64 operands (KernelStyle 'jit') and float32 ones ('jit-float32').
+        for (const [input, weights] of [
+          [Float64Array.from(x), packed],
+          [x, Float32Array.from(packed)],
+        ]) {
+          const fast = new Float32Array(tOut * cOut);
+          conv1dBlocked(input, tIn, cIn, weights, bias, k, s, d, g, fast, cOut, split);
+          expect(Array.from(fast)).toEqual(Array.from(plain));
+        }
       }
     },
   );
@@ -149,10 +143,16 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     const bias = floats(cOut, rand);
     const size = ((tIn - 1) * s + k) * cOut;
     const plain = new Float32Array(size);
-    const fast = new Float32Array(size);
     transposedConv1d(x, tIn, cIn, w, bias, k, s, plain, cOut);
-    transposedConv1dBlocked(Float64Array.from(x), tIn, cIn, packConv1dWeights(w, cOut, k, cIn), bias, k, s, fast, cOut);
-    expect(Array.from(fast)).toEqual(Array.from(plain));
+    const packed = packConv1dWeights(w, cOut, k, cIn);
+    for (const [input, weights] of [
+      [Float64Array.from(x), packed],
+      [x, Float32Array.from(packed)],
+    ]) {
+      const fast = new Float32Array(size);
+      transposedConv1dBlocked(input, tIn, cIn, weights, bias, k, s, fast, cOut);
+      expect(Array.from(fast)).toEqual(Array.from(plain));
+    }
   });
 
   it.each([
@@ -169,10 +169,15 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     const size = (tIn - 1) * s + k;
     for (const bias of [floats(1, rand), null]) {
       const plain = new Float32Array(size);
-      const fast = new Float32Array(size);
       transposedConv1d(x, tIn, cIn, w, bias, k, s, plain, 1);
-      transposedConv1dMono(Float64Array.from(x), tIn, cIn, Float64Array.from(w), bias, k, s, fast);
-      expect(Array.from(fast)).toEqual(Array.from(plain));
+      for (const [input, weights] of [
+        [Float64Array.from(x), Float64Array.from(w)],
+        [x, w],
+      ]) {
+        const fast = new Float32Array(size);
+        transposedConv1dMono(input, tIn, cIn, weights, bias, k, s, fast);
+        expect(Array.from(fast)).toEqual(Array.from(plain));
+      }
     }
   });
 

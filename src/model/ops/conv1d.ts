@@ -57,7 +57,8 @@ export const conv1d = defineOp('conv1d', fields, {
     ctx.write('output', n.output, { channels: n.outChannels, steps: x.steps / n.stride, dtype: x.dtype });
   },
 
-  build(n, { weights, activation, fast, interpreter }) {
+  build(n, { weights, activation, fast, kernels }) {
+    const interpreter = kernels === 'interpreter';
     const steps = activation(n.input).steps;
     const names = { input: n.input, output: n.output };
     if (n.int8) {
@@ -79,13 +80,9 @@ export const conv1d = defineOp('conv1d', fields, {
       n.history,
       steps,
       0,
-      (interpreter ? interpretedFloatConvolution : floatConvolution)(
-        n,
-        weights.f32(n.weight),
-        bias,
-        n.accumulate,
-        fast,
-      ),
+      interpreter
+        ? interpretedFloatConvolution(n, weights.f32(n.weight), bias, n.accumulate, fast)
+        : floatConvolution(n, weights.f32(n.weight), bias, n.accumulate, fast, kernels === 'jit-float32'),
     );
   },
 

@@ -47,7 +47,8 @@ export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
     ctx.write('output', n.output, { channels: n.channels, steps: x.steps, dtype: x.dtype });
   },
 
-  build(n, { weights, activation, interpreter }) {
+  build(n, { weights, activation, kernels }) {
+    const interpreter = kernels === 'interpreter';
     const steps = activation(n.input).steps;
     const names = { input: n.input, output: n.output };
     if (n.int8) {

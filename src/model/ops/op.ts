@@ -2,6 +2,7 @@
 // validator, the graph builder, the float rewrite and the TFLite importer.
 import type { BufferInfo } from '../../layers/buffers.js';
 import type { Layer } from '../../layers/layer.js';
+import type { KernelStyle } from '../graph.js';
 import type { ActivationQuant, DType, GraphNode, Int8Spec, TensorEntry, TransposedConv1dNode } from '../manifest.js';
 import type { WeightStore } from '../weights.js';
 import type { NodeOf, Schema } from './schema.js';
@@ -33,8 +34,8 @@ export interface BuildContext {
   activation(name: string): Activation;
   /** precision 'fast': float layers may sum in float64 and round once. */
   fast: boolean;
-  /** Kernels for an interpreter (KernelStyle 'interpreter'): src/layers/interpreted.ts. */
-  interpreter?: boolean;
+  /** Which kernel variants (default 'jit'); 'interpreter': src/layers/interpreted.ts. */
+  kernels?: KernelStyle;
 }
 
 /** A TFLite operator as the importer reads it (src/import/tflite.ts), as far as op mappings need it. */

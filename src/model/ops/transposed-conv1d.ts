@@ -39,7 +39,8 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
     ctx.write('output', n.output, { channels: n.outChannels, steps: x.steps * n.stride, dtype: 'f32' });
   },
 
-  build(n, { weights, activation, fast, interpreter }) {
+  build(n, { weights, activation, fast, kernels }) {
+    const interpreter = kernels === 'interpreter';
     const shape = { ...n, steps: activation(n.input).steps };
     const names = { input: n.input, output: n.output };
     const tailBias = n.tailBias === null ? null : weights.f32(n.tailBias);
@@ -67,7 +68,9 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
       names,
       shape,
       tailBias,
-      (interpreter ? interpretedFloatTransposed : floatTransposed)(shape, weights.f32(n.weight), bias, fast),
+      interpreter
+        ? interpretedFloatTransposed(shape, weights.f32(n.weight), bias, fast)
+        : floatTransposed(shape, weights.f32(n.weight), bias, fast, kernels === 'jit-float32'),
     );
   },
 

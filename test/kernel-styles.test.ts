@@ -1,14 +1,15 @@
-// The interpreter kernels (ComputeOptions.kernels 'interpreter', what Hermes gets) against the
-// JIT kernels on the Lyra v2 model: the same bits from encoder and decoder, in int8 and float
-// mode, on speech, silence and a full-scale square wave, frame by frame and many frames per call;
-// and the quantizer's indices, on those embeddings and on ones its interpreter kernel refuses.
+// The other kernel styles (ComputeOptions.kernels: 'interpreter', what Hermes gets, and
+// 'jit-float32', what JavaScriptCore and SpiderMonkey get) against the JIT kernels on the Lyra v2
+// model: the same bits from encoder and decoder, in int8 and float mode, on speech, silence and a
+// full-scale square wave, frame by frame and many frames per call; and the quantizer's indices,
+// on those embeddings and on ones its interpreter kernel refuses.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../src/audio/wav.js';
 import { Decoder } from '../src/codec/decoder.js';
 import { Encoder } from '../src/codec/encoder.js';
 import { Quantizer } from '../src/codec/quantizer.js';
-import { type ComputeMode, ENGINE_KERNELS } from '../src/model/compute.js';
+import { type ComputeMode, ENGINE_KERNELS, type KernelStyle } from '../src/model/compute.js';
 import type { Model } from '../src/model/load.js';
 import { FRAME, HAVE_SHARED, importedModel, lyraFiles } from './reference/lyra.js';
 
@@ -20,7 +21,7 @@ it('Node gets the JIT kernels by default', () => {
   expect(ENGINE_KERNELS).toBe('jit');
 });
 
-describe.skipIf(!HAVE_SHARED)('interpreter kernels', () => {
+describe.skipIf(!HAVE_SHARED)('kernel styles', () => {
   let model: Model;
   let input: Float32Array;
   beforeAll(async () => {
@@ -34,9 +35,15 @@ describe.skipIf(!HAVE_SHARED)('interpreter kernels', () => {
     for (let i = (FRAMES - 2) * FRAME; i < FRAMES * FRAME; i++) input[i] = i % 40 < 20 ? 1 : -1;
   });
 
-  it.each(['int8', 'float'] as ComputeMode[])('%s mode: the same bits as the JIT kernels', (mode) => {
+  const cases: [KernelStyle, ComputeMode][] = [
+    ['interpreter', 'int8'],
+    ['interpreter', 'float'],
+    ['jit-float32', 'int8'],
+    ['jit-float32', 'float'],
+  ];
+  it.each(cases)('%s kernels, %s mode: the same bits as the JIT kernels', (kernels, mode) => {
     const jitEmbeddings = new Encoder(model, { mode, kernels: 'jit' }).encode(input);
-    const encoder = new Encoder(model, { mode, kernels: 'interpreter' });
+    const encoder = new Encoder(model, { mode, kernels });
     expect(bits(encoder.encode(input))).toEqual(bits(jitEmbeddings));
     encoder.reset();
     const dim = encoder.embeddingDim;
@@ -46,7 +53,7 @@ describe.skipIf(!HAVE_SHARED)('interpreter kernels', () => {
     }
 
     const jitAudio = new Decoder(model, { mode, kernels: 'jit' }).decode(jitEmbeddings);
-    const decoder = new Decoder(model, { mode, kernels: 'interpreter' });
+    const decoder = new Decoder(model, { mode, kernels });
     expect(bits(decoder.decode(jitEmbeddings))).toEqual(bits(jitAudio));
     decoder.reset();
     for (let t = 0; t < FRAMES; t++) {
