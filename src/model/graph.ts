@@ -17,7 +17,7 @@ export type FloatPrecision = 'exact' | 'fast';
  * Which kernel variants the layers take, all with the same bits: 'jit' for V8, whose exact float
  * kernels read float64 copies of their weights and input (V8 converts a Float32Array value on
  * every use); 'jit-float32' for JavaScriptCore and SpiderMonkey, where the same kernels read the
- * float32 arrays as they are (12-14% less time per frame in Bun, WebKitGTK and Firefox, and no
+ * float32 arrays as they are (10-14% less time per frame in Firefox, WebKitGTK and Bun, and no
  * copy of the input); 'interpreter' for engines that interpret bytecode (Hermes), where every
  * instruction and call costs.
  */
