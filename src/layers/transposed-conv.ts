@@ -43,6 +43,11 @@ export function floatTransposed(
 ): Transpose<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, steps } = s;
   const blocked = cOut % 4 === 0 && (fast || cIn % 2 === 0);
+  if (!fast && float32Operands && blocked) {
+    // Packed here, not from `packed` below: the closures share one scope, which would keep the float64 copy alive.
+    const narrow = Float32Array.from(packConv1dWeights(weight, cOut, k, cIn));
+    return (x, full) => transposedConv1dBlocked(x, steps, cIn, narrow, bias, k, stride, full, cOut);
+  }
   const packed = blocked ? packConv1dWeights(weight, cOut, k, cIn) : null;
   if (fast) {
     const run = widened(cIn, (x, _, full: Float32Array) =>
@@ -57,10 +62,6 @@ export function floatTransposed(
       transposedConv1dMono(x, steps, cIn, wide, bias, k, stride, full),
     );
     return (x, full) => run(x, steps, full);
-  }
-  if (packed && float32Operands) {
-    const narrow = Float32Array.from(packed);
-    return (x, full) => transposedConv1dBlocked(x, steps, cIn, narrow, bias, k, stride, full, cOut);
   }
   if (packed) {
     const run = widened(cIn, (x, _, full: Float32Array) =>
