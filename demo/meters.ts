@@ -46,6 +46,8 @@ export interface Meters {
   playoutDelayMs: number;
   targetDelayMs: number;
   jitterAllowanceMs: number;
+  /** Of the jitter allowance: the recurring delay peaks it holds (0: none). */
+  jitterPeakMs: number;
   marginMs: number;
   /** How the decoder's worker learns of the audio thread's reads (DecoderStats.wakes). */
   decoderWakes: 'audio-thread' | 'poll' | null;
@@ -272,6 +274,7 @@ export function computeMeters(send: SendingSide, receive: ReceivingSide): Meters
     playoutDelayMs: d?.delayMs ?? 0,
     targetDelayMs: d?.targetDelayMs ?? 0,
     jitterAllowanceMs: d?.jitterMs ?? 0,
+    jitterPeakMs: d?.peakMs ?? 0,
     marginMs: d?.marginMs ?? 0,
     decoderWakes: d?.wakes ?? null,
     webrtc: {
@@ -335,7 +338,7 @@ const METERS: [string, string, (m: Meters) => string][] = [
     'delay',
     'playout delay / target (jitter + margin)',
     (m) =>
-      `${fmt(m.playoutDelayMs, 0)} / ${fmt(m.targetDelayMs, 0)} (${fmt(m.jitterAllowanceMs, 0)} + ${fmt(m.marginMs, 0)}) ms`,
+      `${fmt(m.playoutDelayMs, 0)} / ${fmt(m.targetDelayMs, 0)} (${fmt(m.jitterAllowanceMs, 0)} + ${fmt(m.marginMs, 0)}) ms${m.jitterPeakMs > 0 ? `; recurring delay peaks of ${fmt(m.jitterPeakMs, 0)} ms held` : ''}`,
   ],
   [
     'jb',

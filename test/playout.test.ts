@@ -154,6 +154,7 @@ describe('AdaptivePlayout', () => {
     expect(run.stats.packetsDiscarded).toBe(0);
     expect(run.stats.packetsLost).toBe(0);
     expect(run.stats.packetsReceived).toBe(1500);
+    expect(run.state.peakMs).toBe(0);
     // 5-7 ms of network, 8 ms of margin, up to 2 of jitter, a 5 ms tolerance, the 4 ms pull period.
     const steady = latencyBetween(run, 2000, 30_000);
     expect(max(steady)).toBeLessThan(30);
@@ -190,6 +191,32 @@ describe('AdaptivePlayout', () => {
     const after = latencyBetween(run, spikeAt + 5000, 15_000);
     expect(max(after)).toBeLessThan(max(before) + 8);
     expect(run.stats.removedSamplesForAcceleration).toBeGreaterThan((180 * RATE) / 1000);
+  });
+
+  it('delay spikes that recur are waited for: from the second on nothing is concealed, and the delay comes down after they stop', () => {
+    // 80 ms spikes every 3 s from 6 s to 27 s, eight of them (a starved device's stalls, a radio's scans).
+    const spikes = (sent: number) => sent >= 5000 && sent < 30_000 && sent % 3000 < 20;
+    const scenario = (options: Partial<PlayoutOptions>) =>
+      simulate({ seconds: 60, fifo: true, delay: (_, sent) => (spikes(sent) ? 85 : 5), options });
+    const held = scenario({});
+    const forgotten = scenario({ peakHoldMs: 0 });
+    // Without the hold every spike is bridged with concealment; with it only the first two are.
+    expect(forgotten.stats.concealmentEvents).toBe(8);
+    expect(held.stats.concealmentEvents).toBe(2);
+    for (const run of [held, forgotten]) {
+      expect(run.underrunMs).toBe(0);
+      expect(run.stats.packetsDiscarded).toBe(0);
+    }
+    // Waited for: the delay sits above the spikes' height (80 ms over the line), not far above it.
+    const during = latencyBetween(held, 12_000, 30_000);
+    expect(min(during)).toBeGreaterThan(80);
+    expect(max(during)).toBeLessThan(80 + 8 + 5 + 20);
+    // Remembered while two spikes are within peakHoldMs (20 s): until the one at 24 s is forgotten
+    // at 44 s. Then the delay falls to where it was.
+    expect(min(latencyBetween(held, 30_000, 43_000))).toBeGreaterThan(80);
+    const before = latencyBetween(held, 2000, 5000);
+    expect(max(latencyBetween(held, 55_000, 60_000))).toBeLessThan(max(before) + 8);
+    expect(held.state.peakMs).toBe(0);
   });
 
   for (const senderPeriod of [1.001, 0.999]) {
@@ -396,6 +423,7 @@ describe('AdaptivePlayout', () => {
     expect(() => make({ maxDelayMs: 10 })).toThrow(/maxDelayMs/);
     expect(() => make({ minJitterMs: -1 })).toThrow(RangeError);
     expect(() => make({ quantile: 0 })).toThrow(/quantile/);
+    expect(() => make({ peakHoldMs: -1 })).toThrow(/peakHoldMs/);
     const playout = make({});
     expect(() => playout.push(-1, null, 0)).toThrow(/non-negative integer/);
     expect(() => playout.push(0, null, Number.NaN)).toThrow(RangeError);

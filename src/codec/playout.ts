@@ -45,6 +45,14 @@ export interface PlayoutOptions {
   /** Quantile of the arrival delays that the target covers (default 0.95). */
   quantile?: number;
   /**
+   * How long delay peaks are remembered (ms, default 20000; 0: never held). A peak is a packet
+   * more than a frame later than the quantile allows; packets of one spike make one peak. While
+   * two or more peaks are remembered, the jitter part of the target is at least the highest of
+   * them: spikes that recur (a starved device, a radio that scans every few seconds) are waited
+   * for, where a one-off spike is bridged with concealment.
+   */
+  peakHoldMs?: number;
+  /**
    * How fast the target may fall (ms per second, default 80): it rises at once, and comes down
    * over a second or two, so that a jittery network or a busy device does not have frames
    * lengthened and shortened by turns as the quantile and the margin move.
@@ -97,8 +105,10 @@ export interface PlayoutState {
   /** Delay of the frame played last: its first sample's playout against its jitter-free arrival. */
   delayMs: number;
   targetDelayMs: number;
-  /** The jitter part of the target (the quantile of arrival delays, or its floor). */
+  /** The jitter part of the target (the quantile of arrival delays, the recurring peaks' height, or its floor). */
   jitterMs: number;
+  /** The height of the recurring delay peaks held in the jitter part (0: fewer than two remembered). */
+  peakMs: number;
   marginMs: number;
   /** The frame playout began with (-1: not yet). */
   firstSeq: number;
@@ -131,6 +141,8 @@ export interface PlayoutFrame {
 }
 
 const ARRIVALS_KEPT = 4096;
+/** Late packets less than this apart (ms) belong to one spike: one peak. */
+const PEAK_MERGE_MS = 100;
 /** Sequence numbers of the latest packets played, to tell a duplicate from a late packet. */
 const PLAYED_KEPT = 1024;
 
@@ -147,6 +159,10 @@ export class AdaptivePlayout {
   private arrivalOffsets: number[] = [];
   private baseOffset = Number.NaN;
   private jitter: number;
+  /** The quantile of the arrival delays alone (no floor, no peaks). */
+  private quantileMs = Number.NaN;
+  /** Delay peaks remembered, oldest first: when the spike's last late packet came, and its highest delay. */
+  private peaks: { lastAt: number; heightMs: number }[] = [];
   private nextSeq = -1;
   private started = false;
   /** Audio decoded before playout began, with its packet's arrival time (as playSlot returns it). */
@@ -170,6 +186,7 @@ export class AdaptivePlayout {
     delayMs: 0,
     targetDelayMs: 0,
     jitterMs: 0,
+    peakMs: 0,
     marginMs: 0,
     firstSeq: -1,
     framesDecoded: 0,
@@ -191,6 +208,7 @@ export class AdaptivePlayout {
       maxDelayMs: 400,
       windowMs: 2000,
       quantile: 0.95,
+      peakHoldMs: 20_000,
       targetFallMsPerS: 80,
       maxAhead: 512,
       ...options,
@@ -212,6 +230,7 @@ export class AdaptivePlayout {
       'maxDelayMs',
       'windowMs',
       'targetFallMsPerS',
+      'peakHoldMs',
     ] as const) {
       if (!Number.isFinite(o[name]) || o[name] < 0 || o[name] > 60_000)
         throw new RangeError(
@@ -432,6 +451,8 @@ export class AdaptivePlayout {
     this.arrivalTimes = [];
     this.arrivalOffsets = [];
     this.baseOffset = Number.NaN;
+    this.quantileMs = Number.NaN;
+    this.peaks = [];
     this.nextSeq = -1;
     this.started = false;
     this.held = [];
@@ -444,7 +465,7 @@ export class AdaptivePlayout {
     this.smoothedTarget = Number.NaN;
     this.jitter = Math.max(this.options.minJitterMs, this.options.initialJitterMs);
     Object.assign(this.counters, zeroStats());
-    Object.assign(this.now, { delayMs: 0, targetDelayMs: 0, jitterMs: 0, firstSeq: -1 });
+    Object.assign(this.now, { delayMs: 0, targetDelayMs: 0, jitterMs: 0, peakMs: 0, firstSeq: -1 });
     Object.assign(this.now, {
       framesDecoded: 0,
       framesConcealed: 0,
@@ -592,6 +613,24 @@ export class AdaptivePlayout {
       this.arrivalOffsets.splice(0, drop);
     }
     this.updateJitter();
+    this.notePeak(nowMs, offset - this.baseOffset);
+    this.settleJitter();
+  }
+
+  /** Remembers an arrival `delayMs` late (against the jitter-free line) if it is a peak, forgets old peaks, and updates the jitter part. */
+  private notePeak(nowMs: number, delayMs: number): void {
+    const { peakHoldMs } = this.options;
+    const peaks = this.peaks;
+    if (peakHoldMs > 0 && delayMs > this.quantileMs + this.frameMs) {
+      const last = peaks[peaks.length - 1];
+      if (last && nowMs - last.lastAt < PEAK_MERGE_MS) {
+        last.lastAt = nowMs;
+        last.heightMs = Math.max(last.heightMs, delayMs);
+      } else peaks.push({ lastAt: nowMs, heightMs: delayMs });
+    }
+    let old = 0;
+    while (old < peaks.length && nowMs - peaks[old].lastAt > peakHoldMs) old++;
+    if (old > 0) peaks.splice(0, old);
   }
 
   /** The jitter-free arrival line (the earliest offset in the window) and the quantile of delays against it. */
@@ -606,7 +645,16 @@ export class AdaptivePlayout {
       offsets.length >= 2
         ? delays[Math.min(delays.length - 1, Math.floor(this.options.quantile * delays.length))]
         : this.options.initialJitterMs;
-    this.jitter = Math.max(this.options.minJitterMs, measured);
+    this.quantileMs = measured;
+    this.settleJitter();
+  }
+
+  /** The jitter part: the quantile, the recurring peaks' height, or the floor, whichever is highest. */
+  private settleJitter(): void {
+    let peak = 0;
+    if (this.peaks.length >= 2) for (const p of this.peaks) peak = Math.max(peak, p.heightMs);
+    this.now.peakMs = peak;
+    this.jitter = Math.max(this.options.minJitterMs, this.quantileMs, peak);
   }
 }
 

@@ -721,6 +721,7 @@ class DecoderRole {
         targetDelayMs: p.targetDelayMs,
         jitterMs: p.jitterMs,
         marginMs: p.marginMs,
+        peakMs: p.peakMs,
         wakes: wakesOnAudioThread(this.ring) ? 'audio-thread' : 'poll',
         playing: this.playing(),
       },

@@ -187,6 +187,8 @@ export interface DecoderStats extends PlayoutStats {
   /** The target's parts: the measured jitter allowance and compute margin (ms). */
   jitterMs: number;
   marginMs: number;
+  /** The height of recurring delay peaks the jitter allowance holds (ms; 0: none): PlayoutState.peakMs. */
+  peakMs: number;
   /**
    * How the worker learns that the audio thread read: woken by its quanta ('audio-thread': the
    * SharedArrayBuffer ring where Atomics.waitAsync exists) or by looking every 4 ms ('poll').
