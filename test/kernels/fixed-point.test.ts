@@ -291,6 +291,23 @@ describe('multiplyByQuantizedMultiplier (double rounding)', () => {
       }
     }
   });
+  it("matches the BigInt reference at the high multiply's rounding ties, multipliers of either sign", () => {
+    // x * M = 2^30 + delta (mod 2^31): the high multiply's nudge decides, then the rounding shift.
+    const rng = new Rng(0x3b04);
+    const mod = 1n << 31n;
+    let ties = 0;
+    for (let i = 0; i < 20000; i++) {
+      const shift = rng.int(-31, 0);
+      const m = signedRepresentative(rng, BigInt(rng.int(0, TWO_30 - 1)) * 2n + 1n); // odd
+      const target = (1n << 30n) + BigInt(rng.int(-2, 2));
+      const x = signedRepresentative(rng, (((target * inverseMod2k(BigInt(m) & (mod - 1n), 31)) % mod) + mod) % mod);
+      if ((((BigInt(x) * BigInt(m)) % mod) + mod) % mod === 1n << 30n) ties++;
+      expect(multiplyByQuantizedMultiplier(x, m, shift), `x ${x} M ${m} shift ${shift}`).toBe(
+        refMultiplyByQuantizedMultiplier(x, m, shift),
+      );
+    }
+    expect(ties).toBeGreaterThan(1000);
+  });
 });
 
 describe('multiplyByQuantizedMultiplierSingleRounding', () => {
