@@ -219,6 +219,20 @@ describe('AdaptivePlayout', () => {
     expect(held.state.peakMs).toBe(0);
   });
 
+  it('held peaks raise the target to peakCapMs at most: higher spikes are concealed each time, not waited for', () => {
+    // 250 ms spikes every 3 s: waiting for them would put every frame 250 ms late.
+    const spikes = (sent: number) => sent >= 5000 && sent < 30_000 && sent % 3000 < 20;
+    const run = simulate({ seconds: 30, fifo: true, delay: (_, sent) => (spikes(sent) ? 255 : 5) });
+    expect(run.state.peakMs).toBeGreaterThan(240);
+    expect(run.state.targetDelayMs).toBeLessThanOrEqual(150);
+    expect(run.state.targetDelayMs).toBeGreaterThan(140);
+    expect(run.stats.concealmentEvents).toBe(8);
+    // Between the spikes the delay sits at the cap, not at the spikes' height.
+    const between = latencyBetween(run, 12_500, 14_500);
+    expect(max(between)).toBeLessThan(150 + 5 + 20);
+    expect(min(between)).toBeGreaterThan(140);
+  });
+
   for (const senderPeriod of [1.001, 0.999]) {
     it(`a sender clock ${senderPeriod > 1 ? '0.1% slow' : '0.1% fast'} for 10 minutes: no underrun, no build-up of delay`, () => {
       const random = mulberry32(2);
@@ -424,6 +438,7 @@ describe('AdaptivePlayout', () => {
     expect(() => make({ minJitterMs: -1 })).toThrow(RangeError);
     expect(() => make({ quantile: 0 })).toThrow(/quantile/);
     expect(() => make({ peakHoldMs: -1 })).toThrow(/peakHoldMs/);
+    expect(() => make({ peakCapMs: Number.NaN })).toThrow(/peakCapMs/);
     const playout = make({});
     expect(() => playout.push(-1, null, 0)).toThrow(/non-negative integer/);
     expect(() => playout.push(0, null, Number.NaN)).toThrow(RangeError);

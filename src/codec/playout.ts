@@ -48,10 +48,16 @@ export interface PlayoutOptions {
    * How long delay peaks are remembered (ms, default 20000; 0: never held). A peak is a packet
    * more than a frame later than the quantile allows; packets of one spike make one peak. While
    * two or more peaks are remembered, the jitter part of the target is at least the highest of
-   * them: spikes that recur (a starved device, a radio that scans every few seconds) are waited
-   * for, where a one-off spike is bridged with concealment.
+   * them (up to peakCapMs): spikes that recur (a starved device, a radio that scans every few
+   * seconds) are waited for, where a one-off spike is bridged with concealment.
    */
   peakHoldMs?: number;
+  /**
+   * The highest target (jitter + margin, ms, default 150) that held peaks may raise it to: higher
+   * spikes are concealed each time rather than waited for, because every frame would wait for
+   * them. 150 ms keeps mouth to ear under 200 ms, what a conversation tolerates well.
+   */
+  peakCapMs?: number;
   /**
    * How fast the target may fall (ms per second, default 80): it rises at once, and comes down
    * over a second or two, so that a jittery network or a busy device does not have frames
@@ -105,9 +111,9 @@ export interface PlayoutState {
   /** Delay of the frame played last: its first sample's playout against its jitter-free arrival. */
   delayMs: number;
   targetDelayMs: number;
-  /** The jitter part of the target (the quantile of arrival delays, the recurring peaks' height, or its floor). */
+  /** The jitter part of the target (the quantile of arrival delays, the recurring peaks' height within peakCapMs, or its floor). */
   jitterMs: number;
-  /** The height of the recurring delay peaks held in the jitter part (0: fewer than two remembered). */
+  /** The height of the recurring delay peaks (0: fewer than two remembered); the jitter part holds it up to peakCapMs of target. */
   peakMs: number;
   marginMs: number;
   /** The frame playout began with (-1: not yet). */
@@ -209,6 +215,7 @@ export class AdaptivePlayout {
       windowMs: 2000,
       quantile: 0.95,
       peakHoldMs: 20_000,
+      peakCapMs: 150,
       targetFallMsPerS: 80,
       maxAhead: 512,
       ...options,
@@ -231,6 +238,7 @@ export class AdaptivePlayout {
       'windowMs',
       'targetFallMsPerS',
       'peakHoldMs',
+      'peakCapMs',
     ] as const) {
       if (!Number.isFinite(o[name]) || o[name] < 0 || o[name] > 60_000)
         throw new RangeError(
@@ -479,8 +487,10 @@ export class AdaptivePlayout {
   }
 
   private target(nowMs: number): number {
-    this.now.jitterMs = this.jitter;
-    const wanted = Math.min(this.options.maxDelayMs, this.jitter + this.margin);
+    const peakPart = Math.min(this.now.peakMs, this.options.peakCapMs - this.margin);
+    const jitter = Math.max(this.jitter, peakPart);
+    this.now.jitterMs = jitter;
+    const wanted = Math.min(this.options.maxDelayMs, jitter + this.margin);
     const elapsed = Math.max(0, nowMs - this.targetAt);
     const floor = this.smoothedTarget - (elapsed * this.options.targetFallMsPerS) / 1000;
     this.smoothedTarget = Number.isNaN(floor) ? wanted : Math.max(wanted, floor);
@@ -649,12 +659,12 @@ export class AdaptivePlayout {
     this.settleJitter();
   }
 
-  /** The jitter part: the quantile, the recurring peaks' height, or the floor, whichever is highest. */
+  /** The jitter part before peaks (the quantile or the floor), and the recurring peaks' height (target() weighs it against the margin). */
   private settleJitter(): void {
     let peak = 0;
     if (this.peaks.length >= 2) for (const p of this.peaks) peak = Math.max(peak, p.heightMs);
     this.now.peakMs = peak;
-    this.jitter = Math.max(this.options.minJitterMs, this.quantileMs, peak);
+    this.jitter = Math.max(this.options.minJitterMs, this.quantileMs);
   }
 }
 
