@@ -18,8 +18,14 @@ import type { NetworkSettings } from './network.js';
 import type { NetworkControl } from './network-worker.js';
 import { $, loadModels, openMicrophone, payloadControls, showError } from './page.js';
 import { Spectrogram } from './spectrogram.js';
+import { StarvedPage } from './starved-page.js';
 
 const params = new URLSearchParams(location.search);
+/** The spectrograms: a column every SAMPLE_MS, the canvases redrawn every DRAW_MS (the SLOW_ ones on a starved page). */
+const SAMPLE_MS = 25;
+const DRAW_MS = 100;
+const SLOW_SAMPLE_MS = 50;
+const SLOW_DRAW_MS = 500;
 
 export type { Meters };
 
@@ -39,6 +45,8 @@ interface DemoApi {
   settingsLog: { fromFrame: number; bitrate: number; denoise: boolean }[];
   /** Every 'overload' event of both nodes, in order. */
   overloads: OverloadReport[];
+  /** Whether the page found itself starved of CPU and draws its spectrograms less often (starved-page.ts). */
+  visualsSlowed(): boolean;
 }
 
 function download(bytes: Uint8Array, name: string, type: string): void {
@@ -328,17 +336,31 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
     new Spectrogram($<HTMLCanvasElement>('spectrogram-input'), analyserIn, 8000),
     new Spectrogram($<HTMLCanvasElement>('spectrogram-decoded'), analyserOut, 8000),
   ];
-  setInterval(() => {
+  // A column every 25 ms, the canvases redrawn every 100 ms; on a page starved of CPU (its own
+  // timers late) every 50 and 500 ms, so that the codec gets the CPU first.
+  const starved = new StarvedPage(SAMPLE_MS);
+  let lastSample = performance.now();
+  const sample = () => {
+    const now = performance.now();
+    if (!starved.starved && starved.tick(now - lastSample, document.hidden))
+      $('visuals-note').textContent =
+        `Spectrograms redrawn every ${SLOW_DRAW_MS / 1000} s: this page's timers run late, so the device is short of CPU and the codec comes first.`;
+    lastSample = now;
     if (context.state === 'running') for (const s of spectrograms) s.sample();
-  }, 25);
-  setInterval(() => {
+    setTimeout(sample, starved.starved ? SLOW_SAMPLE_MS : SAMPLE_MS);
+  };
+  const draw = () => {
     for (const s of spectrograms) s.draw();
-  }, 100);
+    setTimeout(draw, starved.starved ? SLOW_DRAW_MS : DRAW_MS);
+  };
+  setTimeout(sample, SAMPLE_MS);
+  setTimeout(draw, DRAW_MS);
 
   $('transport-info').textContent =
     `AudioContext ${context.sampleRate} Hz; codec in two workers, audio through ${encoder.transport === 'sab' ? 'SharedArrayBuffer rings (cross-origin isolated page)' : 'MessagePorts (page not cross-origin isolated)'}.`;
 
   api.meters = meters;
+  api.visualsSlowed = () => starved.starved;
   api.spike = spike;
   api.records = async () => {
     const [e, d] = await Promise.all([
