@@ -627,7 +627,7 @@ export class AdaptivePlayout {
     this.settleJitter();
   }
 
-  /** Remembers an arrival `delayMs` late (against the jitter-free line) if it is a peak, forgets old peaks, and updates the jitter part. */
+  /** Remembers an arrival `delayMs` late (against the jitter-free line) if it is a peak, and forgets peaks older than peakHoldMs. */
   private notePeak(nowMs: number, delayMs: number): void {
     const { peakHoldMs } = this.options;
     const peaks = this.peaks;
