@@ -27,8 +27,8 @@ export type Convolve<T extends Activation> = (x: T, steps: number, y: T) => void
 /**
  * Float convolution in float32 arithmetic, summed in the reference runtime's `order`; or, when
  * `fast`, summed in float64 and rounded once (where the blocked layout allows it). The exact
- * blocked kernel reads float64 copies of weights and input, or with `float32Operands` (KernelStyle
- * 'jit-float32') the float32 values as they are.
+ * blocked kernel reads float64 copies of weights and input, and splits its sums two output steps at
+ * a time (V8), or with `float32Operands` (KernelStyle 'jit-float32') the float32 values as they are.
  */
 export function floatConvolution(
   s: ConvShape,
@@ -54,7 +54,7 @@ export function floatConvolution(
     }
     const packed = packConv1dWeights(weight, cOut, k, cInG);
     return widened(cIn, (x, steps, y) =>
-      conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2),
+      conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2, true),
     );
   }
   return (x, steps, y) => conv1d(x, steps, cIn, weight, bias, k, stride, dilation, groups, y, cOut, split2);

@@ -63,16 +63,21 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
       const bias = floats(cOut, rand);
       const packed = packConv1dWeights(w, cOut, k, cIn / g);
       for (const split of [true, false]) {
-        const plain = new Float32Array(tOut * cOut);
-        conv1d(x, tIn, cIn, w, bias, k, s, d, g, plain, cOut, split);
-        // Float64 operands (KernelStyle 'jit') and float32 ones ('jit-float32').
-        for (const [input, weights] of [
-          [Float64Array.from(x), packed],
-          [x, Float32Array.from(packed)],
-        ]) {
-          const fast = new Float32Array(tOut * cOut);
-          conv1dBlocked(input, tIn, cIn, weights, bias, k, s, d, g, fast, cOut, split);
-          expect(Array.from(fast)).toEqual(Array.from(plain));
+        for (const b of [bias, null]) {
+          const plain = new Float32Array(tOut * cOut);
+          conv1d(x, tIn, cIn, w, b, k, s, d, g, plain, cOut, split);
+          // Float64 operands (KernelStyle 'jit') and float32 ones ('jit-float32'), split sums one
+          // output step at a time or two.
+          for (const [input, weights] of [
+            [Float64Array.from(x), packed],
+            [x, Float32Array.from(packed)],
+          ]) {
+            for (const stepPairs of [false, true]) {
+              const fast = new Float32Array(tOut * cOut);
+              conv1dBlocked(input, tIn, cIn, weights, b, k, s, d, g, fast, cOut, split, stepPairs);
+              expect(Array.from(fast)).toEqual(Array.from(plain));
+            }
+          }
         }
       }
     },
