@@ -158,7 +158,7 @@ catch (err) { console.log(JSON.stringify({ name: err.name, message: err.message 
 
     const browsers: [string, boolean, BrowserRunner, lib.KernelStyle][] = [
       ['chromium (playwright-core)', have(ENGINE_BINARIES.chromium), runChromium, 'jit'],
-      ['firefox (puppeteer-core, WebDriver BiDi)', have(ENGINE_BINARIES.firefox), runFirefox, 'jit-float32'],
+      ['firefox (puppeteer-core, WebDriver BiDi)', have(ENGINE_BINARIES.firefox), runFirefox, 'jit-float32-pairs'],
       [
         'webkit (WebKitWebDriver, selenium-webdriver, xvfb)',
         have(ENGINE_BINARIES.webkit) && have(ENGINE_BINARIES.xvfb) && have(ENGINE_BINARIES.minibrowser),

@@ -1,5 +1,5 @@
-// The other kernel styles (ComputeOptions.kernels: 'interpreter', what Hermes gets, and
-// 'jit-float32', what JavaScriptCore and SpiderMonkey get) against the JIT kernels on the Lyra v2
+// The other kernel styles (ComputeOptions.kernels: 'interpreter', what Hermes gets, 'jit-float32',
+// what JavaScriptCore gets, and 'jit-float32-pairs', SpiderMonkey's) against the JIT kernels on the Lyra v2
 // model: the same bits from encoder and decoder, in int8 and float mode, on speech, silence and a
 // full-scale square wave, frame by frame and many frames per call; and the quantizer's indices,
 // on those embeddings and on ones its interpreter kernel refuses.
@@ -40,6 +40,8 @@ describe.skipIf(!HAVE_SHARED)('kernel styles', () => {
     ['interpreter', 'float'],
     ['jit-float32', 'int8'],
     ['jit-float32', 'float'],
+    ['jit-float32-pairs', 'int8'],
+    ['jit-float32-pairs', 'float'],
   ];
   it.each(cases)('%s kernels, %s mode: the same bits as the JIT kernels', (kernels, mode) => {
     const jitEmbeddings = new Encoder(model, { mode, kernels: 'jit' }).encode(input);

@@ -16,7 +16,7 @@ export const CONV_BLOCK = 4;
 /**
  * Re-lays [Cout, K, CinG] weights as [Cout/4, K, CinG, 4]; Cout/groups must be a multiple of 4.
  * Stored as float64 (the same values), so that V8's inner loops load them without a conversion
- * (KernelStyle 'jit-float32' copies them to a Float32Array).
+ * (KernelStyles 'jit-float32' and 'jit-float32-pairs' copy them to a Float32Array).
  */
 export function packConv1dWeights(w: Float32Array, cOut: number, kernel: number, cInG: number): Float64Array {
   const packed = new Float64Array(w.length);
@@ -67,8 +67,8 @@ export function conv1dBlocked(
 /**
  * Output steps t and t + 1 of conv1dBlocked, channels half and half + 1 of each block of four, even
  * and odd channels summed apart: eight chains again, with eight loads per eight multiply-adds where
- * channelParityStep needs ten. V8 runs it 3% faster per frame; JavaScriptCore 25% slower on its
- * float32 operands (it allocates these registers worse), so only the float64-operand style uses it.
+ * channelParityStep needs ten. V8 runs a frame 2% faster with it, SpiderMonkey about 10%;
+ * JavaScriptCore runs these layers 25% slower, so its style ('jit-float32') does not take it.
  */
 function channelParityPairs(
   x: Float32Array | Float64Array,

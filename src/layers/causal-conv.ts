@@ -27,8 +27,9 @@ export type Convolve<T extends Activation> = (x: T, steps: number, y: T) => void
 /**
  * Float convolution in float32 arithmetic, summed in the reference runtime's `order`; or, when
  * `fast`, summed in float64 and rounded once (where the blocked layout allows it). The exact
- * blocked kernel reads float64 copies of weights and input, and splits its sums two output steps at
- * a time (V8), or with `float32Operands` (KernelStyle 'jit-float32') the float32 values as they are.
+ * blocked kernel reads float64 copies of weights and input, or with `float32Operands` (KernelStyle
+ * 'jit-float32' and 'jit-float32-pairs') the float32 values as they are; with `splitStepPairs`
+ * ('jit' and 'jit-float32-pairs') it splits its sums two output steps at a time.
  */
 export function floatConvolution(
   s: ConvShape,
@@ -37,6 +38,7 @@ export function floatConvolution(
   order: 'split2' | 'sequential',
   fast: boolean,
   float32Operands = false,
+  splitStepPairs = !float32Operands,
 ): Convolve<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const cInG = cIn / groups;
@@ -50,11 +52,12 @@ export function floatConvolution(
   if (blocks && (!split2 || cInG % 2 === 0 || cInG === 1)) {
     if (float32Operands) {
       const packed = Float32Array.from(packConv1dWeights(weight, cOut, k, cInG));
-      return (x, steps, y) => conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2);
+      return (x, steps, y) =>
+        conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2, splitStepPairs);
     }
     const packed = packConv1dWeights(weight, cOut, k, cInG);
     return widened(cIn, (x, steps, y) =>
-      conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2, true),
+      conv1dBlocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, split2, splitStepPairs),
     );
   }
   return (x, steps, y) => conv1d(x, steps, cIn, weight, bias, k, stride, dilation, groups, y, cOut, split2);

@@ -10,15 +10,17 @@ declare const HermesInternal: unknown;
 /**
  * The kernels that suit the engine running this code, decided once: 'interpreter' in Hermes
  * (React Native's engine, which interprets bytecode); 'jit-float32' in JavaScriptCore and
- * SpiderMonkey, told apart from V8 by the source position their errors carry (JavaScriptCore's
- * `line`, SpiderMonkey's `lineNumber`; V8's and Hermes's errors have neither); 'jit' elsewhere.
+ * 'jit-float32-pairs' in SpiderMonkey, told apart from V8 and from each other by the source
+ * position their errors carry (JavaScriptCore's `line`, SpiderMonkey's `lineNumber`; V8's and
+ * Hermes's errors have neither); 'jit' elsewhere.
  */
 export const ENGINE_KERNELS: KernelStyle = engineKernels();
 
 function engineKernels(): KernelStyle {
   if (typeof HermesInternal !== 'undefined') return 'interpreter';
   const error = new Error();
-  return 'line' in error || 'lineNumber' in error ? 'jit-float32' : 'jit';
+  if ('lineNumber' in error) return 'jit-float32-pairs';
+  return 'line' in error ? 'jit-float32' : 'jit';
 }
 
 /**

@@ -16,12 +16,14 @@ export type FloatPrecision = 'exact' | 'fast';
 /**
  * Which kernel variants the layers take, all with the same bits: 'jit' for V8, whose exact float
  * kernels read float64 copies of their weights and input (V8 converts a Float32Array value on
- * every use); 'jit-float32' for JavaScriptCore and SpiderMonkey, where the same kernels read the
- * float32 arrays as they are (10-14% less time per frame in Firefox, WebKitGTK and Bun, and no
- * copy of the input); 'interpreter' for engines that interpret bytecode (Hermes), where every
- * instruction and call costs.
+ * every use); 'jit-float32' for JavaScriptCore, where the same kernels read the float32 arrays as
+ * they are (10-14% less time per frame in WebKitGTK and Bun, and no copy of the input);
+ * 'jit-float32-pairs' for SpiderMonkey, float32 arrays too, with split sums taken two output
+ * steps for two channels at a time as V8's are (JavaScriptCore runs that shape 25% slower);
+ * 'interpreter' for engines that interpret bytecode (Hermes), where every instruction and call
+ * costs.
  */
-export type KernelStyle = 'jit' | 'jit-float32' | 'interpreter';
+export type KernelStyle = 'jit' | 'jit-float32' | 'jit-float32-pairs' | 'interpreter';
 
 /**
  * A layer graph from a manifest, run on whole frames: `inputStepsPerFrame` input steps in

@@ -4,7 +4,7 @@ import { CausalConv, floatConvolution, int8Convolution } from '../../layers/caus
 import { F32, I8 } from '../../layers/buffers.js';
 import { interpretedFloatConvolution, interpretedInt8Convolution } from '../../layers/interpreted.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
-import { defineOp, type TfliteContext, type TfliteOperator } from './op.js';
+import { defineOp, readsFloat32, type TfliteContext, type TfliteOperator } from './op.js';
 import {
   channels,
   dilation,
@@ -82,7 +82,15 @@ export const conv1d = defineOp('conv1d', fields, {
       0,
       interpreter
         ? interpretedFloatConvolution(n, weights.f32(n.weight), bias, n.accumulate, fast)
-        : floatConvolution(n, weights.f32(n.weight), bias, n.accumulate, fast, kernels === 'jit-float32'),
+        : floatConvolution(
+            n,
+            weights.f32(n.weight),
+            bias,
+            n.accumulate,
+            fast,
+            readsFloat32(kernels),
+            kernels !== 'jit-float32',
+          ),
     );
   },
 

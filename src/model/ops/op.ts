@@ -38,6 +38,10 @@ export interface BuildContext {
   kernels?: KernelStyle;
 }
 
+/** Whether the exact float kernels of a style read float32 operands (else float64 copies). */
+export const readsFloat32 = (style: KernelStyle | undefined): boolean =>
+  style === 'jit-float32' || style === 'jit-float32-pairs';
+
 /** A TFLite operator as the importer reads it (src/import/tflite.ts), as far as op mappings need it. */
 export interface TfliteOperator {
   op: string;

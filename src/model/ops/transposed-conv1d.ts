@@ -5,7 +5,7 @@ import { F32, I8 } from '../../layers/buffers.js';
 import { interpretedFloatTransposed, interpretedInt8Transposed } from '../../layers/interpreted.js';
 import { floatTransposed, int8Transposed, StreamingTransposedConv } from '../../layers/transposed-conv.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
-import { defineOp } from './op.js';
+import { defineOp, readsFloat32 } from './op.js';
 import { channels, int8, kernel, type NodeOf, optionalTensor, reads, stride, tensor, writes } from './schema.js';
 
 const fields = {
@@ -70,7 +70,7 @@ export const transposedConv1d = defineOp('transposed_conv1d', fields, {
       tailBias,
       interpreter
         ? interpretedFloatTransposed(shape, weights.f32(n.weight), bias, fast)
-        : floatTransposed(shape, weights.f32(n.weight), bias, fast, kernels === 'jit-float32'),
+        : floatTransposed(shape, weights.f32(n.weight), bias, fast, readsFloat32(kernels)),
     );
   },
 
