@@ -35,6 +35,14 @@ describe.skipIf(!HAVE_SHARED)('kernel styles', () => {
     for (let i = (FRAMES - 2) * FRAME; i < FRAMES * FRAME; i++) input[i] = i % 40 < 20 ? 1 : -1;
   });
 
+  it('an option that is none of its choices is refused, naming it, not taken for the default', () => {
+    expect(() => new Encoder(model, { kernels: 'jit-float64' as KernelStyle })).toThrow(/kernels must be one of/);
+    expect(() => new Decoder(model, { mode: 'int16' as ComputeMode })).toThrow(/mode must be one of/);
+    expect(() => new Decoder(model, { precision: 'approximate' as 'fast' })).toThrow(/precision must be one of/);
+    expect(() => new Quantizer(model, { kernels: 'wasm' as KernelStyle })).toThrow(RangeError);
+    expect(() => new Quantizer(model, { kernels: 'jit-float32-pairs' })).not.toThrow();
+  });
+
   const cases: [KernelStyle, ComputeMode][] = [
     ['interpreter', 'int8'],
     ['interpreter', 'float'],

@@ -1,7 +1,7 @@
 import { rvqDecode } from '../kernels/rvq-decode.js';
 import { rvqEncode } from '../kernels/rvq-encode.js';
 import { rvqEncodeSplit, rvqSplitFits } from '../kernels/rvq-encode-split.js';
-import { ENGINE_KERNELS, type KernelStyle } from '../model/compute.js';
+import { checkComputeOptions, ENGINE_KERNELS, type KernelStyle } from '../model/compute.js';
 import { type Model, ModelError } from '../model/load.js';
 import { checkFrames } from './check-frames.js';
 
@@ -18,6 +18,7 @@ export class Quantizer {
 
   /** `kernels`: as ComputeOptions.kernels (default ENGINE_KERNELS); the same indices either way. */
   constructor(model: Model, options: { kernels?: KernelStyle } = {}) {
+    checkComputeOptions({ kernels: options.kernels });
     const spec = model.manifest.quantizer;
     if (!spec) throw new ModelError(`model ${model.manifest.model} has no quantizer`);
     this.numQuantizers = spec.numQuantizers;

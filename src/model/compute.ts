@@ -39,12 +39,28 @@ export interface ComputeOptions {
   kernels?: KernelStyle;
 }
 
+const CHOICES = {
+  mode: ['int8', 'float'],
+  precision: ['exact', 'fast'],
+  kernels: ['jit', 'jit-float32', 'jit-float32-pairs', 'interpreter'],
+} as const;
+
+/** Refuses an option that is none of its choices (from JavaScript, or a cast): it would otherwise pass for the default. */
+export function checkComputeOptions(options: ComputeOptions): void {
+  for (const name of ['mode', 'precision', 'kernels'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && !(CHOICES[name] as readonly unknown[]).includes(value))
+      throw new RangeError(`${name} must be one of ${CHOICES[name].join(', ')}, got ${JSON.stringify(value)}`);
+  }
+}
+
 export function buildGraph(
   model: Model,
   which: 'encoder' | 'decoder' | 'bottleneck',
   inputStepsPerFrame: number,
   options: ComputeOptions = {},
 ): Graph {
+  checkComputeOptions(options);
   const spec: GraphSpec | undefined = model.manifest[which];
   if (!spec) throw new ModelError(`model ${model.manifest.model} has no ${which} graph`);
   const graphSpec = options.mode === 'float' ? floatGraph(spec, model.weights) : spec;
