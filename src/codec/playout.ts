@@ -624,10 +624,13 @@ export class AdaptivePlayout {
     }
     this.updateJitter();
     this.notePeak(nowMs, offset - this.baseOffset);
-    this.settleJitter();
   }
 
-  /** Remembers an arrival `delayMs` late (against the jitter-free line) if it is a peak, and forgets peaks older than peakHoldMs. */
+  /**
+   * Remembers an arrival `delayMs` late (against the jitter-free line) if it is a peak, forgets
+   * peaks older than peakHoldMs, and sets the recurring peaks' height (target() weighs it against
+   * the margin).
+   */
   private notePeak(nowMs: number, delayMs: number): void {
     const { peakHoldMs } = this.options;
     const peaks = this.peaks;
@@ -641,6 +644,9 @@ export class AdaptivePlayout {
     let old = 0;
     while (old < peaks.length && nowMs - peaks[old].lastAt > peakHoldMs) old++;
     if (old > 0) peaks.splice(0, old);
+    let height = 0;
+    if (peaks.length >= 2) for (const p of peaks) height = Math.max(height, p.heightMs);
+    this.now.peakMs = height;
   }
 
   /** The jitter-free arrival line (the earliest offset in the window) and the quantile of delays against it. */
@@ -656,15 +662,7 @@ export class AdaptivePlayout {
         ? delays[Math.min(delays.length - 1, Math.floor(this.options.quantile * delays.length))]
         : this.options.initialJitterMs;
     this.quantileMs = measured;
-    this.settleJitter();
-  }
-
-  /** The jitter part before peaks (the quantile or the floor), and the recurring peaks' height (target() weighs it against the margin). */
-  private settleJitter(): void {
-    let peak = 0;
-    if (this.peaks.length >= 2) for (const p of this.peaks) peak = Math.max(peak, p.heightMs);
-    this.now.peakMs = peak;
-    this.jitter = Math.max(this.options.minJitterMs, this.quantileMs);
+    this.jitter = Math.max(this.options.minJitterMs, measured);
   }
 }
 

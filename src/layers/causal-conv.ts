@@ -38,7 +38,7 @@ export function floatConvolution(
   order: 'split2' | 'sequential',
   fast: boolean,
   float32Operands = false,
-  splitStepPairs = !float32Operands,
+  splitStepPairs = false,
 ): Convolve<Float32Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const cInG = cIn / groups;

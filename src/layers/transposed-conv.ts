@@ -31,8 +31,8 @@ export function fullSteps(s: TransposedShape): number {
 
 /**
  * Float, in float32 arithmetic; or, when `fast`, summed in float64 and rounded once. The exact
- * kernels read float64 copies of weights and input, or with `float32Operands` (KernelStyle
- * 'jit-float32') the float32 values as they are.
+ * kernels read float64 copies of weights and input, or with `float32Operands` (KernelStyles
+ * 'jit-float32' and 'jit-float32-pairs') the float32 values as they are.
  */
 export function floatTransposed(
   s: TransposedShape,

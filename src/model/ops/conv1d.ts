@@ -4,7 +4,7 @@ import { CausalConv, floatConvolution, int8Convolution } from '../../layers/caus
 import { F32, I8 } from '../../layers/buffers.js';
 import { interpretedFloatConvolution, interpretedInt8Convolution } from '../../layers/interpreted.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
-import { defineOp, readsFloat32, type TfliteContext, type TfliteOperator } from './op.js';
+import { defineOp, pairsSplitSteps, readsFloat32, type TfliteContext, type TfliteOperator } from './op.js';
 import {
   channels,
   dilation,
@@ -89,7 +89,7 @@ export const conv1d = defineOp('conv1d', fields, {
             n.accumulate,
             fast,
             readsFloat32(kernels),
-            kernels !== 'jit-float32',
+            pairsSplitSteps(kernels),
           ),
     );
   },

@@ -42,6 +42,9 @@ export interface BuildContext {
 export const readsFloat32 = (style: KernelStyle | undefined): boolean =>
   style === 'jit-float32' || style === 'jit-float32-pairs';
 
+/** Whether a style's split sums take two output steps at a time (all but JavaScriptCore's, which spills them). */
+export const pairsSplitSteps = (style: KernelStyle | undefined): boolean => style !== 'jit-float32';
+
 /** A TFLite operator as the importer reads it (src/import/tflite.ts), as far as op mappings need it. */
 export interface TfliteOperator {
   op: string;
