@@ -1,4 +1,5 @@
-import { requantize, type Requantization } from './requantize.js';
+import type { Requantization } from './requantize.js';
+import { type PreparedRequantization, requantizePrepared } from './requantize-prepared.js';
 
 // x: [Tin, Cin] int8 codes minus the zero point, as float64 (centreInt8) -> y: [Tout, Cout] int8,
 // packed w: [Cout/4, K, Cin/groups, 2] (see packConv1dInt8Weights)
@@ -54,6 +55,7 @@ export function conv1dInt8Blocked(
   y: Int8Array,
   cOut: number,
   requant: Requantization,
+  prepared: PreparedRequantization,
 ): void {
   const cInG = (cIn / groups) | 0;
   const cOutG = (cOut / groups) | 0;
@@ -62,7 +64,8 @@ export function conv1dInt8Blocked(
   const even = cInG - (cInG % 2);
   let t = 0;
   // Two output steps per pass where possible: each packed weight pair is then loaded once for both.
-  for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, y, cOut, requant);
+  for (; t + 1 < tOut; t += 2)
+    twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, y, cOut, requant, prepared);
   for (; t < tOut; t++) {
     for (let co = 0; co < cOut; co += INT8_BLOCK) {
       const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
@@ -85,7 +88,7 @@ export function conv1dInt8Blocked(
           w += 2;
         }
       }
-      storeBlock(y, t * cOut + co, co, s01, s23, bias, requant);
+      storeBlock(y, t * cOut + co, co, s01, s23, bias, requant, prepared);
     }
   }
 }
@@ -104,6 +107,7 @@ function twoSteps(
   y: Int8Array,
   cOut: number,
   requant: Requantization,
+  prepared: PreparedRequantization,
 ): void {
   const cInG = (cIn / groups) | 0;
   const cOutG = (cOut / groups) | 0;
@@ -147,8 +151,8 @@ function twoSteps(
         w += 2;
       }
     }
-    storeBlock(y, t * cOut + co, co, a01, a23, bias, requant);
-    storeBlock(y, (t + 1) * cOut + co, co, b01, b23, bias, requant);
+    storeBlock(y, t * cOut + co, co, a01, a23, bias, requant, prepared);
+    storeBlock(y, (t + 1) * cOut + co, co, b01, b23, bias, requant, prepared);
   }
 }
 
@@ -161,6 +165,7 @@ export function storeBlock(
   s23: number,
   bias: Int32Array | null,
   requant: Requantization,
+  prepared: PreparedRequantization,
 ): void {
   const u01 = Math.round(s01 / LANE);
   const u23 = Math.round(s23 / LANE);
@@ -168,8 +173,8 @@ export function storeBlock(
     b1 = bias ? bias[co + 1] : 0,
     b2 = bias ? bias[co + 2] : 0,
     b3 = bias ? bias[co + 3] : 0;
-  y[out] = requantize(s01 - u01 * LANE + b0, co, requant);
-  y[out + 1] = requantize(u01 + b1, co + 1, requant);
-  y[out + 2] = requantize(s23 - u23 * LANE + b2, co + 2, requant);
-  y[out + 3] = requantize(u23 + b3, co + 3, requant);
+  y[out] = requantizePrepared(s01 - u01 * LANE + b0, co, prepared, requant);
+  y[out + 1] = requantizePrepared(u01 + b1, co + 1, prepared, requant);
+  y[out + 2] = requantizePrepared(s23 - u23 * LANE + b2, co + 2, prepared, requant);
+  y[out + 3] = requantizePrepared(u23 + b3, co + 3, prepared, requant);
 }

@@ -1,5 +1,6 @@
 import { storeBlock } from './conv1d-int8-blocked.js';
 import type { Requantization } from './requantize.js';
+import type { PreparedRequantization } from './requantize-prepared.js';
 
 // x: [Tin, Cin] int8 codes minus the zero point, as float64 (centreInt8) -> y: [(Tin-1)*stride + K, Cout] int8,
 // weights packed by packConv1dInt8Weights (CinG = Cin)
@@ -16,6 +17,7 @@ export function transposedConv1dInt8Blocked(
   y: Int8Array,
   cOut: number,
   requant: Requantization,
+  prepared: PreparedRequantization,
 ): void {
   const tOut = (tIn - 1) * stride + kernel;
   const tapSize = cIn * 2;
@@ -45,8 +47,8 @@ export function transposedConv1dInt8Blocked(
           s67 += xv * pairs[v + 1];
         }
       }
-      storeBlock(y, o * cOut + co, co, s01, s23, bias, requant);
-      storeBlock(y, o * cOut + co + 4, co + 4, s45, s67, bias, requant);
+      storeBlock(y, o * cOut + co, co, s01, s23, bias, requant, prepared);
+      storeBlock(y, o * cOut + co + 4, co + 4, s45, s67, bias, requant, prepared);
     }
     for (; co < cOut; co += 4) {
       let s01 = 0;
@@ -66,7 +68,7 @@ export function transposedConv1dInt8Blocked(
           s23 += x[xi + c] * pairs[w + 1];
         }
       }
-      storeBlock(y, o * cOut + co, co, s01, s23, bias, requant);
+      storeBlock(y, o * cOut + co, co, s01, s23, bias, requant, prepared);
     }
   }
 }

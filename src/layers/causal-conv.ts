@@ -4,8 +4,9 @@ import { conv1dFast } from '../kernels/conv1d-fast.js';
 import { conv1dInt8 } from '../kernels/conv1d-int8.js';
 import { conv1dInt8Blocked, packConv1dInt8Weights } from '../kernels/conv1d-int8-blocked.js';
 import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
-import { depthwiseConv1dInt8 } from '../kernels/depthwise-conv1d-int8.js';
+import { depthwiseConv1dInt8Prepared } from '../kernels/depthwise-conv1d-int8-prepared.js';
 import type { Requantization } from '../kernels/requantize.js';
+import { prepareRequantization } from '../kernels/requantize-prepared.js';
 import { widen } from '../kernels/widen.js';
 import { centreInt8 } from '../kernels/centre-int8.js';
 import { type Activation, type ActivationType, type Buffers, RangeView } from './buffers.js';
@@ -102,10 +103,12 @@ export function int8Convolution(
 ): Convolve<Int8Array> {
   const { inChannels: cIn, outChannels: cOut, kernel: k, stride, dilation, groups } = s;
   const packed = packConv1dInt8Weights(weight, cOut, k, cIn / groups, groups);
-  if (packed)
+  if (packed) {
+    const prepared = prepareRequantization(requant, cOut);
     return centred(cIn, zeroPoint, (x, steps, y) =>
-      conv1dInt8Blocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, requant),
+      conv1dInt8Blocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, requant, prepared),
     );
+  }
   return (x, steps, y) =>
     conv1dInt8(x, steps, cIn, zeroPoint, weight, bias, k, stride, dilation, groups, y, cOut, requant);
 }
@@ -129,7 +132,9 @@ export function int8Depthwise(
   zeroPoint: number,
   requant: Requantization,
 ): Convolve<Int8Array> {
-  return (x, steps, y) => depthwiseConv1dInt8(x, steps, channels, zeroPoint, weight, bias, k, dilation, y, requant);
+  const prepared = prepareRequantization(requant, channels);
+  return (x, steps, y) =>
+    depthwiseConv1dInt8Prepared(x, steps, channels, zeroPoint, weight, bias, k, dilation, y, requant, prepared);
 }
 
 /**

@@ -10,7 +10,7 @@ import { channelWeightSums, conv1dInt8Rows } from '../kernels/conv1d-int8-rows.j
 import { depthwiseConv1dInt8Rows } from '../kernels/depthwise-conv1d-int8-rows.js';
 import { dequantize } from '../kernels/dequantize.js';
 import type { Requantization } from '../kernels/requantize.js';
-import { prepareRequantization } from '../kernels/requantize-rows.js';
+import { prepareRequantization } from '../kernels/requantize-prepared.js';
 import { tapWeightSums, transposedConv1dInt8Rows } from '../kernels/transposed-conv1d-int8-rows.js';
 import { conv1d } from '../kernels/conv1d.js';
 import { conv1dSplit } from '../kernels/conv1d-split.js';

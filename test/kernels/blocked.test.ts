@@ -8,6 +8,7 @@ import { conv1dInt8 } from '../../src/kernels/conv1d-int8.js';
 import { conv1dInt8Blocked, packConv1dInt8Weights } from '../../src/kernels/conv1d-int8-blocked.js';
 import { quantizeMultiplier } from '../../src/kernels/fixed-point.js';
 import type { Requantization } from '../../src/kernels/requantize.js';
+import { prepareRequantization } from '../../src/kernels/requantize-prepared.js';
 import { transposedConv1d } from '../../src/kernels/transposed-conv1d.js';
 import { transposedConv1dBlocked } from '../../src/kernels/transposed-conv1d-blocked.js';
 import { transposedConv1dMono } from '../../src/kernels/transposed-conv1d-mono.js';
@@ -98,7 +99,21 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
         conv1dInt8(x, tIn, cIn, -7, w, bias, k, s, d, g, plain, cOut, r);
         const packed = packConv1dInt8Weights(w, cOut, k, cIn / g, g);
         expect(packed).not.toBeNull();
-        conv1dInt8Blocked(centre(x, -7), tIn, cIn, packed!, bias, k, s, d, g, fast, cOut, r);
+        conv1dInt8Blocked(
+          centre(x, -7),
+          tIn,
+          cIn,
+          packed!,
+          bias,
+          k,
+          s,
+          d,
+          g,
+          fast,
+          cOut,
+          r,
+          prepareRequantization(r, cOut),
+        );
         expect(Array.from(fast)).toEqual(Array.from(plain));
       }
     },
@@ -126,7 +141,7 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     const fast = new Int8Array(8);
     conv1dInt8(x, 2, cIn, zeroPoint, w, null, 1, 1, 1, 1, plain, 4, r);
     const packed = packConv1dInt8Weights(w, 4, 1, cIn, 1)!;
-    conv1dInt8Blocked(centre(x, zeroPoint), 2, cIn, packed, null, 1, 1, 1, 1, fast, 4, r);
+    conv1dInt8Blocked(centre(x, zeroPoint), 2, cIn, packed, null, 1, 1, 1, 1, fast, 4, r, prepareRequantization(r, 4));
     expect(Array.from(fast)).toEqual(Array.from(plain));
     expect(new Set(plain).size).toBeGreaterThan(1);
   });
@@ -207,6 +222,7 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
       fast,
       cOut,
       r,
+      prepareRequantization(r, cOut),
     );
     expect(Array.from(fast)).toEqual(Array.from(plain));
   });
