@@ -1,14 +1,15 @@
 import type { Requantization } from './requantize.js';
-import { type PreparedRequantization, requantizePrepared } from './requantize-prepared.js';
+import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
 
 // x: [Tin, Cin] int8 codes minus the zero point, as float64 (centreInt8) -> y: [Tout, Cout] int8,
-// packed w: [Cout/4, K, Cin/groups, 2] (see packConv1dInt8Weights)
+// packed w: [Cout/4, K, Cin/groups, 2] (see packConv1dInt8Weights), acc: [Tout, Cout] scratch
 // The same result as conv1d-int8.ts, made fast. Two weights share one float64: w0 + w1 * 2^26.
 // One multiply-add by a centred input then does two MACs, exactly, and the two sums come apart
 // at the end: a centred input is at most 255 in magnitude and a weight 128, so each of at most
 // 1023 products stays below 2^15 and each channel's sum below 2^25, half the lane, while the
 // whole stays below 2^52. Integer sums are exact in any order, so the inner loop takes two
-// input channels per pass.
+// input channels per pass. The int32 sums of the whole output go to acc, and requantizeRows
+// requantizes them in one pass at the end.
 export const INT8_BLOCK = 4;
 export const INT8_LANE = 2 ** 26;
 const LANE = INT8_LANE;
@@ -52,6 +53,7 @@ export function conv1dInt8Blocked(
   stride: number,
   dilation: number,
   groups: number,
+  acc: Float64Array,
   y: Int8Array,
   cOut: number,
   requant: Requantization,
@@ -64,8 +66,7 @@ export function conv1dInt8Blocked(
   const even = cInG - (cInG % 2);
   let t = 0;
   // Two output steps per pass where possible: each packed weight pair is then loaded once for both.
-  for (; t + 1 < tOut; t += 2)
-    twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, y, cOut, requant, prepared);
+  for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, acc, cOut);
   for (; t < tOut; t++) {
     for (let co = 0; co < cOut; co += INT8_BLOCK) {
       const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
@@ -88,9 +89,10 @@ export function conv1dInt8Blocked(
           w += 2;
         }
       }
-      storeBlock(y, t * cOut + co, co, s01, s23, bias, requant, prepared);
+      unpackBlock(acc, t * cOut + co, co, s01, s23, bias);
     }
   }
+  requantizeRows(acc, tOut * cOut, cOut, prepared, requant, y);
 }
 
 /** Output steps t and t + 1 of conv1dInt8Blocked. */
@@ -104,10 +106,8 @@ function twoSteps(
   stride: number,
   dilation: number,
   groups: number,
-  y: Int8Array,
+  acc: Float64Array,
   cOut: number,
-  requant: Requantization,
-  prepared: PreparedRequantization,
 ): void {
   const cInG = (cIn / groups) | 0;
   const cOutG = (cOut / groups) | 0;
@@ -151,30 +151,24 @@ function twoSteps(
         w += 2;
       }
     }
-    storeBlock(y, t * cOut + co, co, a01, a23, bias, requant, prepared);
-    storeBlock(y, (t + 1) * cOut + co, co, b01, b23, bias, requant, prepared);
+    unpackBlock(acc, t * cOut + co, co, a01, a23, bias);
+    unpackBlock(acc, (t + 1) * cOut + co, co, b01, b23, bias);
   }
 }
 
-/** Unpacks the two paired sums of output channels co..co+3, adds the bias, requantizes. */
-export function storeBlock(
-  y: Int8Array,
+/** Unpacks the two paired sums of output channels co..co+3 into acc, bias added. */
+export function unpackBlock(
+  acc: Float64Array,
   out: number,
   co: number,
   s01: number,
   s23: number,
   bias: Int32Array | null,
-  requant: Requantization,
-  prepared: PreparedRequantization,
 ): void {
   const u01 = Math.round(s01 / LANE);
   const u23 = Math.round(s23 / LANE);
-  const b0 = bias ? bias[co] : 0,
-    b1 = bias ? bias[co + 1] : 0,
-    b2 = bias ? bias[co + 2] : 0,
-    b3 = bias ? bias[co + 3] : 0;
-  y[out] = requantizePrepared(s01 - u01 * LANE + b0, co, prepared, requant);
-  y[out + 1] = requantizePrepared(u01 + b1, co + 1, prepared, requant);
-  y[out + 2] = requantizePrepared(s23 - u23 * LANE + b2, co + 2, prepared, requant);
-  y[out + 3] = requantizePrepared(u23 + b3, co + 3, prepared, requant);
+  acc[out] = s01 - u01 * LANE + (bias ? bias[co] : 0);
+  acc[out + 1] = u01 + (bias ? bias[co + 1] : 0);
+  acc[out + 2] = s23 - u23 * LANE + (bias ? bias[co + 2] : 0);
+  acc[out + 3] = u23 + (bias ? bias[co + 3] : 0);
 }

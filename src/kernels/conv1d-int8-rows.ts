@@ -1,7 +1,6 @@
 import { INT8_LANE } from './conv1d-int8-blocked.js';
 import type { Requantization } from './requantize.js';
-import type { PreparedRequantization } from './requantize-prepared.js';
-import { requantizeRows } from './requantize-rows.js';
+import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
 
 // x: [Tin, Cin] int8 -> y: [Tout, Cout] int8, packed w: [Cout/4, K, Cin/groups, 2] (packConv1dInt8Weights), acc: [Tout, Cout] scratch
 // conv1d-int8-blocked.ts bit for bit (the same two int8 weights per float64, on the raw codes

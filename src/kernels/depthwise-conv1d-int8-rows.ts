@@ -1,6 +1,5 @@
 import type { Requantization } from './requantize.js';
-import type { PreparedRequantization } from './requantize-prepared.js';
-import { requantizeRows } from './requantize-rows.js';
+import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
 
 // x: [Tin, C] int8 -> y: [Tout, C] int8, w: [K, C] int8, bias: [C] int32, acc: [Tout, C] scratch, Tout = Tin - dilation*(K-1)
 // depthwise-conv1d-int8.ts bit for bit, for an interpreter (Hermes): the int32 sums with running

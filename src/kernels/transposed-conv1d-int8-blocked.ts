@@ -1,9 +1,9 @@
-import { storeBlock } from './conv1d-int8-blocked.js';
+import { unpackBlock } from './conv1d-int8-blocked.js';
 import type { Requantization } from './requantize.js';
-import type { PreparedRequantization } from './requantize-prepared.js';
+import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
 
 // x: [Tin, Cin] int8 codes minus the zero point, as float64 (centreInt8) -> y: [(Tin-1)*stride + K, Cout] int8,
-// weights packed by packConv1dInt8Weights (CinG = Cin)
+// weights packed by packConv1dInt8Weights (CinG = Cin), acc: [(Tin-1)*stride + K, Cout] scratch
 // transposed-conv1d-int8.ts, bit for bit, with conv1d-int8-blocked.ts's exact trick: two output
 // channels per float64 multiply-add on centred inputs, two input channels per pass.
 export function transposedConv1dInt8Blocked(
@@ -14,6 +14,7 @@ export function transposedConv1dInt8Blocked(
   bias: Int32Array | null,
   kernel: number,
   stride: number,
+  acc: Float64Array,
   y: Int8Array,
   cOut: number,
   requant: Requantization,
@@ -47,8 +48,8 @@ export function transposedConv1dInt8Blocked(
           s67 += xv * pairs[v + 1];
         }
       }
-      storeBlock(y, o * cOut + co, co, s01, s23, bias, requant, prepared);
-      storeBlock(y, o * cOut + co + 4, co + 4, s45, s67, bias, requant, prepared);
+      unpackBlock(acc, o * cOut + co, co, s01, s23, bias);
+      unpackBlock(acc, o * cOut + co + 4, co + 4, s45, s67, bias);
     }
     for (; co < cOut; co += 4) {
       let s01 = 0;
@@ -68,7 +69,8 @@ export function transposedConv1dInt8Blocked(
           s23 += x[xi + c] * pairs[w + 1];
         }
       }
-      storeBlock(y, o * cOut + co, co, s01, s23, bias, requant, prepared);
+      unpackBlock(acc, o * cOut + co, co, s01, s23, bias);
     }
   }
+  requantizeRows(acc, tOut * cOut, cOut, prepared, requant, y);
 }

@@ -1,7 +1,6 @@
 import { unpack } from './conv1d-int8-rows.js';
 import type { Requantization } from './requantize.js';
-import type { PreparedRequantization } from './requantize-prepared.js';
-import { requantizeRows } from './requantize-rows.js';
+import { type PreparedRequantization, requantizeRows } from './requantize-rows.js';
 
 // x: [Tin, Cin] int8 -> y: [(Tin-1)*stride + K, Cout] int8, weights packed by packConv1dInt8Weights (CinG = Cin), acc: [(Tin-1)*stride + K, Cout] scratch
 // transposed-conv1d-int8-blocked.ts bit for bit, for an interpreter (Hermes): the int32 sums of

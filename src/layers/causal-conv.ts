@@ -4,9 +4,9 @@ import { conv1dFast } from '../kernels/conv1d-fast.js';
 import { conv1dInt8 } from '../kernels/conv1d-int8.js';
 import { conv1dInt8Blocked, packConv1dInt8Weights } from '../kernels/conv1d-int8-blocked.js';
 import { depthwiseConv1d } from '../kernels/depthwise-conv1d.js';
-import { depthwiseConv1dInt8Prepared } from '../kernels/depthwise-conv1d-int8-prepared.js';
+import { depthwiseConv1dInt8Rows } from '../kernels/depthwise-conv1d-int8-rows.js';
 import type { Requantization } from '../kernels/requantize.js';
-import { prepareRequantization } from '../kernels/requantize-prepared.js';
+import { prepareRequantization } from '../kernels/requantize-rows.js';
 import { widen } from '../kernels/widen.js';
 import { centreInt8 } from '../kernels/centre-int8.js';
 import { type Activation, type ActivationType, type Buffers, RangeView } from './buffers.js';
@@ -79,6 +79,11 @@ export function widened<Y>(
 }
 
 /** Runs a kernel that reads its int8 input centred on the zero point, as float64, on a copy kept between calls. */
+/** Output steps of a causal convolution over `steps` input steps (history included). */
+export function outputSteps(steps: number, kernel: number, stride: number, dilation: number): number {
+  return Math.floor((steps - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
 export function centred<Y>(
   channels: number,
   zeroPoint: number,
@@ -105,9 +110,12 @@ export function int8Convolution(
   const packed = packConv1dInt8Weights(weight, cOut, k, cIn / groups, groups);
   if (packed) {
     const prepared = prepareRequantization(requant, cOut);
-    return centred(cIn, zeroPoint, (x, steps, y) =>
-      conv1dInt8Blocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, y, cOut, requant, prepared),
-    );
+    let acc = new Float64Array(0);
+    return centred(cIn, zeroPoint, (x, steps, y) => {
+      const n = outputSteps(steps, k, stride, dilation) * cOut;
+      if (acc.length < n) acc = new Float64Array(n);
+      conv1dInt8Blocked(x, steps, cIn, packed, bias, k, stride, dilation, groups, acc, y, cOut, requant, prepared);
+    });
   }
   return (x, steps, y) =>
     conv1dInt8(x, steps, cIn, zeroPoint, weight, bias, k, stride, dilation, groups, y, cOut, requant);
@@ -133,8 +141,12 @@ export function int8Depthwise(
   requant: Requantization,
 ): Convolve<Int8Array> {
   const prepared = prepareRequantization(requant, channels);
-  return (x, steps, y) =>
-    depthwiseConv1dInt8Prepared(x, steps, channels, zeroPoint, weight, bias, k, dilation, y, requant, prepared);
+  let acc = new Float64Array(0);
+  return (x, steps, y) => {
+    const n = outputSteps(steps, k, 1, dilation) * channels;
+    if (acc.length < n) acc = new Float64Array(n);
+    depthwiseConv1dInt8Rows(x, steps, channels, zeroPoint, weight, bias, k, dilation, acc, y, requant, prepared);
+  };
 }
 
 /**

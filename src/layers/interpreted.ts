@@ -7,10 +7,9 @@
 import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
 import { packConv1dInt8Weights } from '../kernels/conv1d-int8-blocked.js';
 import { channelWeightSums, conv1dInt8Rows } from '../kernels/conv1d-int8-rows.js';
-import { depthwiseConv1dInt8Rows } from '../kernels/depthwise-conv1d-int8-rows.js';
 import { dequantize } from '../kernels/dequantize.js';
 import type { Requantization } from '../kernels/requantize.js';
-import { prepareRequantization } from '../kernels/requantize-prepared.js';
+import { prepareRequantization } from '../kernels/requantize-rows.js';
 import { tapWeightSums, transposedConv1dInt8Rows } from '../kernels/transposed-conv1d-int8-rows.js';
 import { conv1d } from '../kernels/conv1d.js';
 import { conv1dSplit } from '../kernels/conv1d-split.js';
@@ -19,7 +18,14 @@ import { depthwiseConv1dSplit } from '../kernels/depthwise-conv1d-split.js';
 import { float32SplitFits, float32SplitLimits } from '../kernels/float32-split.js';
 import { transposedConv1d } from '../kernels/transposed-conv1d.js';
 import { transposedConv1dSplit } from '../kernels/transposed-conv1d-split.js';
-import { type ConvShape, type Convolve, floatConvolution, floatDepthwise, int8Convolution } from './causal-conv.js';
+import {
+  type ConvShape,
+  type Convolve,
+  floatConvolution,
+  floatDepthwise,
+  int8Convolution,
+  outputSteps,
+} from './causal-conv.js';
 import type { Affine } from './layer.js';
 import { floatTransposed, fullSteps, int8Transposed, type Transpose, type TransposedShape } from './transposed-conv.js';
 
@@ -100,8 +106,8 @@ export function interpretedInt8Convolution(
   const prepared = prepareRequantization(requant, cOut);
   let acc = new Float64Array(0);
   return (x, steps, y) => {
-    const tOut = Math.floor((steps - dilation * (k - 1) - 1) / stride) + 1;
-    if (acc.length < tOut * cOut) acc = new Float64Array(tOut * cOut);
+    const n = outputSteps(steps, k, stride, dilation) * cOut;
+    if (acc.length < n) acc = new Float64Array(n);
     conv1dInt8Rows(
       x,
       steps,
@@ -120,25 +126,6 @@ export function interpretedInt8Convolution(
       requant,
       prepared,
     );
-  };
-}
-
-/** int8Depthwise, requantized by requantizeRows. */
-export function interpretedInt8Depthwise(
-  channels: number,
-  k: number,
-  dilation: number,
-  weight: Int8Array,
-  bias: Int32Array | null,
-  zeroPoint: number,
-  requant: Requantization,
-): Convolve<Int8Array> {
-  const prepared = prepareRequantization(requant, channels);
-  let acc = new Float64Array(0);
-  return (x, steps, y) => {
-    const n = (steps - dilation * (k - 1)) * channels;
-    if (acc.length < n) acc = new Float64Array(n);
-    depthwiseConv1dInt8Rows(x, steps, channels, zeroPoint, weight, bias, k, dilation, acc, y, requant, prepared);
   };
 }
 

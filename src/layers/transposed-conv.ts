@@ -2,7 +2,7 @@ import { packConv1dWeights } from '../kernels/conv1d-blocked.js';
 import { packConv1dInt8Weights } from '../kernels/conv1d-int8-blocked.js';
 import { dequantize } from '../kernels/dequantize.js';
 import type { Requantization } from '../kernels/requantize.js';
-import { prepareRequantization } from '../kernels/requantize-prepared.js';
+import { prepareRequantization } from '../kernels/requantize-rows.js';
 import { transposedConv1d } from '../kernels/transposed-conv1d.js';
 import { transposedConv1dBlocked } from '../kernels/transposed-conv1d-blocked.js';
 import { transposedConv1dFast } from '../kernels/transposed-conv1d-fast.js';
@@ -89,8 +89,9 @@ export function int8Transposed(
   const codes = new Int8Array(fullSteps(s) * cOut);
   if (packed) {
     const prepared = prepareRequantization(requant, cOut);
+    const acc = new Float64Array(codes.length);
     const run = centred(cIn, zeroPoint, (x, _, full: Float32Array) => {
-      transposedConv1dInt8Blocked(x, steps, cIn, packed, bias, k, stride, codes, cOut, requant, prepared);
+      transposedConv1dInt8Blocked(x, steps, cIn, packed, bias, k, stride, acc, codes, cOut, requant, prepared);
       dequantize(codes, codes.length, output.scale, output.zeroPoint, full);
     });
     return (x, full) => run(x, steps, full);

@@ -8,7 +8,7 @@ import { conv1dInt8 } from '../../src/kernels/conv1d-int8.js';
 import { conv1dInt8Blocked, packConv1dInt8Weights } from '../../src/kernels/conv1d-int8-blocked.js';
 import { quantizeMultiplier } from '../../src/kernels/fixed-point.js';
 import type { Requantization } from '../../src/kernels/requantize.js';
-import { prepareRequantization } from '../../src/kernels/requantize-prepared.js';
+import { prepareRequantization } from '../../src/kernels/requantize-rows.js';
 import { transposedConv1d } from '../../src/kernels/transposed-conv1d.js';
 import { transposedConv1dBlocked } from '../../src/kernels/transposed-conv1d-blocked.js';
 import { transposedConv1dMono } from '../../src/kernels/transposed-conv1d-mono.js';
@@ -25,6 +25,8 @@ const centre = (x: Int8Array, zeroPoint: number) => {
   return y;
 };
 const floats = (n: number, rand: () => number) => Float32Array.from({ length: n }, () => (rand() - 0.5) * 4);
+/** A scratch row holding stale values: the kernel must overwrite every one it reads. */
+const scratch = (n: number) => new Float64Array(n).fill(12345);
 const int8s = (n: number, rand: () => number) => Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128);
 
 function requant(channels: number, rand: () => number, rounding: 'single' | 'double'): Requantization {
@@ -109,6 +111,7 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
           s,
           d,
           g,
+          scratch(fast.length),
           fast,
           cOut,
           r,
@@ -141,7 +144,22 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
     const fast = new Int8Array(8);
     conv1dInt8(x, 2, cIn, zeroPoint, w, null, 1, 1, 1, 1, plain, 4, r);
     const packed = packConv1dInt8Weights(w, 4, 1, cIn, 1)!;
-    conv1dInt8Blocked(centre(x, zeroPoint), 2, cIn, packed, null, 1, 1, 1, 1, fast, 4, r, prepareRequantization(r, 4));
+    conv1dInt8Blocked(
+      centre(x, zeroPoint),
+      2,
+      cIn,
+      packed,
+      null,
+      1,
+      1,
+      1,
+      1,
+      scratch(8),
+      fast,
+      4,
+      r,
+      prepareRequantization(r, 4),
+    );
     expect(Array.from(fast)).toEqual(Array.from(plain));
     expect(new Set(plain).size).toBeGreaterThan(1);
   });
@@ -219,6 +237,7 @@ describe('blocked convolutions equal the plain kernels bit for bit', () => {
       bias,
       k,
       s,
+      scratch(size),
       fast,
       cOut,
       r,

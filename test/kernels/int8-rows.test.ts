@@ -1,18 +1,15 @@
-// The interpreter's int8 kernels (src/kernels/*-int8-rows.ts, requantize-rows.ts) must give
-// exactly the codes of their plain twins: requantizeRows (and requantizePrepared, which the JIT
-// kernels call per value) those of requantize on any int32 accumulator, the convolutions those of
-// the reference kernels on random shapes and codes.
+// The int8 kernels that requantize whole rows (src/kernels/*-int8-rows.ts, requantize-rows.ts)
+// must give exactly the codes of their plain twins: requantizeRows those of requantize on any int32
+// accumulator, the convolutions those of the reference kernels on random shapes and codes.
 import { describe, expect, it } from 'vitest';
 import { conv1dInt8 } from '../../src/kernels/conv1d-int8.js';
 import { packConv1dInt8Weights } from '../../src/kernels/conv1d-int8-blocked.js';
 import { channelWeightSums, conv1dInt8Rows } from '../../src/kernels/conv1d-int8-rows.js';
 import { depthwiseConv1dInt8 } from '../../src/kernels/depthwise-conv1d-int8.js';
-import { depthwiseConv1dInt8Prepared } from '../../src/kernels/depthwise-conv1d-int8-prepared.js';
 import { depthwiseConv1dInt8Rows } from '../../src/kernels/depthwise-conv1d-int8-rows.js';
 import { quantizeMultiplier } from '../../src/kernels/fixed-point.js';
 import { type Requantization, requantize } from '../../src/kernels/requantize.js';
-import { prepareRequantization, requantizePrepared } from '../../src/kernels/requantize-prepared.js';
-import { requantizeRows } from '../../src/kernels/requantize-rows.js';
+import { prepareRequantization, requantizeRows } from '../../src/kernels/requantize-rows.js';
 import { transposedConv1dInt8 } from '../../src/kernels/transposed-conv1d-int8.js';
 import { tapWeightSums, transposedConv1dInt8Rows } from '../../src/kernels/transposed-conv1d-int8-rows.js';
 import { Rng } from './random.js';
@@ -32,7 +29,7 @@ function requant(channels: number, rng: Rng, rounding: 'single' | 'double'): Req
   return { multipliers, shifts, outputZeroPoint: rng.int(-128, 127), rounding };
 }
 
-describe('requantizeRows and requantizePrepared equal requantize', () => {
+describe('requantizeRows equals requantize', () => {
   it.each(['single', 'double'] as const)('%s rounding, on accumulators over the whole int32 range', (rounding) => {
     const rng = new Rng(rounding === 'single' ? 1 : 2);
     const channels = 37;
@@ -51,13 +48,10 @@ describe('requantizeRows and requantizePrepared equal requantize', () => {
                 ? rng.pick([-2147483648, 2147483647, 0, -1, 1])
                 : rng.int(-(2 ** 24), 2 ** 24);
       }
-      const prepared = prepareRequantization(r, channels);
-      const rows = new Int8Array(n);
-      requantizeRows(acc, n, channels, prepared, r, rows);
+      const got = new Int8Array(n);
+      requantizeRows(acc, n, channels, prepareRequantization(r, channels), r, got);
       const want = Int8Array.from(acc, (a, i) => requantize(a, i % channels, r));
-      expect(Array.from(rows)).toEqual(Array.from(want));
-      const one = Int8Array.from(acc, (a, i) => requantizePrepared(a, i % channels, prepared, r));
-      expect(Array.from(one)).toEqual(Array.from(want));
+      expect(Array.from(got)).toEqual(Array.from(want));
     }
   });
 });
@@ -145,40 +139,34 @@ describe('int8 row kernels equal the plain kernels', () => {
     [256, 3, 1, 2],
     [256, 3, 9, 2],
     [5, 4, 2, 6],
-  ] as const)(
-    'depthwise channels %i K %i dilation %i (and the JIT twin, depthwiseConv1dInt8Prepared)',
-    (ch, k, d, tOut) => {
-      const rng = new Rng(ch + k + d);
-      const tIn = tOut + d * (k - 1);
-      for (const rounding of ['single', 'double'] as const) {
-        const x = rng.i8Array(tIn * ch);
-        const w = rng.i8Array(k * ch);
-        const bias = rng.i32Array(ch, -3000, 3000);
-        const r = requant(ch, rng, rounding);
-        const plain = new Int8Array(tOut * ch);
-        const rows = new Int8Array(tOut * ch);
-        depthwiseConv1dInt8(x, tIn, ch, -3, w, bias, k, d, plain, r);
-        depthwiseConv1dInt8Rows(
-          x,
-          tIn,
-          ch,
-          -3,
-          w,
-          bias,
-          k,
-          d,
-          new Float64Array(tOut * ch),
-          rows,
-          r,
-          prepareRequantization(r, ch),
-        );
-        expect(Array.from(rows)).toEqual(Array.from(plain));
-        const jit = new Int8Array(tOut * ch);
-        depthwiseConv1dInt8Prepared(x, tIn, ch, -3, w, bias, k, d, jit, r, prepareRequantization(r, ch));
-        expect(Array.from(jit)).toEqual(Array.from(plain));
-      }
-    },
-  );
+  ] as const)('depthwise channels %i K %i dilation %i', (ch, k, d, tOut) => {
+    const rng = new Rng(ch + k + d);
+    const tIn = tOut + d * (k - 1);
+    for (const rounding of ['single', 'double'] as const) {
+      const x = rng.i8Array(tIn * ch);
+      const w = rng.i8Array(k * ch);
+      const bias = rng.i32Array(ch, -3000, 3000);
+      const r = requant(ch, rng, rounding);
+      const plain = new Int8Array(tOut * ch);
+      const rows = new Int8Array(tOut * ch);
+      depthwiseConv1dInt8(x, tIn, ch, -3, w, bias, k, d, plain, r);
+      depthwiseConv1dInt8Rows(
+        x,
+        tIn,
+        ch,
+        -3,
+        w,
+        bias,
+        k,
+        d,
+        new Float64Array(tOut * ch),
+        rows,
+        r,
+        prepareRequantization(r, ch),
+      );
+      expect(Array.from(rows)).toEqual(Array.from(plain));
+    }
+  });
 
   it.each([
     [128, 64, 4, 2, 1],

@@ -2,7 +2,7 @@
 // the last `history` input steps between calls. Imported from TFLite's DEPTHWISE_CONV_2D.
 import { F32, I8 } from '../../layers/buffers.js';
 import { CausalConv, floatDepthwise, int8Depthwise } from '../../layers/causal-conv.js';
-import { interpretedFloatDepthwise, interpretedInt8Depthwise } from '../../layers/interpreted.js';
+import { interpretedFloatDepthwise } from '../../layers/interpreted.js';
 import { checkWeightScales, floatWeights, requantization } from './conv-common.js';
 import { checkHistory, convOptions } from './conv1d.js';
 import { defineOp } from './op.js';
@@ -54,7 +54,7 @@ export const depthwiseConv1d = defineOp('depthwise_conv1d', fields, {
     if (n.int8) {
       const bias = n.bias === null ? null : weights.i32(n.bias);
       const requant = requantization(n.int8, weights, n.weight, n.channels);
-      const convolve = (interpreter ? interpretedInt8Depthwise : int8Depthwise)(
+      const convolve = int8Depthwise(
         n.channels,
         n.kernel,
         n.dilation,
