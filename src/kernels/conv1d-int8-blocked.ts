@@ -76,6 +76,14 @@ export function conv1dInt8Blocked(
       for (let k = 0; k < kernel; k++) {
         const xk = inBase + k * dilation * cIn;
         let c = 0;
+        for (; c + 3 < cInG; c += 4, w += 8) {
+          const xv = x[xk + c];
+          const xu = x[xk + c + 1];
+          const xs = x[xk + c + 2];
+          const xr = x[xk + c + 3];
+          s01 += xv * pairs[w] + xu * pairs[w + 2] + (xs * pairs[w + 4] + xr * pairs[w + 6]);
+          s23 += xv * pairs[w + 1] + xu * pairs[w + 3] + (xs * pairs[w + 5] + xr * pairs[w + 7]);
+        }
         for (; c < even; c += 2, w += 4) {
           const xv = x[xk + c];
           const xu = x[xk + c + 1];

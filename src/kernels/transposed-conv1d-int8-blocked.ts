@@ -40,7 +40,16 @@ export function transposedConv1dInt8Blocked(
         const tap = (o - i * stride) * tapSize;
         let w = ((co / 4) | 0) * blockSize + tap;
         let v = w + blockSize;
-        for (let c = 0; c < cIn; c++, w += 2, v += 2) {
+        let c = 0;
+        for (; c < even; c += 2, w += 4, v += 4) {
+          const xv = x[xi + c];
+          const xu = x[xi + c + 1];
+          s01 += xv * pairs[w] + xu * pairs[w + 2];
+          s23 += xv * pairs[w + 1] + xu * pairs[w + 3];
+          s45 += xv * pairs[v] + xu * pairs[v + 2];
+          s67 += xv * pairs[v + 1] + xu * pairs[v + 3];
+        }
+        if (c < cIn) {
           const xv = x[xi + c];
           s01 += xv * pairs[w];
           s23 += xv * pairs[w + 1];
