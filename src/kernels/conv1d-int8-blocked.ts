@@ -13,6 +13,7 @@ import { type PreparedRequantization, requantizeRows } from './requantize-rows.j
 export const INT8_BLOCK = 4;
 export const INT8_LANE = 2 ** 26;
 const LANE = INT8_LANE;
+const INV_LANE = 2 ** -26;
 const MAX_TERMS = 1023;
 
 /**
@@ -164,7 +165,12 @@ function twoSteps(
   }
 }
 
-/** Unpacks the two paired sums of output channels co..co+3 into acc, bias added. */
+/**
+ * Unpacks the two paired sums of output channels co..co+3 into acc, bias added. The high lane is
+ * s / 2^26 rounded to nearest, as floor(s / 2^26 + 1/2): exact (s / 2^26 needs no bit below 2^-26
+ * and stays below 2^26), and Math.floor is one instruction where V8's Math.round branches on the
+ * value.
+ */
 export function unpackBlock(
   acc: Float64Array,
   out: number,
@@ -173,8 +179,8 @@ export function unpackBlock(
   s23: number,
   bias: Int32Array | null,
 ): void {
-  const u01 = Math.round(s01 / LANE);
-  const u23 = Math.round(s23 / LANE);
+  const u01 = Math.floor(s01 * INV_LANE + 0.5);
+  const u23 = Math.floor(s23 * INV_LANE + 0.5);
   acc[out] = s01 - u01 * LANE + (bias ? bias[co] : 0);
   acc[out + 1] = u01 + (bias ? bias[co + 1] : 0);
   acc[out + 2] = s23 - u23 * LANE + (bias ? bias[co + 2] : 0);

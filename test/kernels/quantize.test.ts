@@ -132,6 +132,52 @@ describe('quantize: hand-computed', () => {
     expect(Array.from(q)).toEqual(reference([x, -x], scale, 0));
   });
 
+  it('rounds the largest double below one half down (where floor(v + 0.5) would give 1)', () => {
+    // 0.75 / 1.5000000000000002 is 0.49999999999999994 exactly; so is 1.5 / 3.0000000000000004.
+    const scales = [1.5000000000000002, 3.0000000000000004];
+    const x = [0.75, 1.5];
+    for (let k = 0; k < 2; k++) {
+      expect(x[k] / scales[k]).toBe(0.5 - 2 ** -54);
+      const q = new Int8Array(2);
+      quantize(Float32Array.from([x[k], -x[k]]), 2, scales[k], 0, q);
+      expect(Array.from(q)).toEqual([0, 0]);
+      quantize(Float32Array.from([x[k] * 3, -x[k] * 3]), 2, scales[k], 0, q); // 1.4999999999999998
+      expect(Array.from(q)).toEqual([1, -1]);
+    }
+  });
+
+  it('quotients a few double ulps either side of every half from 2^-40 to 2^40 steps', () => {
+    // x / scale lands on chosen doubles: scale is 1 and x a float32 is too coarse, so x is 1 and
+    // the scale is 1 / (the wanted quotient); the reference decides on the quotient actually formed.
+    const next = (v: number, up: boolean) => {
+      const b = new Float64Array([v]);
+      const u = new BigUint64Array(b.buffer);
+      u[0] += up ? BigInt(1) : -BigInt(1);
+      return b[0]!;
+    };
+    const x: number[] = [];
+    const scales: number[] = [];
+    for (let e = -40; e <= 40; e += 4) {
+      for (const m of [0, 1, 2, 5, 126, 127]) {
+        let below = (m + 0.5) * 2 ** e;
+        let above = below;
+        for (let j = 0; j < 3; j++) {
+          for (const v of [below, above]) {
+            x.push(1);
+            scales.push(1 / v);
+          }
+          below = next(below, false);
+          above = next(above, true);
+        }
+      }
+    }
+    const q = new Int8Array(1);
+    for (let i = 0; i < x.length; i++) {
+      quantize(Float32Array.of(x[i]!), 1, scales[i]!, -128, q);
+      expect(q[0], `1 / ${scales[i]}`).toBe(reference([x[i]!], scales[i]!, -128)[0]);
+    }
+  });
+
   it('clamps after adding the zero point, and handles infinities and signed zeros', () => {
     const q = new Int8Array(8);
     quantize(Float32Array.from([50, -50, 1e30, -1e30, Infinity, -Infinity, -0, 0]), 8, 0.5, 100, q);
