@@ -56,6 +56,26 @@ describe('requantizeRows equals requantize', () => {
   });
 });
 
+describe('requantizeRows equals requantize on exact ties', () => {
+  it.each(['single', 'double'] as const)(
+    '%s rounding: multiplier 2^30, every accumulator in [-4096, 4096]',
+    (rounding) => {
+      // acc * 2^30 scaled by 2^-31 (and by 2^-shift after it) is a half for every odd acc: both the
+      // first rounding and the rounding shift meet ties, of either sign.
+      const channels = 13;
+      const multipliers = new Int32Array(channels).fill(1 << 30);
+      const shifts = Int32Array.from({ length: channels }, (_, c) => -c);
+      const r: Requantization = { multipliers, shifts, outputZeroPoint: 3, rounding };
+      const acc = Float64Array.from({ length: 8193 * channels }, (_, i) => Math.floor(i / channels) - 4096);
+      const got = new Int8Array(acc.length);
+      requantizeRows(acc, acc.length, channels, prepareRequantization(r, channels), r, got);
+      const want = Int8Array.from(acc, (a, i) => requantize(a, i % channels, r));
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(new Set(want).size).toBeGreaterThan(200);
+    },
+  );
+});
+
 const convCases = [
   // [cIn, cOut, kernel, stride, dilation, groups, tOut]
   [256, 256, 1, 1, 1, 1, 2],

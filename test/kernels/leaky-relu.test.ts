@@ -24,6 +24,7 @@ function inputs(rng: Rng, n: number): Float32Array {
     -Infinity,
     -1e-30,
     1e-30,
+    Number.NaN,
   ];
   const x = new Float32Array(n + special.length);
   for (let i = 0; i < n; i++) x[i] = rng.pick([rng.float(-4, 4), rng.wideFloat(-60, 60), rng.wideFloat(-140, -120)]);
@@ -31,7 +32,25 @@ function inputs(rng: Rng, n: number): Float32Array {
   return x;
 }
 
-const ALPHAS = [fr(0.2), fr(0.01), fr(0.3), 0.5, 1, 0, fr(1.7), fr(-0.1)];
+// The usual alphas take the kernel's branch-free loop; -0, NaN, the infinities and 1e30 (for
+// which alpha + (1 - alpha) is not 1) take its plain branch: both must give the same bits.
+const ALPHAS = [
+  fr(0.2),
+  fr(0.01),
+  fr(0.3),
+  0.5,
+  1,
+  0,
+  fr(1.7),
+  fr(-0.1),
+  2,
+  1e-30,
+  1e30,
+  -0,
+  Number.NaN,
+  Infinity,
+  -Infinity,
+];
 
 describe.each(ALPHAS)('leakyRelu, alpha %s', (alpha) => {
   it('float64 reference within one float32 rounding', () => {
