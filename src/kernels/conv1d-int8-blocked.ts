@@ -66,8 +66,11 @@ export function conv1dInt8Blocked(
   const blockSize = kernel * cInG * 2;
   const even = cInG - (cInG % 2);
   let t = 0;
-  // Two output steps per pass where possible: each packed weight pair is then loaded once for both.
-  for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, acc, cOut);
+  // Two output steps per pass where possible: each packed weight pair is then loaded once for both;
+  // and eight output channels where a group has them: each input value loaded once for eight.
+  if (cOutG % 8 === 0)
+    for (; t + 1 < tOut; t += 2) twoStepsEight(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, acc, cOut);
+  else for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, acc, cOut);
   for (; t < tOut; t++) {
     for (let co = 0; co < cOut; co += INT8_BLOCK) {
       const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
@@ -102,6 +105,85 @@ export function conv1dInt8Blocked(
     }
   }
   requantizeRows(acc, tOut * cOut, cOut, prepared, requant, y);
+}
+
+/** Output steps t and t + 1 of conv1dInt8Blocked, eight output channels (two packed blocks) per pass. */
+function twoStepsEight(
+  x: Float64Array,
+  t: number,
+  cIn: number,
+  pairs: Float64Array,
+  bias: Int32Array | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  groups: number,
+  acc: Float64Array,
+  cOut: number,
+): void {
+  const cInG = (cIn / groups) | 0;
+  const cOutG = (cOut / groups) | 0;
+  const blockSize = kernel * cInG * 2;
+  const nextStep = stride * cIn;
+  const even = cInG - (cInG % 2);
+  for (let co = 0; co < cOut; co += 8) {
+    const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
+    let w = ((co / INT8_BLOCK) | 0) * blockSize;
+    let a01 = 0,
+      a23 = 0,
+      a45 = 0,
+      a67 = 0,
+      b01 = 0,
+      b23 = 0,
+      b45 = 0,
+      b67 = 0;
+    for (let k = 0; k < kernel; k++) {
+      const xa = inBase + k * dilation * cIn;
+      const xb = xa + nextStep;
+      let c = 0;
+      for (; c < even; c += 2, w += 4) {
+        const v = w + blockSize;
+        const va = x[xa + c],
+          vb = x[xb + c],
+          ua = x[xa + c + 1],
+          ub = x[xb + c + 1];
+        const p01 = pairs[w],
+          q01 = pairs[w + 2];
+        a01 += va * p01 + ua * q01;
+        b01 += vb * p01 + ub * q01;
+        const p23 = pairs[w + 1],
+          q23 = pairs[w + 3];
+        a23 += va * p23 + ua * q23;
+        b23 += vb * p23 + ub * q23;
+        const p45 = pairs[v],
+          q45 = pairs[v + 2];
+        a45 += va * p45 + ua * q45;
+        b45 += vb * p45 + ub * q45;
+        const p67 = pairs[v + 1],
+          q67 = pairs[v + 3];
+        a67 += va * p67 + ua * q67;
+        b67 += vb * p67 + ub * q67;
+      }
+      if (c < cInG) {
+        const v = w + blockSize;
+        const va = x[xa + c],
+          vb = x[xb + c];
+        a01 += va * pairs[w];
+        a23 += va * pairs[w + 1];
+        a45 += va * pairs[v];
+        a67 += va * pairs[v + 1];
+        b01 += vb * pairs[w];
+        b23 += vb * pairs[w + 1];
+        b45 += vb * pairs[v];
+        b67 += vb * pairs[v + 1];
+        w += 2;
+      }
+    }
+    unpackBlock(acc, t * cOut + co, co, a01, a23, bias);
+    unpackBlock(acc, t * cOut + co + 4, co + 4, a45, a67, bias);
+    unpackBlock(acc, (t + 1) * cOut + co, co, b01, b23, bias);
+    unpackBlock(acc, (t + 1) * cOut + co + 4, co + 4, b45, b67, bias);
+  }
 }
 
 /** Output steps t and t + 1 of conv1dInt8Blocked. */

@@ -55,8 +55,9 @@ const convCases = [
   [4, 16, 3, 1, 2, 4, 3],
 ] as const;
 // An odd Cin/groups above 1, which the float kernels' split sums do not take (the layers keep
-// such shapes off them) but the int8 ones must: their inner loops take four, two, then one.
-const int8ConvCases = [...convCases, [14, 8, 2, 1, 1, 2, 3]] as const;
+// such shapes off them) but the int8 ones must: their inner loops take four, two, then one
+// (with four output channels per group, and with eight).
+const int8ConvCases = [...convCases, [14, 8, 2, 1, 1, 2, 3], [7, 16, 2, 1, 1, 1, 3]] as const;
 
 describe('blocked convolutions equal the plain kernels bit for bit', () => {
   it.each(convCases)(
