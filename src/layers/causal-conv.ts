@@ -78,12 +78,12 @@ export function widened<Y>(
   };
 }
 
-/** Runs a kernel that reads its int8 input centred on the zero point, as float64, on a copy kept between calls. */
 /** Output steps of a causal convolution over `steps` input steps (history included). */
 export function outputSteps(steps: number, kernel: number, stride: number, dilation: number): number {
   return Math.floor((steps - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
+/** Runs a kernel that reads its int8 input centred on the zero point, as float64, on a copy kept between calls. */
 export function centred<Y>(
   channels: number,
   zeroPoint: number,
