@@ -7,8 +7,8 @@ import { type PreparedRequantization, requantizeRows } from './requantize-rows.j
 // One multiply-add by a centred input then does two MACs, exactly, and the two sums come apart
 // at the end: a centred input is at most 255 in magnitude and a weight 128, so each of at most
 // 1023 products stays below 2^15 and each channel's sum below 2^25, half the lane, while the
-// whole stays below 2^52. Integer sums are exact in any order, so the inner loop takes two
-// input channels per pass. The int32 sums of the whole output go to acc, and requantizeRows
+// whole stays below 2^52. Integer sums are exact in any order, so the inner loops take two or
+// four input channels per pass. The int32 sums of the whole output go to acc, and requantizeRows
 // requantizes them in one pass at the end.
 export const INT8_BLOCK = 4;
 export const INT8_LANE = 2 ** 26;
@@ -66,11 +66,11 @@ export function conv1dInt8Blocked(
   const blockSize = kernel * cInG * 2;
   const even = cInG - (cInG % 2);
   let t = 0;
-  // Two output steps per pass where possible: each packed weight pair is then loaded once for both;
-  // and eight output channels where a group has them: each input value loaded once for eight.
+  // Where a group has eight output channels, two output steps and eight channels per pass: each
+  // packed weight pair is loaded once for both steps and each input value once for eight channels.
+  // Any other step (and every step of a group of four) goes one at a time, four channels per pass.
   if (cOutG % 8 === 0)
-    for (; t + 1 < tOut; t += 2) twoStepsEight(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, acc, cOut);
-  else for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, acc, cOut);
+    for (; t + 1 < tOut; t += 2) twoSteps(x, t, cIn, pairs, bias, kernel, stride, dilation, groups, acc, cOut);
   for (; t < tOut; t++) {
     for (let co = 0; co < cOut; co += INT8_BLOCK) {
       const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
@@ -108,7 +108,7 @@ export function conv1dInt8Blocked(
 }
 
 /** Output steps t and t + 1 of conv1dInt8Blocked, eight output channels (two packed blocks) per pass. */
-function twoStepsEight(
+function twoSteps(
   x: Float64Array,
   t: number,
   cIn: number,
@@ -183,67 +183,6 @@ function twoStepsEight(
     unpackBlock(acc, t * cOut + co + 4, co + 4, a45, a67, bias);
     unpackBlock(acc, (t + 1) * cOut + co, co, b01, b23, bias);
     unpackBlock(acc, (t + 1) * cOut + co + 4, co + 4, b45, b67, bias);
-  }
-}
-
-/** Output steps t and t + 1 of conv1dInt8Blocked. */
-function twoSteps(
-  x: Float64Array,
-  t: number,
-  cIn: number,
-  pairs: Float64Array,
-  bias: Int32Array | null,
-  kernel: number,
-  stride: number,
-  dilation: number,
-  groups: number,
-  acc: Float64Array,
-  cOut: number,
-): void {
-  const cInG = (cIn / groups) | 0;
-  const cOutG = (cOut / groups) | 0;
-  const blockSize = kernel * cInG * 2;
-  const nextStep = stride * cIn;
-  const even = cInG - (cInG % 2);
-  for (let co = 0; co < cOut; co += INT8_BLOCK) {
-    const inBase = t * stride * cIn + ((co / cOutG) | 0) * cInG;
-    let w = ((co / INT8_BLOCK) | 0) * blockSize;
-    let a01 = 0,
-      a23 = 0,
-      b01 = 0,
-      b23 = 0;
-    for (let k = 0; k < kernel; k++) {
-      const xa = inBase + k * dilation * cIn;
-      const xb = xa + nextStep;
-      let c = 0;
-      for (; c < even; c += 2, w += 4) {
-        const p01 = pairs[w],
-          p23 = pairs[w + 1],
-          q01 = pairs[w + 2],
-          q23 = pairs[w + 3];
-        const va = x[xa + c],
-          vb = x[xb + c],
-          ua = x[xa + c + 1],
-          ub = x[xb + c + 1];
-        a01 += va * p01 + ua * q01;
-        a23 += va * p23 + ua * q23;
-        b01 += vb * p01 + ub * q01;
-        b23 += vb * p23 + ub * q23;
-      }
-      if (c < cInG) {
-        const p01 = pairs[w],
-          p23 = pairs[w + 1];
-        const va = x[xa + c],
-          vb = x[xb + c];
-        a01 += va * p01;
-        a23 += va * p23;
-        b01 += vb * p01;
-        b23 += vb * p23;
-        w += 2;
-      }
-    }
-    unpackBlock(acc, t * cOut + co, co, a01, a23, bias);
-    unpackBlock(acc, (t + 1) * cOut + co, co, b01, b23, bias);
   }
 }
 
