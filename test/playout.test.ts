@@ -3,7 +3,13 @@
 // duplicates packets, and a simulated audio thread plays the output at the receiver's rate.
 // The controller reads no clock, so each run is exactly reproducible.
 import { describe, expect, it } from 'vitest';
-import { AdaptivePlayout, type FrameKind, type FrameSource, type PlayoutOptions } from '../src/codec/playout.js';
+import {
+  AdaptivePlayout,
+  type FrameKind,
+  type FrameSource,
+  type PlayoutOptions,
+  type PlayoutTuning,
+} from '../src/codec/playout.js';
 import { mulberry32 } from '../src/util/prng.js';
 
 const RATE = 16000;
@@ -59,6 +65,8 @@ interface Scenario {
   duplicateAfterMs?: number;
   marginMs?: number;
   options?: Partial<PlayoutOptions>;
+  /** configure() called once the clock reaches atMs. */
+  reconfigure?: { atMs: number; options: Partial<Pick<PlayoutOptions, PlayoutTuning>> };
   /** What the sender sends for frame `seq` (default packetOf(seq); empty: the DTX mark of a frame not sent). */
   packet?: (seq: number) => Uint8Array;
   /** The decoder (default fakeDecoder()); `log` what it was given. */
@@ -112,9 +120,14 @@ function simulate(s: Scenario): Run {
   const chunks: Float32Array[] = [];
   const latency: [number, number][] = [];
   let maxDelayMs = 0;
+  let reconfigure = s.reconfigure;
   for (const e of events) {
     const consumed = ((e.at - clock) * RATE) / 1000;
     clock = e.at;
+    if (reconfigure && clock >= reconfigure.atMs) {
+      playout.configure(reconfigure.options);
+      reconfigure = undefined;
+    }
     if (playing) {
       if (consumed > queued) underrunMs += ((consumed - queued) * 1000) / RATE;
       queued = Math.max(0, queued - consumed);
@@ -231,6 +244,23 @@ describe('AdaptivePlayout', () => {
     const between = latencyBetween(run, 12_500, 14_500);
     expect(max(between)).toBeLessThan(150 + 5 + 20);
     expect(min(between)).toBeGreaterThan(140);
+  });
+
+  it('the quantile can be raised while playing: at 1 the late tail is waited for instead of concealed', () => {
+    // Every 25th packet 25 ms later than the rest: 4%, beyond the 95th percentile's reach.
+    const scenario = (reconfigure?: Scenario['reconfigure']) =>
+      simulate({ seconds: 40, fifo: true, delay: (seq) => (seq % 25 === 0 ? 30 : 5), reconfigure });
+    const kept = scenario();
+    const raised = scenario({ atMs: 10_000, options: { quantile: 1 } });
+    expect(kept.stats.concealmentEvents).toBeGreaterThan(40);
+    // Only those of the first 10 s, and the 2 s window's worth after the change.
+    expect(raised.stats.concealmentEvents).toBeLessThan(kept.stats.concealmentEvents / 2);
+    for (const run of [kept, raised]) expect(run.underrunMs).toBe(0);
+    // The price: the delay covers the tail, steadily (at 0.95 it rose and fell with each late packet).
+    const after = latencyBetween(raised, 15_000, 40_000);
+    expect(max(after) - min(after)).toBeLessThan(2);
+    expect(mean(after)).toBeGreaterThan(mean(latencyBetween(kept, 15_000, 40_000)) + 10);
+    expect(max(after)).toBeLessThan(30 + 8 + 5 + 4);
   });
 
   for (const senderPeriod of [1.001, 0.999]) {
@@ -445,5 +475,8 @@ describe('AdaptivePlayout', () => {
     expect(() => playout.pull(0, -1, 5)).toThrow(/queuedMs/);
     expect(() => playout.pull(0, 0, Number.POSITIVE_INFINITY)).toThrow(/marginMs/);
     expect(() => playout.configure({ maxDelayMs: 1 })).toThrow(/maxDelayMs/);
+    expect(() => playout.configure({ quantile: 1.5 })).toThrow(/quantile/);
+    expect(() => playout.configure({ peakHoldMs: Number.POSITIVE_INFINITY })).toThrow(/peakHoldMs/);
+    expect(() => playout.configure({ peakCapMs: -5 })).toThrow(/peakCapMs/);
   });
 });

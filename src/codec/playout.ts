@@ -68,6 +68,9 @@ export interface PlayoutOptions {
   maxAhead?: number;
 }
 
+/** The options a running playout can change (configure). */
+export type PlayoutTuning = 'minJitterMs' | 'minMarginMs' | 'maxDelayMs' | 'quantile' | 'peakHoldMs' | 'peakCapMs';
+
 /**
  * A decoder: a packet (null: conceal; empty: not sent, DTX) to one frame of audio at
  * `sampleRate`. `seq`: the frame's sequence number, -1 for concealment played in addition to the
@@ -230,28 +233,9 @@ export class AdaptivePlayout {
       throw new RangeError(
         `adaptive playout: frameSize must be a whole number of samples from 16 to a second, got ${o.frameSize}`,
       );
-    for (const name of [
-      'minJitterMs',
-      'minMarginMs',
-      'initialJitterMs',
-      'maxDelayMs',
-      'windowMs',
-      'targetFallMsPerS',
-      'peakHoldMs',
-      'peakCapMs',
-    ] as const) {
-      if (!Number.isFinite(o[name]) || o[name] < 0 || o[name] > 60_000)
-        throw new RangeError(
-          `adaptive playout: ${name} must be a number of milliseconds from 0 to 60000, got ${o[name]}`,
-        );
-    }
+    checkMs(o, ['initialJitterMs', 'windowMs', 'targetFallMsPerS']);
     const frameMs = (o.frameSize * 1000) / o.sampleRate;
-    if (o.maxDelayMs < frameMs || o.maxDelayMs < o.minJitterMs + o.minMarginMs)
-      throw new RangeError(
-        `adaptive playout: maxDelayMs (${o.maxDelayMs}) must be at least a frame (${frameMs} ms) and minJitterMs + minMarginMs (${o.minJitterMs + o.minMarginMs})`,
-      );
-    if (!(o.quantile > 0 && o.quantile <= 1))
-      throw new RangeError(`adaptive playout: quantile must be in (0, 1], got ${o.quantile}`);
+    checkTuning(o, frameMs);
     if (!Number.isSafeInteger(o.maxAhead) || o.maxAhead < 1)
       throw new RangeError(`adaptive playout: maxAhead must be a positive whole number of frames, got ${o.maxAhead}`);
     this.options = o;
@@ -277,19 +261,13 @@ export class AdaptivePlayout {
     return { ...this.now };
   }
 
-  /** Changes the floors and the maximum (as in the constructor's options). */
-  configure(limits: { minJitterMs?: number; minMarginMs?: number; maxDelayMs?: number }): void {
+  /**
+   * Changes the floors, the maximum, the quantile and the peak hold (as in the constructor's
+   * options), for the frames from now on.
+   */
+  configure(limits: Pick<PlayoutOptions, PlayoutTuning>): void {
     const next = { ...this.options, ...limits };
-    for (const name of ['minJitterMs', 'minMarginMs', 'maxDelayMs'] as const) {
-      if (!Number.isFinite(next[name]) || next[name] < 0 || next[name] > 60_000)
-        throw new RangeError(
-          `adaptive playout: ${name} must be a number of milliseconds from 0 to 60000, got ${next[name]}`,
-        );
-    }
-    if (next.maxDelayMs < this.frameMs || next.maxDelayMs < next.minJitterMs + next.minMarginMs)
-      throw new RangeError(
-        `adaptive playout: maxDelayMs (${next.maxDelayMs}) must be at least a frame and minJitterMs + minMarginMs`,
-      );
+    checkTuning(next, this.frameMs);
     Object.assign(this.options, next);
     this.updateJitter();
   }
@@ -664,6 +642,26 @@ export class AdaptivePlayout {
     this.quantileMs = measured;
     this.jitter = Math.max(this.options.minJitterMs, measured);
   }
+}
+
+function checkMs<K extends string>(o: Record<K, number>, names: readonly K[]): void {
+  for (const name of names) {
+    if (!Number.isFinite(o[name]) || o[name] < 0 || o[name] > 60_000)
+      throw new RangeError(
+        `adaptive playout: ${name} must be a number of milliseconds from 0 to 60000, got ${o[name]}`,
+      );
+  }
+}
+
+/** The options configure() may change: each in range, and a maximum delay the floors fit under. */
+function checkTuning(o: Required<Pick<PlayoutOptions, PlayoutTuning>>, frameMs: number): void {
+  checkMs(o, ['minJitterMs', 'minMarginMs', 'maxDelayMs', 'peakHoldMs', 'peakCapMs']);
+  if (o.maxDelayMs < frameMs || o.maxDelayMs < o.minJitterMs + o.minMarginMs)
+    throw new RangeError(
+      `adaptive playout: maxDelayMs (${o.maxDelayMs}) must be at least a frame (${frameMs} ms) and minJitterMs + minMarginMs (${o.minJitterMs + o.minMarginMs})`,
+    );
+  if (!(o.quantile > 0 && o.quantile <= 1))
+    throw new RangeError(`adaptive playout: quantile must be in (0, 1], got ${o.quantile}`);
 }
 
 function checkTime(nowMs: number): void {

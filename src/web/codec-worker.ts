@@ -16,7 +16,13 @@ import {
   type StreamEncoder,
 } from '../codec/stream.js';
 import { loadModelFromBytes, type Model } from '../model/load.js';
-import { AdaptivePlayout, type FrameKind, type PlayoutFrame } from '../codec/playout.js';
+import {
+  AdaptivePlayout,
+  type FrameKind,
+  type PlayoutFrame,
+  type PlayoutOptions,
+  type PlayoutTuning,
+} from '../codec/playout.js';
 import { ListenerClock } from './listener-clock.js';
 import { leastBurstMs, PlayoutMargin } from './playout-margin.js';
 import { framesToDrop, nextShedStep, OVERLOAD_WINDOW_MS, DelayHold, maxDelayFor, OverloadMonitor } from './overload.js';
@@ -30,6 +36,7 @@ import type {
   OverloadPolicy,
   PacketMessage,
   PlaybackPosition,
+  PlayoutBuffer,
   WorkerReply,
   WorkerRequest,
 } from './protocol.js';
@@ -434,7 +441,7 @@ class DecoderRole {
   private writing = false;
   private skippedBefore = 0;
   /** The node's playout limits; while overloaded the maximum delay is held lower (OVERLOADED_MAX_DELAY_MS). */
-  private limits: { minMarginMs: number; minJitterMs: number; maxDelayMs: number };
+  private limits: Required<Pick<PlayoutOptions, PlayoutTuning>>;
   private readonly delayHold = new DelayHold();
   private readonly wallClock: boolean;
   private queuedSum = 0;
@@ -478,11 +485,7 @@ class DecoderRole {
     this.source = playoutSource(this.decoder);
     this.resampler = this.sampleRate === this.modelRate ? null : new Resampler(this.modelRate, this.sampleRate);
     this.skip = this.resampler?.delaySamples ?? 0;
-    this.limits = {
-      minMarginMs: init.buffer.safetyMs,
-      minJitterMs: init.buffer.jitterMs,
-      maxDelayMs: init.buffer.maxDelayMs,
-    };
+    this.limits = playoutLimits(init.buffer);
     this.playout = new AdaptivePlayout((packet, seq, next) => this.decodeFrame(packet, seq, next), {
       sampleRate: this.modelRate,
       frameSize: this.frameSize,
@@ -517,8 +520,7 @@ class DecoderRole {
     else if (message.type === 'packet-port')
       message.port.onmessage = (e: MessageEvent<unknown>) => guarded(this, () => this.fromPort(e.data));
     else if (message.type === 'buffer') {
-      const { safetyMs, jitterMs, maxDelayMs } = message.buffer;
-      this.limits = { minMarginMs: safetyMs, minJitterMs: jitterMs, maxDelayMs };
+      this.limits = playoutLimits(message.buffer);
       this.applyLimits();
     } else if (message.type === 'restart') {
       this.playout.reset();
@@ -776,4 +778,16 @@ class DecoderRole {
       pcm: concatFloats(this.record.pcm),
     };
   }
+}
+
+/** A node's playout settings in the playout's own terms. */
+function playoutLimits(b: PlayoutBuffer): Required<Pick<PlayoutOptions, PlayoutTuning>> {
+  return {
+    minMarginMs: b.safetyMs,
+    minJitterMs: b.jitterMs,
+    maxDelayMs: b.maxDelayMs,
+    quantile: b.quantile,
+    peakHoldMs: b.peakHoldMs,
+    peakCapMs: b.peakCapMs,
+  };
 }

@@ -40,6 +40,7 @@ import type {
   WorkerRequest,
 } from './protocol.js';
 import { readPacketMessage } from './packet-message.js';
+import { checkPlayoutBuffer, DEFAULT_PLAYOUT_BUFFER } from './playout-buffer.js';
 import { SampleRing } from './ring.js';
 
 export interface CodecNodeOptions {
@@ -112,6 +113,16 @@ export interface DecoderNodeOptions extends CodecNodeOptions {
   safetyMs?: number;
   jitterMs?: number;
   maxDelayMs?: number;
+  /**
+   * How much lateness the playout waits for: the quantile of recent arrival delays its jitter
+   * allowance covers (default 0.95; 1 waits for the latest packet of the last 2 s, which conceals
+   * less and delays more), how long recurring delay peaks are remembered (peakHoldMs, default
+   * 20000; 0 never holds them) and the highest target delay they may raise it to (peakCapMs,
+   * default 150). docs/playout.md.
+   */
+  quantile?: number;
+  peakHoldMs?: number;
+  peakCapMs?: number;
 }
 
 export interface EncodedPacket {
@@ -508,10 +519,14 @@ export class SoundstreamDecoderNode extends CodecNode {
     const packetFormat = options.packetFormat ?? 'lyra';
     if (packetFormat !== 'lyra' && packetFormat !== 'soundstream')
       throw new RangeError(`packetFormat must be 'lyra' or 'soundstream', got ${JSON.stringify(packetFormat)}`);
-    const buffer = checkBuffer({
-      safetyMs: options.safetyMs ?? 0,
-      jitterMs: options.jitterMs ?? 0,
-      maxDelayMs: options.maxDelayMs ?? 400,
+    const d = DEFAULT_PLAYOUT_BUFFER;
+    const buffer = checkPlayoutBuffer({
+      safetyMs: options.safetyMs ?? d.safetyMs,
+      jitterMs: options.jitterMs ?? d.jitterMs,
+      maxDelayMs: options.maxDelayMs ?? d.maxDelayMs,
+      quantile: options.quantile ?? d.quantile,
+      peakHoldMs: options.peakHoldMs ?? d.peakHoldMs,
+      peakCapMs: options.peakCapMs ?? d.peakCapMs,
     });
     const overload = overloadPolicy(options);
     const { worker, node, transport } = await CodecNode.start(
@@ -585,7 +600,7 @@ export class SoundstreamDecoderNode extends CodecNode {
   }
 
   setPlayoutBuffer(buffer: Partial<PlayoutBuffer>): void {
-    this.buffer = checkBuffer({ ...this.buffer, ...buffer });
+    this.buffer = checkPlayoutBuffer({ ...this.buffer, ...buffer });
     this.send({ type: 'buffer', buffer: this.buffer });
   }
 
@@ -605,19 +620,4 @@ export class SoundstreamDecoderNode extends CodecNode {
     if (!reply.decoder) throw new Error('the decoder node was created without record: true');
     return reply.decoder;
   }
-}
-
-function checkBuffer(b: PlayoutBuffer): PlayoutBuffer {
-  for (const [name, ms] of Object.entries(b)) {
-    if (!Number.isFinite(ms) || ms < 0)
-      throw new RangeError(`${name} must be a number of milliseconds >= 0, got ${ms}`);
-  }
-  // The playout ring holds a second or more; the delay must stay well inside it.
-  if (b.maxDelayMs < 20 || b.maxDelayMs > 900)
-    throw new RangeError(`maxDelayMs must be from 20 to 900 ms, got ${b.maxDelayMs}`);
-  if (b.safetyMs + b.jitterMs > b.maxDelayMs)
-    throw new RangeError(
-      `safetyMs + jitterMs must be at most maxDelayMs (${b.maxDelayMs} ms), got ${b.safetyMs + b.jitterMs}`,
-    );
-  return b;
 }

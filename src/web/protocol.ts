@@ -104,6 +104,12 @@ export interface PlayoutBuffer {
   jitterMs: number;
   /** Hard maximum of the playout delay (ms): frames further behind are skipped. */
   maxDelayMs: number;
+  /** Quantile of the arrival delays the jitter allowance covers, in (0, 1]. */
+  quantile: number;
+  /** How long recurring delay peaks are remembered (ms; 0: never held). */
+  peakHoldMs: number;
+  /** The highest target delay (ms) held peaks may raise it to. */
+  peakCapMs: number;
 }
 
 export type WorkerRequest =
