@@ -1,5 +1,6 @@
 // npm run bench:browser-live [-- --seconds 60] [-- --rates 1,4,6] [-- --loss <percent>] [-- --out <file.json>]
 //                            [-- --cpu 1,0.5,0.33] [-- --transports sab,port] [-- --overload off]
+//                            [-- --quantile 0.95]
 //                            [-- --playout-seconds 120] [-- --only-playout]
 //                            [-- --payload-seconds 30] [-- --only-payload]
 //
@@ -20,6 +21,7 @@
 // to 1 then (each page loads unconfined and is confined once playing), and the results go to bench/browser-live-cpu-results.{json,md}. Where no cgroup
 // can be made (not root, no cgroup file system) those rows are skipped with the reason.
 // --overload off: the page's nodes never drop frames nor shed load (the behaviour before they could).
+// --quantile: the decoder node's playout quantile (DecoderNodeOptions.quantile; default 0.95).
 //
 // Then the adaptive playout's rows (SharedArrayBuffer transport, 1x): the mouth-to-ear latency
 // on a clean loopback, the latency 1 s and 5 s after a 200 ms delay spike on the simulated
@@ -66,6 +68,11 @@ const rates = (option(args, '--rates') ?? (cpuOption ? '1' : '1,4,6')).split(','
 const transports = (option(args, '--transports') ?? 'sab,port').split(',');
 const loss = Number(option(args, '--loss') ?? 0);
 const overloadOff = option(args, '--overload') === 'off';
+const quantile = option(args, '--quantile');
+if (quantile !== undefined && !(Number(quantile) > 0 && Number(quantile) <= 1))
+  throw new Error('--quantile: the playout quantile, in (0, 1]');
+/** What the runs changed from the defaults, for the tables' titles. */
+const settings = `${overloadOff ? ', overload handling off' : ''}${quantile !== undefined ? `, playout quantile ${quantile}` : ''}`;
 const defaultName = onlyPayload
   ? 'browser-live-payload'
   : onlyPlayout
@@ -94,7 +101,7 @@ const machine = machineInfo();
 /** The machine's load when the runs began: live runs are only as real-time as the cores left to them. */
 const load = `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores at the start`;
 log(
-  `soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run, ${loss}% packet loss${overloadOff ? ', overload handling off' : ''}`,
+  `soundstream-ts live browser bench: ${machine.cpu}, ${machine.date}, ${seconds} s per run, ${loss}% packet loss${settings}`,
 );
 
 interface Run {
@@ -132,7 +139,7 @@ for (const cpu of onlyPlayout || onlyPayload ? [] : quotas) {
         const demo = await openDemo(h, {
           isolated: transport === 'sab',
           throttle: rate,
-          query: overloadOff ? { overload: 'off' } : {},
+          query: { ...(overloadOff ? { overload: 'off' } : {}), ...(quantile !== undefined ? { quantile } : {}) },
         });
         await demo.page.click('#src-mic');
         quota?.setFraction(cpu);
@@ -333,7 +340,7 @@ const payloadTable = markdownTable(
 mkdirSync(dirname(outJson), { recursive: true });
 writeFileSync(
   outJson,
-  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 3, machine, seconds, lossPercent: loss, overloadHandling: !overloadOff, skipped, runs, playout: playoutRows, payload: payloadRows }, null, 2)}\n`,
+  `${JSON.stringify({ schema: 'soundstream-ts/browser-live-results', version: 3, machine, seconds, lossPercent: loss, overloadHandling: !overloadOff, playoutQuantile: quantile === undefined ? 0.95 : Number(quantile), skipped, runs, playout: playoutRows, payload: payloadRows }, null, 2)}\n`,
 );
 const quotaNote = cpuOption
   ? ' The whole browser ran inside a cgroup CPU quota of the share of one core shown (10 ms period).'
@@ -342,7 +349,7 @@ const skippedNote = skipped.length > 0 ? `\n\nSkipped: ${skipped.join('; ')}.` :
 const matrix =
   runs.length === 0
     ? ''
-    : `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss${overloadOff ? ', overload handling off' : ''}, ${machine.cpu}, ${machine.date.slice(0, 10)}, ${load}.${quotaNote} Latency: mouth to ear at the end of the run, on the audio clock.\n\n${table}${skippedNote}\n\n`;
+    : `Encoder + decoder nodes live in headless Chromium, ${seconds} s per run, ${loss}% packet loss${settings}, ${machine.cpu}, ${machine.date.slice(0, 10)}, ${load}.${quotaNote} Latency: mouth to ear at the end of the run, on the audio clock.\n\n${table}${skippedNote}\n\n`;
 const playoutPart =
   playoutRows.length === 0
     ? ''

@@ -2,7 +2,8 @@
 // network -> decoder node -> speakers, with live controls, spectrograms and meters.
 // Query parameters: ?rate=48000 (AudioContext rate; default: the device's), ?transport=sab|port,
 // ?record=1 (keep the encoder's input too, for the browser tests), ?overload=off (the nodes never
-// drop frames nor shed load: for comparison on a device too slow). SoundStream payloads
+// drop frames nor shed load: for comparison on a device too slow), ?quantile=0.99 (the decoder's
+// playout quantile, DecoderNodeOptions.quantile). SoundStream payloads
 // (docs/web-audio.md): ?format=soundstream, ?bitrate=200..9200 (a multiple of 200), ?dtx=1,
 // ?redundancy=N (quantizers of the previous frame in each payload); DTX and redundancy imply the
 // format. The nodes are made with them, so the page's payload controls reload it.
@@ -123,6 +124,7 @@ async function main(): Promise<Awaited<DemoApi['ready']>> {
       record: true,
       // What the encoder will write (the codec's rule, which the encoder node applies too).
       packetFormat: resolveEncoderFormat(BitrateTable.of(codec), payload).packetFormat,
+      quantile: Number(params.get('quantile')) || undefined,
       ...overload,
     }).then(watchOverload),
   ]);
