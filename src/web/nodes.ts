@@ -115,10 +115,10 @@ export interface DecoderNodeOptions extends CodecNodeOptions {
   maxDelayMs?: number;
   /**
    * How much lateness the playout waits for: the quantile of recent arrival delays its jitter
-   * allowance covers (default 0.95; 1 waits for the latest packet of the last 2 s, which conceals
-   * less and delays more), how long recurring delay peaks are remembered (peakHoldMs, default
-   * 20000; 0 never holds them) and the highest target delay they may raise it to (peakCapMs,
-   * default 150). docs/playout.md.
+   * allowance covers (default 0.95; 1 waits for the latest packet of the last 2 s: a network's
+   * late tail is then waited for, not concealed, at a longer delay), how long recurring delay
+   * peaks are remembered (peakHoldMs, default 20000; 0 never holds them) and the highest target
+   * delay they may raise it to (peakCapMs, default 150). docs/playout.md.
    */
   quantile?: number;
   peakHoldMs?: number;
