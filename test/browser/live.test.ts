@@ -225,7 +225,10 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     }
     // The whole packet stream is what an offline encoder gives with the same switches at the same samples ...
     expect(samePackets(packets, encodeOffline(rec.encoder, h.codec, h.denoiser))).toBe(true);
-    // ... and denoising changed it from the frame of the switch on, not before.
+    // ... and denoising changed it from the frame of the switch on, not before. (Not necessarily
+    // at that frame: the switch lands wherever the fake microphone's loop is after 6 s, and a frame
+    // of near-silence can quantize to the same packet either way; that the switch took effect at
+    // the logged frame is what the whole-stream comparison above shows.)
     const withoutDenoise = encodeOffline(
       rec.encoder,
       h.codec,
@@ -234,7 +237,8 @@ describe.skipIf(!AVAILABLE)('Web Audio nodes in Chromium (demo page, fake microp
     );
     const denoiseFrom = log[2].fromFrame;
     const firstChanged = packets.findIndex((p, i) => !Buffer.from(p).equals(Buffer.from(withoutDenoise[i])));
-    expect(firstChanged).toBe(denoiseFrom);
+    expect(firstChanged).toBeGreaterThanOrEqual(denoiseFrom);
+    expect(firstChanged - denoiseFrom).toBeLessThan(FRAMES_PER_SECOND);
 
     // Loss: frames were concealed, the output is still the offline decode of what the decoder was given, and nothing ran short.
     expect(rec.decoder.packets.filter((p) => p === null).length).toBeGreaterThanOrEqual(20);
