@@ -3,15 +3,6 @@ import type { PlayoutBuffer } from './protocol.js';
 // A decoder node's playout settings (DecoderNodeOptions, setPlayoutBuffer), checked on the page:
 // the worker that applies them would only fail later, where the caller cannot catch it.
 
-const SETTINGS: readonly (keyof PlayoutBuffer)[] = [
-  'safetyMs',
-  'jitterMs',
-  'maxDelayMs',
-  'quantile',
-  'peakHoldMs',
-  'peakCapMs',
-];
-
 export const DEFAULT_PLAYOUT_BUFFER: Readonly<PlayoutBuffer> = {
   safetyMs: 0,
   jitterMs: 0,
@@ -23,8 +14,10 @@ export const DEFAULT_PLAYOUT_BUFFER: Readonly<PlayoutBuffer> = {
 
 export function checkPlayoutBuffer(b: PlayoutBuffer): PlayoutBuffer {
   for (const name of Object.keys(b)) {
-    if (!(SETTINGS as readonly string[]).includes(name))
-      throw new RangeError(`unknown playout setting ${JSON.stringify(name)} (known: ${SETTINGS.join(', ')})`);
+    if (!Object.hasOwn(DEFAULT_PLAYOUT_BUFFER, name))
+      throw new RangeError(
+        `unknown playout setting ${JSON.stringify(name)} (known: ${Object.keys(DEFAULT_PLAYOUT_BUFFER).join(', ')})`,
+      );
   }
   for (const name of ['safetyMs', 'jitterMs', 'maxDelayMs', 'peakHoldMs', 'peakCapMs'] as const) {
     const ms = b[name];
